@@ -1,0 +1,97 @@
+using System.Text.Json;
+using ChatKit.Json;
+
+namespace ChatKit;
+
+/// <summary>Reads a request body into a typed <see cref="ChatKitRequest"/>, or explains what is wrong with it.</summary>
+public static class ChatKitRequestParser
+{
+    /// <summary>The request types of the protocol, in wire names.</summary>
+    public static IReadOnlyList<string> KnownTypes { get; } =
+    [
+        "threads.create", "threads.add_user_message", "threads.add_client_tool_output",
+        "threads.add_structured_input", "threads.retry_after_item", "threads.custom_action",
+        "threads.get_by_id", "threads.list", "threads.update", "threads.delete", "items.list",
+        "items.feedback", "attachments.create", "attachments.delete", "input.transcribe",
+        "threads.sync_custom_action",
+    ];
+
+    /// <summary>Parses one request; throws <see cref="ChatKitValidationException"/> with a message naming the problem.</summary>
+    public static ChatKitRequest Parse(ReadOnlySpan<byte> utf8Json)
+    {
+        if (utf8Json.IsEmpty)
+            throw new ChatKitValidationException("The request body is empty; expected a JSON ChatKit request.");
+        ChatKitRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize(utf8Json, ChatKitJsonContext.Default.ChatKitRequest);
+        }
+        catch (JsonException ex)
+        {
+            throw new ChatKitValidationException(Describe(ex, utf8Json), ex);
+        }
+        catch (NotSupportedException ex)
+        {
+            // Raised by System.Text.Json when an abstract type has no usable discriminator.
+            throw new ChatKitValidationException(Describe(ex, utf8Json), ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new ChatKitValidationException("Invalid ChatKit request: " + ex.Message, ex);
+        }
+        return request ?? throw new ChatKitValidationException("The request body is null; expected a JSON ChatKit request.");
+    }
+
+    /// <summary>Parses one request from a string.</summary>
+    public static ChatKitRequest Parse(string json) => Parse(System.Text.Encoding.UTF8.GetBytes(json));
+
+    private static string Describe(Exception ex, ReadOnlySpan<byte> body)
+    {
+        var type = PeekType(body);
+        if (type is null && !LooksLikeObject(body))
+            return "The request body is not a JSON object: " + Trim(ex.Message);
+        if (type is null)
+            return "The request has no string 'type'; expected one of: " + string.Join(", ", KnownTypes) + ".";
+        if (!KnownTypes.Contains(type))
+            return $"Unknown request type '{Truncate(type, 80)}'; expected one of: " + string.Join(", ", KnownTypes) + ".";
+        return $"Invalid '{type}' request: " + Trim(ex.Message);
+    }
+
+    private static bool LooksLikeObject(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            return reader.Read() && reader.TokenType == JsonTokenType.StartObject;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string? PeekType(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isType = reader.ValueTextEquals("type"u8);
+                reader.Read();
+                if (isType) return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return null;
+    }
+
+    // System.Text.Json messages mention .NET type names and "Path:"; keep the JSON path, drop the rest of the noise.
+    private static string Trim(string message) => Truncate(message.Replace("ChatKit.", ""), 400);
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
+}

@@ -1,0 +1,49 @@
+namespace ChatKit;
+
+/// <summary>
+/// Where threads, items, attachments and feedback live. Every call is scoped to
+/// <see cref="ChatKitContext.UserId"/>: another user's records are "not found"
+/// (<see cref="ChatKitNotFoundException"/>), never listed and never changed.
+/// Cursors (<c>after</c>) are record ids; an unknown cursor is a <see cref="ChatKitValidationException"/>.
+/// </summary>
+public interface IChatKitStore
+{
+    /// <summary>A thread's metadata; throws <see cref="ChatKitNotFoundException"/> when absent.</summary>
+    Task<ThreadMetadata> LoadThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates or updates a thread's metadata (title, status, metadata).</summary>
+    Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of the caller's threads ordered by creation time.</summary>
+    Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a thread with its items and feedback; throws when absent.</summary>
+    Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of a thread's items in the order they were added (hidden items included).</summary>
+    Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends a new item to the thread; its place in the order is fixed at this call.</summary>
+    Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces an item by id, keeping its place; adds it when absent.</summary>
+    Task SaveItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>One item; throws <see cref="ChatKitNotFoundException"/> when absent.</summary>
+    Task<ThreadItem> LoadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes one item (and its feedback); nothing happens when it is already gone.</summary>
+    Task DeleteThreadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates or updates an attachment's record.</summary>
+    Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>An attachment's record; throws <see cref="ChatKitNotFoundException"/> when absent.</summary>
+    Task<Attachment> LoadAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes an attachment's record; throws when absent.</summary>
+    Task DeleteAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Records feedback on items of a thread (the latest kind per item wins).</summary>
+    Task SaveFeedbackAsync(string threadId, IReadOnlyList<string> itemIds, FeedbackKind kind, ChatKitContext context, CancellationToken cancellationToken = default);
+}
