@@ -1,0 +1,194 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+
+namespace ChatKit;
+
+public sealed partial class ChatKitEngine
+{
+    /// <summary>
+    /// The heart of the engine: sends <c>stream_options</c>, then relays the source's events,
+    /// saving items as they pass (done → add, replaced → save, removed → delete), keeping
+    /// hidden items from the client, emitting <c>thread.updated</c> when the thread changed,
+    /// and ending with an <c>error</c> event when the source fails. When the client goes away
+    /// (cancellation, or the consumer stops enumerating) pending work is saved with a token
+    /// that is not the cancelled one.
+    /// </summary>
+    private async IAsyncEnumerable<ThreadStreamEvent> ProcessEventsAsync(
+        ThreadMetadata thread,
+        ChatKitContext context,
+        Func<CancellationToken, IAsyncEnumerable<ThreadStreamEvent>> source,
+        bool lockThread,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var turn = lockThread ? await _locks.AcquireAsync(thread.Id, ct).ConfigureAwait(false) : null;
+
+        yield return new StreamOptionsEvent { StreamOptions = new StreamOptions { AllowCancel = _options.AllowCancel } };
+
+        var lastState = ThreadState.Of(thread);
+        var pending = new PendingItems();
+        var ended = false;
+        try
+        {
+            var events = source(ct).GetAsyncEnumerator(ct);
+            try
+            {
+                while (true)
+                {
+                    ThreadStreamEvent? ev = null;
+                    ErrorEvent? error = null;
+                    try
+                    {
+                        if (await events.MoveNextAsync().ConfigureAwait(false))
+                        {
+                            ev = events.Current;
+                            await PersistAsync(thread, ev, pending, context).ConfigureAwait(false);
+                        }
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                        throw;
+                    }
+                    catch (Exception ex)
+                    {
+                        error = ToErrorEvent(ex, thread);
+                    }
+
+                    if (error is not null)
+                    {
+                        // Keep what the user already saw: partial answers are saved and finished.
+                        foreach (var partial in pending.NonEmptyAssistantMessages().ToList())
+                        {
+                            if (await TrySaveAsync(thread, partial, context).ConfigureAwait(false))
+                                yield return new ThreadItemDoneEvent { Item = partial };
+                        }
+                        pending.Clear();
+                        yield return error;
+                        break;
+                    }
+                    if (ev is null) break;
+
+                    if (!IsHiddenItemEvent(ev))
+                        yield return ev;
+
+                    if (ThreadState.Of(thread) != lastState)
+                    {
+                        lastState = ThreadState.Of(thread);
+                        await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
+                        yield return new ThreadUpdatedEvent { Thread = ChatKitThread.ForClient(thread) };
+                    }
+                }
+            }
+            finally
+            {
+                await events.DisposeAsync().ConfigureAwait(false);
+            }
+            ended = true;
+        }
+        finally
+        {
+            if (!ended)
+                await HandleStreamCancelledAsync(thread, pending, context, lastState).ConfigureAwait(false);
+        }
+
+        if (ThreadState.Of(thread) != lastState)
+        {
+            await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
+            yield return new ThreadUpdatedEvent { Thread = ChatKitThread.ForClient(thread) };
+        }
+    }
+
+    /// <summary>Saves what an event means for the store. Writes never use the request's token: a disconnect must not leave half a turn.</summary>
+    private async Task PersistAsync(ThreadMetadata thread, ThreadStreamEvent ev, PendingItems pending, ChatKitContext context)
+    {
+        switch (ev)
+        {
+            case ThreadItemDoneEvent done:
+                await _store.AddThreadItemAsync(thread.Id, done.Item, context, CancellationToken.None).ConfigureAwait(false);
+                break;
+            case ThreadItemReplacedEvent replaced:
+                await _store.SaveItemAsync(thread.Id, replaced.Item, context, CancellationToken.None).ConfigureAwait(false);
+                break;
+            case ThreadItemRemovedEvent removed:
+                await _store.DeleteThreadItemAsync(thread.Id, removed.ItemId, context, CancellationToken.None).ConfigureAwait(false);
+                break;
+        }
+        pending.Track(ev);
+    }
+
+    private static bool IsHiddenItemEvent(ThreadStreamEvent ev) => ev switch
+    {
+        ThreadItemDoneEvent e => e.Item.IsHidden,
+        ThreadItemAddedEvent e => e.Item.IsHidden,
+        ThreadItemReplacedEvent e => e.Item.IsHidden,
+        _ => false,
+    };
+
+    private ErrorEvent ToErrorEvent(Exception ex, ThreadMetadata thread)
+    {
+        switch (ex)
+        {
+            case CustomStreamError custom:
+                _logger.LogInformation("Stream for {ThreadId} ended with a custom error: {ErrorMessage}", thread.Id, custom.Message);
+                return new ErrorEvent { Code = ErrorCodes.Custom, Message = custom.Message, AllowRetry = custom.AllowRetry };
+            case StreamError known:
+                _logger.LogWarning(ex, "Stream for {ThreadId} ended with error {ErrorCode}", thread.Id, known.Code);
+                return new ErrorEvent { Code = known.Code, AllowRetry = known.AllowRetry };
+            default:
+                _logger.LogError(ex, "Responder failed while streaming {ThreadId}", thread.Id);
+                return new ErrorEvent { Code = ErrorCodes.StreamError, AllowRetry = true };
+        }
+    }
+
+    private async Task<bool> TrySaveAsync(ThreadMetadata thread, ThreadItem item, ChatKitContext context)
+    {
+        try
+        {
+            await _store.AddThreadItemAsync(thread.Id, item, context, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Could not save partial item {ItemId} of {ThreadId}", item.Id, thread.Id);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The client went away: save non-empty partial assistant messages and a hidden note that the
+    /// user cancelled, so the next turn does not continue the abandoned answer.
+    /// </summary>
+    private async Task HandleStreamCancelledAsync(ThreadMetadata thread, PendingItems pending, ChatKitContext context, ThreadState lastState)
+    {
+        _logger.LogInformation("Stream for {ThreadId} was cancelled with {PendingCount} pending items", thread.Id, pending.Items.Count);
+        try
+        {
+            foreach (var partial in pending.NonEmptyAssistantMessages().ToList())
+                await _store.AddThreadItemAsync(thread.Id, partial, context, CancellationToken.None).ConfigureAwait(false);
+            await _store.AddThreadItemAsync(thread.Id, new SdkHiddenContextItem
+            {
+                Id = ChatKitIds.SdkHiddenContext(),
+                ThreadId = thread.Id,
+                CreatedAt = Now(),
+                Content = _options.CancelledNote,
+            }, context, CancellationToken.None).ConfigureAwait(false);
+            if (ThreadState.Of(thread) != lastState)
+                await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Cleanup runs while the stream is being torn down: nobody is left to tell, so log it loudly.
+            _logger.LogError(ex, "Could not save the cancelled stream's state for {ThreadId}", thread.Id);
+            throw;
+        }
+    }
+
+    /// <summary>What the client sees of a thread's own fields; a change means <c>thread.updated</c>.</summary>
+    private readonly record struct ThreadState(string? Title, string StatusKind, string? StatusReason, string? Metadata)
+    {
+        public static ThreadState Of(ThreadMetadata t) => new(
+            t.Title,
+            t.Status.Kind,
+            t.Status.Explanation,
+            t.Metadata.Count == 0 ? null : t.Metadata.ToJsonString());
+    }
+}

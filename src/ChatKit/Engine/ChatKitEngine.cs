@@ -1,0 +1,186 @@
+using ChatKit.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ChatKit;
+
+/// <summary>
+/// The protocol's behaviour for every request type: reads and writes the store, runs the
+/// responder, persists items as their events pass and turns failures into <c>error</c> events.
+/// Hosts call <see cref="ChatKitRequestParser.Parse(ReadOnlySpan{byte})"/> then <see cref="ProcessAsync"/>.
+/// </summary>
+public sealed partial class ChatKitEngine
+{
+    private readonly IChatKitStore _store;
+    private readonly IChatKitResponder _responder;
+    private readonly ILogger _logger;
+    private readonly ChatKitEngineOptions _options;
+    private readonly IChatKitAttachmentStore? _attachments;
+    private readonly IChatKitActionHandler? _actions;
+    private readonly IChatKitTranscriber? _transcriber;
+    private readonly TimeProvider _time;
+    private readonly ThreadLocks _locks = new();
+
+    /// <summary>Creates an engine over a store and a responder; the other services are optional.</summary>
+    public ChatKitEngine(
+        IChatKitStore store,
+        IChatKitResponder responder,
+        ILogger<ChatKitEngine>? logger = null,
+        ChatKitEngineOptions? options = null,
+        IChatKitAttachmentStore? attachmentStore = null,
+        IChatKitActionHandler? actionHandler = null,
+        IChatKitTranscriber? transcriber = null,
+        TimeProvider? timeProvider = null)
+    {
+        _store = store;
+        _responder = responder;
+        _logger = logger ?? NullLogger<ChatKitEngine>.Instance;
+        _options = options ?? new ChatKitEngineOptions();
+        _attachments = attachmentStore;
+        _actions = actionHandler;
+        _transcriber = transcriber;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// Runs one request. Problems found before anything is written throw a <see cref="ChatKitException"/>
+    /// (the host maps it to its status); once a stream has started, problems become <c>error</c> events.
+    /// </summary>
+    public async Task<ChatKitResponse> ProcessAsync(ChatKitRequest request, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        context.RequestMetadata = request.Metadata;
+        _logger.LogDebug("Processing {RequestType} for {UserId}", request.Type, context.UserId);
+        return request switch
+        {
+            StreamingRequest streaming => await PrepareStreamAsync(streaming, context, cancellationToken).ConfigureAwait(false),
+            NonStreamingRequest plain => new ChatKitJsonResponse(await ProcessJsonAsync(plain, context, cancellationToken).ConfigureAwait(false)),
+            _ => throw new ChatKitValidationException($"Unsupported request type '{request.Type}'."),
+        };
+    }
+
+    private async Task<byte[]> ProcessJsonAsync(NonStreamingRequest request, ChatKitContext context, CancellationToken ct)
+    {
+        switch (request)
+        {
+            case ThreadsGetByIdRequest r:
+            {
+                var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
+                var items = await _store.LoadThreadItemsAsync(thread.Id, null, _options.DefaultPageSize, SortOrder.Asc, context, ct).ConfigureAwait(false);
+                return ChatKitJson.SerializeToUtf8Bytes(ChatKitThread.ForClient(thread, items));
+            }
+            case ThreadsListRequest r:
+            {
+                var limit = Limit(r.Params.Limit);
+                var page = await _store.LoadThreadsAsync(limit, r.Params.After, r.Params.Order, context, ct).ConfigureAwait(false);
+                return ChatKitJson.SerializeToUtf8Bytes(new Page<ChatKitThread>
+                {
+                    Data = page.Data.Select(t => ChatKitThread.ForClient(t)).ToList(),
+                    HasMore = page.HasMore,
+                    After = page.After,
+                });
+            }
+            case ItemsListRequest r:
+            {
+                var limit = Limit(r.Params.Limit);
+                var page = await _store.LoadThreadItemsAsync(r.Params.ThreadId, r.Params.After, limit, r.Params.Order, context, ct).ConfigureAwait(false);
+                page.Data.RemoveAll(i => i.IsHidden);
+                return ChatKitJson.SerializeToUtf8Bytes(page);
+            }
+            case ThreadsUpdateRequest r:
+            {
+                var title = ValidTitle(r.Params.Title);
+                var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
+                thread.Title = title;
+                await _store.SaveThreadAsync(thread, context, ct).ConfigureAwait(false);
+                return ChatKitJson.SerializeToUtf8Bytes(ChatKitThread.ForClient(thread));
+            }
+            case ThreadsDeleteRequest r:
+                await _store.DeleteThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
+                return EmptyObject;
+            case ItemsFeedbackRequest r:
+            {
+                if (r.Params.ItemIds.Count == 0)
+                    throw new ChatKitValidationException("items.feedback needs at least one item id in 'item_ids'.");
+                await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
+                foreach (var itemId in r.Params.ItemIds.Distinct())
+                    await _store.LoadItemAsync(r.Params.ThreadId, itemId, context, ct).ConfigureAwait(false);
+                await _store.SaveFeedbackAsync(r.Params.ThreadId, r.Params.ItemIds.Distinct().ToList(), r.Params.Kind, context, ct).ConfigureAwait(false);
+                return EmptyObject;
+            }
+            case AttachmentsCreateRequest r:
+            {
+                if (_attachments is null)
+                    throw new ChatKitNotSupportedException("attachments.create is not available: this server has no attachment storage configured.");
+                if (r.Params.Size < 0)
+                    throw new ChatKitValidationException("attachments.create: 'size' must not be negative.");
+                var attachment = await _attachments.CreateAttachmentAsync(r.Params, context, ct).ConfigureAwait(false);
+                await _store.SaveAttachmentAsync(attachment, context, ct).ConfigureAwait(false);
+                return ChatKitJson.SerializeToUtf8Bytes(attachment);
+            }
+            case AttachmentsDeleteRequest r:
+            {
+                var attachment = await _store.LoadAttachmentAsync(r.Params.AttachmentId, context, ct).ConfigureAwait(false);
+                if (_attachments is not null)
+                    await _attachments.DeleteAttachmentAsync(attachment, context, ct).ConfigureAwait(false);
+                await _store.DeleteAttachmentAsync(attachment.Id, context, ct).ConfigureAwait(false);
+                return EmptyObject;
+            }
+            case InputTranscribeRequest r:
+            {
+                if (_transcriber is null)
+                    throw new ChatKitNotSupportedException("input.transcribe is not available: this server has no transcriber configured.");
+                byte[] audio;
+                try
+                {
+                    audio = Convert.FromBase64String(r.Params.AudioBase64);
+                }
+                catch (FormatException ex)
+                {
+                    throw new ChatKitValidationException("input.transcribe: 'audio_base64' is not valid base64.", ex);
+                }
+                var result = await _transcriber.TranscribeAsync(audio, r.Params.MimeType, context, ct).ConfigureAwait(false);
+                return ChatKitJson.SerializeToUtf8Bytes(result);
+            }
+            case ThreadsSyncCustomActionRequest r:
+            {
+                var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
+                if (thread.Status.Explanation is { } why)
+                    throw new ChatKitConflictException($"Thread '{thread.Id}' does not accept new work: {why}");
+                var sender = await LoadSenderAsync(r.Params, context, ct).ConfigureAwait(false);
+                if (_actions is null)
+                    throw new ChatKitNotSupportedException("threads.sync_custom_action is not available: this server has no action handler.");
+                var response = await _actions.ActSyncAsync(thread, r.Params.Action, sender, context, ct).ConfigureAwait(false);
+                if (response.UpdatedItem is { } updated)
+                    await _store.SaveItemAsync(thread.Id, updated, context, CancellationToken.None).ConfigureAwait(false);
+                return ChatKitJson.SerializeToUtf8Bytes(response);
+            }
+            default:
+                throw new ChatKitValidationException($"Unsupported request type '{request.Type}'.");
+        }
+    }
+
+    private static readonly byte[] EmptyObject = "{}"u8.ToArray();
+
+    private int Limit(int? requested)
+    {
+        if (requested is null) return _options.DefaultPageSize;
+        if (requested < 1 || requested > _options.MaxPageSize)
+            throw new ChatKitValidationException($"'limit' must be between 1 and {_options.MaxPageSize}; got {requested}.");
+        return requested.Value;
+    }
+
+    private string ValidTitle(string title)
+    {
+        if (title.Length > _options.MaxTitleLength)
+            throw new ChatKitValidationException($"'title' is {title.Length} characters long; the limit is {_options.MaxTitleLength}.");
+        return title;
+    }
+
+    /// <summary>The widget that sent an action; a sender that is not a widget is refused.</summary>
+    private async Task<WidgetItem?> LoadSenderAsync(ThreadCustomActionParams p, ChatKitContext context, CancellationToken ct)
+    {
+        if (p.ItemId is null) return null;
+        var item = await _store.LoadItemAsync(p.ThreadId, p.ItemId, context, ct).ConfigureAwait(false);
+        return item as WidgetItem ?? throw new ChatKitValidationException($"Item '{p.ItemId}' is a {item.Kind}, not a widget: only widgets send actions.");
+    }
+}

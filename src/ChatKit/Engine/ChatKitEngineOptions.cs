@@ -1,0 +1,20 @@
+namespace ChatKit;
+
+/// <summary>Settings of <see cref="ChatKitEngine"/>.</summary>
+public sealed class ChatKitEngineOptions
+{
+    /// <summary>Page size when a list request gives none (the protocol's 20).</summary>
+    public int DefaultPageSize { get; set; } = 20;
+
+    /// <summary>The largest page a list request may ask for; larger limits are refused with a 400.</summary>
+    public int MaxPageSize { get; set; } = 100;
+
+    /// <summary>The longest thread title accepted.</summary>
+    public int MaxTitleLength { get; set; } = 200;
+
+    /// <summary>Whether clients may cancel streams (<c>stream_options.allow_cancel</c>).</summary>
+    public bool AllowCancel { get; set; } = true;
+
+    /// <summary>The hidden note saved when the user cancels a stream, so the next turn does not continue it.</summary>
+    public string CancelledNote { get; set; } = "The user cancelled the stream. Stop responding to the prior request.";
+}

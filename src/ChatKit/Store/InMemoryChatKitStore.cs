@@ -1,0 +1,207 @@
+using ChatKit.Json;
+
+namespace ChatKit;
+
+/// <summary>
+/// A thread-safe store kept in memory, for tests and small tools. Records are copied on the way
+/// in and out (through their JSON form), so callers never share state with the store, just as
+/// with a database. Scoped by user like every store.
+/// </summary>
+public sealed class InMemoryChatKitStore : IChatKitStore
+{
+    private readonly object _gate = new();
+    private readonly List<ThreadRecord> _threads = [];
+    private readonly Dictionary<string, (string UserId, Attachment Attachment, System.Text.Json.Nodes.JsonObject? Metadata)> _attachments = new(StringComparer.Ordinal);
+    private long _sequence;
+
+    private sealed class ThreadRecord(string userId, ThreadMetadata thread, long sequence)
+    {
+        public string UserId { get; } = userId;
+        public ThreadMetadata Thread { get; set; } = thread;
+        public long Sequence { get; } = sequence;
+        public List<ThreadItem> Items { get; } = [];
+        public Dictionary<string, FeedbackKind> Feedback { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>The feedback recorded on an item, for tests and admin views.</summary>
+    public FeedbackKind? FeedbackFor(string threadId, string itemId, ChatKitContext context)
+    {
+        lock (_gate)
+            return Find(threadId, context).Feedback.TryGetValue(itemId, out var kind) ? kind : null;
+    }
+
+    /// <inheritdoc />
+    public Task<ThreadMetadata> LoadThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+            return Task.FromResult(ChatKitJson.Clone(Find(threadId, context).Thread));
+    }
+
+    /// <inheritdoc />
+    public Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var copy = CopyMetadata(thread);
+        lock (_gate)
+        {
+            var existing = _threads.FirstOrDefault(t => t.Thread.Id == thread.Id);
+            if (existing is null)
+                _threads.Add(new ThreadRecord(context.UserId, copy, ++_sequence));
+            else if (existing.UserId != context.UserId)
+                throw ChatKitNotFoundException.Thread(thread.Id);
+            else
+                existing.Thread = copy;
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var mine = _threads.Where(t => t.UserId == context.UserId).OrderBy(t => t.Thread.CreatedAt).ThenBy(t => t.Sequence).Select(t => t.Thread).ToList();
+            return Task.FromResult(Paginate(mine, t => t.Id, limit, after, order, "thread"));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+            _threads.Remove(Find(threadId, context));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+            return Task.FromResult(Paginate(Find(threadId, context).Items, i => i.Id, limit, after, order, "item"));
+    }
+
+    /// <inheritdoc />
+    public Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var copy = ChatKitJson.Clone(item);
+        lock (_gate)
+        {
+            var record = Find(threadId, context);
+            var index = record.Items.FindIndex(i => i.Id == item.Id);
+            if (index >= 0) record.Items[index] = copy;
+            else record.Items.Add(copy);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task SaveItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        AddThreadItemAsync(threadId, item, context, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ThreadItem> LoadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var item = Find(threadId, context).Items.FirstOrDefault(i => i.Id == itemId) ?? throw ChatKitNotFoundException.Item(threadId, itemId);
+            return Task.FromResult(ChatKitJson.Clone(item));
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DeleteThreadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var record = Find(threadId, context);
+            record.Items.RemoveAll(i => i.Id == itemId);
+            record.Feedback.Remove(itemId);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var copy = ChatKitJson.Clone(attachment);
+        lock (_gate)
+        {
+            if (_attachments.TryGetValue(attachment.Id, out var existing) && existing.UserId != context.UserId)
+                throw ChatKitNotFoundException.Attachment(attachment.Id);
+            _attachments[attachment.Id] = (context.UserId, copy, attachment.Metadata?.DeepClone().AsObject());
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<Attachment> LoadAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_attachments.TryGetValue(attachmentId, out var entry) || entry.UserId != context.UserId)
+                throw ChatKitNotFoundException.Attachment(attachmentId);
+            var copy = ChatKitJson.Clone(entry.Attachment);
+            copy.Metadata = entry.Metadata?.DeepClone().AsObject();
+            return Task.FromResult(copy);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_attachments.TryGetValue(attachmentId, out var entry) || entry.UserId != context.UserId)
+                throw ChatKitNotFoundException.Attachment(attachmentId);
+            _attachments.Remove(attachmentId);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task SaveFeedbackAsync(string threadId, IReadOnlyList<string> itemIds, FeedbackKind kind, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            var record = Find(threadId, context);
+            foreach (var id in itemIds)
+            {
+                if (record.Items.All(i => i.Id != id)) throw ChatKitNotFoundException.Item(threadId, id);
+                record.Feedback[id] = kind;
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    private ThreadRecord Find(string threadId, ChatKitContext context) =>
+        _threads.FirstOrDefault(t => t.Thread.Id == threadId && t.UserId == context.UserId) ?? throw ChatKitNotFoundException.Thread(threadId);
+
+    private static ThreadMetadata CopyMetadata(ThreadMetadata t) => new()
+    {
+        Id = t.Id,
+        Title = t.Title,
+        CreatedAt = t.CreatedAt,
+        Status = ChatKitJson.Clone(t.Status),
+        AllowedImageDomains = t.AllowedImageDomains?.ToList(),
+        Metadata = t.Metadata.DeepClone().AsObject(),
+    };
+
+    private static Page<T> Paginate<T>(IReadOnlyList<T> rows, Func<T, string> id, int limit, string? after, SortOrder order, string what)
+    {
+        IEnumerable<T> ordered = order == SortOrder.Asc ? rows : rows.Reverse();
+        var list = ordered.ToList();
+        var start = 0;
+        if (after is not null)
+        {
+            var index = list.FindIndex(r => id(r) == after);
+            if (index < 0) throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name a {what} of this list.");
+            start = index + 1;
+        }
+        var page = list.Skip(start).Take(limit).Select(ChatKitJson.Clone).ToList();
+        return new Page<T>
+        {
+            Data = page,
+            HasMore = start + page.Count < list.Count,
+            After = page.Count > 0 ? id(page[^1]) : null,
+        };
+    }
+}
