@@ -17,7 +17,7 @@ public sealed partial class ChatKitEngine
             {
                 var attachments = await LoadAttachmentsAsync(r.Params.Input, context, ct).ConfigureAwait(false);
                 var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Now() };
-                var response = new ChatKitStreamResponse(request.Type, thread.Id, CreateThreadStream(thread, r.Params.Input, attachments, context, ct));
+                var response = new ChatKitStreamResponse(request.Kind, thread.Id, CreateThreadStream(thread, r.Params.Input, attachments, context, ct));
                 return response;
             }
             case ThreadsAddUserMessageRequest r:
@@ -72,12 +72,12 @@ public sealed partial class ChatKitEngine
                     c => actions.ActAsync(thread, r.Params.Action, (WidgetItem?)sender, context, c), lockThread: true, ct));
             }
             default:
-                throw new ChatKitValidationException($"Unsupported request type '{request.Type}'.");
+                throw new ChatKitValidationException($"Unsupported request type '{request.Kind}'.");
         }
     }
 
     private static ChatKitStreamResponse Stream(ChatKitRequest request, ThreadMetadata thread, IAsyncEnumerable<ThreadStreamEvent> events) =>
-        new(request.Type, thread.Id, events);
+        new(request.Kind, thread.Id, events);
 
     /// <summary>A locked or closed thread answers new work with the protocol's error event.</summary>
     private IAsyncEnumerable<ThreadStreamEvent>? Refusal(ThreadMetadata thread)

@@ -49,12 +49,12 @@ public sealed partial class ChatKitEngine
     public async Task<ChatKitResponse> ProcessAsync(ChatKitRequest request, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         context.RequestMetadata = request.Metadata;
-        _logger.LogDebug("Processing {RequestType} for {UserId}", request.Type, context.UserId);
+        _logger.LogDebug("Processing {RequestType} for {UserId}", request.Kind, context.UserId);
         return request switch
         {
             StreamingRequest streaming => await PrepareStreamAsync(streaming, context, cancellationToken).ConfigureAwait(false),
             NonStreamingRequest plain => new ChatKitJsonResponse(await ProcessJsonAsync(plain, context, cancellationToken).ConfigureAwait(false)),
-            _ => throw new ChatKitValidationException($"Unsupported request type '{request.Type}'."),
+            _ => throw new ChatKitValidationException($"Unsupported request type '{request.Kind}'."),
         };
     }
 
@@ -155,7 +155,7 @@ public sealed partial class ChatKitEngine
                 return ChatKitJson.SerializeToUtf8Bytes(response);
             }
             default:
-                throw new ChatKitValidationException($"Unsupported request type '{request.Type}'.");
+                throw new ChatKitValidationException($"Unsupported request type '{request.Kind}'.");
         }
     }
 

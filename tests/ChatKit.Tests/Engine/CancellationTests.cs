@@ -96,7 +96,7 @@ public class CancellationTests
 
         (await observed.Task.WaitAsync(TimeSpan.FromSeconds(10))).Should().BeTrue();
 
-        static async IAsyncEnumerable<ThreadStreamEvent> Observe(CancellationToken ct, TaskCompletionSource<bool> observed)
+        static async IAsyncEnumerable<ThreadStreamEvent> Observe([EnumeratorCancellation] CancellationToken ct, TaskCompletionSource<bool> observed)
         {
             yield return ResponderEvents.Progress("waiting for the model");
             try

@@ -78,10 +78,19 @@ public sealed class EngineHarness
     }
 
     public static string Create(string text) =>
-        $$"""{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"{{text}}"}],"attachments":[],"inference_options":{}}}}""";
+        """{"type":"threads.create","params":{"input":""" + Input(text) + "}}";
 
     public static string AddMessage(string threadId, string text) =>
-        $$"""{"type":"threads.add_user_message","params":{"thread_id":"{{threadId}}","input":{"content":[{"type":"input_text","text":"{{text}}"}],"attachments":[],"inference_options":{}}}}""";
+        """{"type":"threads.add_user_message","params":{"thread_id":""" + System.Text.Json.JsonSerializer.Serialize(threadId) + ""","input":""" + Input(text) + "}}";
+
+    /// <summary>A user message input with one text part.</summary>
+    public static string Input(string text, params string[] attachmentIds) =>
+        new JsonObject
+        {
+            ["content"] = new JsonArray(new JsonObject { ["type"] = "input_text", ["text"] = text }),
+            ["attachments"] = new JsonArray(attachmentIds.Select(a => (JsonNode)a!).ToArray()),
+            ["inference_options"] = new JsonObject(),
+        }.ToJsonString();
 
     /// <summary>Creates a thread answered with <paramref name="answer"/>; returns its id.</summary>
     public async Task<string> NewThreadAsync(string text = "hello", string answer = "hi there")

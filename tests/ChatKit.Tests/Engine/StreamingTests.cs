@@ -61,9 +61,9 @@ public class StreamingTests
         var threadId = events.OfType<ThreadCreatedEvent>().Single().Thread.Id;
         (await _h.ItemsAsync(threadId)).Select(i => i.Kind).Should().Equal("user_message", "hidden_context_item", "sdk_hidden_context");
 
-        var listed = await _h.JsonAsync($$"""{"type":"items.list","params":{"thread_id":"{{threadId}}"}}""");
+        var listed = await _h.JsonAsync($$$"""{"type":"items.list","params":{"thread_id":"{{{threadId}}}"}}""");
         listed["data"]!.AsArray().Should().ContainSingle();
-        var thread = await _h.JsonAsync($$"""{"type":"threads.get_by_id","params":{"thread_id":"{{threadId}}"}}""");
+        var thread = await _h.JsonAsync($$$"""{"type":"threads.get_by_id","params":{"thread_id":"{{{threadId}}}"}}""");
         thread["items"]!["data"]!.AsArray().Should().ContainSingle();
 
         static async IAsyncEnumerable<ThreadStreamEvent> Hidden(ThreadMetadata t, UserMessageItem? _, [EnumeratorCancellation] CancellationToken ct)
