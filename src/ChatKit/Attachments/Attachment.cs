@@ -29,14 +29,14 @@ public abstract class Attachment
 public sealed class FileAttachment : Attachment
 {
     /// <inheritdoc />
-    public override string Kind => "file";
+    [JsonIgnore] public override string Kind => "file";
 }
 
 /// <summary>An image, with a preview the client loads.</summary>
 public sealed class ImageAttachment : Attachment
 {
     /// <inheritdoc />
-    public override string Kind => "image";
+    [JsonIgnore] public override string Kind => "image";
     /// <summary>Where the preview loads from.</summary>
     public required string PreviewUrl { get; set; }
 }

@@ -17,7 +17,7 @@ public enum StructuredInputStatus
 public sealed class StructuredInputItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "structured_input";
+    [JsonIgnore] public override string Kind => "structured_input";
     /// <summary>Pending until answered.</summary>
     public StructuredInputStatus Status { get; set; } = StructuredInputStatus.Pending;
     /// <summary>The questions.</summary>

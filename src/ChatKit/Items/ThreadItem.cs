@@ -39,7 +39,7 @@ public abstract class ThreadItem
 public sealed class UserMessageItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "user_message";
+    [JsonIgnore] public override string Kind => "user_message";
     /// <summary>Text and tags the user typed.</summary>
     public List<UserMessageContent> Content { get; set; } = [];
     /// <summary>The attachments, with <c>thread_id</c> set.</summary>
@@ -62,7 +62,7 @@ public sealed class UserMessageItem : ThreadItem
 public sealed class AssistantMessageItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "assistant_message";
+    [JsonIgnore] public override string Kind => "assistant_message";
     /// <summary>The text parts.</summary>
     public List<AssistantMessageContent> Content { get; set; } = [];
 
@@ -83,7 +83,7 @@ public enum ClientToolCallStatus
 public sealed class ClientToolCallItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "client_tool_call";
+    [JsonIgnore] public override string Kind => "client_tool_call";
     /// <summary>Pending until the client answers.</summary>
     public ClientToolCallStatus Status { get; set; } = ClientToolCallStatus.Pending;
     /// <summary>The model's call id.</summary>
@@ -100,7 +100,7 @@ public sealed class ClientToolCallItem : ThreadItem
 public sealed class WidgetItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "widget";
+    [JsonIgnore] public override string Kind => "widget";
     /// <summary>The widget's root component.</summary>
     public required WidgetRoot Widget { get; set; }
     /// <summary>Text copied when the user copies the widget.</summary>
@@ -120,7 +120,7 @@ public sealed class GeneratedImage
 public sealed class GeneratedImageItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "generated_image";
+    [JsonIgnore] public override string Kind => "generated_image";
     /// <summary>The image, once there is one.</summary>
     public GeneratedImage? Image { get; set; }
 }
@@ -129,7 +129,7 @@ public sealed class GeneratedImageItem : ThreadItem
 public sealed class TaskItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "task";
+    [JsonIgnore] public override string Kind => "task";
     /// <summary>The task.</summary>
     public required WorkflowTask Task { get; set; }
 }
@@ -138,7 +138,7 @@ public sealed class TaskItem : ThreadItem
 public sealed class WorkflowItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "workflow";
+    [JsonIgnore] public override string Kind => "workflow";
     /// <summary>The workflow.</summary>
     public required Workflow Workflow { get; set; }
 }
@@ -147,16 +147,16 @@ public sealed class WorkflowItem : ThreadItem
 public sealed class EndOfTurnItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "end_of_turn";
+    [JsonIgnore] public override string Kind => "end_of_turn";
 }
 
 /// <summary>Context for the model kept in the thread and never sent to clients.</summary>
 public sealed class HiddenContextItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "hidden_context_item";
+    [JsonIgnore] public override string Kind => "hidden_context_item";
     /// <inheritdoc />
-    public override bool IsHidden => true;
+    [JsonIgnore] public override bool IsHidden => true;
     /// <summary>Any JSON the integration wants the model to see.</summary>
     public JsonNode? Content { get; set; }
 }
@@ -165,9 +165,9 @@ public sealed class HiddenContextItem : ThreadItem
 public sealed class SdkHiddenContextItem : ThreadItem
 {
     /// <inheritdoc />
-    public override string Kind => "sdk_hidden_context";
+    [JsonIgnore] public override string Kind => "sdk_hidden_context";
     /// <inheritdoc />
-    public override bool IsHidden => true;
+    [JsonIgnore] public override bool IsHidden => true;
     /// <summary>The text for the model.</summary>
     public required string Content { get; set; }
 }

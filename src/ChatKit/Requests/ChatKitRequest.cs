@@ -37,21 +37,21 @@ public abstract class ChatKitRequest
 public abstract class StreamingRequest : ChatKitRequest
 {
     /// <inheritdoc />
-    public sealed override bool IsStreaming => true;
+    [JsonIgnore] public sealed override bool IsStreaming => true;
 }
 
 /// <summary>A request answered with JSON.</summary>
 public abstract class NonStreamingRequest : ChatKitRequest
 {
     /// <inheritdoc />
-    public sealed override bool IsStreaming => false;
+    [JsonIgnore] public sealed override bool IsStreaming => false;
 }
 
 /// <summary><c>threads.create</c>: a new thread from a user message.</summary>
 public sealed class ThreadsCreateRequest : StreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.create";
+    [JsonIgnore] public override string Kind => "threads.create";
     /// <summary>The parameters.</summary>
     public required ThreadCreateParams Params { get; set; }
 }
@@ -60,7 +60,7 @@ public sealed class ThreadsCreateRequest : StreamingRequest
 public sealed class ThreadsAddUserMessageRequest : StreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.add_user_message";
+    [JsonIgnore] public override string Kind => "threads.add_user_message";
     /// <summary>The parameters.</summary>
     public required ThreadAddUserMessageParams Params { get; set; }
 }
@@ -69,7 +69,7 @@ public sealed class ThreadsAddUserMessageRequest : StreamingRequest
 public sealed class ThreadsAddClientToolOutputRequest : StreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.add_client_tool_output";
+    [JsonIgnore] public override string Kind => "threads.add_client_tool_output";
     /// <summary>The parameters.</summary>
     public required ThreadAddClientToolOutputParams Params { get; set; }
 }
@@ -78,7 +78,7 @@ public sealed class ThreadsAddClientToolOutputRequest : StreamingRequest
 public sealed class ThreadsAddStructuredInputRequest : StreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.add_structured_input";
+    [JsonIgnore] public override string Kind => "threads.add_structured_input";
     /// <summary>The parameters.</summary>
     public required ThreadAddStructuredInputParams Params { get; set; }
 }
@@ -87,7 +87,7 @@ public sealed class ThreadsAddStructuredInputRequest : StreamingRequest
 public sealed class ThreadsRetryAfterItemRequest : StreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.retry_after_item";
+    [JsonIgnore] public override string Kind => "threads.retry_after_item";
     /// <summary>The parameters.</summary>
     public required ThreadItemRefParams Params { get; set; }
 }
@@ -96,7 +96,7 @@ public sealed class ThreadsRetryAfterItemRequest : StreamingRequest
 public sealed class ThreadsCustomActionRequest : StreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.custom_action";
+    [JsonIgnore] public override string Kind => "threads.custom_action";
     /// <summary>The parameters.</summary>
     public required ThreadCustomActionParams Params { get; set; }
 }
@@ -105,7 +105,7 @@ public sealed class ThreadsCustomActionRequest : StreamingRequest
 public sealed class ThreadsSyncCustomActionRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.sync_custom_action";
+    [JsonIgnore] public override string Kind => "threads.sync_custom_action";
     /// <summary>The parameters.</summary>
     public required ThreadCustomActionParams Params { get; set; }
 }
@@ -114,7 +114,7 @@ public sealed class ThreadsSyncCustomActionRequest : NonStreamingRequest
 public sealed class ThreadsGetByIdRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.get_by_id";
+    [JsonIgnore] public override string Kind => "threads.get_by_id";
     /// <summary>The parameters.</summary>
     public required ThreadIdParams Params { get; set; }
 }
@@ -123,7 +123,7 @@ public sealed class ThreadsGetByIdRequest : NonStreamingRequest
 public sealed class ThreadsListRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.list";
+    [JsonIgnore] public override string Kind => "threads.list";
     /// <summary>The parameters.</summary>
     public ListParams Params { get; set; } = new();
 }
@@ -132,7 +132,7 @@ public sealed class ThreadsListRequest : NonStreamingRequest
 public sealed class ThreadsUpdateRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.update";
+    [JsonIgnore] public override string Kind => "threads.update";
     /// <summary>The parameters.</summary>
     public required ThreadUpdateParams Params { get; set; }
 }
@@ -141,7 +141,7 @@ public sealed class ThreadsUpdateRequest : NonStreamingRequest
 public sealed class ThreadsDeleteRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "threads.delete";
+    [JsonIgnore] public override string Kind => "threads.delete";
     /// <summary>The parameters.</summary>
     public required ThreadIdParams Params { get; set; }
 }
@@ -150,7 +150,7 @@ public sealed class ThreadsDeleteRequest : NonStreamingRequest
 public sealed class ItemsListRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "items.list";
+    [JsonIgnore] public override string Kind => "items.list";
     /// <summary>The parameters.</summary>
     public required ItemsListParams Params { get; set; }
 }
@@ -159,7 +159,7 @@ public sealed class ItemsListRequest : NonStreamingRequest
 public sealed class ItemsFeedbackRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "items.feedback";
+    [JsonIgnore] public override string Kind => "items.feedback";
     /// <summary>The parameters.</summary>
     public required ItemFeedbackParams Params { get; set; }
 }
@@ -168,7 +168,7 @@ public sealed class ItemsFeedbackRequest : NonStreamingRequest
 public sealed class AttachmentsCreateRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "attachments.create";
+    [JsonIgnore] public override string Kind => "attachments.create";
     /// <summary>The parameters.</summary>
     public required AttachmentCreateParams Params { get; set; }
 }
@@ -177,7 +177,7 @@ public sealed class AttachmentsCreateRequest : NonStreamingRequest
 public sealed class AttachmentsDeleteRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "attachments.delete";
+    [JsonIgnore] public override string Kind => "attachments.delete";
     /// <summary>The parameters.</summary>
     public required AttachmentDeleteParams Params { get; set; }
 }
@@ -186,7 +186,7 @@ public sealed class AttachmentsDeleteRequest : NonStreamingRequest
 public sealed class InputTranscribeRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    public override string Kind => "input.transcribe";
+    [JsonIgnore] public override string Kind => "input.transcribe";
     /// <summary>The parameters.</summary>
     public required InputTranscribeParams Params { get; set; }
 }

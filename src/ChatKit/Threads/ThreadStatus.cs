@@ -23,7 +23,7 @@ public abstract class ThreadStatus
 public sealed class ActiveStatus : ThreadStatus
 {
     /// <inheritdoc />
-    public override string Kind => "active";
+    [JsonIgnore] public override string Kind => "active";
 }
 
 /// <summary>The thread is locked: read-only for now.</summary>
@@ -32,9 +32,9 @@ public sealed class LockedStatus : ThreadStatus
     /// <summary>Why the thread is locked, shown to the user.</summary>
     public string? Reason { get; set; }
     /// <inheritdoc />
-    public override string Kind => "locked";
+    [JsonIgnore] public override string Kind => "locked";
     /// <inheritdoc />
-    public override string? Explanation => Reason ?? "This thread is locked.";
+    [JsonIgnore] public override string? Explanation => Reason ?? "This thread is locked.";
 }
 
 /// <summary>The thread is closed for good.</summary>
@@ -43,7 +43,7 @@ public sealed class ClosedStatus : ThreadStatus
     /// <summary>Why the thread is closed, shown to the user.</summary>
     public string? Reason { get; set; }
     /// <inheritdoc />
-    public override string Kind => "closed";
+    [JsonIgnore] public override string Kind => "closed";
     /// <inheritdoc />
-    public override string? Explanation => Reason ?? "This thread is closed.";
+    [JsonIgnore] public override string? Explanation => Reason ?? "This thread is closed.";
 }

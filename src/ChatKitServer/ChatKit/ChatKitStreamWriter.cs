@@ -1,0 +1,122 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using ChatKit;
+using ChatKit.Json;
+using ChatKitServer.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace ChatKitServer.ChatKit;
+
+/// <summary>
+/// Writes a stream of events as Server-Sent Events: one <c>data: {json}\n\n</c> frame per event,
+/// flushed as written, a <c>: keep-alive</c> comment whenever the responder is quiet for the
+/// configured interval, and the response completed in <c>finally</c> whatever happened.
+/// The protocol's framing is exact and tiny (no <c>event:</c> or <c>id:</c> lines), so frames are
+/// written straight to the response pipe rather than through a general SSE formatter.
+/// </summary>
+public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, ILogger<ChatKitStreamWriter> logger)
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] FrameEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+
+    public async Task WriteAsync(HttpResponse response, ChatKitStreamResponse stream, CancellationToken cancellationToken)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        response.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        var clock = Stopwatch.StartNew();
+        var count = 0;
+        var cancelled = false;
+        string? failure = null;
+        var threadId = stream.ThreadId;
+        var keepAlive = options.Value.KeepAliveInterval;
+        var enumerator = stream.Events.GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            await response.StartAsync(cancellationToken);
+            while (await NextAsync(enumerator, response, keepAlive, cancellationToken))
+            {
+                if (enumerator.Current is ThreadCreatedEvent created) threadId = created.Thread.Id;
+                await WriteFrameAsync(response, enumerator.Current, cancellationToken);
+                count++;
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            cancelled = true;
+        }
+        catch (IOException) when (cancellationToken.IsCancellationRequested || response.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            cancelled = true; // the client went away mid-write
+        }
+        catch (Exception ex)
+        {
+            // The engine turns responder failures into error events; this is a failure of the engine or store itself.
+            failure = ex.GetType().Name;
+            logger.LogError(ex, "Stream {RequestType} for {ThreadId} failed after {EventCount} events", stream.RequestType, threadId, count);
+            if (!response.HttpContext.RequestAborted.IsCancellationRequested)
+                await WriteFrameAsync(response, new ErrorEvent { Code = ErrorCodes.StreamError, AllowRetry = true }, CancellationToken.None);
+        }
+        finally
+        {
+            // Disposing runs the engine's cleanup (saving a cancelled turn) before the response ends.
+            await enumerator.DisposeAsync();
+            await CompleteAsync(response);
+            logger.LogInformation(
+                "Streamed {EventCount} events for {ThreadId} ({RequestType}) in {ElapsedMs} ms; cancelled: {Cancelled}; failure: {Failure}",
+                count, threadId, stream.RequestType, clock.ElapsedMilliseconds, cancelled, failure);
+        }
+    }
+
+    /// <summary>Waits for the next event, writing a keep-alive comment each time the wait passes the interval.</summary>
+    private static async Task<bool> NextAsync(IAsyncEnumerator<ThreadStreamEvent> events, HttpResponse response, TimeSpan keepAlive, CancellationToken ct)
+    {
+        var next = events.MoveNextAsync();
+        if (next.IsCompleted || keepAlive <= TimeSpan.Zero)
+            return await next;
+        var pending = next.AsTask();
+        while (true)
+        {
+            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var delay = Task.Delay(keepAlive, quiet.Token);
+            var first = await Task.WhenAny(pending, delay);
+            if (first == pending)
+            {
+                await quiet.CancelAsync();
+                return await pending;
+            }
+            ct.ThrowIfCancellationRequested();
+            await response.Body.WriteAsync(KeepAlive, ct);
+            await response.Body.FlushAsync(ct);
+        }
+    }
+
+    private static async Task WriteFrameAsync(HttpResponse response, ThreadStreamEvent ev, CancellationToken ct)
+    {
+        var pipe = response.BodyWriter;
+        pipe.Write(DataPrefix);
+        using (var json = new Utf8JsonWriter(pipe))
+            JsonSerializer.Serialize(json, ev, ChatKitJsonContext.Default.ThreadStreamEvent);
+        pipe.Write(FrameEnd);
+        var flushed = await pipe.FlushAsync(ct);
+        if (flushed.IsCanceled) throw new OperationCanceledException(ct);
+    }
+
+    private async Task CompleteAsync(HttpResponse response)
+    {
+        try
+        {
+            await response.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The connection is already gone; there is nobody left to complete the response for.
+            logger.LogDebug(ex, "Could not complete the SSE response; the client had gone");
+        }
+    }
+}

@@ -1,0 +1,22 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ChatKitServer.Configuration;
+
+/// <summary>Settings of the <c>/chatkit</c> endpoint (section <c>ChatKit</c>).</summary>
+public sealed class ChatKitServerOptions
+{
+    public const string Section = "ChatKit";
+
+    /// <summary>The largest request body accepted; larger bodies get 413.</summary>
+    [Range(1024, 1L << 30)]
+    public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;
+
+    /// <summary>Seconds of silence after which a stream gets a <c>: keep-alive</c> comment.</summary>
+    [Range(0.05, 3600)]
+    public double KeepAliveSeconds { get; set; } = 15;
+
+    /// <summary>Origins allowed to call the server from a browser (the web component usually runs on another origin).</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    public TimeSpan KeepAliveInterval => TimeSpan.FromSeconds(KeepAliveSeconds);
+}

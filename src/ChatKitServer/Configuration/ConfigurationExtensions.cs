@@ -1,0 +1,15 @@
+namespace ChatKitServer.Configuration;
+
+public static class ConfigurationExtensions
+{
+    /// <summary>Binds and validates every options class at start: a wrong value stops the server with a clear message.</summary>
+    public static IServiceCollection AddValidatedSettings(this IServiceCollection services, IHostEnvironment environment)
+    {
+        services.AddOptions<ChatKitServerOptions>().BindConfiguration(ChatKitServerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AssistantOptions>().BindConfiguration(AssistantOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
+            .PostConfigure(o => o.EnvironmentName = environment.EnvironmentName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+}

@@ -1,0 +1,53 @@
+using ChatKit;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ChatKitServer.Errors;
+
+/// <summary>
+/// The one place where exceptions become HTTP statuses, with a ProblemDetails body that says what
+/// was wrong: ChatKit errors carry their own status (400, 404, 409, 413, 501); a caller who is not
+/// authenticated gets 401; anything else is a 500 that is logged and says nothing of the internals.
+/// </summary>
+public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILogger<ChatKitExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            ChatKitException e => (e.StatusCode, TitleFor(e.StatusCode), e.Message),
+            BadHttpRequestException e => (e.StatusCode, TitleFor(e.StatusCode), e.Message),
+            UnauthorizedAccessException e => (StatusCodes.Status401Unauthorized, "Unauthorized", e.Message),
+            OperationCanceledException when http.RequestAborted.IsCancellationRequested => (499, "Client closed request", "The client closed the request."),
+            _ => (StatusCodes.Status500InternalServerError, "Internal server error", "The server failed to process the request; the error was logged."),
+        };
+        if (status >= 500)
+            logger.LogError(exception, "Unhandled error for {Method} {Path}", http.Request.Method, http.Request.Path);
+        else
+            logger.LogInformation("{Method} {Path} answered {StatusCode}: {Detail}", http.Request.Method, http.Request.Path, status, detail);
+
+        if (http.Response.HasStarted)
+            return false; // a stream already began; the stream writer reports failures in-band
+        http.Response.Clear();
+        http.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+
+    private static string TitleFor(int status) => status switch
+    {
+        400 => "Bad request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not found",
+        409 => "Conflict",
+        413 => "Request too large",
+        501 => "Not implemented",
+        503 => "Service unavailable",
+        _ => "Error",
+    };
+}

@@ -1,0 +1,22 @@
+using ChatKit;
+using ChatKitServer.ChatKit;
+using ChatKitServer.Configuration;
+using ChatKitServer.Responders;
+
+namespace ChatKitServer.Hosting;
+
+public static class ProtocolSetup
+{
+    /// <summary>The engine, the responder chosen by <c>Assistant:Provider</c>, and the HTTP plumbing of <c>/chatkit</c>.</summary>
+    public static IServiceCollection AddChatKitProtocol(this IServiceCollection services)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new ChatKitEngineOptions());
+        services.AddScoped<IChatKitResponder, OfflineResponder>();
+        services.AddScoped<ChatKitEngine>();
+        services.AddSingleton<ChatKitRequestBody>();
+        services.AddSingleton<ChatKitContextFactory>();
+        services.AddSingleton<ChatKitStreamWriter>();
+        return services;
+    }
+}

@@ -1,0 +1,40 @@
+using ChatKitServer.Configuration;
+using ChatKitServer.Errors;
+using ChatKitServer.Health;
+using Serilog;
+
+namespace ChatKitServer.Hosting;
+
+public static class WebSetup
+{
+    public const string CorsPolicy = "chatkit-clients";
+
+    /// <summary>MVC, errors as ProblemDetails, CORS for the configured origins, health checks.</summary>
+    public static IServiceCollection AddChatKitWeb(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddControllers();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ChatKitExceptionHandler>();
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        var origins = configuration.GetSection(ChatKitServerOptions.Section).Get<ChatKitServerOptions>()?.AllowedOrigins ?? [];
+        services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
+            .WithOrigins(origins)
+            .AllowAnyHeader()
+            .WithMethods("GET", "POST", "PUT", "DELETE")));
+        return services;
+    }
+
+    public static WebApplication UseChatKitWeb(this WebApplication app)
+    {
+        app.LogStartupSummary();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSerilogRequestLogging();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseCors(CorsPolicy);
+        app.MapControllers();
+        app.MapHealthChecks("/health");
+        return app;
+    }
+}

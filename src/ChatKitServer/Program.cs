@@ -1,0 +1,20 @@
+using ChatKitServer.Configuration;
+using ChatKitServer.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddLogging();
+builder.Services.AddValidatedSettings(builder.Environment);
+builder.Services.AddChatKitPersistence(builder.Configuration);
+builder.Services.AddChatKitProtocol();
+builder.Services.AddChatKitWeb(builder.Configuration);
+
+var app = builder.Build();
+
+await app.PrepareDatabaseAsync();
+app.UseChatKitWeb();
+
+app.Run();
+
+/// <summary>The web host's entry point, visible to integration tests.</summary>
+public partial class Program;

@@ -1,0 +1,59 @@
+using System.Runtime.CompilerServices;
+using ChatKit;
+using ChatKit.Widgets;
+
+namespace ChatKitServer.Responders;
+
+/// <summary>
+/// Answers without any model or network, so a fresh checkout shows the protocol at work:
+/// a progress update, a reply streamed word by word, and a help card widget when asked for
+/// "help" (or "widget"). Replace it by configuring <c>Assistant:Provider</c>.
+/// </summary>
+public sealed class OfflineResponder(TimeProvider time) : IChatKitResponder
+{
+    /// <summary>Pause between words, so the stream looks like one.</summary>
+    public static TimeSpan WordDelay { get; set; } = TimeSpan.FromMilliseconds(15);
+
+    public async IAsyncEnumerable<ThreadStreamEvent> RespondAsync(ThreadMetadata thread, UserMessageItem? input, ChatKitContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var text = input?.Text.Trim() ?? "";
+        yield return ResponderEvents.Progress("Thinking…", "sparkle");
+
+        var message = new AssistantMessageStream(thread.Id, time);
+        foreach (var ev in message.Begin()) yield return ev;
+        foreach (var word in Words(Reply(text, input is null)))
+        {
+            await Task.Delay(WordDelay, time, cancellationToken);
+            yield return message.Append(word);
+        }
+        foreach (var ev in message.Complete()) yield return ev;
+
+        // HELP-CARD
+    }
+
+    internal static string Reply(string text, bool resumed) => resumed
+        ? "Thanks, I have what I needed. The offline assistant has nothing more to add."
+        : text.Length == 0
+            ? "I received an empty message. Type something and I will answer."
+            : $"You said: \"{Shorten(text)}\". I am the offline assistant: no model is configured, so I echo your message. " +
+              "Type \"help\" to see a widget, or set Assistant:Provider to use a real model.";
+
+    internal static bool WantsHelp(string text) =>
+        text.Contains("help", StringComparison.OrdinalIgnoreCase) || text.Contains("widget", StringComparison.OrdinalIgnoreCase);
+
+    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
+
+    /// <summary>Splits into words keeping the spaces, so the deltas join back into the exact text.</summary>
+    internal static IEnumerable<string> Words(string text)
+    {
+        var start = 0;
+        for (var i = 1; i <= text.Length; i++)
+        {
+            if (i == text.Length || text[i] == ' ')
+            {
+                yield return text[start..i];
+                start = i;
+            }
+        }
+    }
+}
