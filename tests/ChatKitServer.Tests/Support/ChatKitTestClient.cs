@@ -1,0 +1,67 @@
+using System.Net.ServerSentEvents;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatKit;
+using ChatKit.Json;
+
+namespace ChatKitServer.Tests.Support;
+
+/// <summary>Sends ChatKit requests over HTTP and reads SSE answers with System.Net.ServerSentEvents.</summary>
+public sealed class ChatKitTestClient(HttpClient http) : IDisposable
+{
+    public HttpClient Http { get; } = http;
+
+    public Task<HttpResponseMessage> PostAsync(string json, CancellationToken ct = default) =>
+        Http.PostAsync("/chatkit", new StringContent(json, Encoding.UTF8, "application/json"), ct);
+
+    public Task<HttpResponseMessage> PostAsync(JsonObject request, CancellationToken ct = default) => PostAsync(request.ToJsonString(), ct);
+
+    /// <summary>Sends a streaming request; returns the raw frames' data and the parsed events. Every frame is checked against the schema.</summary>
+    public async Task<StreamResult> StreamAsync(JsonObject request, CancellationToken ct = default)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json") };
+        using var response = await Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}", null, response.StatusCode);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var frames = new List<string>();
+        await foreach (var item in SseParser.Create(body).EnumerateAsync(ct))
+        {
+            item.EventType.Should().Be(SseParser.EventTypeDefault, "ChatKit frames carry no event: line");
+            frames.Add(item.Data);
+        }
+        return new StreamResult(frames, frames.Select(f => ChatKitJson.Deserialize<ThreadStreamEvent>(f)).ToList());
+    }
+
+    public async Task<JsonNode> JsonAsync(JsonObject request, CancellationToken ct = default)
+    {
+        using var response = await PostAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        response.IsSuccessStatusCode.Should().BeTrue(text);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/json");
+        return JsonNode.Parse(text)!;
+    }
+
+    public void Dispose() => Http.Dispose();
+
+    public static JsonObject Request(string type, JsonObject? @params = null) => new() { ["type"] = type, ["params"] = @params ?? new JsonObject() };
+
+    public static JsonObject Input(string text, params string[] attachments) => new()
+    {
+        ["content"] = new JsonArray(new JsonObject { ["type"] = "input_text", ["text"] = text }),
+        ["attachments"] = new JsonArray(attachments.Select(a => (JsonNode)a!).ToArray()),
+        ["inference_options"] = new JsonObject(),
+    };
+
+    public static JsonObject Create(string text) => Request("threads.create", new() { ["input"] = Input(text) });
+
+    public static JsonObject AddMessage(string threadId, string text) => Request("threads.add_user_message", new() { ["thread_id"] = threadId, ["input"] = Input(text) });
+}
+
+public sealed record StreamResult(IReadOnlyList<string> Frames, IReadOnlyList<ThreadStreamEvent> Events)
+{
+    public string ThreadId => Events.OfType<ThreadCreatedEvent>().Single().Thread.Id;
+
+    public string AssistantText => string.Concat(Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<AssistantMessageItem>().Select(m => m.Text));
+}
