@@ -19,7 +19,9 @@ public sealed partial class ChatKitEngine
     private readonly IChatKitActionHandler? _actions;
     private readonly IChatKitTranscriber? _transcriber;
     private readonly TimeProvider _time;
-    private readonly ThreadLocks _locks = new();
+    // Process-wide: hosts usually create one engine per request scope, and turns on a thread must
+    // queue behind each other whichever engine instance runs them.
+    private static readonly ThreadLocks _locks = new();
 
     /// <summary>Creates an engine over a store and a responder; the other services are optional.</summary>
     public ChatKitEngine(
