@@ -47,9 +47,11 @@ public static class ChatKitRequestParser
 
     private static string Describe(Exception ex, ReadOnlySpan<byte> body)
     {
-        var type = PeekType(body);
-        if (type is null && !LooksLikeObject(body))
-            return "The request body is not a JSON object: " + Trim(ex.Message);
+        if (JsonProblem(body) is { } syntax)
+            return "The request body is not valid JSON: " + syntax;
+        var type = PeekType(body, out var isObject);
+        if (!isObject)
+            return "The request body is not a JSON object; expected a ChatKit request like {\"type\": \"threads.list\", \"params\": {}}.";
         if (type is null)
             return "The request has no string 'type'; expected one of: " + string.Join(", ", KnownTypes) + ".";
         if (!KnownTypes.Contains(type))
@@ -57,25 +59,31 @@ public static class ChatKitRequestParser
         return $"Invalid '{type}' request: " + Trim(ex.Message);
     }
 
-    private static bool LooksLikeObject(ReadOnlySpan<byte> body)
+    /// <summary>Why the body is not well-formed JSON (within the depth limit), or null when it is.</summary>
+    private static string? JsonProblem(ReadOnlySpan<byte> body)
     {
         try
         {
-            var reader = new Utf8JsonReader(body);
-            return reader.Read() && reader.TokenType == JsonTokenType.StartObject;
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = ChatKitJson.Options.MaxDepth });
+            while (reader.Read())
+            {
+            }
+            return null;
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            return false;
+            return Trim(ex.Message);
         }
     }
 
-    private static string? PeekType(ReadOnlySpan<byte> body)
+    private static string? PeekType(ReadOnlySpan<byte> body, out bool isObject)
     {
+        isObject = false;
         try
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = ChatKitJson.Options.MaxDepth });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            isObject = true;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isType = reader.ValueTextEquals("type"u8);
@@ -86,6 +94,7 @@ public static class ChatKitRequestParser
         }
         catch (JsonException)
         {
+            // already reported by JsonProblem
         }
         return null;
     }

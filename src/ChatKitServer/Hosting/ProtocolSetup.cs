@@ -1,5 +1,5 @@
 using ChatKit;
-using ChatKitServer.ChatKit;
+using ChatKitServer.Endpoint;
 using ChatKitServer.Configuration;
 using ChatKitServer.Responders;
 

@@ -3,7 +3,7 @@ using ChatKitServer.Configuration;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
-namespace ChatKitServer.ChatKit;
+namespace ChatKitServer.Endpoint;
 
 /// <summary>
 /// <c>POST /chatkit</c>: every ChatKit request. Reads the body (within the size limit), has the

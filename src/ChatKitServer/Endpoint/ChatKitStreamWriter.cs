@@ -6,7 +6,7 @@ using ChatKit.Json;
 using ChatKitServer.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace ChatKitServer.ChatKit;
+namespace ChatKitServer.Endpoint;
 
 /// <summary>
 /// Writes a stream of events as Server-Sent Events: one <c>data: {json}\n\n</c> frame per event,

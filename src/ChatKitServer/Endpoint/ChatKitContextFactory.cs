@@ -3,7 +3,7 @@ using ChatKit;
 using ChatKitServer.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace ChatKitServer.ChatKit;
+namespace ChatKitServer.Endpoint;
 
 /// <summary>Builds the engine's <see cref="ChatKitContext"/> from the HTTP request: who asks, in which language.</summary>
 public sealed class ChatKitContextFactory(IOptions<AuthOptions> auth)

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatKit;
+using ChatKitServer.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>Every kind of bad input gets its status, a JSON body that says what was wrong, and changes nothing.</summary>
+public class BadInputTests
+{
+    private ServerFactory _factory = null!;
+    private ChatKitTestClient _client = null!;
+    private string _threadId = null!;
+    private string _assistantId = null!;
+
+    [OneTimeSetUp]
+    public async Task SetUp()
+    {
+        _factory = ServerFactory.WithResponder(new TestResponder(), new() { ["ChatKit:MaxRequestBodyBytes"] = "65536" });
+        _client = _factory.CreateChatKitClient();
+        var created = await _client.StreamAsync(Create("seed"));
+        _threadId = created.ThreadId;
+        _assistantId = created.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<AssistantMessageItem>().Single().Id;
+    }
+
+    [OneTimeTearDown]
+    public void TearDown()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+    }
+
+    private static IEnumerable<TestCaseData> Cases()
+    {
+        TestCaseData Case(string name, string body, int status, string mentions) => new TestCaseData(body, status, mentions).SetName(name);
+        yield return Case("not json", "{not json", 400, "not valid JSON");
+        yield return Case("empty body", "", 400, "empty");
+        yield return Case("json array", "[1,2]", 400, "not a JSON object");
+        yield return Case("no type", """{"params":{}}""", 400, "type");
+        yield return Case("unknown type", """{"type":"threads.explode","params":{}}""", 400, "threads.explode");
+        yield return Case("missing params", """{"type":"threads.get_by_id"}""", 400, "params");
+        yield return Case("missing thread_id", """{"type":"threads.get_by_id","params":{}}""", 400, "thread_id");
+        yield return Case("thread_id wrong type", """{"type":"threads.get_by_id","params":{"thread_id":42}}""", 400, "thread_id");
+        yield return Case("bad order", """{"type":"threads.list","params":{"order":"sideways"}}""", 400, "order");
+        yield return Case("negative limit", """{"type":"threads.list","params":{"limit":-1}}""", 400, "limit");
+        yield return Case("huge limit", """{"type":"threads.list","params":{"limit":1000000}}""", 400, "limit");
+        yield return Case("unknown cursor", """{"type":"threads.list","params":{"after":"thr_nope"}}""", 400, "thr_nope");
+        yield return Case("unknown thread", """{"type":"threads.get_by_id","params":{"thread_id":"thr_missing"}}""", 404, "thr_missing");
+        yield return Case("unknown thread on stream", """{"type":"threads.add_user_message","params":{"thread_id":"thr_missing","input":{"content":[{"type":"input_text","text":"x"}],"attachments":[],"inference_options":{}}}}""", 404, "thr_missing");
+        yield return Case("unknown attachment", """{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"x"}],"attachments":["atc_missing"],"inference_options":{}}}}""", 404, "atc_missing");
+        yield return Case("empty message", """{"type":"threads.create","params":{"input":{"content":[],"attachments":[],"inference_options":{}}}}""", 400, "empty");
+        yield return Case("transcribe without transcriber", """{"type":"input.transcribe","params":{"audio_base64":"AAAA","mime_type":"audio/webm"}}""", 501, "transcribe");
+        yield return Case("deep nesting", "{\"type\":\"threads.list\",\"metadata\":" + new string('[', 500) + new string(']', 500) + ",\"params\":{}}", 400, "depth");
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public async Task Bad_input_gets_its_status_and_a_problem_body(string body, int status, string mentions)
+    {
+        var before = await SnapshotAsync();
+
+        using var response = await _client.Http.PostAsync("/chatkit", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        ((int)response.StatusCode).Should().Be(status);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        problem["status"]!.GetValue<int>().Should().Be(status);
+        problem["detail"]!.GetValue<string>().Should().ContainEquivalentOf(mentions);
+        (await SnapshotAsync()).Should().Be(before, "a refused request changes nothing");
+    }
+
+    [Test]
+    public async Task Item_ids_of_another_thread_are_not_found()
+    {
+        var other = (await _client.StreamAsync(Create("other"))).ThreadId;
+        using var response = await _client.PostAsync(Request("items.feedback", new() { ["thread_id"] = other, ["item_ids"] = new JsonArray(_assistantId), ["kind"] = "positive" }));
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task An_oversized_body_gets_413_with_or_without_content_length()
+    {
+        var big = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"x\":\"" + new string('a', 70_000) + "\"}}";
+        using var withLength = await _client.Http.PostAsync("/chatkit", new StringContent(big, Encoding.UTF8, "application/json"));
+        withLength.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        (await withLength.Content.ReadAsStringAsync()).Should().Contain("65536");
+
+        var chunked = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big)));
+        chunked.Headers.ContentType = new("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        using var withoutLength = await _client.Http.SendAsync(request);
+        withoutLength.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Test]
+    public async Task A_locked_thread_refuses_new_messages_with_an_error_event_and_sync_actions_with_409()
+    {
+        using var scope = _factory.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<IChatKitStore>();
+        var context = new ChatKitContext { UserId = "local-user" };
+        var threadId = (await _client.StreamAsync(Create("to lock"))).ThreadId;
+        var thread = await store.LoadThreadAsync(threadId, context);
+        thread.Status = new LockedStatus { Reason = "Read-only" };
+        await store.SaveThreadAsync(thread, context);
+
+        var refused = await _client.StreamAsync(AddMessage(threadId, "hello?"));
+        var error = refused.Events.Should().ContainSingle().Which.Should().BeOfType<ErrorEvent>().Subject;
+        error.Message.Should().Be("Read-only");
+
+        using var sync = await _client.PostAsync(Request("threads.sync_custom_action", new() { ["thread_id"] = threadId, ["action"] = new JsonObject { ["type"] = "x" } }));
+        sync.StatusCode.Should().Be(HttpStatusCode.Conflict);
+    }
+
+    [Test]
+    public async Task Cors_preflight_is_answered_for_configured_origins_only()
+    {
+        using var factory = new ServerFactory(new() { ["ChatKit:AllowedOrigins:0"] = "https://app.example" });
+        using var client = factory.CreateClient();
+
+        using var allowed = await client.SendAsync(Preflight("https://app.example"));
+        allowed.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("https://app.example");
+
+        using var other = await client.SendAsync(Preflight("https://evil.example"));
+        other.Headers.Contains("Access-Control-Allow-Origin").Should().BeFalse();
+
+        static HttpRequestMessage Preflight(string origin)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Options, "/chatkit");
+            request.Headers.Add("Origin", origin);
+            request.Headers.Add("Access-Control-Request-Method", "POST");
+            request.Headers.Add("Access-Control-Request-Headers", "content-type");
+            return request;
+        }
+    }
+
+    [TestCase("ChatKit:KeepAliveSeconds", "-3", "KeepAliveSeconds")]
+    [TestCase("ChatKit:MaxRequestBodyBytes", "10", "MaxRequestBodyBytes")]
+    [TestCase("Assistant:Provider", "Telepathy", "Assistant")]
+    public void A_wrong_setting_stops_the_server_with_a_message_naming_it(string key, string value, string mentions)
+    {
+        using var factory = new ServerFactory(new() { [key] = value });
+        var start = () => factory.CreateClient();
+        start.Should().Throw<Exception>().Where(e => e.ToString().Contains(mentions));
+    }
+
+    [Test]
+    public void Development_auth_is_refused_in_production()
+    {
+        using var factory = new ProductionFactory();
+        var start = () => factory.CreateClient();
+        start.Should().Throw<Exception>().Where(e => e.Message.Contains("Auth:Mode=Development"));
+    }
+
+    private sealed class ProductionFactory : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+            builder.UseEnvironment(Environments.Production).UseSetting("ConnectionStrings:ChatKit", "Data Source=:memory:");
+    }
+
+    private async Task<string> SnapshotAsync()
+    {
+        var threads = await _client.JsonAsync(Request("threads.list", new() { ["limit"] = 100 }));
+        var items = await _client.JsonAsync(Request("items.list", new() { ["thread_id"] = _threadId, ["limit"] = 100 }));
+        return threads.ToJsonString() + items.ToJsonString();
+    }
+}
