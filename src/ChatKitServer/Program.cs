@@ -7,6 +7,7 @@ builder.AddLogging();
 builder.Services.AddValidatedSettings(builder.Environment);
 builder.Services.AddChatKitPersistence(builder.Configuration);
 builder.Services.AddChatKitProtocol();
+builder.Services.AddAssistant(builder.Configuration);
 builder.Services.AddChatKitWeb(builder.Configuration);
 
 var app = builder.Build();

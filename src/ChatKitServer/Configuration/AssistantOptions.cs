@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ChatKitServer.Configuration;
 
-/// <summary>Which model answers (section <c>Assistant</c>).</summary>
+/// <summary>Which model answers and how (section <c>Assistant</c>).</summary>
 public sealed class AssistantOptions : IValidatableObject
 {
     public const string Section = "Assistant";
@@ -10,12 +10,56 @@ public sealed class AssistantOptions : IValidatableObject
     /// <summary><c>Offline</c> (default, no network), <c>OpenAI</c> or <c>AzureOpenAI</c>.</summary>
     public AssistantProvider Provider { get; set; } = AssistantProvider.Offline;
 
+    /// <summary>The system prompt; the request's locale is appended to it.</summary>
+    [Required]
+    public string SystemPrompt { get; set; } =
+        "You are a helpful assistant inside a chat application. Answer clearly and concisely, using Markdown when it helps. " +
+        "Use the tools you are given when they help: remember facts the user asks you to keep, recall them when relevant, " +
+        "and search the user's past conversations when they refer to them.";
+
+    /// <summary>Models a request may pick with <c>inference_options.model</c>; the provider's default model is always allowed.</summary>
+    public string[] Models { get; set; } = [];
+
+    /// <summary>Most model calls in one turn (each tool round is one); the last round gets no tools, so it must answer.</summary>
+    [Range(1, 20)]
+    public int MaxToolRounds { get; set; } = 5;
+
+    /// <summary>How many characters of thread history the model sees (newest first until the budget is spent).</summary>
+    [Range(1000, 2_000_000)]
+    public int HistoryBudgetChars { get; set; } = 24_000;
+
+    /// <summary>Tools the client runs: a call ends the turn with a pending client_tool_call.</summary>
+    public List<ClientToolOptions> ClientTools { get; set; } = [];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Provider != AssistantProvider.Offline)
-            yield return new ValidationResult(
-                $"Assistant:Provider={Provider} is not available in this build yet; use Offline.", [nameof(Provider)]);
+        foreach (var tool in ClientTools)
+        {
+            if (string.IsNullOrWhiteSpace(tool.Name) || !System.Text.RegularExpressions.Regex.IsMatch(tool.Name, "^[A-Za-z0-9_-]{1,64}$"))
+                yield return new ValidationResult($"Assistant:ClientTools: '{tool.Name}' is not a valid tool name (letters, digits, _ and -, at most 64).");
+            string? problem = null;
+            try
+            {
+                if (System.Text.Json.Nodes.JsonNode.Parse(tool.Parameters) is not System.Text.Json.Nodes.JsonObject)
+                    problem = "is not a JSON object";
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                problem = "is not valid JSON: " + ex.Message;
+            }
+            if (problem is not null)
+                yield return new ValidationResult($"Assistant:ClientTools:{tool.Name}:Parameters {problem}.");
+        }
     }
+}
+
+/// <summary>A tool declared as client-side.</summary>
+public sealed class ClientToolOptions
+{
+    public string Name { get; set; } = "";
+    public string Description { get; set; } = "";
+    /// <summary>JSON schema of the arguments, as a JSON string.</summary>
+    public string Parameters { get; set; } = """{"type":"object","properties":{}}""";
 }
 
 public enum AssistantProvider

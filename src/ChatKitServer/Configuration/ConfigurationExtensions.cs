@@ -7,6 +7,9 @@ public static class ConfigurationExtensions
     {
         services.AddOptions<ChatKitServerOptions>().BindConfiguration(ChatKitServerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AssistantOptions>().BindConfiguration(AssistantOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<OpenAIOptions>().BindConfiguration(OpenAIOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AzureOpenAIOptions>().BindConfiguration(AzureOpenAIOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AssistantOptions>, ModelProviderValidation>();
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
             .PostConfigure(o => o.EnvironmentName = environment.EnvironmentName)
             .ValidateDataAnnotations().ValidateOnStart();

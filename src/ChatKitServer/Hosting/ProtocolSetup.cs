@@ -1,7 +1,6 @@
 using ChatKit;
 using ChatKitServer.Endpoint;
 using ChatKitServer.Configuration;
-using ChatKitServer.Responders;
 
 namespace ChatKitServer.Hosting;
 
@@ -12,7 +11,6 @@ public static class ProtocolSetup
     {
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new ChatKitEngineOptions());
-        services.AddScoped<IChatKitResponder, OfflineResponder>();
         services.AddScoped<ChatKitEngine>();
         services.AddSingleton<ChatKitRequestBody>();
         services.AddSingleton<ChatKitContextFactory>();

@@ -30,6 +30,7 @@ public static class WebSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSerilogRequestLogging();
+        app.UseRequestLocalization();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseCors(CorsPolicy);

@@ -1,0 +1,19 @@
+namespace ChatKitServer.Assistant;
+
+/// <summary>
+/// Marker type of the localized texts in <c>locales/AssistantTexts*.resx</c> (progress updates,
+/// notices, errors). Keys are the constants below.
+/// </summary>
+public sealed class AssistantTexts
+{
+    public const string Analyzing = "Analyzing";
+    public const string Searching = "Searching";
+    public const string SavingMemory = "SavingMemory";
+    public const string RecallingMemory = "RecallingMemory";
+    public const string ExecutingTool = "ExecutingTool";
+    public const string PendingInteraction = "PendingInteraction";
+    public const string ModelNotAllowed = "ModelNotAllowed";
+    public const string ToolNotAvailable = "ToolNotAvailable";
+    public const string UpstreamRefused = "UpstreamRefused";
+    public const string LocalePrompt = "LocalePrompt";
+}

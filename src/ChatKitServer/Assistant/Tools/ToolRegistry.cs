@@ -1,0 +1,26 @@
+using ChatKitServer.Assistant.Models;
+using ChatKitServer.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace ChatKitServer.Assistant.Tools;
+
+/// <summary>Every tool the model may call: the registered server tools and the configured client tools, by name.</summary>
+public sealed class ToolRegistry
+{
+    private readonly Dictionary<string, IChatKitTool> _tools = new(StringComparer.Ordinal);
+
+    public ToolRegistry(IEnumerable<IChatKitTool> tools, IOptions<AssistantOptions> options)
+    {
+        foreach (var tool in tools.Concat(options.Value.ClientTools.Select(c => (IChatKitTool)new ClientTool(c))))
+        {
+            if (!_tools.TryAdd(tool.Name, tool))
+                throw new InvalidOperationException($"Two tools are named '{tool.Name}'; tool names must be unique.");
+        }
+    }
+
+    public IReadOnlyCollection<IChatKitTool> All => _tools.Values;
+
+    public IChatKitTool? Find(string name) => _tools.GetValueOrDefault(name);
+
+    public IReadOnlyList<ChatModelTool> Definitions() => _tools.Values.Select(t => new ChatModelTool(t.Name, t.Description, t.Parameters)).ToList();
+}

@@ -1,0 +1,51 @@
+using ChatKit;
+using ChatKitServer.Assistant;
+using ChatKitServer.Assistant.History;
+using ChatKitServer.Assistant.Models;
+using ChatKitServer.Assistant.Tools;
+using ChatKitServer.Configuration;
+using ChatKitServer.Responders;
+using Microsoft.AspNetCore.Localization;
+
+namespace ChatKitServer.Hosting;
+
+public static class AssistantSetup
+{
+    /// <summary>The cultures of <c>locales/</c>; the first is the default.</summary>
+    public static readonly string[] SupportedCultures = ["en", "fr", "de", "es"];
+
+    /// <summary>The responder chosen by <c>Assistant:Provider</c>, its model, tools and texts.</summary>
+    public static IServiceCollection AddAssistant(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
+        services.Configure<RequestLocalizationOptions>(o =>
+        {
+            o.SetDefaultCulture(SupportedCultures[0]).AddSupportedCultures(SupportedCultures).AddSupportedUICultures(SupportedCultures);
+            o.FallBackToParentUICultures = true;
+            o.RequestCultureProviders = [new AcceptLanguageHeaderRequestCultureProvider()];
+        });
+
+        var provider = configuration.GetValue(AssistantOptions.Section + ":Provider", AssistantProvider.Offline);
+        if (provider == AssistantProvider.Offline)
+        {
+            services.AddScoped<IChatKitResponder, OfflineResponder>();
+            return services;
+        }
+
+        services.AddSingleton<ChatClientFactory>();
+        services.AddSingleton<IChatModel, OpenAIChatModel>();
+        services.AddScoped<ConversationHistory>();
+        services.AddScoped<IThreadSearch, StoreThreadSearch>();
+        services.AddScoped<IChatKitTool, SearchThreadsTool>();
+        services.AddScoped<IChatKitTool, RememberTool>();
+        services.AddScoped<IChatKitTool, RecallTool>();
+        services.AddScoped<ToolRegistry>();
+        services.AddScoped<IChatKitResponder, ModelResponder>();
+        var transcription = provider == AssistantProvider.AzureOpenAI
+            ? configuration[AzureOpenAIOptions.Section + ":TranscriptionDeployment"]
+            : configuration[OpenAIOptions.Section + ":TranscriptionModel"];
+        if (!string.IsNullOrWhiteSpace(transcription))
+            services.AddSingleton<IChatKitTranscriber, OpenAITranscriber>();
+        return services;
+    }
+}
