@@ -37,8 +37,7 @@ public static class AssistantSetup
         services.AddScoped<ConversationHistory>();
         services.AddScoped<IThreadSearch, StoreThreadSearch>();
         services.AddScoped<IChatKitTool, SearchThreadsTool>();
-        services.AddScoped<IChatKitTool, RememberTool>();
-        services.AddScoped<IChatKitTool, RecallTool>();
+        // MEMORY-TOOLS: remember/recall are registered with the database-backed IUserMemory.
         services.AddScoped<ToolRegistry>();
         services.AddScoped<IChatKitResponder, ModelResponder>();
         var transcription = provider == AssistantProvider.AzureOpenAI

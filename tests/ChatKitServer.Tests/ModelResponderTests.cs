@@ -1,0 +1,250 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatKit;
+using Microsoft.Extensions.DependencyInjection;
+using ChatKitServer.Tests.Support;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>The OpenAI-compatible responder against a scripted upstream on loopback.</summary>
+public class ModelResponderTests
+{
+    private ScriptedUpstream _upstream = null!;
+    private ServerFactory _factory = null!;
+    private ChatKitTestClient _client = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _upstream = await ScriptedUpstream.StartAsync();
+        Start(_upstream.Settings());
+    }
+
+    private void Start(Dictionary<string, string?> settings)
+    {
+        _client?.Dispose();
+        _factory?.Dispose();
+        _factory = new ServerFactory(settings);
+        _client = _factory.CreateChatKitClient();
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+        await _upstream.DisposeAsync();
+    }
+
+    private async Task<List<JsonNode>> ItemsAsync(string threadId)
+    {
+        var page = await _client.JsonAsync(Request("items.list", new() { ["thread_id"] = threadId, ["order"] = "asc", ["limit"] = 100 }));
+        return page["data"]!.AsArray().Select(n => n!).ToList();
+    }
+
+    [Test]
+    public async Task Each_token_is_a_text_delta_and_the_answer_and_its_usage_are_saved()
+    {
+        _upstream.Enqueue(Reply.Text("Bon", "jour", " !"));
+
+        var stream = await _client.StreamAsync(Create("Say hello"));
+
+        var deltas = stream.Events.OfType<ThreadItemUpdatedEvent>().Select(e => e.Update).OfType<AssistantMessageContentPartTextDelta>().Select(d => d.Delta);
+        deltas.Should().Equal("Bon", "jour", " !");
+        stream.AssistantText.Should().Be("Bonjour !");
+        stream.Events.OfType<ProgressUpdateEvent>().First().Text.Should().Be("Analyzing your request...");
+        ChatKit.Tests.Support.SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
+
+        var request = _upstream.Requests.Single();
+        request["model"]!.GetValue<string>().Should().Be("test-model");
+        request["stream"]!.GetValue<bool>().Should().BeTrue();
+        var messages = request["messages"]!.AsArray();
+        messages[0]!["role"]!.GetValue<string>().Should().Be("system");
+        messages.Last()!["role"]!.GetValue<string>().Should().Be("user");
+        messages.Last()!["content"]!.ToJsonString().Should().Contain("Say hello");
+
+        using var scope = _factory.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<IChatKitStore>();
+        var all = await store.LoadThreadItemsAsync(stream.ThreadId, null, 100, SortOrder.Asc, new ChatKitContext { UserId = "local-user" });
+        var usage = all.Data.OfType<HiddenContextItem>().Single().Content!;
+        usage["kind"]!.GetValue<string>().Should().Be("usage");
+        usage["prompt_tokens"]!.GetValue<int>().Should().Be(11);
+        usage["completion_tokens"]!.GetValue<int>().Should().Be(7);
+        usage["item_id"]!.GetValue<string>().Should().Be(all.Data.OfType<AssistantMessageItem>().Single().Id);
+    }
+
+    [Test]
+    public async Task The_second_turn_sends_the_history_and_the_locale_reaches_the_system_prompt()
+    {
+        _upstream.Enqueue(Reply.Text("Paris is in France.")).Enqueue(Reply.Text("About 2 million."));
+        var first = await _client.StreamAsync(Create("Where is Paris?"));
+
+        _client.Http.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue("fr"));
+        var second = await _client.StreamAsync(AddMessage(first.ThreadId, "How many people live there?"));
+
+        second.Events.OfType<ProgressUpdateEvent>().First().Text.Should().Be("Analyse de votre demande...");
+        var messages = _upstream.Requests[1]["messages"]!.AsArray().Select(m => (Role: (string)m!["role"]!, Text: m["content"]?.ToJsonString() ?? "")).ToList();
+        messages.Select(m => m.Role).Should().Equal("system", "user", "assistant", "user");
+        messages[1].Text.Should().Contain("Where is Paris?");
+        messages[2].Text.Should().Contain("Paris is in France.");
+        messages[0].Text.Should().Contain("locale is fr");
+    }
+
+    [Test]
+    public async Task A_tool_call_streamed_in_pieces_runs_shows_localized_progress_and_its_result_goes_back()
+    {
+        _upstream.Enqueue(Reply.Text("Noted."));
+        var old = await _client.StreamAsync(Create("My cat is called Miso"));
+        _upstream.Enqueue(Reply.ToolCall("call_1", "search_threads", "{\"que", "ry\":\"Miso\"}"))
+                 .Enqueue(Reply.Text("You told me about Miso before."));
+
+        _client.Http.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue("de"));
+        var stream = await _client.StreamAsync(Create("What is my cat's name?"));
+
+        stream.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain("Suche nach „Miso“...");
+        stream.AssistantText.Should().Be("You told me about Miso before.");
+        var followUp = _upstream.Requests[2]["messages"]!.AsArray();
+        var call = followUp.Single(m => (string?)m!["role"] == "assistant" && m["tool_calls"] is not null)!;
+        call["tool_calls"]![0]!["function"]!["name"]!.GetValue<string>().Should().Be("search_threads");
+        var result = followUp.Single(m => (string?)m!["role"] == "tool")!;
+        result["tool_call_id"]!.GetValue<string>().Should().Be("call_1");
+        result["content"]!.ToJsonString().Should().Contain(old.ThreadId);
+        _upstream.Requests[1]["tools"]!.AsArray().Select(t => (string)t!["function"]!["name"]!).Should().Contain("search_threads");
+    }
+
+    [Test]
+    public async Task The_search_progress_text_cuts_long_queries_to_50_characters()
+    {
+        var query = new string('q', 80);
+        _upstream.Enqueue(Reply.ToolCall("call_1", "search_threads", $"{{\"query\":\"{query}\"}}")).Enqueue(Reply.Text("none"));
+
+        var stream = await _client.StreamAsync(Create("search"));
+
+        stream.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain($"Searching for \"{new string('q', 50)}…\"...");
+    }
+
+    [Test]
+    public async Task A_client_tool_ends_the_turn_with_a_pending_call_and_its_output_resumes_the_conversation()
+    {
+        var settings = _upstream.Settings();
+        settings["Assistant:ClientTools:0:Name"] = "get_location";
+        settings["Assistant:ClientTools:0:Description"] = "The user's current city";
+        Start(settings);
+        _upstream.Enqueue(Reply.ToolCall("call_loc", "get_location", "{}")).Enqueue(Reply.Text("You are in Lyon."));
+
+        var first = await _client.StreamAsync(Create("Where am I?"));
+        var call = first.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<ClientToolCallItem>().Single();
+        call.Status.Should().Be(ClientToolCallStatus.Pending);
+        call.Name.Should().Be("get_location");
+
+        var blocked = await _client.StreamAsync(AddMessage(first.ThreadId, "hello?"));
+        blocked.Events.OfType<NoticeEvent>().Should().ContainSingle();
+        _upstream.Requests.Should().HaveCount(1, "no model call while a client tool call is pending");
+
+        var resumed = await _client.StreamAsync(Request("threads.add_client_tool_output", new() { ["thread_id"] = first.ThreadId, ["result"] = new JsonObject { ["city"] = "Lyon" } }));
+        resumed.AssistantText.Should().Be("You are in Lyon.");
+        var messages = _upstream.Requests[1]["messages"]!.AsArray();
+        messages.Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("Lyon");
+    }
+
+    [Test]
+    public async Task Model_choice_uses_an_allowed_model_and_refuses_others_and_tool_choice_forces_the_tool()
+    {
+        var settings = _upstream.Settings();
+        settings["Assistant:Models:0"] = "big-model";
+        Start(settings);
+        _upstream.Enqueue(Reply.Text("from big"));
+
+        var input = Input("hi");
+        input["inference_options"] = new JsonObject { ["model"] = "big-model", ["tool_choice"] = new JsonObject { ["id"] = "search_threads" } };
+        await _client.StreamAsync(Request("threads.create", new() { ["input"] = input.DeepClone() }));
+        _upstream.Requests[0]["model"]!.GetValue<string>().Should().Be("big-model");
+        _upstream.Requests[0]["tool_choice"]!["function"]!["name"]!.GetValue<string>().Should().Be("search_threads");
+
+        input["inference_options"] = new JsonObject { ["model"] = "secret-model" };
+        var refused = await _client.StreamAsync(Request("threads.create", new() { ["input"] = input.DeepClone() }));
+        var error = refused.Events.OfType<ErrorEvent>().Single();
+        error.Message.Should().Contain("secret-model").And.Contain("big-model");
+        _upstream.Requests.Should().HaveCount(1);
+    }
+
+    [TestCase(500, true)]
+    [TestCase(503, true)]
+    [TestCase(429, true)]
+    [TestCase(400, false)]
+    [TestCase(401, false)]
+    public async Task Upstream_errors_become_error_events_and_the_next_message_works(int status, bool retry)
+    {
+        _upstream.Enqueue(Reply.Error(status));
+
+        var failed = await _client.StreamAsync(Create("hi"));
+
+        var error = failed.Events.OfType<ErrorEvent>().Single();
+        error.AllowRetry.Should().Be(retry);
+        if (!retry) error.Message.Should().Contain(status.ToString());
+        _upstream.Enqueue(Reply.Text("better now"));
+        (await _client.StreamAsync(AddMessage(failed.ThreadId, "again"))).AssistantText.Should().Be("better now");
+    }
+
+    [Test]
+    public async Task A_429_is_retried_honouring_retry_after_before_giving_up()
+    {
+        Start(_upstream.Settings(maxRetries: 2));
+        _upstream.Enqueue(Reply.Error(429, retryAfterSeconds: 1)).Enqueue(Reply.Text("after waiting"));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var stream = await _client.StreamAsync(Create("hi"));
+
+        stream.AssistantText.Should().Be("after waiting");
+        _upstream.Requests.Should().HaveCount(2);
+        clock.Elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(0.9), "the client waits as Retry-After says");
+    }
+
+    [Test]
+    public async Task A_stream_that_drops_mid_answer_saves_the_partial_text_and_ends_with_a_retryable_error()
+    {
+        _upstream.Enqueue(Reply.Text("The answer", " is", " forty") with { DropAfter = 3 });
+
+        var stream = await _client.StreamAsync(Create("question"));
+
+        stream.Events.Last().Should().BeOfType<ErrorEvent>().Which.AllowRetry.Should().BeTrue();
+        var items = await ItemsAsync(stream.ThreadId);
+        items.Last()["content"]![0]!["text"]!.GetValue<string>().Should().Be("The answer is");
+        _upstream.Enqueue(Reply.Text("ok"));
+        (await _client.StreamAsync(AddMessage(stream.ThreadId, "again"))).AssistantText.Should().Be("ok");
+    }
+
+    [Test]
+    public async Task A_client_that_disconnects_aborts_the_upstream_call()
+    {
+        _upstream.Enqueue(Reply.Text(Enumerable.Range(0, 200).Select(i => "w" + i + " ").ToArray()) with { Delay = TimeSpan.FromMilliseconds(50) });
+
+        using (var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(Create("long").ToJsonString(), Encoding.UTF8, "application/json") })
+        using (var response = await _client.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead))
+        {
+            var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            var seen = "";
+            while (!seen.Contains("w2 ")) seen += (char)reader.Read();
+        }
+
+        await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Test]
+    public async Task Transcription_goes_through_the_audio_endpoint()
+    {
+        var settings = _upstream.Settings();
+        settings["OpenAI:TranscriptionModel"] = "whisper-test";
+        Start(settings);
+
+        var result = await _client.JsonAsync(Request("input.transcribe", new() { ["audio_base64"] = Convert.ToBase64String(new byte[1234]), ["mime_type"] = "audio/webm;codecs=opus" }));
+
+        result["text"]!.GetValue<string>().Should().Be("transcribed 1234 bytes");
+        _upstream.Requests.Single()["model"]!.GetValue<string>().Should().Be("whisper-test");
+        ChatKit.Tests.Support.SchemaValidator.AssertValid("TranscriptionResult", result.ToJsonString());
+    }
+}
