@@ -1,3 +1,4 @@
+using ChatKitServer.Auth;
 using ChatKitServer.Configuration;
 using ChatKitServer.Hosting;
 
@@ -8,6 +9,7 @@ builder.Services.AddValidatedSettings(builder.Environment);
 builder.Services.AddChatKitPersistence(builder.Configuration);
 builder.Services.AddChatKitProtocol();
 builder.Services.AddAssistant(builder.Configuration);
+builder.Services.AddChatKitAuth(builder.Configuration);
 builder.Services.AddChatKitWeb(builder.Configuration);
 
 var app = builder.Build();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Text;
 
 namespace ChatKitServer.Configuration;
 
@@ -20,6 +21,9 @@ public sealed class AuthOptions : IValidatableObject
     /// <summary>Development mode is refused in Production unless this is set.</summary>
     public bool AllowDevelopmentModeInProduction { get; set; }
 
+    /// <summary>Bearer token settings for <see cref="AuthMode.Jwt"/>.</summary>
+    public JwtSettings Jwt { get; set; } = new();
+
     /// <summary>Set by the host: the environment's name.</summary>
     internal string EnvironmentName { get; set; } = "Production";
 
@@ -29,9 +33,34 @@ public sealed class AuthOptions : IValidatableObject
             yield return new ValidationResult(
                 "Auth:Mode=Development treats every caller as one local user and is refused in Production. " +
                 "Configure Auth:Mode=Jwt, or set Auth:AllowDevelopmentModeInProduction=true if you really mean it.", [nameof(Mode)]);
-        if (Mode == AuthMode.Jwt)
-            yield return new ValidationResult("Auth:Mode=Jwt is not available in this build yet; use Development.", [nameof(Mode)]);
+        if (Mode != AuthMode.Jwt) yield break;
+        if (string.IsNullOrWhiteSpace(Jwt.Audience))
+            yield return new ValidationResult("Auth:Mode=Jwt needs Auth:Jwt:Audience.", [nameof(Jwt)]);
+        var oidc = !string.IsNullOrWhiteSpace(Jwt.Authority);
+        var hs256 = !string.IsNullOrWhiteSpace(Jwt.SigningKey);
+        if (oidc == hs256)
+            yield return new ValidationResult(
+                "Auth:Mode=Jwt needs either Auth:Jwt:Authority (an OpenID Connect issuer) or Auth:Jwt:SigningKey with Auth:Jwt:Issuer (HS256 tokens), not both.", [nameof(Jwt)]);
+        if (hs256 && string.IsNullOrWhiteSpace(Jwt.Issuer))
+            yield return new ValidationResult("Auth:Jwt:SigningKey needs Auth:Jwt:Issuer.", [nameof(Jwt)]);
+        if (hs256 && Encoding.UTF8.GetByteCount(Jwt.SigningKey!) < 32)
+            yield return new ValidationResult("Auth:Jwt:SigningKey must be at least 32 bytes long for HS256.", [nameof(Jwt)]);
     }
+}
+
+public sealed class JwtSettings
+{
+    /// <summary>An OpenID Connect issuer whose keys are discovered (e.g. https://login.example.com/).</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The audience tokens must be issued for.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>A shared secret for HS256 tokens (tests, simple deployments).</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>The issuer HS256 tokens must carry.</summary>
+    public string? Issuer { get; set; }
 }
 
 public enum AuthMode

@@ -13,6 +13,7 @@ public static class ConfigurationExtensions
         services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
             .PostConfigure(o => o.EnvironmentName = environment.EnvironmentName)
             .ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 }

@@ -1,6 +1,8 @@
 using ChatKit;
 using ChatKitServer.Configuration;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace ChatKitServer.Endpoint;
@@ -12,6 +14,8 @@ namespace ChatKitServer.Endpoint;
 /// </summary>
 [ApiController]
 [Route("chatkit")]
+[Authorize]
+[EnableRateLimiting(Auth.AuthSetup.ChatKitRateLimit)]
 public sealed class ChatKitController(
     ChatKitEngine engine,
     ChatKitRequestBody body,

@@ -34,6 +34,9 @@ public static class WebSetup
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseCors(CorsPolicy);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapControllers();
         app.MapHealthChecks("/health");
         return app;

@@ -81,7 +81,7 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         {
             if (reply.DropAfter == sent)
             {
-                http.Abort();
+                await DropAsync(http);
                 return;
             }
             if (reply.Delay > TimeSpan.Zero) await Task.Delay(reply.Delay, http.RequestAborted);
@@ -90,7 +90,7 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         }
         if (reply.DropAfter == sent)
         {
-            http.Abort();
+            await DropAsync(http);
             return;
         }
         await WriteAsync(http, Chunk(model, new JsonObject(), reply.Deltas.Any(d => d.ContainsKey("tool_calls")) ? "tool_calls" : "stop"));
@@ -99,6 +99,16 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         usage["usage"] = new JsonObject { ["prompt_tokens"] = reply.PromptTokens, ["completion_tokens"] = reply.CompletionTokens, ["total_tokens"] = reply.PromptTokens + reply.CompletionTokens };
         await WriteAsync(http, usage);
         await http.Response.WriteAsync("data: [DONE]\n\n");
+    }
+
+    /// <summary>
+    /// Breaks the connection mid-stream. An abort is a TCP reset, which can make the client drop data
+    /// it has not read yet; the pause lets the chunks already sent arrive first, as on a real network.
+    /// </summary>
+    private static async Task DropAsync(HttpContext http)
+    {
+        await Task.Delay(300);
+        http.Abort();
     }
 
     private async Task TranscribeAsync(HttpContext http)

@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using ChatKit;
+using ChatKitServer.Tests.Support;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>Bearer tokens, per-user isolation on every request type, and the per-user rate limit.</summary>
+public class AuthTests
+{
+    private ServerFactory _factory = null!;
+
+    [OneTimeSetUp]
+    public void Start() => _factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["RateLimiting:PermitLimit"] = "1000" }));
+
+    [OneTimeTearDown]
+    public void Stop() => _factory.Dispose();
+
+    private static IEnumerable<TestCaseData> BadTokens()
+    {
+        yield return new TestCaseData(null).SetName("no token");
+        yield return new TestCaseData(Tokens.Mint("u", expires: DateTime.UtcNow.AddMinutes(-5))).SetName("expired");
+        yield return new TestCaseData(Tokens.Mint("u", audience: "someone-else")).SetName("wrong audience");
+        yield return new TestCaseData(Tokens.Mint("u", issuer: "https://evil.test")).SetName("wrong issuer");
+        yield return new TestCaseData(Tokens.Mint("u", signingKey: "another-key-that-is-also-long-enough-for-hs256")).SetName("bad signature");
+        yield return new TestCaseData("not-a-jwt").SetName("garbage");
+    }
+
+    [TestCaseSource(nameof(BadTokens))]
+    public async Task A_bad_token_gets_401(string? token)
+    {
+        using var http = _factory.CreateClient();
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var client = new ChatKitTestClient(http);
+
+        using var response = await client.PostAsync(Request("threads.list"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task A_valid_token_works_and_the_user_is_its_sub()
+    {
+        using var alice = Tokens.ClientFor(_factory, "alice-" + Guid.NewGuid());
+        var stream = await alice.StreamAsync(Create("hello"));
+        stream.AssistantText.Should().Be("echo: hello ");
+    }
+
+    /// <summary>Bob tries every request type on Alice's records: nothing is found, listed or changed.</summary>
+    [Test]
+    public async Task Another_users_records_are_not_found_for_every_request_type()
+    {
+        using var alice = Tokens.ClientFor(_factory, "alice-" + Guid.NewGuid());
+        using var bob = Tokens.ClientFor(_factory, "bob-" + Guid.NewGuid());
+        var created = await alice.StreamAsync(Create("secret plans"));
+        var thread = created.ThreadId;
+        var user = created.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<UserMessageItem>().Single().Id;
+        var answer = created.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<AssistantMessageItem>().Single().Id;
+        var before = (await alice.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = thread }))).ToJsonString();
+
+        var attempts = new (string Name, JsonObject Request)[]
+        {
+            ("threads.get_by_id", Request("threads.get_by_id", new() { ["thread_id"] = thread })),
+            ("threads.add_user_message", AddMessage(thread, "hijack")),
+            ("threads.add_client_tool_output", Request("threads.add_client_tool_output", new() { ["thread_id"] = thread, ["result"] = 1 })),
+            ("threads.add_structured_input", Request("threads.add_structured_input", new() { ["thread_id"] = thread, ["item_id"] = answer, ["input"] = new JsonObject { ["answers"] = new JsonObject() } })),
+            ("threads.retry_after_item", Request("threads.retry_after_item", new() { ["thread_id"] = thread, ["item_id"] = user })),
+            ("threads.custom_action", Request("threads.custom_action", new() { ["thread_id"] = thread, ["action"] = new JsonObject { ["type"] = "x" } })),
+            ("threads.sync_custom_action", Request("threads.sync_custom_action", new() { ["thread_id"] = thread, ["action"] = new JsonObject { ["type"] = "x" } })),
+            ("threads.update", Request("threads.update", new() { ["thread_id"] = thread, ["title"] = "pwned" })),
+            ("threads.delete", Request("threads.delete", new() { ["thread_id"] = thread })),
+            ("items.list", Request("items.list", new() { ["thread_id"] = thread })),
+            ("items.feedback", Request("items.feedback", new() { ["thread_id"] = thread, ["item_ids"] = new JsonArray(answer), ["kind"] = "negative" })),
+            ("attachments.delete", Request("attachments.delete", new() { ["attachment_id"] = "atc_of_alice" })),
+        };
+        foreach (var (name, request) in attempts)
+        {
+            using var response = await bob.PostAsync(request);
+            response.StatusCode.Should().Be(HttpStatusCode.NotFound, name);
+        }
+
+        var bobsList = await bob.JsonAsync(Request("threads.list"));
+        bobsList["data"]!.AsArray().Should().BeEmpty("threads.list never shows another user's threads");
+        var bobsThread = await bob.StreamAsync(Create("mine"));
+        bobsThread.ThreadId.Should().NotBe(thread, "threads.create makes Bob's own thread");
+        (await alice.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = thread }))).ToJsonString().Should().Be(before, "Alice's thread is unchanged");
+        // attachments.create and input.transcribe name no other user's record; their own tests cover them.
+    }
+
+    [Test]
+    public async Task The_rate_limit_answers_429_with_retry_after()
+    {
+        using var factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["RateLimiting:PermitLimit"] = "3", ["RateLimiting:WindowSeconds"] = "60" }));
+        using var carol = Tokens.ClientFor(factory, "carol");
+        using var dave = Tokens.ClientFor(factory, "dave");
+
+        for (var i = 0; i < 3; i++)
+            (await carol.PostAsync(Request("threads.list"))).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var limited = await carol.PostAsync(Request("threads.list"));
+
+        limited.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        limited.Headers.RetryAfter!.Delta!.Value.TotalSeconds.Should().BeInRange(1, 60);
+        (await limited.Content.ReadAsStringAsync()).Should().Contain("3 requests per 60 s");
+        (await dave.PostAsync(Request("threads.list"))).StatusCode.Should().Be(HttpStatusCode.OK, "the limit is per user");
+    }
+
+    [TestCase("Auth:Jwt:Audience", "", "Audience")]
+    [TestCase("Auth:Jwt:SigningKey", "short", "32 bytes")]
+    public void Jwt_settings_are_validated_at_start(string key, string value, string mentions)
+    {
+        using var factory = new ServerFactory(Tokens.JwtSettings(new() { [key] = value }));
+        var start = () => factory.CreateClient();
+        start.Should().Throw<Exception>().Where(e => e.ToString().Contains(mentions));
+    }
+}
