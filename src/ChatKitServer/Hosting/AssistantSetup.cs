@@ -37,7 +37,8 @@ public static class AssistantSetup
         services.AddScoped<ConversationHistory>();
         services.AddScoped<IThreadSearch, StoreThreadSearch>();
         services.AddScoped<IChatKitTool, SearchThreadsTool>();
-        // MEMORY-TOOLS: remember/recall are registered with the database-backed IUserMemory.
+        services.AddScoped<IChatKitTool, RememberTool>();
+        services.AddScoped<IChatKitTool, RecallTool>();
         services.AddScoped<ToolRegistry>();
         services.AddScoped<IChatKitResponder, ModelResponder>();
         var transcription = provider == AssistantProvider.AzureOpenAI

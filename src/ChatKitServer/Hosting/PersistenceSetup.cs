@@ -1,15 +1,23 @@
-using ChatKit;
+using ChatKit.EntityFrameworkCore;
+using ChatKitServer.Assistant.Tools;
 
 namespace ChatKitServer.Hosting;
 
 public static class PersistenceSetup
 {
-    // Temporary: the EF Core store replaces this in-memory store as soon as it lands.
+    /// <summary>The EF Core store on <c>Database:Provider</c> with <c>ConnectionStrings:ChatKit</c>.</summary>
     public static IServiceCollection AddChatKitPersistence(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<IChatKitStore, InMemoryChatKitStore>();
+        var options = new ChatKitDatabaseOptions
+        {
+            Provider = configuration.GetValue("Database:Provider", ChatKitDatabaseProvider.Sqlite),
+            ConnectionString = configuration.GetConnectionString("ChatKit") ?? "Data Source=chatkit.db",
+        };
+        services.AddChatKitEntityFrameworkStore(options);
+        services.AddSingleton<IUserMemory, EfUserMemory>();
         return services;
     }
 
-    public static Task PrepareDatabaseAsync(this WebApplication app) => Task.CompletedTask;
+    /// <summary>Creates or migrates the database before the first request (for SQLite, the file is created on first run).</summary>
+    public static Task PrepareDatabaseAsync(this WebApplication app) => app.Services.MigrateChatKitDatabaseAsync();
 }

@@ -1,0 +1,229 @@
+using System.Text.Json.Nodes;
+using ChatKit.EntityFrameworkCore.Records;
+using ChatKit.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatKit.EntityFrameworkCore;
+
+/// <summary>
+/// <see cref="IChatKitStore"/> on EF Core. Every query filters by the caller's user id, so another
+/// user's records are "not found". Items are ordered by a database-generated sequence number, so
+/// concurrent appends never collide and pages are stable. Each call uses its own short-lived
+/// context from the factory, which makes the store safe to share between concurrent streams.
+/// </summary>
+public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts, TimeProvider? time = null) : IChatKitStore
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>The largest page the store returns, whatever the caller asks.</summary>
+    public const int MaxPageSize = 500;
+
+    /// <inheritdoc />
+    public async Task<ThreadMetadata> LoadThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Threads.AsNoTracking().FirstOrDefaultAsync(t => t.Id == threadId && t.UserId == context.UserId, cancellationToken)
+            ?? throw ChatKitNotFoundException.Thread(threadId);
+        return ToThread(row);
+    }
+
+    /// <inheritdoc />
+    public async Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Threads.FirstOrDefaultAsync(t => t.Id == thread.Id, cancellationToken);
+        if (row is null)
+        {
+            row = new ThreadRecord
+            {
+                Id = thread.Id, UserId = context.UserId, CreatedAt = thread.CreatedAt,
+                StatusJson = "", MetadataJson = "",
+            };
+            db.Threads.Add(row);
+        }
+        else if (row.UserId != context.UserId)
+        {
+            throw ChatKitNotFoundException.Thread(thread.Id);
+        }
+        row.Title = thread.Title;
+        row.StatusJson = ChatKitJson.Serialize(thread.Status);
+        row.MetadataJson = thread.Metadata.ToJsonString();
+        row.AllowedImageDomainsJson = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
+        row.UpdatedAt = _time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.Threads.AsNoTracking().Where(t => t.UserId == context.UserId);
+        if (after is not null)
+        {
+            var cursor = await db.Threads.Where(t => t.Id == after && t.UserId == context.UserId).Select(t => (long?)t.Sequence).FirstOrDefaultAsync(cancellationToken)
+                ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name one of your threads.");
+            query = order == SortOrder.Asc ? query.Where(t => t.Sequence > cursor) : query.Where(t => t.Sequence < cursor);
+        }
+        query = order == SortOrder.Asc ? query.OrderBy(t => t.Sequence) : query.OrderByDescending(t => t.Sequence);
+        var rows = await query.Take(Clamp(limit) + 1).ToListAsync(cancellationToken);
+        return PageOf(rows, Clamp(limit), ToThread, r => r.Id);
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var deleted = await db.Threads.Where(t => t.Id == threadId && t.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
+        if (deleted == 0) throw ChatKitNotFoundException.Thread(threadId);
+        // Explicit as well as cascaded: SQLite enforces foreign keys only when the connection asks it to.
+        await db.Items.Where(i => i.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
+        await db.Feedback.Where(f => f.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await EnsureThreadAsync(db, threadId, context, cancellationToken);
+        var query = db.Items.AsNoTracking().Where(i => i.ThreadId == threadId);
+        if (after is not null)
+        {
+            var cursor = await db.Items.Where(i => i.ThreadId == threadId && i.Id == after).Select(i => (long?)i.Sequence).FirstOrDefaultAsync(cancellationToken)
+                ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name an item of thread '{threadId}'.");
+            query = order == SortOrder.Asc ? query.Where(i => i.Sequence > cursor) : query.Where(i => i.Sequence < cursor);
+        }
+        query = order == SortOrder.Asc ? query.OrderBy(i => i.Sequence) : query.OrderByDescending(i => i.Sequence);
+        var rows = await query.Take(Clamp(limit) + 1).ToListAsync(cancellationToken);
+        return PageOf(rows, Clamp(limit), r => ChatKitJson.Deserialize<ThreadItem>(r.Json), r => r.Id);
+    }
+
+    /// <inheritdoc />
+    public async Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await EnsureThreadAsync(db, threadId, context, cancellationToken);
+        var json = ChatKitJson.Serialize(item);
+        var existing = await db.Items.FirstOrDefaultAsync(i => i.ThreadId == threadId && i.Id == item.Id, cancellationToken);
+        if (existing is not null)
+        {
+            existing.Json = json; // the same item saved again keeps its place
+        }
+        else
+        {
+            db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json });
+        }
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task SaveItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        AddThreadItemAsync(threadId, item, context, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<ThreadItem> LoadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await EnsureThreadAsync(db, threadId, context, cancellationToken);
+        var json = await db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).Select(i => i.Json).FirstOrDefaultAsync(cancellationToken)
+            ?? throw ChatKitNotFoundException.Item(threadId, itemId);
+        return ChatKitJson.Deserialize<ThreadItem>(json);
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteThreadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await EnsureThreadAsync(db, threadId, context, cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).ExecuteDeleteAsync(cancellationToken);
+        await db.Feedback.Where(f => f.ThreadId == threadId && f.ItemId == itemId).ExecuteDeleteAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Attachments.FirstOrDefaultAsync(a => a.Id == attachment.Id, cancellationToken);
+        if (row is null)
+        {
+            row = new AttachmentRecord { Id = attachment.Id, UserId = context.UserId, CreatedAt = _time.GetUtcNow(), Json = "" };
+            db.Attachments.Add(row);
+        }
+        else if (row.UserId != context.UserId)
+        {
+            throw ChatKitNotFoundException.Attachment(attachment.Id);
+        }
+        row.ThreadId = attachment.ThreadId;
+        row.Json = ChatKitJson.Serialize(attachment);
+        row.MetadataJson = attachment.Metadata?.ToJsonString();
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<Attachment> LoadAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Attachments.AsNoTracking().FirstOrDefaultAsync(a => a.Id == attachmentId && a.UserId == context.UserId, cancellationToken)
+            ?? throw ChatKitNotFoundException.Attachment(attachmentId);
+        var attachment = ChatKitJson.Deserialize<Attachment>(row.Json);
+        attachment.Metadata = row.MetadataJson is null ? null : JsonNode.Parse(row.MetadataJson)?.AsObject();
+        return attachment;
+    }
+
+    /// <inheritdoc />
+    public async Task DeleteAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var deleted = await db.Attachments.Where(a => a.Id == attachmentId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
+        if (deleted == 0) throw ChatKitNotFoundException.Attachment(attachmentId);
+    }
+
+    /// <inheritdoc />
+    public async Task SaveFeedbackAsync(string threadId, IReadOnlyList<string> itemIds, FeedbackKind kind, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await EnsureThreadAsync(db, threadId, context, cancellationToken);
+        var known = await db.Items.Where(i => i.ThreadId == threadId && itemIds.Contains(i.Id)).Select(i => i.Id).ToListAsync(cancellationToken);
+        if (itemIds.FirstOrDefault(id => !known.Contains(id)) is { } missing)
+            throw ChatKitNotFoundException.Item(threadId, missing);
+        var existing = await db.Feedback.Where(f => f.ThreadId == threadId && itemIds.Contains(f.ItemId)).ToListAsync(cancellationToken);
+        var wire = kind == FeedbackKind.Positive ? "positive" : "negative";
+        foreach (var itemId in itemIds.Distinct())
+        {
+            var row = existing.FirstOrDefault(f => f.ItemId == itemId);
+            if (row is null)
+                db.Feedback.Add(row = new FeedbackRecord { ThreadId = threadId, ItemId = itemId, UserId = context.UserId, Kind = wire });
+            row.Kind = wire;
+            row.CreatedAt = _time.GetUtcNow();
+        }
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static async Task EnsureThreadAsync(ChatKitDbContext db, string threadId, ChatKitContext context, CancellationToken ct)
+    {
+        if (!await db.Threads.AnyAsync(t => t.Id == threadId && t.UserId == context.UserId, ct))
+            throw ChatKitNotFoundException.Thread(threadId);
+    }
+
+    private static int Clamp(int limit) => Math.Clamp(limit, 1, MaxPageSize);
+
+    private static Page<T> PageOf<TRow, T>(List<TRow> rows, int limit, Func<TRow, T> map, Func<TRow, string> id)
+    {
+        var hasMore = rows.Count > limit;
+        var page = rows.Take(limit).ToList();
+        return new Page<T> { Data = page.Select(map).ToList(), HasMore = hasMore, After = page.Count > 0 ? id(page[^1]) : null };
+    }
+
+    internal static ThreadMetadata ToThread(ThreadRecord row) => new()
+    {
+        Id = row.Id,
+        Title = row.Title,
+        CreatedAt = row.CreatedAt,
+        Status = ChatKitJson.Deserialize<ThreadStatus>(row.StatusJson),
+        Metadata = JsonNode.Parse(row.MetadataJson)?.AsObject() ?? [],
+        AllowedImageDomains = row.AllowedImageDomainsJson is null ? null : JsonNode.Parse(row.AllowedImageDomainsJson)!.AsArray().Select(n => (string)n!).ToList(),
+    };
+}

@@ -1,0 +1,95 @@
+namespace ChatKit.EntityFrameworkCore.Records;
+
+// The tables. Wire objects are kept whole as JSON (the protocol evolves; the JSON is the truth)
+// next to the columns that queries need: owner, thread, order and time.
+
+/// <summary>A thread row.</summary>
+public sealed class ThreadRecord
+{
+    /// <summary>Database-generated; the stable order of threads.</summary>
+    public long Sequence { get; set; }
+    /// <summary>The thread id (<c>thr_…</c>).</summary>
+    public required string Id { get; set; }
+    /// <summary>The owner.</summary>
+    public required string UserId { get; set; }
+    /// <summary>The title.</summary>
+    public string? Title { get; set; }
+    /// <summary>Creation time.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Last change of title, status or metadata.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>The status as wire JSON (<c>{"type":"locked","reason":…}</c>).</summary>
+    public required string StatusJson { get; set; }
+    /// <summary>Integration metadata as JSON.</summary>
+    public required string MetadataJson { get; set; }
+    /// <summary>Allowed image domains as JSON, when set.</summary>
+    public string? AllowedImageDomainsJson { get; set; }
+}
+
+/// <summary>A thread item row.</summary>
+public sealed class ItemRecord
+{
+    /// <summary>Database-generated; the stable order of a thread's items, safe under concurrent appends.</summary>
+    public long Sequence { get; set; }
+    /// <summary>The item id.</summary>
+    public required string Id { get; set; }
+    /// <summary>The thread.</summary>
+    public required string ThreadId { get; set; }
+    /// <summary>The owner (the thread's).</summary>
+    public required string UserId { get; set; }
+    /// <summary>The item's <c>type</c>.</summary>
+    public required string Type { get; set; }
+    /// <summary>Creation time.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>The whole item as wire JSON.</summary>
+    public required string Json { get; set; }
+}
+
+/// <summary>An attachment row.</summary>
+public sealed class AttachmentRecord
+{
+    /// <summary>The attachment id (<c>atc_…</c>).</summary>
+    public required string Id { get; set; }
+    /// <summary>The owner.</summary>
+    public required string UserId { get; set; }
+    /// <summary>The thread whose message uses it, once used.</summary>
+    public string? ThreadId { get; set; }
+    /// <summary>Creation time (for the cleanup of unused uploads).</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>The attachment as wire JSON.</summary>
+    public required string Json { get; set; }
+    /// <summary>Integration-only metadata (never on the wire).</summary>
+    public string? MetadataJson { get; set; }
+}
+
+/// <summary>Feedback on one item (the latest kind wins).</summary>
+public sealed class FeedbackRecord
+{
+    /// <summary>Row key.</summary>
+    public long Sequence { get; set; }
+    /// <summary>The thread.</summary>
+    public required string ThreadId { get; set; }
+    /// <summary>The item.</summary>
+    public required string ItemId { get; set; }
+    /// <summary>Who gave it.</summary>
+    public required string UserId { get; set; }
+    /// <summary><c>positive</c> or <c>negative</c>.</summary>
+    public required string Kind { get; set; }
+    /// <summary>When.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>A fact the assistant remembers for a user (the <c>remember</c> and <c>recall</c> tools).</summary>
+public sealed class MemoryRecord
+{
+    /// <summary>Database-generated; newest memories have the highest.</summary>
+    public long Sequence { get; set; }
+    /// <summary>The memory id.</summary>
+    public required string Id { get; set; }
+    /// <summary>The owner.</summary>
+    public required string UserId { get; set; }
+    /// <summary>The fact.</summary>
+    public required string Text { get; set; }
+    /// <summary>When it was saved.</summary>
+    public DateTimeOffset CreatedAt { get; set; }
+}
