@@ -1,0 +1,29 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatKit.EntityFrameworkCore.Tests;
+
+/// <summary>The EF Core store on a real SQLite file, created and migrated as the server does.</summary>
+public sealed class EfStoreContractTests : StoreContractTests
+{
+    private string _folder = null!;
+    private ServiceProvider _services = null!;
+
+    protected override async Task<IChatKitStore> CreateStoreAsync()
+    {
+        _folder = Path.Combine(Path.GetTempPath(), "chatkit-ef-tests", Guid.NewGuid().ToString("n"));
+        _services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { ConnectionString = $"Data Source={Path.Combine(_folder, "sub", "chatkit.db")}" })
+            .BuildServiceProvider();
+        await _services.MigrateChatKitDatabaseAsync();
+        File.Exists(Path.Combine(_folder, "sub", "chatkit.db")).Should().BeTrue("the database file and its folder are created on first run");
+        return _services.GetRequiredService<IChatKitStore>();
+    }
+
+    protected override async Task DisposeStoreAsync()
+    {
+        await _services.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}

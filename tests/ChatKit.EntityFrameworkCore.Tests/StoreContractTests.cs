@@ -1,0 +1,268 @@
+using System.Text.Json.Nodes;
+
+namespace ChatKit.EntityFrameworkCore.Tests;
+
+/// <summary>
+/// What every <see cref="IChatKitStore"/> must do, written once and run against each store
+/// (subclasses below): ordering, paging, replacement, deletion, feedback, attachments and,
+/// above all, that one user never sees or changes another's records.
+/// </summary>
+public abstract class StoreContractTests
+{
+    protected IChatKitStore Store { get; private set; } = null!;
+    protected static readonly ChatKitContext Alice = new() { UserId = "alice" };
+    protected static readonly ChatKitContext Bob = new() { UserId = "bob" };
+
+    protected abstract Task<IChatKitStore> CreateStoreAsync();
+    protected virtual Task DisposeStoreAsync() => Task.CompletedTask;
+
+    [SetUp]
+    public async Task SetUpStore() => Store = await CreateStoreAsync();
+
+    [TearDown]
+    public Task TearDownStore() => DisposeStoreAsync();
+
+    private static int _clock;
+    protected static DateTimeOffset Tick() => DateTimeOffset.UnixEpoch.AddSeconds(Interlocked.Increment(ref _clock));
+
+    protected async Task<ThreadMetadata> NewThreadAsync(ChatKitContext? who = null, string? title = null)
+    {
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Tick(), Title = title };
+        await Store.SaveThreadAsync(thread, who ?? Alice);
+        return thread;
+    }
+
+    protected static AssistantMessageItem Message(string threadId, string text) => new()
+    {
+        Id = ChatKitIds.Message(), ThreadId = threadId, CreatedAt = Tick(), Content = [new AssistantMessageContent { Text = text }],
+    };
+
+    private static string TextOf(ThreadItem item) => ((AssistantMessageItem)item).Text;
+
+    [Test]
+    public async Task A_thread_round_trips_title_status_and_metadata_with_keys_untouched()
+    {
+        var thread = new ThreadMetadata
+        {
+            Id = ChatKitIds.Thread(), CreatedAt = Tick(), Title = "Plans",
+            Status = new LockedStatus { Reason = "archived" },
+            Metadata = new JsonObject { ["camelKey"] = 1, ["Snake_Key"] = new JsonObject { ["with space"] = true } },
+            AllowedImageDomains = ["images.example"],
+        };
+        await Store.SaveThreadAsync(thread, Alice);
+
+        var loaded = await Store.LoadThreadAsync(thread.Id, Alice);
+
+        loaded.Title.Should().Be("Plans");
+        loaded.CreatedAt.Should().Be(thread.CreatedAt);
+        loaded.Status.Should().BeOfType<LockedStatus>().Which.Reason.Should().Be("archived");
+        JsonNode.DeepEquals(loaded.Metadata, thread.Metadata).Should().BeTrue();
+        loaded.AllowedImageDomains.Should().Equal("images.example");
+
+        loaded.Title = "Renamed";
+        await Store.SaveThreadAsync(loaded, Alice);
+        (await Store.LoadThreadAsync(thread.Id, Alice)).Title.Should().Be("Renamed");
+    }
+
+    [Test]
+    public async Task Threads_page_in_both_orders_without_gaps_or_duplicates()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 7; i++) ids.Add((await NewThreadAsync()).Id);
+        await NewThreadAsync(Bob);
+
+        foreach (var order in new[] { SortOrder.Asc, SortOrder.Desc })
+        {
+            var seen = new List<string>();
+            string? after = null;
+            Page<ThreadMetadata> page;
+            do
+            {
+                page = await Store.LoadThreadsAsync(3, after, order, Alice);
+                page.Data.Count.Should().BeLessThanOrEqualTo(3);
+                seen.AddRange(page.Data.Select(t => t.Id));
+                after = page.After;
+            } while (page.HasMore);
+            seen.Should().Equal(order == SortOrder.Asc ? ids : Enumerable.Reverse(ids));
+        }
+    }
+
+    [Test]
+    public async Task Items_keep_the_order_they_were_added_in_and_page_both_ways()
+    {
+        var thread = await NewThreadAsync();
+        var texts = Enumerable.Range(0, 9).Select(i => "m" + i).ToList();
+        foreach (var text in texts) await Store.AddThreadItemAsync(thread.Id, Message(thread.Id, text), Alice);
+
+        var asc = await Store.LoadThreadItemsAsync(thread.Id, null, 4, SortOrder.Asc, Alice);
+        asc.Data.Select(TextOf).Should().Equal("m0", "m1", "m2", "m3");
+        asc.HasMore.Should().BeTrue();
+        var next = await Store.LoadThreadItemsAsync(thread.Id, asc.After, 100, SortOrder.Asc, Alice);
+        next.Data.Select(TextOf).Should().Equal("m4", "m5", "m6", "m7", "m8");
+        next.HasMore.Should().BeFalse();
+
+        var desc = await Store.LoadThreadItemsAsync(thread.Id, null, 2, SortOrder.Desc, Alice);
+        desc.Data.Select(TextOf).Should().Equal("m8", "m7");
+        (await Store.LoadThreadItemsAsync(thread.Id, desc.After, 2, SortOrder.Desc, Alice)).Data.Select(TextOf).Should().Equal("m6", "m5");
+    }
+
+    [Test]
+    public async Task Saving_an_item_again_replaces_it_in_place_and_deleting_removes_it()
+    {
+        var thread = await NewThreadAsync();
+        var items = new[] { Message(thread.Id, "a"), Message(thread.Id, "b"), Message(thread.Id, "c") };
+        foreach (var item in items) await Store.AddThreadItemAsync(thread.Id, item, Alice);
+
+        items[1].Content[0].Text = "B!";
+        await Store.SaveItemAsync(thread.Id, items[1], Alice);
+        await Store.DeleteThreadItemAsync(thread.Id, items[0].Id, Alice);
+
+        var page = await Store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice);
+        page.Data.Select(TextOf).Should().Equal("B!", "c");
+        TextOf(await Store.LoadItemAsync(thread.Id, items[1].Id, Alice)).Should().Be("B!");
+        var missing = () => Store.LoadItemAsync(thread.Id, items[0].Id, Alice);
+        await missing.Should().ThrowAsync<ChatKitNotFoundException>();
+    }
+
+    [Test]
+    public async Task Every_item_type_round_trips_through_the_store()
+    {
+        var thread = await NewThreadAsync();
+        ThreadItem[] items =
+        [
+            new UserMessageItem { Id = "msg_u", ThreadId = thread.Id, CreatedAt = Tick(), Content = [new UserMessageTextContent { Text = "hi" }, new UserMessageTagContent { Id = "t", Text = "Ann", Data = new JsonObject { ["Key"] = 1 } }] },
+            new ClientToolCallItem { Id = "tc_1", ThreadId = thread.Id, CreatedAt = Tick(), CallId = "c", Name = "n", Arguments = new JsonObject { ["A"] = 1 }, Output = 5, Status = ClientToolCallStatus.Completed },
+            new WorkflowItem { Id = "wf_1", ThreadId = thread.Id, CreatedAt = Tick(), Workflow = new Workflow { Tasks = [new CustomTask { Title = "x" }, new ThoughtTask { Content = "hm" }], Summary = new DurationSummary { Duration = 3 } } },
+            new TaskItem { Id = "tsk_1", ThreadId = thread.Id, CreatedAt = Tick(), Task = new SearchTask { Queries = ["q"] } },
+            new StructuredInputItem { Id = "msg_s", ThreadId = thread.Id, CreatedAt = Tick(), Inputs = [new StructuredInputFreeform { Id = "f", Question = "Why?" }] },
+            new GeneratedImageItem { Id = "msg_g", ThreadId = thread.Id, CreatedAt = Tick(), Image = new GeneratedImage { Id = "img", Url = "https://x/y.png" } },
+            new EndOfTurnItem { Id = "msg_e", ThreadId = thread.Id, CreatedAt = Tick() },
+            new HiddenContextItem { Id = "msg_h", ThreadId = thread.Id, CreatedAt = Tick(), Content = new JsonObject { ["kind"] = "usage" } },
+            new SdkHiddenContextItem { Id = "shcx_1", ThreadId = thread.Id, CreatedAt = Tick(), Content = "cancelled" },
+        ];
+        foreach (var item in items) await Store.AddThreadItemAsync(thread.Id, item, Alice);
+
+        var loaded = (await Store.LoadThreadItemsAsync(thread.Id, null, 50, SortOrder.Asc, Alice)).Data;
+
+        loaded.Select(i => Json.ChatKitJson.Serialize(i)).Should().Equal(items.Select(i => Json.ChatKitJson.Serialize(i)));
+    }
+
+    [Test]
+    public async Task Deleting_a_thread_removes_its_items_and_feedback()
+    {
+        var thread = await NewThreadAsync();
+        var item = Message(thread.Id, "x");
+        await Store.AddThreadItemAsync(thread.Id, item, Alice);
+        await Store.SaveFeedbackAsync(thread.Id, [item.Id], FeedbackKind.Positive, Alice);
+
+        await Store.DeleteThreadAsync(thread.Id, Alice);
+
+        var load = () => Store.LoadThreadAsync(thread.Id, Alice);
+        await load.Should().ThrowAsync<ChatKitNotFoundException>();
+        var items = () => Store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice);
+        await items.Should().ThrowAsync<ChatKitNotFoundException>();
+        var again = () => Store.DeleteThreadAsync(thread.Id, Alice);
+        await again.Should().ThrowAsync<ChatKitNotFoundException>();
+    }
+
+    [Test]
+    public async Task Attachments_keep_their_metadata_and_can_be_deleted()
+    {
+        var attachment = new ImageAttachment
+        {
+            Id = ChatKitIds.Attachment(), Name = "cat.png", MimeType = "image/png", PreviewUrl = "https://x/p",
+            Metadata = new JsonObject { ["storage_key"] = "abc" },
+        };
+        await Store.SaveAttachmentAsync(attachment, Alice);
+        attachment.ThreadId = "thr_1";
+        await Store.SaveAttachmentAsync(attachment, Alice);
+
+        var loaded = await Store.LoadAttachmentAsync(attachment.Id, Alice);
+        loaded.Should().BeOfType<ImageAttachment>().Which.PreviewUrl.Should().Be("https://x/p");
+        loaded.ThreadId.Should().Be("thr_1");
+        loaded.Metadata!["storage_key"]!.GetValue<string>().Should().Be("abc");
+
+        await Store.DeleteAttachmentAsync(attachment.Id, Alice);
+        var gone = () => Store.LoadAttachmentAsync(attachment.Id, Alice);
+        await gone.Should().ThrowAsync<ChatKitNotFoundException>();
+    }
+
+    [Test]
+    public async Task Feedback_on_unknown_items_is_not_found()
+    {
+        var thread = await NewThreadAsync();
+        var act = () => Store.SaveFeedbackAsync(thread.Id, ["msg_nope"], FeedbackKind.Negative, Alice);
+        await act.Should().ThrowAsync<ChatKitNotFoundException>();
+    }
+
+    [Test]
+    public async Task An_unknown_cursor_is_a_validation_error()
+    {
+        var thread = await NewThreadAsync();
+        var threads = () => Store.LoadThreadsAsync(10, "thr_unknown", SortOrder.Desc, Alice);
+        (await threads.Should().ThrowAsync<ChatKitValidationException>()).Which.Message.Should().Contain("thr_unknown");
+        var items = () => Store.LoadThreadItemsAsync(thread.Id, "msg_unknown", 10, SortOrder.Desc, Alice);
+        await items.Should().ThrowAsync<ChatKitValidationException>();
+    }
+
+    [Test]
+    public async Task Another_user_finds_nothing_lists_nothing_and_changes_nothing()
+    {
+        var thread = await NewThreadAsync(title: "Alice's");
+        var item = Message(thread.Id, "private");
+        await Store.AddThreadItemAsync(thread.Id, item, Alice);
+        var attachment = new FileAttachment { Id = ChatKitIds.Attachment(), Name = "a.txt", MimeType = "text/plain" };
+        await Store.SaveAttachmentAsync(attachment, Alice);
+
+        (await Store.LoadThreadsAsync(10, null, SortOrder.Desc, Bob)).Data.Should().BeEmpty();
+        var attempts = new Func<Task>[]
+        {
+            () => Store.LoadThreadAsync(thread.Id, Bob),
+            () => Store.SaveThreadAsync(new ThreadMetadata { Id = thread.Id, CreatedAt = Tick(), Title = "Bob's now" }, Bob),
+            () => Store.DeleteThreadAsync(thread.Id, Bob),
+            () => Store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, Bob),
+            () => Store.AddThreadItemAsync(thread.Id, Message(thread.Id, "intruder"), Bob),
+            () => Store.SaveItemAsync(thread.Id, Message(thread.Id, "intruder"), Bob),
+            () => Store.LoadItemAsync(thread.Id, item.Id, Bob),
+            () => Store.DeleteThreadItemAsync(thread.Id, item.Id, Bob),
+            () => Store.SaveFeedbackAsync(thread.Id, [item.Id], FeedbackKind.Negative, Bob),
+            () => Store.LoadAttachmentAsync(attachment.Id, Bob),
+            () => Store.SaveAttachmentAsync(attachment, Bob),
+            () => Store.DeleteAttachmentAsync(attachment.Id, Bob),
+        };
+        for (var i = 0; i < attempts.Length; i++)
+            await attempts[i].Should().ThrowAsync<ChatKitNotFoundException>($"attempt #{i}");
+
+        (await Store.LoadThreadAsync(thread.Id, Alice)).Title.Should().Be("Alice's");
+        (await Store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice)).Data.Select(TextOf).Should().Equal("private");
+        (await Store.LoadAttachmentAsync(attachment.Id, Alice)).Name.Should().Be("a.txt");
+    }
+
+    [Test]
+    public async Task Fifty_concurrent_writers_on_one_thread_and_on_fifty_threads_lose_nothing()
+    {
+        var thread = await NewThreadAsync();
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() => Store.AddThreadItemAsync(thread.Id, Message(thread.Id, "c" + i), Alice))));
+        var threads = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => NewThreadAsync())));
+
+        var items = (await Store.LoadThreadItemsAsync(thread.Id, null, 100, SortOrder.Asc, Alice)).Data;
+        items.Select(TextOf).Should().BeEquivalentTo(Enumerable.Range(0, 50).Select(i => "c" + i));
+        (await Store.LoadThreadItemsAsync(thread.Id, null, 100, SortOrder.Asc, Alice)).Data.Select(i => i.Id).Should().Equal(items.Select(i => i.Id), "the order is stable");
+        var listed = new List<string>();
+        string? after = null;
+        Page<ThreadMetadata> page;
+        do
+        {
+            page = await Store.LoadThreadsAsync(20, after, SortOrder.Asc, Alice);
+            listed.AddRange(page.Data.Select(t => t.Id));
+            after = page.After;
+        } while (page.HasMore);
+        listed.Should().Contain(threads.Select(t => t.Id)).And.OnlyHaveUniqueItems();
+    }
+}
+
+/// <summary>The library's in-memory store.</summary>
+public sealed class InMemoryStoreContractTests : StoreContractTests
+{
+    protected override Task<IChatKitStore> CreateStoreAsync() => Task.FromResult<IChatKitStore>(new InMemoryChatKitStore());
+}
