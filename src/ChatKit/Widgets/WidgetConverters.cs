@@ -1,21 +1,71 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace ChatKit.Widgets;
 
-// Placeholder converters: replaced by the full widget implementation.
+/// <summary>
+/// Reads a widget node by its <c>type</c> (wherever it stands in the object) into the typed class,
+/// or into a dynamic node when the type is unknown; writes any node with <c>type</c> first.
+/// </summary>
+internal static class WidgetJson
+{
+    public static WidgetNode Read(ref Utf8JsonReader reader, JsonSerializerOptions options, bool root)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+            throw new JsonException($"A widget component must be an object, got {reader.TokenType}.");
+        var node = JsonNode.Parse(ref reader)!.AsObject();
+        if (node["type"] is not JsonValue typeValue || !typeValue.TryGetValue<string>(out var type))
+            throw new JsonException("A widget component needs a string 'type'.");
+        if (KnownComponents.ByWireType.TryGetValue(type, out var clr) && KnownComponents.Roots.Contains(type) == root)
+            return (WidgetNode)(node.Deserialize(options.GetTypeInfo(clr)) ?? throw new JsonException($"Empty '{type}' component."));
+        var properties = node.DeepClone().AsObject();
+        properties.Remove("type");
+        return root ? new DynamicWidgetRoot(type, properties) : new DynamicWidgetComponent(type, properties);
+    }
+
+    public static void Write(Utf8JsonWriter writer, WidgetNode value, JsonSerializerOptions options)
+    {
+        switch (value)
+        {
+            case DynamicWidgetComponent dynamic:
+                WriteDynamic(writer, dynamic.Type, dynamic.Properties, options);
+                break;
+            case DynamicWidgetRoot dynamic:
+                WriteDynamic(writer, dynamic.Type, dynamic.Properties, options);
+                break;
+            default:
+                JsonSerializer.Serialize(writer, value, options.GetTypeInfo(value.GetType()));
+                break;
+        }
+    }
+
+    private static void WriteDynamic(Utf8JsonWriter writer, string type, JsonObject properties, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type", type);
+        foreach (var (name, node) in properties)
+        {
+            writer.WritePropertyName(name);
+            if (node is null) writer.WriteNullValue();
+            else node.WriteTo(writer, options);
+        }
+        writer.WriteEndObject();
+    }
+}
+
 internal sealed class WidgetRootConverter : JsonConverter<WidgetRoot>
 {
-    public override WidgetRoot? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        throw new NotSupportedException();
-    public override void Write(Utf8JsonWriter writer, WidgetRoot value, JsonSerializerOptions options) =>
-        JsonSerializer.Serialize(writer, value, options.GetTypeInfo(value.GetType()));
+    public override WidgetRoot Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        (WidgetRoot)WidgetJson.Read(ref reader, options, root: true);
+
+    public override void Write(Utf8JsonWriter writer, WidgetRoot value, JsonSerializerOptions options) => WidgetJson.Write(writer, value, options);
 }
 
 internal sealed class WidgetComponentConverter : JsonConverter<WidgetComponent>
 {
-    public override WidgetComponent? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-        throw new NotSupportedException();
-    public override void Write(Utf8JsonWriter writer, WidgetComponent value, JsonSerializerOptions options) =>
-        JsonSerializer.Serialize(writer, value, options.GetTypeInfo(value.GetType()));
+    public override WidgetComponent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        (WidgetComponent)WidgetJson.Read(ref reader, options, root: false);
+
+    public override void Write(Utf8JsonWriter writer, WidgetComponent value, JsonSerializerOptions options) => WidgetJson.Write(writer, value, options);
 }

@@ -28,7 +28,9 @@ public sealed class OfflineResponder(TimeProvider time) : IChatKitResponder
         }
         foreach (var ev in message.Complete()) yield return ev;
 
-        // HELP-CARD
+        if (WantsHelp(text))
+            yield return WidgetStreaming.Static(thread.Id, HelpCard.Build(),
+                "The offline assistant echoes your message, streams its answers and shows this card on \"help\".", time);
     }
 
     internal static string Reply(string text, bool resumed) => resumed
