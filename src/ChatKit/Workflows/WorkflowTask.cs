@@ -44,8 +44,8 @@ public sealed class SearchTask : WorkflowTask
     public string? TitleQuery { get; set; }
     /// <summary>The queries run.</summary>
     public List<string> Queries { get; set; } = [];
-    /// <summary>The pages found.</summary>
-    public List<UrlSource> Sources { get; set; } = [];
+    /// <summary>The pages found (<see cref="UrlSource"/>s; typed as the base so each is written with its <c>type</c>).</summary>
+    public List<Source> Sources { get; set; } = [];
 }
 
 /// <summary>A step of the model's reasoning.</summary>
@@ -58,8 +58,8 @@ public sealed class ThoughtTask : WorkflowTask
 /// <summary>Files consulted.</summary>
 public sealed class FileTask : WorkflowTask
 {
-    /// <summary>The files.</summary>
-    public List<FileSource> Sources { get; set; } = [];
+    /// <summary>The files (<see cref="FileSource"/>s; typed as the base so each is written with its <c>type</c>).</summary>
+    public List<Source> Sources { get; set; } = [];
 }
 
 /// <summary>An image step.</summary>
