@@ -39,7 +39,7 @@ public static class ChatKitRequestParser
         {
             throw new ChatKitValidationException("Invalid ChatKit request: " + ex.Message, ex);
         }
-        return request ?? throw new ChatKitValidationException("The request body is null; expected a JSON ChatKit request.");
+        return request ?? throw new ChatKitValidationException("The request body is null, not a JSON object; expected a ChatKit request like {\"type\": \"threads.list\", \"params\": {}}.");
     }
 
     /// <summary>Parses one request from a string.</summary>
