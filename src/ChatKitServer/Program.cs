@@ -3,6 +3,7 @@ using ChatKitServer.Configuration;
 using ChatKitServer.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddRepositorySettings();
 
 builder.AddLogging();
 builder.Services.AddValidatedSettings(builder.Environment);
