@@ -235,6 +235,63 @@ public class ModelResponderTests
     }
 
     [Test]
+    public async Task Remember_saves_to_the_database_and_recall_finds_it_in_another_thread()
+    {
+        _client.Http.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue("es"));
+        _upstream.Enqueue(Reply.ToolCall("call_r", "remember", "{\"fact\":\"Prefers tea over coffee\"}")).Enqueue(Reply.Text("Saved."));
+        var saved = await _client.StreamAsync(Create("Remember that I prefer tea"));
+        saved.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain("Guardando en memoria...");
+        _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("saved");
+
+        _upstream.Enqueue(Reply.ToolCall("call_q", "recall", "{\"query\":\"tea\"}")).Enqueue(Reply.Text("You prefer tea."));
+        var recalled = await _client.StreamAsync(Create("What do I like to drink?"));
+
+        recalled.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain("Recordando de la memoria...");
+        _upstream.Requests[3]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("Prefers tea over coffee");
+        recalled.AssistantText.Should().Be("You prefer tea.");
+    }
+
+    [Test]
+    public async Task Tool_calls_are_kept_hidden_and_shown_to_the_model_on_the_next_turn()
+    {
+        _upstream.Enqueue(Reply.ToolCall("call_s", "search_threads", "{\"query\":\"x\"}")).Enqueue(Reply.Text("Nothing found.")).Enqueue(Reply.Text("ok"));
+        var first = await _client.StreamAsync(Create("search x"));
+        first.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).Should().NotContain(i => i.IsHidden, "hidden records never reach the client");
+
+        await _client.StreamAsync(AddMessage(first.ThreadId, "and now?"));
+
+        var roles = _upstream.Requests[2]["messages"]!.AsArray().Select(m => (string)m!["role"]!).ToList();
+        roles.Should().Equal("system", "user", "assistant", "tool", "assistant", "user");
+    }
+
+    [Test]
+    public async Task A_model_that_keeps_calling_tools_is_stopped_after_the_configured_rounds()
+    {
+        var settings = _upstream.Settings();
+        settings["Assistant:MaxToolRounds"] = "2";
+        Start(settings);
+        _upstream.Enqueue(Reply.ToolCall("c1", "search_threads", "{\"query\":\"a\"}")).Enqueue(Reply.Text("final answer"));
+
+        var stream = await _client.StreamAsync(Create("loop"));
+
+        stream.AssistantText.Should().Be("final answer");
+        _upstream.Requests[1].ContainsKey("tools").Should().BeFalse("the last round offers no tools, so the model must answer");
+    }
+
+    [Test]
+    public async Task A_stalled_upstream_times_out_into_a_retryable_error()
+    {
+        var settings = _upstream.Settings();
+        settings["OpenAI:TimeoutSeconds"] = "1";
+        Start(settings);
+        _upstream.Enqueue(Reply.Text("slow", " words") with { Delay = TimeSpan.FromSeconds(3) });
+
+        var stream = await _client.StreamAsync(Create("hurry"));
+
+        stream.Events.Last().Should().BeOfType<ErrorEvent>().Which.AllowRetry.Should().BeTrue();
+    }
+
+    [Test]
     public async Task Transcription_goes_through_the_audio_endpoint()
     {
         var settings = _upstream.Settings();
