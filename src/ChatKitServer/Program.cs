@@ -10,6 +10,7 @@ builder.Services.AddValidatedSettings(builder.Environment);
 builder.Services.AddChatKitPersistence(builder.Configuration);
 builder.Services.AddChatKitProtocol();
 builder.Services.AddAssistant(builder.Configuration);
+builder.Services.AddAttachments();
 builder.Services.AddChatKitAuth(builder.Configuration);
 builder.Services.AddChatKitWeb(builder.Configuration);
 

@@ -99,7 +99,13 @@ public sealed partial class ChatKitEngine
             throw new ChatKitValidationException("The message is empty: 'input.content' and 'input.attachments' are both empty.");
         var list = new List<Attachment>(input.Attachments.Count);
         foreach (var id in input.Attachments.Distinct(StringComparer.Ordinal))
-            list.Add(await _store.LoadAttachmentAsync(id, context, ct).ConfigureAwait(false));
+        {
+            var attachment = await _store.LoadAttachmentAsync(id, context, ct).ConfigureAwait(false);
+            // A two-phase upload keeps its descriptor until the bytes arrive.
+            if (attachment.UploadDescriptor is not null)
+                throw new ChatKitConflictException($"Attachment '{id}' has not been uploaded yet.");
+            list.Add(attachment);
+        }
         return list;
     }
 

@@ -35,6 +35,7 @@ public static class AssistantSetup
         services.AddSingleton<ChatClientFactory>();
         services.AddSingleton<IChatModel, OpenAIChatModel>();
         services.AddScoped<ConversationHistory>();
+        services.AddSingleton<AttachmentParts>();
         services.AddScoped<IThreadSearch, StoreThreadSearch>();
         services.AddScoped<IChatKitTool, SearchThreadsTool>();
         services.AddScoped<IChatKitTool, RememberTool>();

@@ -239,6 +239,11 @@ public class RequestTests
         created.AsObject().ContainsKey("metadata").Should().BeFalse("attachment metadata never goes on the wire");
 
         var create = """{"type":"threads.create","params":{"input":""" + EngineHarness.Input("look", attachmentId) + "}}";
+        var early = () => _h.StreamAsync(create);
+        (await early.Should().ThrowAsync<ChatKitConflictException>()).Which.Message.Should().Contain("not been uploaded");
+        var uploaded = await _h.Store.LoadAttachmentAsync(attachmentId, _h.Context);
+        uploaded.UploadDescriptor = null; // what the upload endpoint does once the bytes arrived
+        await _h.Store.SaveAttachmentAsync(uploaded, _h.Context);
         var events = await _h.StreamAsync(create);
         var message = events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<UserMessageItem>().Single();
         var threadId = events.OfType<ThreadCreatedEvent>().Single().Thread.Id;

@@ -10,7 +10,7 @@ namespace ChatKitServer.Assistant.History;
 /// client and server tool calls with their results, hidden context (such as "the user cancelled"),
 /// newest first until the character budget is spent, then in order.
 /// </summary>
-public sealed class ConversationHistory(IChatKitStore store)
+public sealed class ConversationHistory(IChatKitStore store, AttachmentParts attachments)
 {
     private const int PageSize = 50;
     private const int MaxItems = 2000;
@@ -27,7 +27,7 @@ public sealed class ConversationHistory(IChatKitStore store)
             foreach (var item in page.Data)
             {
                 seen++;
-                var messages = ToMessages(item);
+                var messages = item is UserMessageItem user ? [await UserMessageAsync(user, ct)] : ToMessages(item);
                 if (messages.Count == 0) continue;
                 var size = messages.Sum(Size);
                 if (spent + size > budgetChars && turns.Count > 0)
@@ -49,7 +49,7 @@ public sealed class ConversationHistory(IChatKitStore store)
 
     internal static List<ChatModelMessage> ToMessages(ThreadItem item) => item switch
     {
-        UserMessageItem m => [new UserMessage(UserText(m))],
+        UserMessageItem m => [new UserMessage(UserText(m, withAttachments: true))],
         AssistantMessageItem m when m.Text.Length > 0 => [new AssistantMessage(m.Text)],
         ClientToolCallItem { Status: ClientToolCallStatus.Completed } c =>
         [
@@ -65,14 +65,25 @@ public sealed class ConversationHistory(IChatKitStore store)
         _ => [],
     };
 
-    private static string UserText(UserMessageItem m)
+    private async Task<ChatModelMessage> UserMessageAsync(UserMessageItem m, CancellationToken ct)
+    {
+        var parts = new List<UserPart> { new TextPart(UserText(m, withAttachments: false)) };
+        foreach (var attachment in m.Attachments)
+            parts.Add(await attachments.ForModelAsync(attachment, ct));
+        return new UserMessage(parts);
+    }
+
+    private static string UserText(UserMessageItem m, bool withAttachments)
     {
         var text = new StringBuilder();
         if (!string.IsNullOrWhiteSpace(m.QuotedText))
             text.Append("> ").Append(m.QuotedText.ReplaceLineEndings("\n> ")).Append("\n\n");
         text.Append(m.Text);
-        foreach (var a in m.Attachments)
-            text.Append($"\n[Attached {a.Kind}: {a.Name} ({a.MimeType})]");
+        if (withAttachments)
+        {
+            foreach (var a in m.Attachments)
+                text.Append($"\n[Attached {a.Kind}: {a.Name} ({a.MimeType})]");
+        }
         return text.ToString();
     }
 

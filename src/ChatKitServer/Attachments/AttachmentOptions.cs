@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ChatKitServer.Attachments;
+
+/// <summary>Uploads (section <c>Attachments</c>).</summary>
+public sealed class AttachmentOptions
+{
+    public const string Section = "Attachments";
+
+    /// <summary>Folder of the uploaded bytes (created when missing).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Path { get; set; } = "data/attachments";
+
+    /// <summary>The largest file accepted, in bytes.</summary>
+    [Range(1, 1L << 32)]
+    public long MaxBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>MIME types accepted (exact, lower case; parameters like <c>;charset=</c> are ignored).</summary>
+    public string[] AllowedMimeTypes { get; set; } =
+    [
+        "image/png", "image/jpeg", "image/gif", "image/webp",
+        "text/plain", "text/markdown", "text/csv", "application/json", "application/pdf",
+    ];
+
+    /// <summary>An attachment no message uses is removed after this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
+    public TimeSpan UnusedRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often unused attachments are looked for.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Characters of a text-like attachment (txt, md, csv, json) the model sees.</summary>
+    [Range(0, 1_000_000)]
+    public int TextBudgetChars { get; set; } = 20_000;
+}

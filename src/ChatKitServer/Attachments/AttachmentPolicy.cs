@@ -1,0 +1,44 @@
+using ChatKit;
+using Microsoft.Extensions.Options;
+
+namespace ChatKitServer.Attachments;
+
+/// <summary>What an upload may be: the allowed types and the size limit of <see cref="AttachmentOptions"/>.</summary>
+public sealed class AttachmentPolicy(IOptions<AttachmentOptions> options)
+{
+    private static readonly HashSet<string> ImageTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+    private static readonly HashSet<string> TextTypes = ["text/plain", "text/markdown", "text/csv", "application/json"];
+
+    public long MaxBytes => options.Value.MaxBytes;
+
+    /// <summary>The media type without parameters, lower case (<c>Text/Plain; charset=utf-8</c> → <c>text/plain</c>).</summary>
+    public static string MediaType(string? mimeType) => (mimeType ?? "").Split(';', 2)[0].Trim().ToLowerInvariant();
+
+    public static bool IsImage(string mimeType) => ImageTypes.Contains(MediaType(mimeType));
+
+    public static bool IsText(string mimeType) => TextTypes.Contains(MediaType(mimeType));
+
+    /// <summary>Checks a declared or received file; returns the normalized media type.</summary>
+    public string Check(string? name, string? mimeType, long size)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 255)
+            throw new ChatKitValidationException("The file name must have 1 to 255 characters.");
+        if (size <= 0)
+            throw new ChatKitValidationException("The file is empty (size must be positive).");
+        if (size > MaxBytes)
+            throw AttachmentRejectedException.TooLarge(MaxBytes);
+        var type = MediaType(mimeType);
+        if (!options.Value.AllowedMimeTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
+            throw new AttachmentRejectedException(StatusCodes.Status415UnsupportedMediaType,
+                $"Files of type '{(type.Length == 0 ? "(none)" : type)}' are not accepted; allowed: {string.Join(", ", options.Value.AllowedMimeTypes)}.");
+        return type;
+    }
+
+    /// <summary>A display name safe to echo back: the last path segment, without control characters.</summary>
+    public static string DisplayName(string name)
+    {
+        var last = name.Replace('\\', '/').Split('/').LastOrDefault(s => s.Length > 0) ?? "file";
+        var clean = new string(last.Where(c => !char.IsControl(c)).ToArray()).Trim();
+        return clean.Length == 0 || clean is "." or ".." ? "file" : clean;
+    }
+}

@@ -1,0 +1,239 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatKit;
+using ChatKit.Tests.Support;
+using ChatKitServer.Attachments;
+using ChatKitServer.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>Two-phase and direct uploads, limits, previews, deletion, cleanup, and what the model receives.</summary>
+public class AttachmentTests
+{
+    private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    private ScriptedUpstream _upstream = null!;
+    private ServerFactory _factory = null!;
+    private ChatKitTestClient _alice = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _upstream = await ScriptedUpstream.StartAsync();
+        var settings = Tokens.JwtSettings(_upstream.Settings());
+        settings["Attachments:MaxBytes"] = "1000";
+        settings["Attachments:TextBudgetChars"] = "20";
+        _factory = new ServerFactory(settings);
+        _alice = Tokens.ClientFor(_factory, "alice");
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        _alice.Dispose();
+        _factory.Dispose();
+        await _upstream.DisposeAsync();
+    }
+
+    private static MultipartFormDataContent Form(byte[] bytes, string name, string type, string field = "file")
+    {
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = MediaTypeHeaderValue.Parse(type);
+        return new MultipartFormDataContent { { file, field, name } };
+    }
+
+    private static string PathOf(JsonNode url) => new Uri((string)url!).PathAndQuery;
+
+    private async Task<JsonNode> CreateAsync(string name, long size, string type) =>
+        await _alice.JsonAsync(Request("attachments.create", new() { ["name"] = name, ["size"] = size, ["mime_type"] = type }));
+
+    private async Task<HttpResponseMessage> UploadAsync(JsonNode attachment, byte[] bytes, string name, string type, HttpClient? client = null) =>
+        await (client ?? _alice.Http).PostAsync(PathOf(attachment["upload_descriptor"]!["url"]!), Form(bytes, name, type));
+
+    [Test]
+    public async Task Two_phase_upload_then_preview_then_the_message_and_the_model_get_the_image()
+    {
+        var created = await CreateAsync("cat.png", Png.Length, "image/png");
+        created["type"]!.GetValue<string>().Should().Be("image");
+        created["upload_descriptor"]!["method"]!.GetValue<string>().Should().Be("POST");
+        created.AsObject().ContainsKey("metadata").Should().BeFalse();
+        SchemaValidator.AssertValid("Attachment", created.ToJsonString());
+
+        using var upload = await UploadAsync(created, Png, "cat.png", "image/png", _factory.CreateClient()); // the signed link needs no token
+        upload.StatusCode.Should().Be(HttpStatusCode.OK, await upload.Content.ReadAsStringAsync());
+        var uploaded = JsonNode.Parse(await upload.Content.ReadAsStringAsync())!;
+        uploaded.AsObject().ContainsKey("upload_descriptor").Should().BeFalse();
+
+        using var anonymous = _factory.CreateClient();
+        using var preview = await anonymous.GetAsync(PathOf(created["preview_url"]!));
+        preview.StatusCode.Should().Be(HttpStatusCode.OK);
+        preview.Content.Headers.ContentType!.MediaType.Should().Be("image/png");
+        preview.Headers.CacheControl!.MaxAge.Should().BeGreaterThan(TimeSpan.Zero);
+        (await preview.Content.ReadAsByteArrayAsync()).Should().Equal(Png);
+
+        _upstream.Enqueue(Reply.Text("A tiny image."));
+        var stream = await _alice.StreamAsync(Request("threads.create", new() { ["input"] = Input("what is this?", created["id"]!.GetValue<string>()) }));
+        var message = stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<UserMessageItem>().Single();
+        message.Attachments.Should().ContainSingle().Which.ThreadId.Should().Be(stream.ThreadId);
+        SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
+        var content = _upstream.Requests.Single()["messages"]!.AsArray().Last()!["content"]!.AsArray();
+        content.Select(p => (string)p!["type"]!).Should().Equal("text", "image_url");
+        content[1]!["image_url"]!["url"]!.GetValue<string>().Should().Be("data:image/png;base64," + Convert.ToBase64String(Png));
+    }
+
+    [Test]
+    public async Task Direct_upload_answers_the_attachment_and_text_files_reach_the_model_within_the_budget()
+    {
+        var text = Encoding.UTF8.GetBytes("Line one of the notes, and more text beyond the budget.");
+        using var response = await _alice.Http.PostAsync("/chatkit/attachments", Form(text, "notes.md", "text/markdown"));
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var attachment = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        attachment["type"]!.GetValue<string>().Should().Be("file");
+        attachment.AsObject().ContainsKey("upload_descriptor").Should().BeFalse();
+        SchemaValidator.AssertValid("Attachment", attachment.ToJsonString());
+
+        var pdf = await _alice.Http.PostAsync("/chatkit/attachments", Form("%PDF-1.4"u8.ToArray(), "paper.pdf", "application/pdf"));
+        var pdfId = JsonNode.Parse(await pdf.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+
+        _upstream.Enqueue(Reply.Text("ok"));
+        await _alice.StreamAsync(Request("threads.create", new() { ["input"] = Input("summarize", attachment["id"]!.GetValue<string>(), pdfId) }));
+
+        var parts = _upstream.Requests.Single()["messages"]!.AsArray().Last()!["content"]!.AsArray().Select(p => (string)p!["text"]!).ToList();
+        parts[1].Should().Contain("notes.md").And.Contain("Line one of the note").And.NotContain("beyond the budget").And.Contain("first 20 characters");
+        parts[2].Should().Be("[Attached file: paper.pdf (application/pdf)]");
+    }
+
+    [TestCase(5000, "image/png", 413, "1000 bytes")]
+    [TestCase(100, "application/x-msdownload", 415, "not accepted")]
+    [TestCase(0, "image/png", 400, "empty")]
+    public async Task Declared_files_outside_the_limits_are_refused(long size, string type, int status, string mentions)
+    {
+        using var response = await _alice.PostAsync(Request("attachments.create", new() { ["name"] = "x", ["size"] = size, ["mime_type"] = type }));
+        ((int)response.StatusCode).Should().Be(status);
+        (await response.Content.ReadAsStringAsync()).Should().Contain(mentions);
+    }
+
+    [Test]
+    public async Task An_upload_that_does_not_match_what_was_declared_is_refused_and_nothing_is_stored()
+    {
+        var created = await CreateAsync("cat.png", Png.Length, "image/png");
+
+        using (var wrongSize = await UploadAsync(created, [.. Png, 0], "cat.png", "image/png"))
+        {
+            wrongSize.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+            (await wrongSize.Content.ReadAsStringAsync()).Should().Contain($"declared as {Png.Length} bytes");
+        }
+        using (var wrongType = await UploadAsync(created, Png, "cat.png", "image/gif"))
+        {
+            wrongType.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+            (await wrongType.Content.ReadAsStringAsync()).Should().Contain("image/gif");
+        }
+        using (var noFile = await _alice.Http.PostAsync(PathOf(created["upload_descriptor"]!["url"]!), Form(Png, "cat.png", "image/png", field: "upload")))
+            noFile.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+
+        Directory.Exists(Path.Combine(_factory.Folder, "attachments")).Should().BeFalse("no bytes were kept");
+        using var used = await _alice.PostAsync(Request("threads.create", new() { ["input"] = Input("look", created["id"]!.GetValue<string>()) }));
+        used.StatusCode.Should().Be(HttpStatusCode.Conflict, "a message cannot use an attachment whose bytes never arrived");
+
+        (await UploadAsync(created, Png, "cat.png", "image/png")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await UploadAsync(created, Png, "cat.png", "image/png")).StatusCode.Should().Be(HttpStatusCode.Conflict);
+    }
+
+    [Test]
+    public async Task A_direct_upload_over_the_limit_or_of_a_refused_type_is_refused()
+    {
+        using var big = await _alice.Http.PostAsync("/chatkit/attachments", Form(new byte[5000], "big.png", "image/png"));
+        big.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        using var exe = await _alice.Http.PostAsync("/chatkit/attachments", Form(new byte[10], "run.exe", "application/x-msdownload"));
+        exe.StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType);
+        using var anonymous = _factory.CreateClient();
+        (await anonymous.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [TestCase("../../../etc/passwd.txt", "passwd.txt")]
+    [TestCase("..\\..\\windows\\win.ini", "win.ini")]
+    [TestCase("/abs/path/notes.txt", "notes.txt")]
+    [TestCase("..", "file")]
+    public async Task Client_file_names_never_reach_the_file_system(string name, string shown)
+    {
+        using var response = await _alice.Http.PostAsync("/chatkit/attachments", Form("hello"u8.ToArray(), name, "text/plain"));
+        var attachment = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        attachment["name"]!.GetValue<string>().Should().Be(shown);
+        var files = Directory.GetFiles(_factory.Folder, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Where(f => !f!.StartsWith("chatkit.db"));
+        files.Should().Equal(attachment["id"]!.GetValue<string>() + ".bin");
+    }
+
+    [TestCase("..%2F..%2Fchatkit.db")]
+    [TestCase("atc_..")]
+    [TestCase("atc_0123456789abcdef0123%2F..")]
+    public async Task Ids_that_try_to_escape_the_folder_find_nothing(string id)
+    {
+        (await _alice.Http.GetAsync($"/chatkit/attachments/{id}/preview")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await _alice.Http.PostAsync($"/chatkit/attachments/{id}/upload", Form(Png, "x.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task Another_users_attachment_is_not_found_for_upload_preview_and_delete()
+    {
+        var created = await CreateAsync("cat.png", Png.Length, "image/png");
+        var id = created["id"]!.GetValue<string>();
+        using var bob = Tokens.ClientFor(_factory, "bob");
+        var uploadPath = new Uri((string)created["upload_descriptor"]!["url"]!).AbsolutePath;
+        var previewPath = new Uri((string)created["preview_url"]!).AbsolutePath;
+
+        (await bob.Http.PostAsync(uploadPath, Form(Png, "cat.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.NotFound, "no signature, not the owner");
+        (await bob.Http.PostAsync(uploadPath + "?sig=forged", Form(Png, "cat.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await UploadAsync(created, Png, "cat.png", "image/png")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await bob.Http.GetAsync(previewPath)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        var other = await CreateAsync("dog.png", Png.Length, "image/png");
+        var signatureOfAnother = new Uri((string)other["preview_url"]!).Query;
+        (await bob.Http.GetAsync(previewPath + signatureOfAnother)).StatusCode.Should().Be(HttpStatusCode.NotFound, "a signature is for one attachment");
+        (await bob.PostAsync(Request("attachments.delete", new() { ["attachment_id"] = id }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        using var bobUses = await bob.PostAsync(Request("threads.create", new() { ["input"] = Input("mine?", id) }));
+        bobUses.StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        (await _alice.Http.GetAsync(previewPath)).StatusCode.Should().Be(HttpStatusCode.OK, "the owner with a token needs no signature");
+    }
+
+    [Test]
+    public async Task Delete_removes_the_record_and_the_bytes()
+    {
+        using var response = await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"));
+        var attachment = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var id = attachment["id"]!.GetValue<string>();
+        var file = Path.Combine(_factory.Folder, "attachments", id + ".bin");
+        File.Exists(file).Should().BeTrue();
+
+        (await _alice.JsonAsync(Request("attachments.delete", new() { ["attachment_id"] = id }))).ToJsonString().Should().Be("{}");
+
+        File.Exists(file).Should().BeFalse();
+        (await _alice.Http.GetAsync(PathOf(attachment["preview_url"]!))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await _alice.PostAsync(Request("attachments.delete", new() { ["attachment_id"] = id }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task Unused_attachments_are_removed_after_the_retention_and_used_ones_stay()
+    {
+        using var unusedResponse = await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, "old.png", "image/png"));
+        var unused = JsonNode.Parse(await unusedResponse.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        using var usedResponse = await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, "kept.png", "image/png"));
+        var used = JsonNode.Parse(await usedResponse.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        _upstream.Enqueue(Reply.Text("ok"));
+        await _alice.StreamAsync(Request("threads.create", new() { ["input"] = Input("keep this", used) }));
+        var cleanup = _factory.Services.GetRequiredService<UnusedAttachmentCleanup>();
+
+        (await cleanup.RunOnceAsync(CancellationToken.None)).Should().Be(0, "nothing is older than the retention yet");
+        _factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AttachmentOptions>>().Value.UnusedRetention = TimeSpan.Zero;
+        (await cleanup.RunOnceAsync(CancellationToken.None)).Should().Be(1);
+
+        File.Exists(Path.Combine(_factory.Folder, "attachments", unused + ".bin")).Should().BeFalse();
+        File.Exists(Path.Combine(_factory.Folder, "attachments", used + ".bin")).Should().BeTrue();
+        (await _alice.PostAsync(Request("attachments.delete", new() { ["attachment_id"] = unused }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+}
