@@ -85,8 +85,16 @@ public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(opt
     }
 }
 
-/// <summary>The SQLite schema and its migrations (Migrations/Sqlite).</summary>
-public sealed class SqliteChatKitDbContext(DbContextOptions<SqliteChatKitDbContext> options) : ChatKitDbContext(options);
+/// <summary>
+/// The SQLite schema and its migrations (Migrations/Sqlite). SQLite has no date type EF can compare
+/// or sort, so times are stored as sortable integers (UTC ticks with the offset).
+/// </summary>
+public sealed class SqliteChatKitDbContext(DbContextOptions<SqliteChatKitDbContext> options) : ChatKitDbContext(options)
+{
+    /// <inheritdoc />
+    protected override void ConfigureConventions(ModelConfigurationBuilder configuration) =>
+        configuration.Properties<DateTimeOffset>().HaveConversion<Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter>();
+}
 
 /// <summary>The SQL Server schema and its migrations (Migrations/SqlServer).</summary>
 public sealed class SqlServerChatKitDbContext(DbContextOptions<SqlServerChatKitDbContext> options) : ChatKitDbContext(options);

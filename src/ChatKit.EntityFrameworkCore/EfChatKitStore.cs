@@ -217,7 +217,8 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         return new Page<T> { Data = page.Select(map).ToList(), HasMore = hasMore, After = page.Count > 0 ? id(page[^1]) : null };
     }
 
-    internal static ThreadMetadata ToThread(ThreadRecord row) => new()
+    /// <summary>The thread a row stands for.</summary>
+    public static ThreadMetadata ToThread(ThreadRecord row) => new()
     {
         Id = row.Id,
         Title = row.Title,

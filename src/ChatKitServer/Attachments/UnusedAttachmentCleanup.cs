@@ -22,10 +22,13 @@ public sealed class UnusedAttachmentCleanup(
     {
         var cutoff = time.GetUtcNow() - options.Value.UnusedRetention;
         await using var db = await contexts.CreateDbContextAsync(ct);
-        // DateTimeOffset comparisons cannot run inside SQLite, so the candidates (unused ones only) are filtered here.
-        var unused = await db.Attachments.AsNoTracking().Where(a => a.ThreadId == null).Select(a => new { a.Id, a.UserId, a.CreatedAt }).ToListAsync(ct);
+        var unused = await db.Attachments.AsNoTracking()
+            .Where(a => a.ThreadId == null && a.CreatedAt <= cutoff)
+            .Select(a => new { a.Id, a.UserId })
+            .Take(1000)
+            .ToListAsync(ct);
         var removed = 0;
-        foreach (var attachment in unused.Where(a => a.CreatedAt < cutoff))
+        foreach (var attachment in unused)
         {
             await storage.DeleteAsync(attachment.Id, ct);
             await store.DeleteAttachmentAsync(attachment.Id, new ChatKitContext { UserId = attachment.UserId }, ct);

@@ -12,6 +12,7 @@ public static class AuthSetup
 {
     public const string AdminPolicy = "admin";
     public const string ChatKitRateLimit = "chatkit-per-user";
+    public const string AdminTokenCookie = "chatkit_admin_token";
 
     /// <summary>
     /// Authentication by <c>Auth:Mode</c> (Development, or JWT bearer tokens from an OpenID Connect
@@ -27,6 +28,20 @@ public static class AuthSetup
             {
                 var jwt = auth.Jwt;
                 o.MapInboundClaims = false; // keep "sub" and "role" as issued
+                o.Events = new JwtBearerEvents
+                {
+                    // Browsers cannot send a bearer header when navigating, so the admin pages also take the
+                    // token from a cookie. Only there: the API and /chatkit never trust cookies (no CSRF),
+                    // and the pages' forms carry antiforgery tokens.
+                    OnMessageReceived = context =>
+                    {
+                        var path = context.HttpContext.Request.Path;
+                        if (path.StartsWithSegments("/admin") && !path.StartsWithSegments("/admin/api")
+                            && context.Request.Cookies.TryGetValue(AdminTokenCookie, out var token))
+                            context.Token = token;
+                        return Task.CompletedTask;
+                    },
+                };
                 o.TokenValidationParameters = new TokenValidationParameters
                 {
                     NameClaimType = "sub",

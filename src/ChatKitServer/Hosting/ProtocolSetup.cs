@@ -15,6 +15,7 @@ public static class ProtocolSetup
         services.AddSingleton<ChatKitRequestBody>();
         services.AddSingleton<ChatKitContextFactory>();
         services.AddSingleton<ChatKitStreamWriter>();
+        services.AddSingleton<Admin.AdminQueries>();
         return services;
     }
 }

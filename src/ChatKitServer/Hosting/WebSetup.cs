@@ -12,7 +12,7 @@ public static class WebSetup
     /// <summary>MVC, errors as ProblemDetails, CORS for the configured origins, health checks.</summary>
     public static IServiceCollection AddChatKitWeb(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddControllers();
+        services.AddControllersWithViews();
         services.AddProblemDetails();
         services.AddExceptionHandler<ChatKitExceptionHandler>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");

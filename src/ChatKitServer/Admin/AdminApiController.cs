@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using ChatKit;
+using ChatKit.Json;
+using ChatKitServer.Auth;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ChatKitServer.Admin;
+
+/// <summary>
+/// Thread inspection for administrators (the <c>role</c> claim holds <c>Auth:AdminRole</c>):
+/// threads across users with filters and paging, one thread with every item (hidden ones
+/// included), its token usage and feedback, and deletion. JSON in snake_case like the protocol.
+/// </summary>
+[ApiController]
+[Route("admin/api/threads")]
+[Authorize(Policy = AuthSetup.AdminPolicy)]
+public sealed class AdminApiController(AdminQueries queries, ILogger<AdminApiController> logger) : ControllerBase
+{
+    [HttpGet]
+    public async Task<IActionResult> List([FromQuery] string? user, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? q,
+        [FromQuery] int limit = 50, [FromQuery] string? after = null, CancellationToken ct = default)
+    {
+        var page = await queries.ListAsync(new AdminThreadFilter(user, Date(from, "from"), Date(to, "to"), q, limit, after), ct);
+        return Json(new JsonObject
+        {
+            ["data"] = new JsonArray(page.Threads.Select(Row).ToArray<JsonNode?>()),
+            ["has_more"] = page.HasMore,
+            ["after"] = page.After,
+        });
+    }
+
+    [HttpGet("{id}")]
+    public async Task<IActionResult> Get(string id, CancellationToken ct)
+    {
+        var detail = await queries.GetAsync(id, ct);
+        var thread = Row(detail.Thread);
+        thread["metadata"] = detail.Metadata.Metadata.DeepClone();
+        thread["items"] = new JsonArray(detail.Items.Select(i => JsonNode.Parse(ChatKitJson.Serialize(i))).ToArray());
+        thread["usage"] = new JsonObject
+        {
+            ["prompt_tokens"] = detail.PromptTokens,
+            ["completion_tokens"] = detail.CompletionTokens,
+            ["per_answer"] = new JsonArray(detail.Usage.Select(u => (JsonNode)new JsonObject
+            {
+                ["item_id"] = u.ItemId, ["model"] = u.Model, ["prompt_tokens"] = u.PromptTokens, ["completion_tokens"] = u.CompletionTokens,
+            }).ToArray()),
+        };
+        thread["feedback"] = new JsonArray(detail.Feedback.Select(f => (JsonNode)new JsonObject { ["item_id"] = f.ItemId, ["kind"] = f.Kind, ["at"] = f.At.ToString("O") }).ToArray());
+        return Json(thread);
+    }
+
+    [HttpDelete("{id}")]
+    public async Task<IActionResult> Delete(string id, CancellationToken ct)
+    {
+        await queries.DeleteAsync(id, ct);
+        logger.LogWarning("Admin {AdminId} deleted thread {ThreadId}", User.FindFirst("sub")?.Value, id);
+        return NoContent();
+    }
+
+    internal static JsonObject Row(AdminThreadRow t) => new()
+    {
+        ["id"] = t.Id, ["user_id"] = t.UserId, ["title"] = t.Title, ["status"] = t.Status,
+        ["created_at"] = t.CreatedAt.ToString("O"), ["updated_at"] = t.UpdatedAt.ToString("O"), ["item_count"] = t.ItemCount,
+    };
+
+    internal static DateTimeOffset? Date(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        return DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
+            ? date
+            : throw new ChatKitValidationException($"'{name}' is not a date: '{value}' (use ISO-8601, e.g. 2026-11-23 or 2026-11-23T10:00:00Z).");
+    }
+
+    private ContentResult Json(JsonNode node) => Content(node.ToJsonString(), "application/json");
+}

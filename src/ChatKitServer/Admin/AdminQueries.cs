@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+using ChatKit;
+using ChatKit.EntityFrameworkCore;
+using ChatKit.Json;
+using ChatKitServer.Assistant.History;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatKitServer.Admin;
+
+/// <summary>Which threads an admin looks at: by owner, creation time and text, newest first.</summary>
+public sealed record AdminThreadFilter(string? User = null, DateTimeOffset? From = null, DateTimeOffset? To = null, string? Text = null, int Limit = 50, string? After = null);
+
+public sealed record AdminThreadRow(string Id, string UserId, string? Title, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string Status, int ItemCount);
+
+public sealed record AdminThreadPage(IReadOnlyList<AdminThreadRow> Threads, bool HasMore, string? After);
+
+public sealed record AdminUsage(string ItemId, string Model, int PromptTokens, int CompletionTokens);
+
+public sealed record AdminFeedback(string ItemId, string Kind, DateTimeOffset At);
+
+/// <summary>Everything about one thread: its items (hidden ones included), token usage and feedback.</summary>
+public sealed record AdminThreadDetail(AdminThreadRow Thread, ThreadMetadata Metadata, IReadOnlyList<ThreadItem> Items, IReadOnlyList<AdminUsage> Usage, IReadOnlyList<AdminFeedback> Feedback)
+{
+    public int PromptTokens => Usage.Sum(u => u.PromptTokens);
+    public int CompletionTokens => Usage.Sum(u => u.CompletionTokens);
+}
+
+/// <summary>Read and delete threads across users, for administrators. Straight EF Core queries over the ChatKit tables.</summary>
+public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, IChatKitStore store)
+{
+    public const int MaxLimit = 200;
+
+    public async Task<AdminThreadPage> ListAsync(AdminThreadFilter filter, CancellationToken ct)
+    {
+        if (filter.Limit is < 1 or > MaxLimit)
+            throw new ChatKitValidationException($"'limit' must be between 1 and {MaxLimit}.");
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var query = db.Threads.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(filter.User)) query = query.Where(t => t.UserId == filter.User);
+        if (filter.From is { } from) query = query.Where(t => t.CreatedAt >= from);
+        if (filter.To is { } to) query = query.Where(t => t.CreatedAt < to);
+        if (!string.IsNullOrWhiteSpace(filter.Text))
+        {
+            var pattern = "%" + filter.Text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            query = query.Where(t => EF.Functions.Like(t.Title ?? "", pattern, "\\")
+                                     || db.Items.Any(i => i.ThreadId == t.Id && i.Type != "hidden_context_item" && EF.Functions.Like(i.Json, pattern, "\\")));
+        }
+        if (filter.After is not null)
+        {
+            var cursor = await db.Threads.Where(t => t.Id == filter.After).Select(t => (long?)t.Sequence).FirstOrDefaultAsync(ct)
+                ?? throw new ChatKitValidationException($"The 'after' cursor '{filter.After}' does not name a thread.");
+            query = query.Where(t => t.Sequence < cursor);
+        }
+        var rows = await query.OrderByDescending(t => t.Sequence).Take(filter.Limit + 1)
+            .Select(t => new { t.Id, t.UserId, t.Title, t.CreatedAt, t.UpdatedAt, t.StatusJson, Items = db.Items.Count(i => i.ThreadId == t.Id) })
+            .ToListAsync(ct);
+        var page = rows.Take(filter.Limit).Select(r => new AdminThreadRow(r.Id, r.UserId, r.Title, r.CreatedAt, r.UpdatedAt, StatusOf(r.StatusJson), r.Items)).ToList();
+        return new AdminThreadPage(page, rows.Count > filter.Limit, page.Count > 0 ? page[^1].Id : null);
+    }
+
+    public async Task<AdminThreadDetail> GetAsync(string threadId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var thread = await db.Threads.AsNoTracking().FirstOrDefaultAsync(t => t.Id == threadId, ct) ?? throw ChatKitNotFoundException.Thread(threadId);
+        var items = (await db.Items.AsNoTracking().Where(i => i.ThreadId == threadId).OrderBy(i => i.Sequence).Select(i => i.Json).ToListAsync(ct))
+            .Select(json => ChatKitJson.Deserialize<ThreadItem>(json)).ToList();
+        var feedback = await db.Feedback.AsNoTracking().Where(f => f.ThreadId == threadId).OrderBy(f => f.Sequence)
+            .Select(f => new AdminFeedback(f.ItemId, f.Kind, f.CreatedAt)).ToListAsync(ct);
+        var usage = items.OfType<HiddenContextItem>().Where(h => HiddenRecords.KindOf(h) == HiddenRecords.UsageKind)
+            .Select(h => (JsonObject)h.Content!)
+            .Select(o => new AdminUsage((string?)o["item_id"] ?? "", (string?)o["model"] ?? "", (int?)o["prompt_tokens"] ?? 0, (int?)o["completion_tokens"] ?? 0))
+            .ToList();
+        var row = new AdminThreadRow(thread.Id, thread.UserId, thread.Title, thread.CreatedAt, thread.UpdatedAt, StatusOf(thread.StatusJson), items.Count);
+        return new AdminThreadDetail(row, EfChatKitStore.ToThread(thread), items, usage, feedback);
+    }
+
+    public async Task DeleteAsync(string threadId, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var owner = await db.Threads.Where(t => t.Id == threadId).Select(t => t.UserId).FirstOrDefaultAsync(ct) ?? throw ChatKitNotFoundException.Thread(threadId);
+        await store.DeleteThreadAsync(threadId, new ChatKitContext { UserId = owner }, ct);
+    }
+
+    private static string StatusOf(string json) => ChatKitJson.Deserialize<ThreadStatus>(json).Kind;
+}

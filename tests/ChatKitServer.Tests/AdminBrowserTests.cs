@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Sockets;
+using ChatKitServer.Auth;
+using ChatKitServer.Tests.Support;
+using Microsoft.Playwright;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>
+/// The admin pages in a real headless Chromium (Debian's <c>chromium</c>, driven by Playwright),
+/// against the server on a loopback port. Skipped, with the reason, when Chromium is not installed;
+/// .ci/run installs it.
+/// </summary>
+public class AdminBrowserTests
+{
+    private static string? Chromium() =>
+        new[] { Environment.GetEnvironmentVariable("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }
+            .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [Test]
+    public async Task An_admin_opens_a_thread_and_sees_its_messages_tool_calls_usage_and_feedback()
+    {
+        var chromium = Chromium();
+        if (chromium is null)
+            Assert.Ignore("Browser test skipped: Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH).");
+
+        await using var upstream = await ScriptedUpstream.StartAsync();
+        using var factory = new ServerFactory(Tokens.JwtSettings(upstream.Settings()));
+        var port = FreePort();
+        factory.UseKestrel(port);
+        factory.StartServer();
+        var site = $"http://127.0.0.1:{port}";
+        var (aliceThread, _) = await AdminTests.SeedAsync(factory, upstream);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var context = await browser.NewContextAsync();
+        await context.AddCookiesAsync([new Microsoft.Playwright.Cookie { Name = AuthSetup.AdminTokenCookie, Value = Tokens.Mint("root", "admin"), Url = site }]);
+        var page = await context.NewPageAsync();
+
+        await page.GotoAsync(site + "/admin");
+        (await page.Locator("#threads tbody tr").CountAsync()).Should().Be(2);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Pancakes" }).ClickAsync();
+        await page.WaitForURLAsync($"**/admin/threads/{aliceThread}");
+
+        (await page.Locator("#title").TextContentAsync()).Should().Be("Pancakes");
+        (await page.Locator("#owner").TextContentAsync()).Should().Be("alice");
+        (await page.Locator(".item.user_message").TextContentAsync()).Should().Contain("Find my pancake recipe");
+        (await page.Locator(".item.assistant_message").TextContentAsync()).Should().Contain("Here is the pancake recipe.").And.Contain("feedback: positive");
+        (await page.Locator(".item.tool_call").TextContentAsync()).Should().Contain("search_threads").And.Contain("pancakes");
+        (await page.Locator("#usage").TextContentAsync()).Should().Contain("22 prompt").And.Contain("14 completion");
+
+        var shot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "admin-thread.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+        TestContext.AddTestAttachment(shot, "The admin thread page as Chromium renders it");
+
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await page.Locator("#delete").ClickAsync();
+        await page.WaitForURLAsync("**/admin");
+        (await page.Locator(".message").TextContentAsync()).Should().Contain($"Thread {aliceThread} was deleted.");
+        (await page.Locator("#threads tbody tr").CountAsync()).Should().Be(1);
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using ChatKitServer.Auth;
+using ChatKitServer.Tests.Support;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>The admin API and pages: across users for admins, 403 for users, 401 for anonymous callers.</summary>
+public class AdminTests
+{
+    private ScriptedUpstream _upstream = null!;
+    private ServerFactory _factory = null!;
+    private ChatKitTestClient _admin = null!;
+    private string _aliceThread = null!;
+    private string _bobThread = null!;
+
+    [OneTimeSetUp]
+    public async Task SetUp()
+    {
+        _upstream = await ScriptedUpstream.StartAsync();
+        _factory = new ServerFactory(Tokens.JwtSettings(_upstream.Settings()));
+        _admin = Tokens.ClientFor(_factory, "root", role: "admin");
+        (_aliceThread, _bobThread) = await SeedAsync(_factory, _upstream);
+    }
+
+    /// <summary>Alice asks something that makes the model call a tool and gives feedback; Bob has a plain thread.</summary>
+    internal static async Task<(string Alice, string Bob)> SeedAsync(ServerFactory factory, ScriptedUpstream upstream)
+    {
+        using var alice = Tokens.ClientFor(factory, "alice");
+        using var bob = Tokens.ClientFor(factory, "bob");
+        upstream.Enqueue(Reply.ToolCall("call_1", "search_threads", "{\"query\":\"pancakes\"}")).Enqueue(Reply.Text("Here is the pancake recipe."));
+        var a = await alice.StreamAsync(Create("Find my pancake recipe"));
+        await alice.JsonAsync(Request("threads.update", new() { ["thread_id"] = a.ThreadId, ["title"] = "Pancakes" }));
+        var answer = a.Events.OfType<ChatKit.ThreadItemDoneEvent>().Select(e => e.Item).OfType<ChatKit.AssistantMessageItem>().Single();
+        await alice.JsonAsync(Request("items.feedback", new() { ["thread_id"] = a.ThreadId, ["item_ids"] = new JsonArray(answer.Id), ["kind"] = "positive" }));
+        upstream.Enqueue(Reply.Text("Hello Bob."));
+        var b = await bob.StreamAsync(Create("Hello there"));
+        await bob.JsonAsync(Request("threads.update", new() { ["thread_id"] = b.ThreadId, ["title"] = "Greetings" }));
+        return (a.ThreadId, b.ThreadId);
+    }
+
+    [OneTimeTearDown]
+    public async Task TearDown()
+    {
+        _admin.Dispose();
+        _factory.Dispose();
+        await _upstream.DisposeAsync();
+    }
+
+    private async Task<JsonNode> GetJsonAsync(string path)
+    {
+        using var response = await _admin.Http.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, text);
+        return JsonNode.Parse(text)!;
+    }
+
+    private static List<string> Ids(JsonNode page) => page["data"]!.AsArray().Select(t => (string)t!["id"]!).ToList();
+
+    [Test]
+    public async Task Admins_list_threads_across_users_with_filters_and_paging()
+    {
+        Ids(await GetJsonAsync("/admin/api/threads")).Should().StartWith([_bobThread, _aliceThread]);
+        Ids(await GetJsonAsync("/admin/api/threads?user=alice")).Should().Equal(_aliceThread);
+        Ids(await GetJsonAsync("/admin/api/threads?q=pancake")).Should().Equal(_aliceThread);
+        Ids(await GetJsonAsync("/admin/api/threads?q=Greetings")).Should().Equal(_bobThread);
+        Ids(await GetJsonAsync("/admin/api/threads?to=2000-01-01")).Should().BeEmpty();
+        Ids(await GetJsonAsync($"/admin/api/threads?from={DateTime.UtcNow.AddDays(-1):yyyy-MM-dd}")).Should().Contain([_aliceThread, _bobThread]);
+
+        var first = await GetJsonAsync("/admin/api/threads?limit=1");
+        first["has_more"]!.GetValue<bool>().Should().BeTrue();
+        var second = await GetJsonAsync($"/admin/api/threads?limit=1&after={first["after"]}");
+        Ids(second).Should().Equal(_aliceThread);
+        first["data"]![0]!["user_id"]!.GetValue<string>().Should().Be("bob");
+
+        (await _admin.Http.GetAsync("/admin/api/threads?from=yesterday")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await _admin.Http.GetAsync("/admin/api/threads?limit=0")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+
+    [Test]
+    public async Task A_thread_shows_every_item_hidden_ones_included_with_usage_and_feedback()
+    {
+        var thread = await GetJsonAsync($"/admin/api/threads/{_aliceThread}");
+
+        thread["user_id"]!.GetValue<string>().Should().Be("alice");
+        var kinds = thread["items"]!.AsArray().Select(i => (string)i!["type"]!).ToList();
+        kinds.Should().Equal("user_message", "hidden_context_item", "assistant_message", "hidden_context_item");
+        thread["items"]![1]!["content"]!["name"]!.GetValue<string>().Should().Be("search_threads");
+        thread["usage"]!["prompt_tokens"]!.GetValue<int>().Should().Be(22, "two model calls of 11 prompt tokens");
+        thread["usage"]!["completion_tokens"]!.GetValue<int>().Should().Be(14);
+        thread["feedback"]!.AsArray().Should().ContainSingle().Which!["kind"]!.GetValue<string>().Should().Be("positive");
+        (await _admin.Http.GetAsync("/admin/api/threads/thr_missing")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task The_admin_pages_show_the_list_and_a_thread()
+    {
+        var list = await _admin.Http.GetStringAsync("/admin");
+        list.Should().Contain("Pancakes").And.Contain("Greetings").And.Contain("alice").And.Contain("bob");
+
+        var page = await _admin.Http.GetStringAsync($"/admin/threads/{_aliceThread}");
+        page.Should().Contain("Find my pancake recipe").And.Contain("Here is the pancake recipe.")
+            .And.Contain("search_threads").And.Contain("feedback: positive").And.Contain("<strong>22</strong> prompt");
+
+        var filtered = await _admin.Http.GetStringAsync("/admin?user=bob");
+        filtered.Should().Contain("Greetings").And.NotContain("Pancakes");
+    }
+
+    [TestCase("/admin/api/threads")]
+    [TestCase("/admin")]
+    public async Task Users_get_403_and_anonymous_callers_get_401(string path)
+    {
+        using var user = Tokens.ClientFor(_factory, "alice");
+        (await user.Http.GetAsync(path)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        using var anonymous = _factory.CreateClient();
+        (await anonymous.GetAsync(path)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task The_token_cookie_opens_the_pages_but_never_the_api()
+    {
+        using var browser = _factory.CreateClient();
+        browser.DefaultRequestHeaders.Add("Cookie", $"{AuthSetup.AdminTokenCookie}={Tokens.Mint("root", "admin")}");
+
+        (await browser.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await browser.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await browser.PostAsync($"/admin/threads/{_bobThread}/delete", null)).StatusCode.Should().Be(HttpStatusCode.BadRequest, "page forms need an antiforgery token");
+    }
+
+    [Test]
+    public async Task Admins_delete_threads()
+    {
+        using var carol = Tokens.ClientFor(_factory, "carol");
+        _upstream.Enqueue(Reply.Text("bye"));
+        var thread = (await carol.StreamAsync(Create("delete me"))).ThreadId;
+
+        using var user = Tokens.ClientFor(_factory, "alice");
+        (await user.Http.DeleteAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await _admin.Http.DeleteAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        (await _admin.Http.GetAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await carol.PostAsync(Request("threads.get_by_id", new() { ["thread_id"] = thread }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+}
