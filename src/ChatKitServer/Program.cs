@@ -11,6 +11,7 @@ builder.Services.AddChatKitPersistence(builder.Configuration);
 builder.Services.AddChatKitProtocol();
 builder.Services.AddAssistant(builder.Configuration);
 builder.Services.AddAttachments();
+builder.Services.AddWidgetStreams(builder.Configuration);
 builder.Services.AddChatKitAuth(builder.Configuration);
 builder.Services.AddChatKitWeb(builder.Configuration);
 

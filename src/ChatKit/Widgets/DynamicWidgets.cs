@@ -23,22 +23,3 @@ public sealed class DynamicWidgetComponent : WidgetComponent
     /// <summary>Every property but <c>type</c>, as sent (including <c>id</c> and <c>key</c>).</summary>
     public JsonObject Properties { get; }
 }
-
-/// <summary>A widget root of a type this library has no class for; kept and written back unchanged.</summary>
-public sealed class DynamicWidgetRoot : WidgetRoot
-{
-    /// <summary>A root of <paramref name="type"/> with these properties (besides <c>type</c>).</summary>
-    public DynamicWidgetRoot(string type, JsonObject? properties = null)
-    {
-        TypeName = type;
-        Properties = properties ?? [];
-    }
-
-    private string TypeName { get; }
-
-    /// <inheritdoc />
-    public override string Type => TypeName;
-
-    /// <summary>Every property but <c>type</c>, as sent.</summary>
-    public JsonObject Properties { get; }
-}

@@ -17,11 +17,13 @@ internal static class WidgetJson
         var node = JsonNode.Parse(ref reader)!.AsObject();
         if (node["type"] is not JsonValue typeValue || !typeValue.TryGetValue<string>(out var type))
             throw new JsonException("A widget component needs a string 'type'.");
+        if (root && !KnownComponents.Roots.Contains(type))
+            throw new JsonException($"A widget root must be a Card, a ListView or a Basic root, not '{type}'.");
         if (KnownComponents.ByWireType.TryGetValue(type, out var clr) && KnownComponents.Roots.Contains(type) == root)
             return (WidgetNode)(node.Deserialize(options.GetTypeInfo(clr)) ?? throw new JsonException($"Empty '{type}' component."));
         var properties = node.DeepClone().AsObject();
         properties.Remove("type");
-        return root ? new DynamicWidgetRoot(type, properties) : new DynamicWidgetComponent(type, properties);
+        return new DynamicWidgetComponent(type, properties);
     }
 
     public static void Write(Utf8JsonWriter writer, WidgetNode value, JsonSerializerOptions options)
@@ -29,9 +31,6 @@ internal static class WidgetJson
         switch (value)
         {
             case DynamicWidgetComponent dynamic:
-                WriteDynamic(writer, dynamic.Type, dynamic.Properties, options);
-                break;
-            case DynamicWidgetRoot dynamic:
                 WriteDynamic(writer, dynamic.Type, dynamic.Properties, options);
                 break;
             default:

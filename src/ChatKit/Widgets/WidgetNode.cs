@@ -22,7 +22,7 @@ public abstract class WidgetNode
     public string? Id { get; set; }
 }
 
-/// <summary>The root of a widget: <see cref="Card"/>, <see cref="ListView"/>, <see cref="BasicRoot"/>, or a <see cref="DynamicWidgetRoot"/> of a type this library does not know.</summary>
+/// <summary>The root of a widget: a <see cref="Card"/>, a <see cref="ListView"/> or a <see cref="BasicRoot"/> (the only roots the protocol has).</summary>
 [JsonConverter(typeof(WidgetRootConverter))]
 public abstract class WidgetRoot : WidgetNode;
 

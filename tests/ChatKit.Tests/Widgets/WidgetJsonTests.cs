@@ -94,7 +94,6 @@ public class WidgetJsonTests
     {
         var root = ChatKitJson.Deserialize<WidgetRoot>(json);
 
-        root.Should().NotBeAssignableTo<DynamicWidgetRoot>();
         AssertJson(Json(root), json);
         SchemaValidator.AssertValid("ThreadItem", WrapInItem(Json(root)));
     }
@@ -126,9 +125,10 @@ public class WidgetJsonTests
         ((DynamicWidgetComponent)card.Children[0]).Properties["id"]!.GetValue<string>().Should().Be("t");
         AssertJson(Json(card), json);
 
-        var root = ChatKitJson.Deserialize<WidgetRoot>("""{"children":[],"type":"FancyRoot","x":1}""");
-        root.Should().BeOfType<DynamicWidgetRoot>().Which.Type.Should().Be("FancyRoot");
-        AssertJson(Json(root), """{"type":"FancyRoot","children":[],"x":1}""");
+        var notARoot = () => ChatKitJson.Deserialize<WidgetRoot>("""{"children":[],"type":"FancyRoot","x":1}""");
+        notARoot.Should().Throw<JsonException>().WithMessage("*Card, a ListView or a Basic*");
+        var component = () => ChatKitJson.Deserialize<WidgetRoot>("""{"type":"Text","value":"x"}""");
+        component.Should().Throw<JsonException>();
     }
 
     [Test]

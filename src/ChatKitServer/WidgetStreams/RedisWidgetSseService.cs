@@ -1,0 +1,97 @@
+using ChatKit.Json;
+using ChatKit.Widgets;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ChatKitServer.WidgetStreams;
+
+/// <summary>
+/// Widget streams shared by every server instance through Redis: a Lua script gives each widget
+/// its id, keeps it in a bounded list and publishes it in one atomic step (so ids arrive in order
+/// everywhere); each instance listens to the pattern channel and hands widgets to its own
+/// subscribers; reconnecting clients replay from the shared list, whichever instance they reach.
+/// </summary>
+public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
+{
+    private const string Prefix = "chatkit:widgets:";
+
+    private static readonly LuaScript Publish = LuaScript.Prepare("""
+        local id = redis.call('INCR', @seq)
+        local entry = id .. ' ' .. @widget
+        if tonumber(@limit) > 0 then
+          redis.call('RPUSH', @kept, entry)
+          redis.call('LTRIM', @kept, -tonumber(@limit), -1)
+        end
+        redis.call('PUBLISH', @channel, entry)
+        return id
+        """);
+
+    private readonly Lazy<Task<ConnectionMultiplexer>> _redis;
+    private readonly LocalWidgetStreams _local;
+    private readonly int _limit;
+    private readonly ILogger<RedisWidgetSseService> _logger;
+
+    public RedisWidgetSseService(string connectionString, IOptions<WidgetStreamOptions> options, ILogger<RedisWidgetSseService> logger)
+    {
+        _limit = options.Value.ReplayLimit;
+        _local = new LocalWidgetStreams(_limit);
+        _logger = logger;
+        _redis = new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(connectionString));
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectAsync(string connectionString)
+    {
+        var redis = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        var channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern(Prefix + "*"));
+        channel.OnMessage(message =>
+        {
+            var streamId = message.Channel.ToString()[Prefix.Length..];
+            if (Parse(message.Message) is { } widget) _local.Deliver(streamId, widget);
+        });
+        _logger.LogInformation("Widget streams go through Redis at {RedisEndpoints}", string.Join(", ", redis.GetEndPoints().Select(e => e.ToString())));
+        return redis;
+    }
+
+    // The braces make the stream id a Redis Cluster hash tag: all keys of a stream share a slot.
+    private static RedisKey Seq(string streamId) => Prefix + "{" + streamId + "}:seq";
+    private static RedisKey Kept(string streamId) => Prefix + "{" + streamId + "}:kept";
+
+    public async Task<long> PublishAsync(string streamId, WidgetRoot widget, CancellationToken cancellationToken = default)
+    {
+        WidgetStreamIds.Check(streamId);
+        var redis = await _redis.Value;
+        var id = await redis.GetDatabase().ScriptEvaluateAsync(Publish, new
+        {
+            seq = Seq(streamId),
+            kept = Kept(streamId),
+            channel = (RedisKey)(Prefix + streamId),
+            widget = ChatKitJson.Serialize(widget),
+            limit = _limit,
+        });
+        return (long)id;
+    }
+
+    public async IAsyncEnumerable<WidgetStreamMessage> SubscribeAsync(string streamId, long? lastEventId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        WidgetStreamIds.Check(streamId);
+        var redis = await _redis.Value;
+        await foreach (var message in _local.SubscribeAsync(streamId, lastEventId, async ct =>
+        {
+            var kept = await redis.GetDatabase().ListRangeAsync(Kept(streamId));
+            return kept.Select(Parse).OfType<WidgetStreamMessage>().ToList();
+        }, cancellationToken))
+            yield return message;
+    }
+
+    private static WidgetStreamMessage? Parse(RedisValue entry)
+    {
+        var text = entry.ToString();
+        var space = text.IndexOf(' ');
+        return space > 0 && long.TryParse(text.AsSpan(0, space), out var id) ? new WidgetStreamMessage(id, text[(space + 1)..]) : null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_redis.IsValueCreated) await (await _redis.Value).DisposeAsync();
+    }
+}

@@ -1,0 +1,60 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using ChatKit;
+using ChatKit.Json;
+using ChatKit.Widgets;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace ChatKitServer.WidgetStreams;
+
+/// <summary>
+/// <c>GET /api/chat/widgets/streams/{id}/events</c>: an SSE subscription, one <c>id:</c> + <c>data: {widget}</c>
+/// frame per widget (a reconnecting client sends <c>Last-Event-ID</c>);
+/// <c>POST</c> the same path to publish a widget (admins or the configured publisher role).
+/// </summary>
+[ApiController]
+[Route("api/chat/widgets/streams/{streamId}/events")]
+[Authorize]
+public sealed class WidgetStreamsController(IWidgetSseService streams, ILogger<WidgetStreamsController> logger) : ControllerBase
+{
+    public const string PublisherPolicy = "widget-publisher";
+
+    [HttpGet]
+    public IResult Subscribe(string streamId, [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, [FromQuery] long? lastEventId, CancellationToken ct)
+    {
+        WidgetStreamIds.Check(streamId);
+        long? last = lastEventId;
+        if (!string.IsNullOrEmpty(lastEventIdHeader))
+            last = long.TryParse(lastEventIdHeader, out var parsed) ? parsed : throw new ChatKitValidationException("Last-Event-ID must be a number.");
+        Response.Headers["X-Accel-Buffering"] = "no";
+        logger.LogInformation("Widget stream {StreamId} subscribed from {LastEventId}", streamId, last);
+        return TypedResults.ServerSentEvents(Frames(streamId, last, ct));
+    }
+
+    [HttpPost]
+    [Authorize(Policy = PublisherPolicy)]
+    public async Task<IActionResult> Publish(string streamId, CancellationToken ct)
+    {
+        WidgetStreamIds.Check(streamId);
+        using var body = new MemoryStream();
+        await Request.Body.CopyToAsync(body, ct);
+        WidgetRoot widget;
+        try
+        {
+            widget = ChatKitJson.Deserialize<WidgetRoot>(body.ToArray());
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new ChatKitValidationException("The body is not a widget root (Card, ListView, Basic, …): " + ex.Message, ex);
+        }
+        var id = await streams.PublishAsync(streamId, widget, ct);
+        return Accepted(new { id });
+    }
+
+    private async IAsyncEnumerable<SseItem<string>> Frames(string streamId, long? last, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var message in streams.SubscribeAsync(streamId, last, ct))
+            yield return new SseItem<string>(message.WidgetJson) { EventId = message.Id.ToString() };
+    }
+}

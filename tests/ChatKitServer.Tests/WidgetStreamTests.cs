@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.ServerSentEvents;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatKit.Json;
+using ChatKit.Widgets;
+using ChatKitServer.Tests.Support;
+using ChatKitServer.WidgetStreams;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>Server-pushed widget streams: publish/subscribe, several subscribers, reconnects, authorization, Redis between instances.</summary>
+public class WidgetStreamTests
+{
+    private static StringContent Widget(string title) =>
+        new(ChatKitJson.Serialize<WidgetRoot>(new Card { Children = [new Title { Value = title }] }), Encoding.UTF8, "application/json");
+
+    private static string TitleOf(string data) => JsonNode.Parse(data)!["children"]![0]!["value"]!.GetValue<string>();
+
+    /// <summary>Subscribes and collects <paramref name="count"/> widgets (id, title), then hangs up.</summary>
+    private static async Task<List<(string Id, string Title)>> ReadAsync(HttpClient client, string stream, int count, string? lastEventId = null, TaskCompletionSource? connected = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/chat/widgets/streams/{stream}/events");
+        if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
+        connected?.TrySetResult();
+        var got = new List<(string, string)>();
+        if (count == 0) return got;
+        await using var body = await response.Content.ReadAsStreamAsync(cts.Token);
+        await foreach (var item in SseParser.Create(body).EnumerateAsync(cts.Token))
+        {
+            got.Add((item.EventId!, TitleOf(item.Data)));
+            if (got.Count == count) break;
+        }
+        return got;
+    }
+
+    private static async Task SubscribedAsync(IWidgetSseService service, string stream)
+    {
+        // Subscriptions register before the response starts; give the SSE request a moment to arrive.
+        await Task.Delay(300);
+    }
+
+    [Test]
+    public async Task Published_widgets_reach_every_subscriber_in_order_with_ids()
+    {
+        using var factory = new ServerFactory(Tokens.JwtSettings());
+        using var admin = Tokens.ClientFor(factory, "root", "admin");
+        using var alice = Tokens.ClientFor(factory, "alice");
+        using var bob = Tokens.ClientFor(factory, "bob");
+
+        var first = ReadAsync(alice.Http, "dash", 2);
+        var second = ReadAsync(bob.Http, "dash", 2);
+        await Task.Delay(500);
+        (await admin.Http.PostAsync("/api/chat/widgets/streams/dash/events", Widget("one"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        await factory.Services.GetRequiredService<IWidgetSseService>().PublishAsync("dash", new Card { Children = [new Title { Value = "two" }] });
+
+        (await first).Should().Equal(("1", "one"), ("2", "two"));
+        (await second).Should().Equal(("1", "one"), ("2", "two"));
+    }
+
+    [Test]
+    public async Task A_reconnecting_client_gets_what_it_missed_up_to_the_replay_limit()
+    {
+        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["WidgetStreams:ReplayLimit"] = "3" }));
+        var service = factory.Services.GetRequiredService<IWidgetSseService>();
+        using var alice = Tokens.ClientFor(factory, "alice");
+        for (var i = 1; i <= 5; i++)
+            await service.PublishAsync("jobs", new Card { Children = [new Title { Value = "p" + i }] });
+
+        (await ReadAsync(alice.Http, "jobs", 2, lastEventId: "3")).Should().Equal(("4", "p4"), ("5", "p5"));
+        (await ReadAsync(alice.Http, "jobs", 3, lastEventId: "0")).Should().Equal(("3", "p3"), ("4", "p4"), ("5", "p5"));
+    }
+
+    [Test]
+    public async Task Only_admins_or_the_publisher_role_may_publish_and_bad_input_is_refused()
+    {
+        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["WidgetStreams:PublisherRole"] = "publisher" }));
+        using var user = Tokens.ClientFor(factory, "alice");
+        using var publisher = Tokens.ClientFor(factory, "job-runner", "publisher");
+        using var anonymous = factory.CreateClient();
+
+        (await user.Http.PostAsync("/api/chat/widgets/streams/s/events", Widget("x"))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await anonymous.PostAsync("/api/chat/widgets/streams/s/events", Widget("x"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await anonymous.GetAsync("/api/chat/widgets/streams/s/events")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await publisher.Http.PostAsync("/api/chat/widgets/streams/s/events", Widget("x"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
+
+        using var notWidget = await publisher.Http.PostAsync("/api/chat/widgets/streams/s/events", new StringContent("{\"type\":\"Text\"}", Encoding.UTF8, "application/json"));
+        notWidget.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        using var badId = await publisher.Http.PostAsync("/api/chat/widgets/streams/bad%20id!/events", Widget("x"));
+        badId.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await badId.Content.ReadAsStringAsync()).Should().Contain("stream id");
+    }
+
+    [Test]
+    public async Task Through_Redis_a_widget_published_on_one_instance_reaches_a_subscriber_on_another()
+    {
+        using var redis = RedisServer.Start();
+        var settings = Tokens.JwtSettings(new() { ["Redis:ConnectionString"] = redis.ConnectionString });
+        using var instanceA = new ServerFactory(settings);
+        using var instanceB = new ServerFactory(settings);
+        using var publisherOnA = Tokens.ClientFor(instanceA, "root", "admin");
+        using var subscriberOnB = Tokens.ClientFor(instanceB, "alice");
+        var stream = "shared-" + Guid.NewGuid().ToString("n")[..8];
+
+        var received = ReadAsync(subscriberOnB.Http, stream, 2);
+        await Task.Delay(800);
+        (await publisherOnA.Http.PostAsync($"/api/chat/widgets/streams/{stream}/events", Widget("from A"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        await instanceB.Services.GetRequiredService<IWidgetSseService>().PublishAsync(stream, new Card { Children = [new Title { Value = "from B" }] });
+
+        (await received).Should().Equal(("1", "from A"), ("2", "from B"));
+
+        using var subscriberOnA = Tokens.ClientFor(instanceA, "alice");
+        (await ReadAsync(subscriberOnA.Http, stream, 1, lastEventId: "1")).Should().Equal([("2", "from B")], "the replay list is shared too");
+    }
+}
