@@ -21,7 +21,8 @@ public class LocalizationTests
     public void Each_culture_translates_every_user_facing_text(string culture)
     {
         var english = Keys("AssistantTexts.resx");
-        english.Remove(AssistantTexts.LocalePrompt); // an instruction for the model, kept in English
+        english.Remove(AssistantTexts.LocalePrompt); // instructions for the model stay in English
+        english.Remove(AssistantTexts.TitlePrompt);
         Keys($"AssistantTexts.{culture}.resx").Should().BeEquivalentTo(english);
     }
 

@@ -16,4 +16,6 @@ public sealed class AssistantTexts
     public const string ToolNotAvailable = "ToolNotAvailable";
     public const string UpstreamRefused = "UpstreamRefused";
     public const string LocalePrompt = "LocalePrompt";
+    public const string CallingMcpTool = "CallingMcpTool";
+    public const string TitlePrompt = "TitlePrompt";
 }

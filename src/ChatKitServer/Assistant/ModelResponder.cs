@@ -95,12 +95,14 @@ public sealed class ModelResponder(
 
             var made = calls.Values.Select(c => new ToolCall(c.Id ?? "call_" + Guid.NewGuid().ToString("n")[..12], c.Name ?? "", c.Arguments.ToString())).ToList();
             messages.Add(new AssistantMessage(answer?.Text, made));
+            WorkflowStream? work = null;
             foreach (var call in made)
             {
                 var tool = tools.Find(call.Name);
                 var arguments = ParseArguments(call.Arguments);
                 if (tool is { RunsOnClient: true })
                 {
+                    if (work is not null) yield return work.Complete();
                     var item = new ClientToolCallItem
                     {
                         Id = ChatKitIds.ToolCall(), ThreadId = thread.Id, CreatedAt = time.GetUtcNow(),
@@ -110,40 +112,60 @@ public sealed class ModelResponder(
                     yield return Done(HiddenRecords.Usage(thread.Id, item.Id, usage.Model, usage.Prompt, usage.Completion, time.GetUtcNow()));
                     yield break; // the client answers with threads.add_client_tool_output
                 }
-                if (tool is not null)
-                    yield return ResponderEvents.Progress(tool.ProgressText(arguments ?? [], texts), tool.Icon);
-                var result = await RunAsync(tool, call, arguments, new ToolContext(thread, context), cancellationToken);
+                var progress = tool?.ProgressText(arguments ?? [], texts) ?? texts[AssistantTexts.ExecutingTool, call.Name];
+                yield return ResponderEvents.Progress(progress, tool?.Icon);
+                var task = -1;
+                if (options.Value.ShowToolWork)
+                {
+                    if (work is null)
+                    {
+                        work = new WorkflowStream(thread.Id, time: time);
+                        yield return work.Begin();
+                    }
+                    yield return work.AddTask(new CustomTask { Title = progress, Icon = tool?.Icon, StatusIndicator = TaskStatusIndicator.Loading }, out task);
+                }
+                var (result, error) = await RunAsync(tool, call, arguments, new ToolContext(thread, context), cancellationToken);
                 messages.Add(new ToolResultMessage(call.Id, result));
+                if (work is not null)
+                    yield return work.UpdateTask(task, new CustomTask
+                    {
+                        Title = progress, Icon = tool?.Icon,
+                        StatusIndicator = error is null ? TaskStatusIndicator.Complete : TaskStatusIndicator.None,
+                        Content = error,
+                    });
                 yield return Done(HiddenRecords.ToolCall(thread.Id, call.Id, call.Name, call.Arguments, result, time.GetUtcNow()));
             }
+            if (work is not null) yield return work.Complete();
         }
     }
 
     private static ThreadItemDoneEvent Done(ThreadItem item) => new() { Item = item };
 
-    private async Task<string> RunAsync(IChatKitTool? tool, ToolCall call, JsonObject? arguments, ToolContext context, CancellationToken ct)
+    /// <summary>Runs a server tool; returns the JSON the model gets, and the error shown in the workflow when it failed.</summary>
+    private async Task<(string Result, string? Error)> RunAsync(IChatKitTool? tool, ToolCall call, JsonObject? arguments, ToolContext context, CancellationToken ct)
     {
         if (tool is null)
-            return Error($"There is no tool named '{call.Name}'.");
+            return Failed($"There is no tool named '{call.Name}'.");
         if (arguments is null)
-            return Error("The arguments are not a JSON object.");
+            return Failed("The arguments are not a JSON object.");
         try
         {
             var result = await tool.ExecuteAsync(arguments, context, ct);
-            return result?.ToJsonString() ?? "null";
+            var error = result is JsonObject o && o["error"] is JsonValue e && e.TryGetValue<string>(out var text) ? text : null;
+            return (result?.ToJsonString() ?? "null", error);
         }
         catch (ToolArgumentException ex)
         {
-            return Error(ex.Message);
+            return Failed(ex.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // The model is told the tool failed and may carry on; the details go to the log.
             logger.LogWarning(ex, "Tool {ToolName} failed in {ThreadId}", call.Name, context.Thread.Id);
-            return Error($"The tool '{call.Name}' failed.");
+            return Failed($"The tool '{call.Name}' failed.");
         }
 
-        static string Error(string message) => new JsonObject { ["error"] = message }.ToJsonString();
+        static (string, string?) Failed(string message) => (new JsonObject { ["error"] = message }.ToJsonString(), message);
     }
 
     private static JsonObject? ParseArguments(string json)

@@ -31,8 +31,30 @@ public sealed class AssistantOptions : IValidatableObject
     /// <summary>Tools the client runs: a call ends the turn with a pending client_tool_call.</summary>
     public List<ClientToolOptions> ClientTools { get; set; } = [];
 
+    /// <summary>MCP tool servers whose tools join the model's tool list.</summary>
+    public List<McpServerOptions> McpServers { get; set; } = [];
+
+    /// <summary>Seconds between attempts to reach an MCP server that is down.</summary>
+    [Range(1, 3600)]
+    public int McpReconnectSeconds { get; set; } = 30;
+
+    /// <summary>Show each server-side tool call as a workflow item whose tasks move from loading to complete.</summary>
+    public bool ShowToolWork { get; set; } = true;
+
+    /// <summary>Give a thread without a title one after its first answer.</summary>
+    public bool AutoTitles { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        foreach (var server in McpServers)
+        {
+            if (!System.Text.RegularExpressions.Regex.IsMatch(server.Name ?? "", "^[A-Za-z0-9_-]{1,24}$"))
+                yield return new ValidationResult($"Assistant:McpServers: '{server.Name}' is not a valid server name (letters, digits, _ and -, at most 24).");
+            if (string.IsNullOrWhiteSpace(server.Command) == (server.Url is null))
+                yield return new ValidationResult($"Assistant:McpServers:{server.Name}: give either Command (stdio) or Url (streamable HTTP).");
+        }
+        if (McpServers.GroupBy(s => s.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+            yield return new ValidationResult($"Assistant:McpServers: the name '{duplicate.Key}' is used twice.");
         foreach (var tool in ClientTools)
         {
             if (string.IsNullOrWhiteSpace(tool.Name) || !System.Text.RegularExpressions.Regex.IsMatch(tool.Name, "^[A-Za-z0-9_-]{1,64}$"))
@@ -51,6 +73,17 @@ public sealed class AssistantOptions : IValidatableObject
                 yield return new ValidationResult($"Assistant:ClientTools:{tool.Name}:Parameters {problem}.");
         }
     }
+}
+
+/// <summary>An MCP tool server: a command speaking stdio, or a streamable HTTP endpoint.</summary>
+public sealed class McpServerOptions
+{
+    public string Name { get; set; } = "";
+    public string? Command { get; set; }
+    public string[] Arguments { get; set; } = [];
+    public Dictionary<string, string?> Environment { get; set; } = [];
+    public Uri? Url { get; set; }
+    public Dictionary<string, string> Headers { get; set; } = [];
 }
 
 /// <summary>A tool declared as client-side.</summary>

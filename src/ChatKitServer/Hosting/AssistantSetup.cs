@@ -1,6 +1,7 @@
 using ChatKit;
 using ChatKitServer.Assistant;
 using ChatKitServer.Assistant.History;
+using ChatKitServer.Assistant.Mcp;
 using ChatKitServer.Assistant.Models;
 using ChatKitServer.Assistant.Tools;
 using ChatKitServer.Configuration;
@@ -28,7 +29,11 @@ public static class AssistantSetup
         var provider = configuration.GetValue(AssistantOptions.Section + ":Provider", AssistantProvider.Offline);
         if (provider == AssistantProvider.Offline)
         {
-            services.AddScoped<IChatKitResponder, OfflineResponder>();
+            services.AddScoped<OfflineResponder>();
+            services.AddSingleton<IThreadTitleMaker, MessageTitleMaker>();
+            services.AddScoped<IChatKitResponder>(sp => new TitlingResponder(
+                sp.GetRequiredService<OfflineResponder>(), sp.GetRequiredService<IThreadTitleMaker>(),
+                sp.GetRequiredService<IChatKitStore>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AssistantOptions>>()));
             return services;
         }
 
@@ -40,8 +45,14 @@ public static class AssistantSetup
         services.AddScoped<IChatKitTool, SearchThreadsTool>();
         services.AddScoped<IChatKitTool, RememberTool>();
         services.AddScoped<IChatKitTool, RecallTool>();
+        services.AddSingleton<McpServers>();
+        services.AddHostedService(sp => sp.GetRequiredService<McpServers>());
         services.AddScoped<ToolRegistry>();
-        services.AddScoped<IChatKitResponder, ModelResponder>();
+        services.AddScoped<ModelResponder>();
+        services.AddSingleton<IThreadTitleMaker, ModelTitleMaker>();
+        services.AddScoped<IChatKitResponder>(sp => new TitlingResponder(
+            sp.GetRequiredService<ModelResponder>(), sp.GetRequiredService<IThreadTitleMaker>(),
+            sp.GetRequiredService<IChatKitStore>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AssistantOptions>>()));
         var transcription = provider == AssistantProvider.AzureOpenAI
             ? configuration[AzureOpenAIOptions.Section + ":TranscriptionDeployment"]
             : configuration[OpenAIOptions.Section + ":TranscriptionModel"];

@@ -58,6 +58,7 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         ["OpenAI:Model"] = "test-model",
         ["OpenAI:MaxRetries"] = maxRetries.ToString(),
         ["OpenAI:TimeoutSeconds"] = "20",
+        ["Assistant:AutoTitles"] = "false", // title calls would change the request counts most tests check
     };
 
     private async Task ChatAsync(HttpContext http)

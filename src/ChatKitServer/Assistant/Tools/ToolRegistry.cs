@@ -9,9 +9,11 @@ public sealed class ToolRegistry
 {
     private readonly Dictionary<string, IChatKitTool> _tools = new(StringComparer.Ordinal);
 
-    public ToolRegistry(IEnumerable<IChatKitTool> tools, IOptions<AssistantOptions> options)
+    public ToolRegistry(IEnumerable<IChatKitTool> tools, IOptions<AssistantOptions> options, Mcp.McpServers? mcp = null)
     {
-        foreach (var tool in tools.Concat(options.Value.ClientTools.Select(c => (IChatKitTool)new ClientTool(c))))
+        var all = tools.Concat(options.Value.ClientTools.Select(c => (IChatKitTool)new ClientTool(c)))
+            .Concat(mcp?.Tools() ?? []);
+        foreach (var tool in all)
         {
             if (!_tools.TryAdd(tool.Name, tool))
                 throw new InvalidOperationException($"Two tools are named '{tool.Name}'; tool names must be unique.");

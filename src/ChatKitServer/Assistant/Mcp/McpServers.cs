@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatKitServer.Configuration;
+using Microsoft.Extensions.Options;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace ChatKitServer.Assistant.Mcp;
+
+/// <summary>
+/// The configured MCP tool servers, connected through the official SDK (stdio or streamable HTTP).
+/// A server that fails to start or dies mid-call is isolated: a warning in the log, its tools
+/// dropped, and it is tried again every <c>Assistant:McpReconnectSeconds</c>; the other servers
+/// and the conversation go on.
+/// </summary>
+public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactory loggers, TimeProvider time) : BackgroundService
+{
+    private readonly ILogger _logger = loggers.CreateLogger<McpServers>();
+    private readonly Dictionary<string, Connection> _servers = options.Value.McpServers.ToDictionary(s => s.Name, s => new Connection(s), StringComparer.Ordinal);
+
+    private sealed class Connection(McpServerOptions options)
+    {
+        public McpServerOptions Options { get; } = options;
+        public readonly SemaphoreSlim Gate = new(1, 1);
+        public McpClient? Client;
+        public IReadOnlyList<McpClientTool> Tools = [];
+        public DateTimeOffset RetryAt;
+    }
+
+    /// <summary>The tools of the servers that are up now.</summary>
+    public IReadOnlyList<McpTool> Tools()
+    {
+        var tools = new List<McpTool>();
+        foreach (var server in _servers.Values)
+        {
+            if (server.Client is null) continue;
+            tools.AddRange(server.Tools.Select(t => new McpTool(this, server.Options.Name, t.Name, t.Description, Schema(t.JsonSchema))));
+        }
+        return tools;
+    }
+
+    /// <summary>Connects every server that is down and due for a try (all of them at start).</summary>
+    public async Task ConnectAsync(CancellationToken ct)
+    {
+        foreach (var server in _servers.Values.Where(s => s.Client is null && s.RetryAt <= time.GetUtcNow()))
+        {
+            await server.Gate.WaitAsync(ct);
+            try
+            {
+                if (server.Client is not null) continue;
+                var client = await McpClient.CreateAsync(Transport(server.Options), new McpClientOptions(), loggers, ct);
+                server.Tools = [.. await client.ListToolsAsync(cancellationToken: ct)];
+                server.Client = client;
+                _logger.LogInformation("MCP server {McpServer} is up with {ToolCount} tools", server.Options.Name, server.Tools.Count);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                server.RetryAt = time.GetUtcNow().AddSeconds(options.Value.McpReconnectSeconds);
+                _logger.LogWarning(ex, "MCP server {McpServer} could not be reached; its tools are unavailable until it is", server.Options.Name);
+            }
+            finally
+            {
+                server.Gate.Release();
+            }
+        }
+    }
+
+    /// <summary>Calls a tool; a server failure takes the server down and comes back as an error result for the model.</summary>
+    public async Task<JsonNode?> CallAsync(string serverName, string tool, JsonObject arguments, CancellationToken ct)
+    {
+        var server = _servers[serverName];
+        var client = server.Client;
+        if (client is null)
+            return new JsonObject { ["error"] = $"The tool server '{serverName}' is not available right now." };
+        try
+        {
+            var args = arguments.ToDictionary(p => p.Key, p => (object?)p.Value?.Deserialize<JsonElement>());
+            var result = await client.CallToolAsync(tool, args, cancellationToken: ct);
+            var text = string.Join("\n", result.Content.OfType<TextContentBlock>().Select(b => b.Text));
+            return result.IsError == true ? new JsonObject { ["error"] = text } : new JsonObject { ["result"] = text };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _logger.LogWarning(ex, "MCP server {McpServer} failed during {McpTool}; taking it down until it answers again", serverName, tool);
+            await TakeDownAsync(server, client);
+            return new JsonObject { ["error"] = $"The tool server '{serverName}' failed while running '{tool}'." };
+        }
+    }
+
+    private async Task TakeDownAsync(Connection server, McpClient client)
+    {
+        await server.Gate.WaitAsync();
+        try
+        {
+            if (!ReferenceEquals(server.Client, client)) return;
+            server.Client = null;
+            server.Tools = [];
+            server.RetryAt = time.GetUtcNow().AddSeconds(options.Value.McpReconnectSeconds);
+        }
+        finally
+        {
+            server.Gate.Release();
+        }
+        try
+        {
+            await client.DisposeAsync();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogDebug(ex, "Closing the failed MCP client of {McpServer} failed too", server.Options.Name);
+        }
+    }
+
+    private IClientTransport Transport(McpServerOptions server) => server.Url is { } url
+        ? new HttpClientTransport(new HttpClientTransportOptions { Name = server.Name, Endpoint = url, TransportMode = HttpTransportMode.StreamableHttp, AdditionalHeaders = server.Headers }, loggers)
+        : new StdioClientTransport(new StdioClientTransportOptions { Name = server.Name, Command = server.Command!, Arguments = server.Arguments, EnvironmentVariables = server.Environment }, loggers);
+
+    private static JsonObject Schema(JsonElement schema) =>
+        JsonNode.Parse(schema.GetRawText()) as JsonObject ?? new JsonObject { ["type"] = "object" };
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_servers.Count == 0) return;
+        await ConnectAsync(stoppingToken);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.McpReconnectSeconds)), time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+            await ConnectAsync(stoppingToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        foreach (var server in _servers.Values)
+        {
+            if (server.Client is { } client) await client.DisposeAsync();
+        }
+    }
+}

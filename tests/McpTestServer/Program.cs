@@ -1,0 +1,39 @@
+using System.ComponentModel;
+using ModelContextProtocol.Server;
+
+// Usage: McpTestServer            (stdio)
+//        McpTestServer --http URL (streamable HTTP, e.g. http://127.0.0.1:5123)
+if (args.Length == 2 && args[0] == "--http")
+{
+    var web = WebApplication.CreateSlimBuilder();
+    web.WebHost.UseUrls(args[1]);
+    web.Logging.ClearProviders();
+    web.Services.AddMcpServer().WithHttpTransport().WithTools(typeof(TestTools));
+    var app = web.Build();
+    app.MapMcp("/mcp");
+    await app.RunAsync();
+    return;
+}
+
+var host = Host.CreateApplicationBuilder();
+host.Logging.ClearProviders(); // stdout carries the protocol
+host.Services.AddMcpServer().WithStdioServerTransport().WithTools(typeof(TestTools));
+await host.Build().RunAsync();
+
+/// <summary>The tools the tests ask the model to call.</summary>
+[McpServerToolType]
+public static class TestTools
+{
+    [McpServerTool(Name = "echo"), Description("Echoes the text back, upper-cased.")]
+    public static string Echo([Description("The text to echo.")] string text) => "ECHO: " + text.ToUpperInvariant();
+
+    [McpServerTool(Name = "add"), Description("Adds two integers.")]
+    public static int Add(int a, int b) => a + b;
+
+    [McpServerTool(Name = "crash"), Description("Kills the server in the middle of the call.")]
+    public static string Crash()
+    {
+        Environment.Exit(3);
+        return "never";
+    }
+}
