@@ -8,7 +8,7 @@ if (args.Length == 2 && args[0] == "--http")
     var web = WebApplication.CreateSlimBuilder();
     web.WebHost.UseUrls(args[1]);
     web.Logging.ClearProviders();
-    web.Services.AddMcpServer().WithHttpTransport().WithTools(typeof(TestTools));
+    web.Services.AddMcpServer().WithHttpTransport().WithToolsFromAssembly();
     var app = web.Build();
     app.MapMcp("/mcp");
     await app.RunAsync();
@@ -17,7 +17,7 @@ if (args.Length == 2 && args[0] == "--http")
 
 var host = Host.CreateApplicationBuilder();
 host.Logging.ClearProviders(); // stdout carries the protocol
-host.Services.AddMcpServer().WithStdioServerTransport().WithTools(typeof(TestTools));
+host.Services.AddMcpServer().WithStdioServerTransport().WithToolsFromAssembly();
 await host.Build().RunAsync();
 
 /// <summary>The tools the tests ask the model to call.</summary>

@@ -1,0 +1,145 @@
+using ChatKit;
+using ChatKit.Tests.Support;
+using ChatKitServer.Assistant.Mcp;
+using ChatKitServer.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>A real MCP server (built with the SDK) whose tools the model calls through the scripted upstream.</summary>
+public class McpToolServerTests
+{
+    private ScriptedUpstream _upstream = null!;
+
+    [SetUp]
+    public async Task SetUp() => _upstream = await ScriptedUpstream.StartAsync();
+
+    [TearDown]
+    public async Task TearDown() => await _upstream.DisposeAsync();
+
+    private ServerFactory Start(Dictionary<string, string?> servers)
+    {
+        var settings = _upstream.Settings();
+        settings["Assistant:McpReconnectSeconds"] = "1";
+        foreach (var (k, v) in servers) settings[k] = v;
+        return new ServerFactory(settings);
+    }
+
+    private static Dictionary<string, string?> Stdio(string name) => new()
+    {
+        ["Assistant:McpServers:0:Name"] = name,
+        ["Assistant:McpServers:0:Command"] = "dotnet",
+        ["Assistant:McpServers:0:Arguments:0"] = McpTestServerProcess.Dll,
+    };
+
+    private static async Task<IReadOnlyList<McpTool>> ToolsAsync(ServerFactory factory, int atLeast = 1)
+    {
+        var servers = factory.Services.GetRequiredService<McpServers>();
+        var deadline = DateTime.UtcNow.AddSeconds(40);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (servers.Tools() is { Count: > 0 } tools && tools.Count >= atLeast) return tools;
+            await Task.Delay(100);
+        }
+        Assert.Fail("The MCP server's tools never appeared.");
+        return [];
+    }
+
+    [Test]
+    public async Task A_stdio_server_s_tool_is_called_with_a_localized_progress_update_and_a_workflow()
+    {
+        using var factory = Start(Stdio("local"));
+        using var client = factory.CreateChatKitClient();
+        (await ToolsAsync(factory)).Select(t => t.Name).Should().BeEquivalentTo(["local__echo", "local__add", "local__crash"]);
+        _upstream.Enqueue(Reply.ToolCall("call_1", "local__echo", "{\"text\":", "\"bonjour\"}")).Enqueue(Reply.Text("It said BONJOUR."));
+
+        client.Http.DefaultRequestHeaders.AcceptLanguage.ParseAdd("fr");
+        var stream = await client.StreamAsync(Create("echo bonjour"));
+
+        stream.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain("Appel de echo sur local...");
+        _upstream.Requests[0]["tools"]!.AsArray().Select(t => (string)t!["function"]!["name"]!).Should().Contain("local__echo");
+        _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("ECHO: BONJOUR");
+        stream.AssistantText.Should().Be("It said BONJOUR.");
+
+        var workflow = stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<WorkflowItem>().Single().Workflow;
+        workflow.Tasks.Should().ContainSingle().Which.Should().BeOfType<CustomTask>().Which.StatusIndicator.Should().Be(TaskStatusIndicator.Complete);
+        workflow.Summary.Should().BeOfType<DurationSummary>();
+        var updates = stream.Events.OfType<ThreadItemUpdatedEvent>().Select(e => e.Update).ToList();
+        updates.OfType<WorkflowTaskAdded>().Single().Task.StatusIndicator.Should().Be(TaskStatusIndicator.Loading);
+        updates.OfType<WorkflowTaskUpdated>().Single().Task.StatusIndicator.Should().Be(TaskStatusIndicator.Complete);
+        SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
+    }
+
+    [Test]
+    public async Task A_streamable_HTTP_server_s_tools_join_too_and_names_from_two_servers_never_collide()
+    {
+        using var http = McpTestServerProcess.StartHttp();
+        var servers = Stdio("local");
+        servers["Assistant:McpServers:1:Name"] = "remote";
+        servers["Assistant:McpServers:1:Url"] = http.Url.ToString();
+        using var factory = Start(servers);
+        using var client = factory.CreateChatKitClient();
+        var tools = await ToolsAsync(factory, atLeast: 6);
+        tools.Select(t => t.Name).Should().OnlyHaveUniqueItems().And.Contain(["local__add", "remote__add"]);
+        _upstream.Enqueue(Reply.ToolCall("call_1", "remote__add", "{\"a\":2,\"b\":3}")).Enqueue(Reply.Text("5"));
+
+        var stream = await client.StreamAsync(Create("2+3?"));
+
+        stream.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain("Calling add on remote...");
+        _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("5");
+    }
+
+    [Test]
+    public async Task A_server_that_crashes_mid_call_is_isolated_the_conversation_goes_on_and_it_comes_back()
+    {
+        using var factory = Start(Stdio("fragile"));
+        using var client = factory.CreateChatKitClient();
+        await ToolsAsync(factory);
+        _upstream.Enqueue(Reply.ToolCall("call_1", "fragile__crash", "{}")).Enqueue(Reply.Text("The tool failed, sorry."));
+
+        var stream = await client.StreamAsync(Create("crash it"));
+
+        stream.AssistantText.Should().Be("The tool failed, sorry.");
+        stream.Events.OfType<ErrorEvent>().Should().BeEmpty("a tool server failing is not a failed answer");
+        _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("failed");
+        var task = stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<WorkflowItem>().Single().Workflow.Tasks.Single();
+        ((CustomTask)task).Content.Should().Contain("failed", "the workflow shows the error text");
+
+        _upstream.Enqueue(Reply.Text("fine"));
+        (await client.StreamAsync(AddMessage(stream.ThreadId, "still there?"))).AssistantText.Should().Be("fine");
+        (await ToolsAsync(factory)).Should().NotBeEmpty("the server is started again after McpReconnectSeconds");
+    }
+
+    [Test]
+    public async Task A_server_that_cannot_start_leaves_its_tools_out_and_the_others_working()
+    {
+        var servers = Stdio("good");
+        servers["Assistant:McpServers:1:Name"] = "broken";
+        servers["Assistant:McpServers:1:Command"] = "/nonexistent/mcp-server";
+        using var factory = Start(servers);
+        using var client = factory.CreateChatKitClient();
+
+        var tools = await ToolsAsync(factory);
+        tools.Should().OnlyContain(t => t.Server == "good");
+        _upstream.Enqueue(Reply.Text("hello"));
+        (await client.StreamAsync(Create("hi"))).AssistantText.Should().Be("hello");
+    }
+
+    [Test]
+    public async Task Tool_work_can_be_hidden_by_configuration()
+    {
+        var servers = Stdio("local");
+        servers["Assistant:ShowToolWork"] = "false";
+        using var factory = Start(servers);
+        using var client = factory.CreateChatKitClient();
+        await ToolsAsync(factory);
+        _upstream.Enqueue(Reply.ToolCall("call_1", "local__add", "{\"a\":1,\"b\":1}")).Enqueue(Reply.Text("2"));
+
+        var stream = await client.StreamAsync(Create("1+1"));
+
+        stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<WorkflowItem>().Should().BeEmpty();
+        stream.Events.OfType<ProgressUpdateEvent>().Should().NotBeEmpty();
+    }
+}
