@@ -76,6 +76,9 @@ public sealed class ModelResponder(
                     case UsageUpdate used:
                         usage.Add(used);
                         break;
+                    case WidgetOutput shown:
+                        yield return ChatKit.Widgets.WidgetStreaming.Static(thread.Id, shown.Widget, shown.CopyText, time);
+                        break;
                 }
             }
 

@@ -40,7 +40,7 @@ public sealed class ModelTitleMaker(IChatModel model, ChatClientFactory models, 
             [
                 new SystemMessage(texts[AssistantTexts.TitlePrompt, context.Locale ?? "unknown"]),
                 new UserMessage(message.Text.Length > 2000 ? message.Text[..2000] : message.Text),
-            ], []);
+            ], [], Purpose: ChatModelPurpose.Title);
             var title = new StringBuilder();
             await foreach (var update in model.StreamAsync(request, cancellationToken))
             {

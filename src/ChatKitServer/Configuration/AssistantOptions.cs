@@ -41,11 +41,21 @@ public sealed class AssistantOptions : IValidatableObject
     /// <summary>Show each server-side tool call as a workflow item whose tasks move from loading to complete.</summary>
     public bool ShowToolWork { get; set; } = true;
 
+    /// <summary>The script of <see cref="AssistantProvider.Scripted"/>: a JSON file of turns.</summary>
+    public string? ScriptPath { get; set; }
+
     /// <summary>Give a thread without a title one after its first answer.</summary>
     public bool AutoTitles { get; set; } = true;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (Provider == AssistantProvider.Scripted)
+        {
+            if (string.IsNullOrWhiteSpace(ScriptPath) || !File.Exists(ScriptPath))
+                yield return new ValidationResult($"Assistant:Provider=Scripted needs Assistant:ScriptPath naming a script file; '{ScriptPath}' does not exist.", [nameof(ScriptPath)]);
+            else if (Assistant.Models.ChatScript.Problem(ScriptPath) is { } problem)
+                yield return new ValidationResult($"Assistant:ScriptPath '{ScriptPath}' is not a valid script: {problem}", [nameof(ScriptPath)]);
+        }
         foreach (var server in McpServers)
         {
             if (!System.Text.RegularExpressions.Regex.IsMatch(server.Name ?? "", "^[A-Za-z0-9_-]{1,24}$"))
@@ -100,4 +110,6 @@ public enum AssistantProvider
     Offline,
     OpenAI,
     AzureOpenAI,
+    /// <summary>A deterministic model read from <see cref="AssistantOptions.ScriptPath"/> (QA and integration tests).</summary>
+    Scripted,
 }

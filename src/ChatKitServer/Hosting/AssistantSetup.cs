@@ -38,7 +38,10 @@ public static class AssistantSetup
         }
 
         services.AddSingleton<ChatClientFactory>();
-        services.AddSingleton<IChatModel, OpenAIChatModel>();
+        if (provider == AssistantProvider.Scripted)
+            services.AddSingleton<IChatModel, ScriptedChatModel>();
+        else
+            services.AddSingleton<IChatModel, OpenAIChatModel>();
         services.AddScoped<ConversationHistory>();
         services.AddSingleton<AttachmentParts>();
         services.AddScoped<IThreadSearch, StoreThreadSearch>();
@@ -56,7 +59,7 @@ public static class AssistantSetup
         var transcription = provider == AssistantProvider.AzureOpenAI
             ? configuration[AzureOpenAIOptions.Section + ":TranscriptionDeployment"]
             : configuration[OpenAIOptions.Section + ":TranscriptionModel"];
-        if (!string.IsNullOrWhiteSpace(transcription))
+        if (provider != AssistantProvider.Scripted && !string.IsNullOrWhiteSpace(transcription))
             services.AddSingleton<IChatKitTranscriber, OpenAITranscriber>();
         return services;
     }

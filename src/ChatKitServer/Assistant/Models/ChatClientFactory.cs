@@ -23,7 +23,12 @@ public sealed class ChatClientFactory(IOptions<AssistantOptions> assistant, IOpt
     private readonly Lazy<OpenAIClient> _root = new(() => CreateRoot(assistant.Value, openAI.Value, azure.Value));
 
     /// <summary>The model used when a request names none.</summary>
-    public string DefaultModel => assistant.Value.Provider == AssistantProvider.AzureOpenAI ? azure.Value.Deployment : openAI.Value.Model;
+    public string DefaultModel => assistant.Value.Provider switch
+    {
+        AssistantProvider.AzureOpenAI => azure.Value.Deployment,
+        AssistantProvider.Scripted => ScriptedChatModel.ModelName,
+        _ => openAI.Value.Model,
+    };
 
     /// <summary>The transcription model or deployment, when one is configured.</summary>
     public string? TranscriptionModel => assistant.Value.Provider == AssistantProvider.AzureOpenAI ? azure.Value.TranscriptionDeployment : openAI.Value.TranscriptionModel;

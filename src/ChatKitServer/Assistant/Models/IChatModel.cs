@@ -17,7 +17,15 @@ public sealed record ChatModelRequest(
     string Model,
     IReadOnlyList<ChatModelMessage> Messages,
     IReadOnlyList<ChatModelTool> Tools,
-    string? RequiredTool = null);
+    string? RequiredTool = null,
+    ChatModelPurpose Purpose = ChatModelPurpose.Answer);
+
+/// <summary>Why the model is called: to answer, or to title a thread.</summary>
+public enum ChatModelPurpose
+{
+    Answer,
+    Title,
+}
 
 /// <summary>A tool the model may call: name, description and JSON schema of its arguments.</summary>
 public sealed record ChatModelTool(string Name, string Description, JsonObject Parameters);
@@ -53,6 +61,9 @@ public sealed record TextDelta(string Text) : ChatModelUpdate;
 
 /// <summary>A piece of a tool call; the id and name come first, the arguments arrive in pieces.</summary>
 public sealed record ToolCallDelta(int Index, string? Id, string? Name, string? ArgumentsDelta) : ChatModelUpdate;
+
+/// <summary>A widget to show (scripted models; Chat Completions has no such output).</summary>
+public sealed record WidgetOutput(ChatKit.Widgets.WidgetRoot Widget, string? CopyText) : ChatModelUpdate;
 
 /// <summary>Tokens used by the call.</summary>
 public sealed record UsageUpdate(string Model, int PromptTokens, int CompletionTokens) : ChatModelUpdate;

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using ChatKit.Json;
+using ChatKit.Widgets;
+
+namespace ChatKitServer.Assistant.Models;
+
+/// <summary>
+/// A script for <see cref="ScriptedChatModel"/>: turns matched against the user's message, in order.
+/// <code>
+/// { "turns": [
+///   { "match": "weather", "reply": ["It is ", "sunny."], "delayMs": 20 },
+///   { "match": "regex:^remember (.+)$", "toolCalls": [ { "name": "remember", "arguments": { "fact": "$1" } } ], "then": ["Saved."] },
+///   { "match": "card", "reply": ["Here:"], "widget": { "type": "Card", "children": [] } },
+///   { "match": "fail", "error": { "message": "Upstream down", "retry": true } },
+///   { "match": "*", "reply": ["I have no script for that."], "title": "Misc" } ] }
+/// </code>
+/// <c>match</c> is a case-insensitive substring, <c>regex:</c> a pattern (groups fill <c>$1</c>… in tool
+/// arguments), or <c>*</c>. After tool calls, the model answers with <c>then</c>.
+/// </summary>
+public sealed class ChatScript
+{
+    public List<Turn> Turns { get; init; } = [];
+
+    public sealed class Turn
+    {
+        public string Match { get; init; } = "*";
+        public List<string> Reply { get; init; } = [];
+        public int DelayMs { get; init; }
+        public List<ScriptedToolCall> ToolCalls { get; init; } = [];
+        public List<string> Then { get; init; } = [];
+        public JsonObject? Widget { get; init; }
+        public string? CopyText { get; init; }
+        public ScriptedError? Error { get; init; }
+        public string? Title { get; init; }
+        public int PromptTokens { get; init; } = 10;
+        public int CompletionTokens { get; init; } = 5;
+
+        public Match? Matches(string text)
+        {
+            if (Match == "*") return System.Text.RegularExpressions.Match.Empty;
+            if (Match.StartsWith("regex:", StringComparison.Ordinal))
+            {
+                var m = Regex.Match(text, Match["regex:".Length..], RegexOptions.IgnoreCase | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+                return m.Success ? m : null;
+            }
+            return text.Contains(Match, StringComparison.OrdinalIgnoreCase) ? System.Text.RegularExpressions.Match.Empty : null;
+        }
+    }
+
+    public sealed class ScriptedToolCall
+    {
+        public string Name { get; init; } = "";
+        public JsonObject Arguments { get; init; } = [];
+    }
+
+    public sealed class ScriptedError
+    {
+        public string? Message { get; init; }
+        public bool Retry { get; init; }
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    public static ChatScript Load(string path)
+    {
+        var script = JsonSerializer.Deserialize<ChatScript>(File.ReadAllText(path), Json) ?? throw new JsonException("The script is empty.");
+        foreach (var turn in script.Turns.Where(t => t.Widget is not null))
+            ChatKitJson.Deserialize<WidgetRoot>(turn.Widget!.ToJsonString()); // fails early on a bad widget
+        return script;
+    }
+
+    /// <summary>What is wrong with the script file, or null.</summary>
+    public static string? Problem(string path)
+    {
+        try
+        {
+            return Load(path).Turns.Count == 0 ? "it has no turns." : null;
+        }
+        catch (Exception ex) when (ex is JsonException or IOException or RegexParseException)
+        {
+            return ex.Message;
+        }
+    }
+}
