@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using ChatKit;
+using ChatKit.Client;
+using ChatKitServer.Tests.Support;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>The typed client against the running server over real HTTP (Kestrel on loopback), every request type.</summary>
+public class ChatKitClientOverHttpTests
+{
+    [Test]
+    public async Task Every_request_type_works_through_the_client()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var factory = new ServerFactory();
+        factory.UseKestrel(port);
+        factory.StartServer();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        var client = new ChatKitClient(http);
+
+        var turn = await client.CreateThreadAsync(ChatKitClient.Text("help")).CollectAsync();
+        turn.ThreadId.Should().StartWith("thr_");
+        turn.AssistantText.Should().Contain("help");
+        turn.ProgressUpdates.Should().NotBeEmpty();
+        turn.Widgets.Should().ContainSingle();
+        var threadId = turn.ThreadId!;
+
+        var second = await client.AddUserMessageAsync(threadId, ChatKitClient.Text("again")).CollectAsync();
+        second.Errors.Should().BeEmpty();
+        var user = second.Items<UserMessageItem>().Single();
+        (await client.RetryAfterItemAsync(threadId, user.Id).CollectAsync()).AssistantText.Should().Contain("again");
+
+        (await client.GetThreadAsync(threadId)).Items.Data.Should().NotBeEmpty();
+        (await client.ListThreadsAsync(limit: 5)).Data.Should().ContainSingle();
+        (await client.UpdateThreadAsync(threadId, "Renamed")).Title.Should().Be("Renamed");
+        var items = await client.ListItemsAsync(threadId, order: SortOrder.Asc);
+        var answer = items.Data.OfType<AssistantMessageItem>().Last();
+        await client.SendFeedbackAsync(threadId, [answer.Id], FeedbackKind.Positive);
+
+        var attachment = await client.CreateAttachmentAsync("notes.txt", 5, "text/plain");
+        await client.UploadAsync(attachment, new MemoryStream("hello"u8.ToArray()));
+        (await client.AddUserMessageAsync(threadId, ChatKitClient.Text("see file", attachment.Id)).CollectAsync())
+            .Items<UserMessageItem>().Single().Attachments.Single().ThreadId.Should().Be(threadId);
+        var spare = await client.CreateAttachmentAsync("spare.txt", 3, "text/plain");
+        await client.DeleteAttachmentAsync(spare.Id);
+
+        var noTool = () => client.AddClientToolOutputAsync(threadId, new JsonObject()).CollectAsync();
+        (await noTool.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(409);
+        var notStructured = () => client.AddStructuredInputAsync(threadId, answer.Id, new StructuredInputSubmission()).CollectAsync();
+        (await notStructured.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(400);
+        var noHandler = () => client.CustomActionAsync(threadId, null, new ChatKitAction { Type = "x" }).CollectAsync();
+        (await noHandler.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(501);
+        var noSync = () => client.SyncCustomActionAsync(threadId, null, new ChatKitAction { Type = "x" });
+        (await noSync.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(501);
+        var noTranscriber = () => client.TranscribeAsync(new byte[] { 1, 2 }, "audio/webm");
+        (await noTranscriber.Should().ThrowAsync<ChatKitClientException>()).Which.Detail.Should().Contain("transcribe");
+
+        await client.DeleteThreadAsync(threadId);
+        var gone = () => client.GetThreadAsync(threadId);
+        (await gone.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(404);
+    }
+}
