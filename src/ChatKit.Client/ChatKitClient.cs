@@ -107,13 +107,24 @@ public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
     /// <summary>Sends any streaming request and yields its events as they arrive.</summary>
     public async IAsyncEnumerable<ThreadStreamEvent> StreamAsync(StreamingRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        await foreach (var frame in StreamFramesAsync(request, cancellationToken).ConfigureAwait(false))
+            yield return ChatKitJson.Deserialize<ThreadStreamEvent>(frame);
+    }
+
+    /// <summary>Sends any streaming request and yields each frame's raw <c>data</c> (for tools that check the wire itself).</summary>
+    public async IAsyncEnumerable<string> StreamFramesAsync(ChatKitRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
         using var message = Message(request);
         message.Headers.Accept.ParseAdd("text/event-stream");
         using var response = await Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, request.Kind, cancellationToken).ConfigureAwait(false);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var frame in SseParser.Create(body).EnumerateAsync(cancellationToken).ConfigureAwait(false))
-            yield return ChatKitJson.Deserialize<ThreadStreamEvent>(frame.Data);
+        {
+            if (frame.EventType != SseParser.EventTypeDefault)
+                throw new InvalidDataException($"ChatKit frames carry no 'event:' line; got '{frame.EventType}'.");
+            yield return frame.Data;
+        }
     }
 
     /// <summary>Sends any JSON request and reads its answer as <typeparamref name="T"/>.</summary>

@@ -96,3 +96,19 @@ public class AssistantTests
         throw new AssertionException("timed out");
     }
 }
+
+/// <summary>The same kit on an in-memory database.</summary>
+public class InMemoryHostTests
+{
+    [Test]
+    public async Task An_in_memory_host_keeps_threads_for_its_lifetime()
+    {
+        using var host = new ChatKitTestHost<Program>(inlineScript: """{ "turns": [ { "match": "*", "reply": ["pong"] } ] }""", database: TestDatabase.Memory);
+        var client = host.AdminClient();
+
+        var turn = await client.CreateThreadAsync(ChatKitClient.Text("ping")).CollectAsync();
+
+        turn.Should().HaveAssistantText("pong");
+        (await client.ListItemsAsync(turn.ThreadId!)).Data.Should().HaveCount(2);
+    }
+}

@@ -1,4 +1,4 @@
-using System.Net.ServerSentEvents;
+using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using ChatKit;
@@ -16,20 +16,18 @@ public sealed class ChatKitTestClient(HttpClient http) : IDisposable
 
     public Task<HttpResponseMessage> PostAsync(JsonObject request, CancellationToken ct = default) => PostAsync(request.ToJsonString(), ct);
 
-    /// <summary>Sends a streaming request; returns the raw frames' data and the parsed events. Every frame is checked against the schema.</summary>
+    /// <summary>Sends a streaming request through <see cref="ChatKit.Client.ChatKitClient"/> (the one SSE reader); returns the raw frames and the parsed events.</summary>
     public async Task<StreamResult> StreamAsync(JsonObject request, CancellationToken ct = default)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json") };
-        using var response = await Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (!response.IsSuccessStatusCode)
-            throw new HttpRequestException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}", null, response.StatusCode);
-        response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
-        await using var body = await response.Content.ReadAsStreamAsync(ct);
         var frames = new List<string>();
-        await foreach (var item in SseParser.Create(body).EnumerateAsync(ct))
+        try
         {
-            item.EventType.Should().Be(SseParser.EventTypeDefault, "ChatKit frames carry no event: line");
-            frames.Add(item.Data);
+            await foreach (var frame in new ChatKit.Client.ChatKitClient(Http).StreamFramesAsync(ChatKitRequestParser.Parse(request.ToJsonString()), ct))
+                frames.Add(frame);
+        }
+        catch (ChatKit.Client.ChatKitClientException ex)
+        {
+            throw new HttpRequestException(ex.Message, ex, (HttpStatusCode)ex.StatusCode);
         }
         return new StreamResult(frames, frames.Select(f => ChatKitJson.Deserialize<ThreadStreamEvent>(f)).ToList());
     }
