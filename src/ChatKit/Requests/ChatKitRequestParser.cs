@@ -16,11 +16,16 @@ public static class ChatKitRequestParser
         "threads.sync_custom_action",
     ];
 
+    /// <summary>The longest string accepted anywhere in a request, in characters (a message, a title, an id, metadata…).</summary>
+    public static int MaxStringLength { get; set; } = 256 * 1024;
+
     /// <summary>Parses one request; throws <see cref="ChatKitValidationException"/> with a message naming the problem.</summary>
     public static ChatKitRequest Parse(ReadOnlySpan<byte> utf8Json)
     {
         if (utf8Json.IsEmpty)
             throw new ChatKitValidationException("The request body is empty; expected a JSON ChatKit request.");
+        if (LongString(utf8Json) is { } path)
+            throw new ChatKitValidationException($"A string in the request is longer than {MaxStringLength} characters (at {path}).");
         ChatKitRequest? request;
         try
         {
@@ -57,6 +62,29 @@ public static class ChatKitRequestParser
         if (!KnownTypes.Contains(type))
             return $"Unknown request type '{Truncate(type, 80)}'; expected one of: " + string.Join(", ", KnownTypes) + ".";
         return $"Invalid '{type}' request: " + Trim(ex.Message);
+    }
+
+    /// <summary>Where the first over-long string is, or null (and null for bodies that are not JSON: the parser says why).</summary>
+    private static string? LongString(ReadOnlySpan<byte> body)
+    {
+        // A UTF-8 string cannot hold more characters than bytes: short bodies need no scan.
+        if (body.Length <= MaxStringLength) return null;
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = ChatKitJson.Options.MaxDepth });
+            string? property = null;
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName) property = reader.GetString();
+                else if (reader.TokenType == JsonTokenType.String && (reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length) > MaxStringLength
+                         && reader.GetString()!.Length > MaxStringLength)
+                    return property is null ? "a value" : $"'{Truncate(property, 60)}'";
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return null;
     }
 
     /// <summary>Why the body is not well-formed JSON (within the depth limit), or null when it is.</summary>

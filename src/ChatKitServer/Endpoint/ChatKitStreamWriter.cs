@@ -23,6 +23,20 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
 
     public async Task WriteAsync(HttpResponse response, ChatKitStreamResponse stream, CancellationToken cancellationToken)
     {
+        var enumerator = stream.Events.GetAsyncEnumerator(cancellationToken);
+        bool hasFirst;
+        try
+        {
+            // The first event decides the status: a failure before anything was sent (the database is
+            // down, say) is still an HTTP error with a body, not a 200 stream with an error in it.
+            hasFirst = await enumerator.MoveNextAsync();
+        }
+        catch
+        {
+            await enumerator.DisposeAsync();
+            throw;
+        }
+
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
@@ -35,15 +49,16 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
         string? failure = null;
         var threadId = stream.ThreadId;
         var keepAlive = options.Value.KeepAliveInterval;
-        var enumerator = stream.Events.GetAsyncEnumerator(cancellationToken);
         try
         {
             await response.StartAsync(cancellationToken);
-            while (await NextAsync(enumerator, response, keepAlive, cancellationToken))
+            var next = hasFirst;
+            while (next)
             {
                 if (enumerator.Current is ThreadCreatedEvent created) threadId = created.Thread.Id;
                 await WriteFrameAsync(response, enumerator.Current, cancellationToken);
                 count++;
+                next = await NextAsync(enumerator, response, keepAlive, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

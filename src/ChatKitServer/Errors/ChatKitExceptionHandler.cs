@@ -15,14 +15,18 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
     {
         var (status, title, detail) = exception switch
         {
+            _ when IsDatabaseFailure(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
+                "The database is not available right now; nothing was saved. Try again shortly."),
             ChatKitException e => (e.StatusCode, TitleFor(e.StatusCode), e.Message),
             BadHttpRequestException e => (e.StatusCode, TitleFor(e.StatusCode), e.Message),
             UnauthorizedAccessException e => (StatusCodes.Status401Unauthorized, "Unauthorized", e.Message),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => (499, "Client closed request", "The client closed the request."),
             _ => (StatusCodes.Status500InternalServerError, "Internal server error", "The server failed to process the request; the error was logged."),
         };
-        if (status >= 500)
+        if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
             logger.LogError(exception, "Unhandled error for {Method} {Path}", http.Request.Method, http.Request.Path);
+        else if (status == StatusCodes.Status503ServiceUnavailable)
+            logger.LogWarning(exception, "{Method} {Path} answered 503: the database is unavailable", http.Request.Method, http.Request.Path);
         else
             logger.LogInformation("{Method} {Path} answered {StatusCode}: {Detail}", http.Request.Method, http.Request.Path, status, detail);
 
@@ -30,12 +34,23 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
             return false; // a stream already began; the stream writer reports failures in-band
         http.Response.Clear();
         http.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable) http.Response.Headers.RetryAfter = "5";
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
             Exception = exception,
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         });
+    }
+
+    /// <summary>The store's database failed (unreachable, locked out, corrupt): a 503, not a 500.</summary>
+    public static bool IsDatabaseFailure(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException) return true;
+        }
+        return false;
     }
 
     private static string TitleFor(int status) => status switch

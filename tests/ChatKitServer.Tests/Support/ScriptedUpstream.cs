@@ -94,6 +94,11 @@ public sealed class ScriptedUpstream : IAsyncDisposable
             await DropAsync(http);
             return;
         }
+        if (reply.Garbage is not null)
+        {
+            await http.Response.WriteAsync("data: " + reply.Garbage + "\n\n");
+            await http.Response.Body.FlushAsync();
+        }
         await WriteAsync(http, Chunk(model, new JsonObject(), reply.Deltas.Any(d => d.ContainsKey("tool_calls")) ? "tool_calls" : "stop"));
         var usage = Chunk(model, null, null);
         usage["choices"] = new JsonArray();
@@ -144,6 +149,8 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         public int? Status { get; init; }
         public int? RetryAfterSeconds { get; init; }
         public int? DropAfter { get; init; }
+        /// <summary>A frame that is not JSON, sent after the deltas (a malformed chunk).</summary>
+        public string? Garbage { get; init; }
         public TimeSpan Delay { get; init; }
         public int PromptTokens { get; init; } = 11;
         public int CompletionTokens { get; init; } = 7;

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatKit;
+using ChatKit.EntityFrameworkCore;
+using ChatKitServer.Tests.Support;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>Faults: the database going away, malformed upstream data, clients hanging up at random points.</summary>
+public class FaultTests
+{
+    [Test]
+    public async Task An_unavailable_database_answers_503_with_a_clear_body_and_nothing_is_half_written()
+    {
+        using var factory = ServerFactory.WithResponder(new TestResponder());
+        using var client = factory.CreateChatKitClient();
+        var thread = (await client.StreamAsync(Create("before the outage"))).ThreadId;
+        var backup = Path.Combine(factory.Folder, "backup.db");
+        using (var source = new SqliteConnection($"Data Source={factory.DatabasePath}"))
+        using (var copy = new SqliteConnection($"Data Source={backup}"))
+        {
+            source.Open();
+            copy.Open();
+            source.BackupDatabase(copy);
+        }
+
+        // The database disappears: its file is replaced by a folder no connection can open.
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(factory.Folder, "chatkit.db*")) File.Delete(file);
+        Directory.CreateDirectory(factory.DatabasePath);
+
+        foreach (var request in new[] { Request("threads.list"), Create("during the outage"), AddMessage(thread, "during the outage") })
+        {
+            using var response = await client.PostAsync(request);
+            response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, request["type"]!.ToString());
+            response.Headers.RetryAfter.Should().NotBeNull();
+            var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            problem["detail"]!.GetValue<string>().Should().Contain("database is not available");
+        }
+        (await client.Http.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+
+        // It comes back as it was: the failed requests left nothing behind.
+        Directory.Delete(factory.DatabasePath);
+        File.Copy(backup, factory.DatabasePath);
+        SqliteConnection.ClearAllPools();
+        var items = await client.JsonAsync(Request("items.list", new() { ["thread_id"] = thread, ["order"] = "asc" }));
+        items["data"]!.AsArray().Should().HaveCount(2);
+        (await client.JsonAsync(Request("threads.list")))["data"]!.AsArray().Should().ContainSingle();
+        (await client.StreamAsync(AddMessage(thread, "after"))).AssistantText.Should().Be("echo: after ");
+    }
+
+    [Test]
+    public async Task A_malformed_chunk_from_the_model_ends_the_turn_with_a_retryable_error_and_keeps_the_text()
+    {
+        await using var upstream = await ScriptedUpstream.StartAsync();
+        using var factory = new ServerFactory(upstream.Settings());
+        using var client = factory.CreateChatKitClient();
+        upstream.Enqueue(Reply.Text("Partial", " text") with { Garbage = "{this is not json" });
+
+        var stream = await client.StreamAsync(Create("hi"));
+
+        stream.Events.Last().Should().BeOfType<ErrorEvent>().Which.AllowRetry.Should().BeTrue();
+        var items = await client.JsonAsync(Request("items.list", new() { ["thread_id"] = stream.ThreadId, ["order"] = "asc" }));
+        items["data"]![1]!["content"]![0]!["text"]!.GetValue<string>().Should().Be("Partial text");
+        upstream.Enqueue(Reply.Text("fine"));
+        (await client.StreamAsync(AddMessage(stream.ThreadId, "again"))).AssistantText.Should().Be("fine");
+    }
+
+    [Test]
+    public async Task Two_hundred_streams_cut_at_random_points_leave_every_thread_consistent_and_usable()
+    {
+        const string answer = "a b c d e f g h i j k l";
+        var responder = new TestResponder { Script = (t, _, ct) => Words(t, answer, ct) };
+        using var factory = ServerFactory.WithResponder(responder, new() { ["RateLimiting:Enabled"] = "false" });
+        using var client = factory.CreateChatKitClient();
+        var random = new Random(20261123);
+        var threads = new List<string>();
+        for (var i = 0; i < 40; i++) threads.Add((await client.StreamAsync(Create("start " + i))).ThreadId);
+        var cuts = threads.ToDictionary(t => t, _ => Enumerable.Range(0, 5).Select(_ => random.Next(0, 18)).ToArray());
+
+        await Parallel.ForEachAsync(threads, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (thread, _) =>
+        {
+            for (var turn = 0; turn < 5; turn++)
+                await CutAsync(client.Http, AddMessage(thread, $"turn {turn}"), cuts[thread][turn]);
+        });
+
+        using var scope = factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
+        foreach (var thread in threads)
+        {
+            var items = await WaitForSettledAsync(db, thread);
+            items.Select(i => i.Id).Should().OnlyHaveUniqueItems();
+            var users = items.OfType<UserMessageItem>().Select(u => u.Text).ToList();
+            users.Should().Equal(["start " + threads.IndexOf(thread), "turn 0", "turn 1", "turn 2", "turn 3", "turn 4"], "every user message is saved once, in order");
+            foreach (var segment in Segments(items))
+            {
+                segment.OfType<AssistantMessageItem>().Should().HaveCountLessThanOrEqualTo(1);
+                segment.OfType<AssistantMessageItem>().All(a => a.Text.Length > 0 && (answer + " ").StartsWith(a.Text)).Should().BeTrue("partial answers are non-empty prefixes");
+                segment.OfType<SdkHiddenContextItem>().Should().HaveCountLessThanOrEqualTo(1);
+                segment.Skip(1).All(i => i is AssistantMessageItem || i is SdkHiddenContextItem).Should().BeTrue("no orphans");
+            }
+        }
+        foreach (var thread in threads.Take(5))
+            (await client.StreamAsync(AddMessage(thread, "still fine?"))).AssistantText.Should().Be(answer + " ");
+    }
+
+    private static async IAsyncEnumerable<ThreadStreamEvent> Words(ThreadMetadata t, string text, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var message = new AssistantMessageStream(t.Id);
+        foreach (var ev in message.Begin()) yield return ev;
+        foreach (var word in text.Split(' '))
+        {
+            await Task.Delay(3, ct);
+            yield return message.Append(word + " ");
+        }
+        foreach (var ev in message.Complete()) yield return ev;
+    }
+
+    /// <summary>Reads <paramref name="frames"/> frames of the stream (all of them when past the end), then hangs up.</summary>
+    private static async Task CutAsync(HttpClient http, JsonObject request, int frames)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json") };
+        using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var seen = 0;
+        while (seen < frames && await reader.ReadLineAsync() is { } line)
+        {
+            if (line.Length == 0) seen++;
+        }
+    }
+
+    private static async Task<List<ThreadItem>> WaitForSettledAsync(IDbContextFactory<ChatKitDbContext> contexts, string threadId)
+    {
+        // A cut stream is cleaned up on the server after the client left; wait until the last turn settled.
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var db = await contexts.CreateDbContextAsync();
+            var items = (await db.Items.Where(i => i.ThreadId == threadId).OrderBy(i => i.Sequence).Select(i => i.Json).ToListAsync())
+                .Select(j => ChatKit.Json.ChatKitJson.Deserialize<ThreadItem>(j)).ToList();
+            if (items.Count > 0 && items[^1] is not UserMessageItem || attempt > 100) return items;
+            await Task.Delay(50);
+        }
+    }
+
+    private static IEnumerable<List<ThreadItem>> Segments(List<ThreadItem> items)
+    {
+        List<ThreadItem>? current = null;
+        foreach (var item in items)
+        {
+            if (item is UserMessageItem)
+            {
+                if (current is not null) yield return current;
+                current = [item];
+            }
+            else
+            {
+                current!.Add(item);
+            }
+        }
+        if (current is not null) yield return current;
+    }
+}
