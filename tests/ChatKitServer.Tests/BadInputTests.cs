@@ -54,7 +54,7 @@ public class BadInputTests
         yield return Case("unknown thread on stream", """{"type":"threads.add_user_message","params":{"thread_id":"thr_missing","input":{"content":[{"type":"input_text","text":"x"}],"attachments":[],"inference_options":{}}}}""", 404, "thr_missing");
         yield return Case("unknown attachment", """{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"x"}],"attachments":["atc_missing"],"inference_options":{}}}}""", 404, "atc_missing");
         yield return Case("empty message", """{"type":"threads.create","params":{"input":{"content":[],"attachments":[],"inference_options":{}}}}""", 400, "empty");
-        yield return Case("transcribe without transcriber", """{"type":"input.transcribe","params":{"audio_base64":"AAAA","mime_type":"audio/webm"}}""", 501, "transcribe");
+        yield return Case("transcribe without transcriber", """{"type":"input.transcribe","params":{"audio_base64":"AAAA","mime_type":"audio/webm"}}""", 400, "transcribe");
         yield return Case("deep nesting", "{\"type\":\"threads.list\",\"metadata\":" + new string('[', 500) + new string(']', 500) + ",\"params\":{}}", 400, "depth");
     }
 

@@ -54,9 +54,9 @@ public class ChatKitClientOverHttpTests
         var notStructured = () => client.AddStructuredInputAsync(threadId, answer.Id, new StructuredInputSubmission()).CollectAsync();
         (await notStructured.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(400);
         var noHandler = () => client.CustomActionAsync(threadId, null, new ChatKitAction { Type = "x" }).CollectAsync();
-        (await noHandler.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(501);
+        (await noHandler.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(400);
         var noSync = () => client.SyncCustomActionAsync(threadId, null, new ChatKitAction { Type = "x" });
-        (await noSync.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(501);
+        (await noSync.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(400);
         var noTranscriber = () => client.TranscribeAsync(new byte[] { 1, 2 }, "audio/webm");
         (await noTranscriber.Should().ThrowAsync<ChatKitClientException>()).Which.Detail.Should().Contain("transcribe");
 

@@ -35,11 +35,14 @@ public sealed class ChatKitConflictException(string message) : ChatKitException(
     public override int StatusCode => 409;
 }
 
-/// <summary>The server has no implementation for this request, e.g. transcription without a transcriber (501).</summary>
+/// <summary>
+/// This server does not offer the request, e.g. transcription without a transcriber. A 400 rather than a 501:
+/// a client asking for a feature the deployment lacks is not a server fault (and must not trip 5xx alerts).
+/// </summary>
 public sealed class ChatKitNotSupportedException(string message) : ChatKitException(message)
 {
     /// <inheritdoc />
-    public override int StatusCode => 501;
+    public override int StatusCode => 400;
 }
 
 /// <summary>

@@ -6,7 +6,7 @@ namespace ChatKitServer.Errors;
 
 /// <summary>
 /// The one place where exceptions become HTTP statuses, with a ProblemDetails body that says what
-/// was wrong: ChatKit errors carry their own status (400, 404, 409, 413, 501); a caller who is not
+/// was wrong: ChatKit errors carry their own status (400, 404, 409, 413, 415); a caller who is not
 /// authenticated gets 401; anything else is a 500 that is logged and says nothing of the internals.
 /// </summary>
 public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILogger<ChatKitExceptionHandler> logger) : IExceptionHandler
@@ -61,7 +61,7 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
         404 => "Not found",
         409 => "Conflict",
         413 => "Request too large",
-        501 => "Not implemented",
+        415 => "Unsupported media type",
         503 => "Service unavailable",
         _ => "Error",
     };

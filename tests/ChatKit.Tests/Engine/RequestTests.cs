@@ -216,7 +216,7 @@ public class RequestTests
     public async Task Transcription_without_a_transcriber_is_not_supported_and_bad_base64_is_refused()
     {
         var none = () => _h.JsonAsync(Req("input.transcribe", new() { ["audio_base64"] = "AAAA", ["mime_type"] = "audio/webm" }));
-        (await none.Should().ThrowAsync<ChatKitNotSupportedException>()).Which.StatusCode.Should().Be(501);
+        (await none.Should().ThrowAsync<ChatKitNotSupportedException>()).Which.StatusCode.Should().Be(400);
 
         _h.Transcriber = new FakeTranscriber();
         _h = Rebuild(_h);
