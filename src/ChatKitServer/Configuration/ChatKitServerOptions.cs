@@ -19,4 +19,8 @@ public sealed class ChatKitServerOptions
     public string[] AllowedOrigins { get; set; } = [];
 
     public TimeSpan KeepAliveInterval => TimeSpan.FromSeconds(KeepAliveSeconds);
+
+    /// <summary>On shutdown (SIGTERM), how long open streams may go on before they end with an error event.</summary>
+    [Range(0, 600)]
+    public double ShutdownGraceSeconds { get; set; } = 10;
 }

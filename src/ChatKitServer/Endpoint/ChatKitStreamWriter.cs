@@ -15,14 +15,17 @@ namespace ChatKitServer.Endpoint;
 /// The protocol's framing is exact and tiny (no <c>event:</c> or <c>id:</c> lines), so frames are
 /// written straight to the response pipe rather than through a general SSE formatter.
 /// </summary>
-public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, ILogger<ChatKitStreamWriter> logger)
+public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, ShutdownSignal shutdown, ILogger<ChatKitStreamWriter> logger)
 {
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] FrameEnd = "\n\n"u8.ToArray();
     private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
 
-    public async Task WriteAsync(HttpResponse response, ChatKitStreamResponse stream, CancellationToken cancellationToken)
+    public async Task WriteAsync(HttpResponse response, ChatKitStreamResponse stream, CancellationToken requestAborted)
     {
+        // The stream stops when the client leaves or when the shutdown grace period is over.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, shutdown.GraceExpired);
+        var cancellationToken = stop.Token;
         var enumerator = stream.Events.GetAsyncEnumerator(cancellationToken);
         bool hasFirst;
         try
@@ -61,6 +64,13 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
                 next = await NextAsync(enumerator, response, keepAlive, cancellationToken);
             }
         }
+        catch (OperationCanceledException) when (shutdown.GraceExpired.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+        {
+            // The server is stopping: the engine saves what was said; the client is told to try again.
+            failure = "shutdown";
+            await enumerator.DisposeAsync();
+            await WriteFrameAsync(response, new ErrorEvent { Code = ErrorCodes.StreamError, AllowRetry = true }, CancellationToken.None);
+        }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             cancelled = true;
@@ -88,7 +98,12 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
         }
     }
 
-    /// <summary>Waits for the next event, writing a keep-alive comment each time the wait passes the interval.</summary>
+    /// <summary>
+    /// Waits for the next event, writing a keep-alive comment each time the wait passes the interval.
+    /// The pending <c>MoveNextAsync</c> is never abandoned: disposing an async iterator while it runs
+    /// throws, so on cancellation (the enumeration sees the same token) or a failed write, it is
+    /// awaited first.
+    /// </summary>
     private static async Task<bool> NextAsync(IAsyncEnumerator<ThreadStreamEvent> events, HttpResponse response, TimeSpan keepAlive, CancellationToken ct)
     {
         var next = events.MoveNextAsync();
@@ -100,14 +115,22 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
             using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var delay = Task.Delay(keepAlive, quiet.Token);
             var first = await Task.WhenAny(pending, delay);
-            if (first == pending)
+            if (first == pending || ct.IsCancellationRequested)
             {
                 await quiet.CancelAsync();
                 return await pending;
             }
-            ct.ThrowIfCancellationRequested();
-            await response.Body.WriteAsync(KeepAlive, ct);
-            await response.Body.FlushAsync(ct);
+            try
+            {
+                await response.Body.WriteAsync(KeepAlive, ct);
+                await response.Body.FlushAsync(ct);
+            }
+            catch
+            {
+                // The write's failure is the one reported; the enumeration's own outcome is secondary here.
+                await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
         }
     }
 

@@ -15,6 +15,9 @@ public static class ProtocolSetup
         services.AddSingleton<ChatKitRequestBody>();
         services.AddSingleton<ChatKitContextFactory>();
         services.AddSingleton<ChatKitStreamWriter>();
+        services.AddSingleton<ShutdownSignal>();
+        services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<ChatKitServerOptions>>((host, chatKit) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(chatKit.Value.ShutdownGraceSeconds + 5));
         services.AddSingleton<Admin.AdminQueries>();
         return services;
     }
