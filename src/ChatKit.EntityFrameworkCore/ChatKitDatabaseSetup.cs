@@ -31,7 +31,7 @@ public static class ChatKitDatabaseSetup
     /// <summary>
     /// Registers <see cref="IChatKitStore"/> as <see cref="EfChatKitStore"/> over a pooled context
     /// factory for the chosen provider, plus the <see cref="IDbContextFactory{ChatKitDbContext}"/>
-    /// other features may query with.
+    /// other features may query with and the <see cref="ChatKitWriteGate"/> their writes go through.
     /// </summary>
     public static IServiceCollection AddChatKitEntityFrameworkStore(this IServiceCollection services, ChatKitDatabaseOptions options)
     {
@@ -39,17 +39,20 @@ public static class ChatKitDatabaseSetup
         switch (options.Provider)
         {
             case ChatKitDatabaseProvider.Sqlite:
-                services.AddPooledDbContextFactory<SqliteChatKitDbContext>(o => o.UseSqlite(options.ConnectionString));
+                services.AddPooledDbContextFactory<SqliteChatKitDbContext>(o => o.UseSqlite(options.ConnectionString).AddInterceptors(new SqliteConnectionSettings()));
+                services.AddSingleton(ChatKitWriteGate.SingleWriter());
                 services.AddSingleton<IDbContextFactory<ChatKitDbContext>>(sp => new BaseFactory<SqliteChatKitDbContext>(sp.GetRequiredService<IDbContextFactory<SqliteChatKitDbContext>>()));
                 break;
             case ChatKitDatabaseProvider.SqlServer:
                 services.AddPooledDbContextFactory<SqlServerChatKitDbContext>(o => o.UseSqlServer(options.ConnectionString, sql => sql.EnableRetryOnFailure()));
+                services.AddSingleton(ChatKitWriteGate.None);
                 services.AddSingleton<IDbContextFactory<ChatKitDbContext>>(sp => new BaseFactory<SqlServerChatKitDbContext>(sp.GetRequiredService<IDbContextFactory<SqlServerChatKitDbContext>>()));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown database provider.");
         }
-        services.AddSingleton<IChatKitStore, EfChatKitStore>();
+        services.AddSingleton<IChatKitStore>(sp => new EfChatKitStore(
+            sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), sp.GetService<TimeProvider>(), sp.GetRequiredService<ChatKitWriteGate>()));
         return services;
     }
 

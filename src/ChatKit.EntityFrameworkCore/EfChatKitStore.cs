@@ -10,10 +10,12 @@ namespace ChatKit.EntityFrameworkCore;
 /// user's records are "not found". Items are ordered by a database-generated sequence number, so
 /// concurrent appends never collide and pages are stable. Each call uses its own short-lived
 /// context from the factory, which makes the store safe to share between concurrent streams.
+/// Writes go through the <see cref="ChatKitWriteGate"/> (one at a time for SQLite).
 /// </summary>
-public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts, TimeProvider? time = null) : IChatKitStore
+public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts, TimeProvider? time = null, ChatKitWriteGate? writes = null) : IChatKitStore
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ChatKitWriteGate _writes = writes ?? ChatKitWriteGate.None;
 
     /// <summary>The largest page the store returns, whatever the caller asks.</summary>
     public const int MaxPageSize = 500;
@@ -50,7 +52,8 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         row.MetadataJson = thread.Metadata.ToJsonString();
         row.AllowedImageDomainsJson = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
         row.UpdatedAt = _time.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
+        using (await _writes.EnterAsync(cancellationToken))
+            await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -73,6 +76,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     public async Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        using var turn = await _writes.EnterAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var deleted = await db.Threads.Where(t => t.Id == threadId && t.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
         if (deleted == 0) throw ChatKitNotFoundException.Thread(threadId);
@@ -114,7 +118,8 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         {
             db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json });
         }
-        await db.SaveChangesAsync(cancellationToken);
+        using (await _writes.EnterAsync(cancellationToken))
+            await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -136,6 +141,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
+        using var turn = await _writes.EnterAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).ExecuteDeleteAsync(cancellationToken);
         await db.Feedback.Where(f => f.ThreadId == threadId && f.ItemId == itemId).ExecuteDeleteAsync(cancellationToken);
@@ -159,7 +165,8 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         row.ThreadId = attachment.ThreadId;
         row.Json = ChatKitJson.Serialize(attachment);
         row.MetadataJson = attachment.Metadata?.ToJsonString();
-        await db.SaveChangesAsync(cancellationToken);
+        using (await _writes.EnterAsync(cancellationToken))
+            await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -177,6 +184,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     public async Task DeleteAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        using var turn = await _writes.EnterAsync(cancellationToken);
         var deleted = await db.Attachments.Where(a => a.Id == attachmentId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
         if (deleted == 0) throw ChatKitNotFoundException.Attachment(attachmentId);
     }
@@ -199,7 +207,8 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             row.Kind = wire;
             row.CreatedAt = _time.GetUtcNow();
         }
-        await db.SaveChangesAsync(cancellationToken);
+        using (await _writes.EnterAsync(cancellationToken))
+            await db.SaveChangesAsync(cancellationToken);
     }
 
     private static async Task EnsureThreadAsync(ChatKitDbContext db, string threadId, ChatKitContext context, CancellationToken ct)

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ChatKitServer.Assistant.Tools;
 
 /// <summary>The assistant's per-user memory in the ChatKit database (table <c>chatkit_memories</c>).</summary>
-public sealed class EfUserMemory(IDbContextFactory<ChatKitDbContext> contexts, TimeProvider time) : IUserMemory
+public sealed class EfUserMemory(IDbContextFactory<ChatKitDbContext> contexts, TimeProvider time, ChatKitWriteGate writes) : IUserMemory
 {
     /// <summary>The most memories kept per user; the oldest go first.</summary>
     public const int MaxPerUser = 500;
@@ -16,6 +16,7 @@ public sealed class EfUserMemory(IDbContextFactory<ChatKitDbContext> contexts, T
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var record = new MemoryRecord { Id = ChatKitIds.New("mem"), UserId = userId, Text = text, CreatedAt = time.GetUtcNow() };
         db.Memories.Add(record);
+        using var turn = await writes.EnterAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         var overflow = await db.Memories.Where(m => m.UserId == userId).OrderByDescending(m => m.Sequence).Skip(MaxPerUser).Select(m => m.Sequence).FirstOrDefaultAsync(cancellationToken);
         if (overflow > 0)

@@ -1,0 +1,55 @@
+// The load harness of bench/README.md. Two commands:
+//   run --target NAME --url URL --phase streams|lists|idle --out results.jsonl [--pid PID] [--seconds 10] [--idle-streams 5000]
+//   report --in results.jsonl        (Markdown tables: every figure, its ratio to the baseline and to the Node peer)
+using System.Net;
+
+var command = args.FirstOrDefault();
+string Arg(string name, string? fallback = null) =>
+    args.SkipWhile(a => a != "--" + name).Skip(1).FirstOrDefault() ?? fallback ?? throw new ArgumentException($"--{name} is required");
+
+if (command == "report")
+{
+    Console.Write(Report.Markdown(Results.Read(Arg("in"))));
+    return 0;
+}
+if (command != "run")
+{
+    Console.Error.WriteLine("usage: ChatKit.Bench run --target NAME --url URL --phase streams|lists|idle --out FILE [--pid PID]\n       ChatKit.Bench report --in FILE");
+    return 2;
+}
+
+var target = Arg("target");
+var phase = Arg("phase");
+var seconds = TimeSpan.FromSeconds(double.Parse(Arg("seconds", "10")));
+var results = new Results(Arg("out"), target);
+using var http = new HttpClient(new SocketsHttpHandler
+{
+    MaxConnectionsPerServer = int.MaxValue,
+    PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+    AutomaticDecompression = DecompressionMethods.None,
+    UseProxy = false,
+})
+{
+    BaseAddress = new Uri(Arg("url")),
+    Timeout = TimeSpan.FromMinutes(10),
+};
+var wire = new ChatKitWire(http);
+
+Console.WriteLine($"{target}: {phase}");
+switch (phase)
+{
+    case "streams":
+        await StreamScenarios.ThroughputAsync(wire, results, concurrency: 16, seconds);
+        foreach (var concurrency in new[] { 1, 64, 512 })
+            await StreamScenarios.FirstEventAsync(wire, results, concurrency, seconds);
+        break;
+    case "lists":
+        await ListScenarios.RunAsync(wire, results, threads: 10_000, concurrency: 16, seconds);
+        break;
+    case "idle":
+        await IdleScenario.RunAsync(wire, results, int.Parse(Arg("pid")), int.Parse(Arg("idle-streams", "5000")));
+        break;
+    default:
+        throw new ArgumentException($"Unknown phase '{phase}'.");
+}
+return 0;

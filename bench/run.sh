@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs the load benchmark of bench/README.md: the same scenarios against ChatKitServer, a bare Kestrel
+# baseline and the Node peer (chatkit-node-backend-sdk), one server at a time on loopback, each phase on
+# a fresh process (and a fresh SQLite file). Writes bench/results/<date>.jsonl and .md.
+#   bench/run.sh [targets...]          default: baseline chatkit node
+# Environment: SECONDS_PER_RUN (default 10), IDLE_STREAMS (default 5000), PHASES (default "streams lists idle").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+TARGETS=("${@:-baseline chatkit node}")
+read -r -a TARGETS <<< "${TARGETS[*]}"
+PHASES=${PHASES:-streams lists idle}
+SECS=${SECONDS_PER_RUN:-10}
+IDLE=${IDLE_STREAMS:-5000}
+STAMP=$(date -u +%Y-%m-%dT%H%M)
+OUT=$ROOT/bench/results/$STAMP.jsonl
+WORK=$(mktemp -d)
+SCRIPT=$ROOT/bench/bench-script.json
+mkdir -p bench/results
+ulimit -n "$(ulimit -Hn)" # 5,000 idle streams need a descriptor each, on both sides
+
+echo "== build"
+dotnet build src/ChatKitServer -c Release -nologo -v q
+dotnet build bench/ChatKit.Bench -c Release -nologo -v q
+dotnet build bench/ChatKit.Bench.Baseline -c Release -nologo -v q
+if [[ " ${TARGETS[*]} " == *" node "* ]]; then (cd bench/node-peer && npm ci --no-audit --no-fund --loglevel=error); fi
+
+start() { # target port -> sets PID
+  case $1 in
+    baseline) dotnet bench/ChatKit.Bench.Baseline/bin/Release/net10.0/ChatKit.Bench.Baseline.dll --port "$2" --script "$SCRIPT" >"$WORK/$1.log" 2>&1 & ;;
+    chatkit)
+      rm -f "$WORK"/chatkit.db*
+      env ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$SCRIPT" \
+        RateLimiting__Enabled=false "ConnectionStrings__ChatKit=Data Source=$WORK/chatkit.db" \
+        Serilog__MinimumLevel__Default=Warning \
+        dotnet src/ChatKitServer/bin/Release/net10.0/ChatKitServer.dll --urls "http://127.0.0.1:$2" >"$WORK/$1.log" 2>&1 & ;;
+    node) node bench/node-peer/server.mjs --port "$2" --script "$SCRIPT" >"$WORK/$1.log" 2>&1 & ;;
+    *) echo "unknown target $1" >&2; exit 2 ;;
+  esac
+  PID=$!
+  for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:$2/health" >/dev/null && return 0
+    kill -0 "$PID" 2>/dev/null || { cat "$WORK/$1.log"; echo "$1 did not start" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "$1 did not answer /health" >&2; exit 1
+}
+
+stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+trap 'stop' EXIT
+
+for target in "${TARGETS[@]}"; do
+  for phase in $PHASES; do
+    start "$target" 5085
+    dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll run --target "$target" --url http://127.0.0.1:5085 \
+      --phase "$phase" --out "$OUT" --pid "$PID" --seconds "$SECS" --idle-streams "$IDLE" \
+      || { echo "== $target $phase failed; server log:"; tail -50 "$WORK/$target.log"; exit 1; }
+    stop
+  done
+done
+
+{
+  echo "Run $STAMP UTC on $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), .NET $(dotnet --version), Node $(node --version 2>/dev/null || echo n/a)."
+  echo
+  dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll report --in "$OUT"
+} > "${OUT%.jsonl}.md"
+cat "${OUT%.jsonl}.md"
