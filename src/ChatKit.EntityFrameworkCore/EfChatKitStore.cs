@@ -24,8 +24,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     public async Task<ThreadMetadata> LoadThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.Threads.AsNoTracking().FirstOrDefaultAsync(t => t.Id == threadId && t.UserId == context.UserId, cancellationToken)
-            ?? throw ChatKitNotFoundException.Thread(threadId);
+        var row = await StoreQueries.Thread(db, threadId, context.UserId) ?? throw ChatKitNotFoundException.Thread(threadId);
         return ToThread(row);
     }
 
@@ -33,7 +32,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     public async Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.Threads.FirstOrDefaultAsync(t => t.Id == thread.Id, cancellationToken);
+        var row = await StoreQueries.TrackedThread(db, thread.Id);
         if (row is null)
         {
             row = new ThreadRecord
@@ -60,15 +59,19 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     public async Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var query = db.Threads.AsNoTracking().Where(t => t.UserId == context.UserId);
-        if (after is not null)
+        var take = Clamp(limit) + 1;
+        IAsyncEnumerable<ThreadRecord> query;
+        if (after is null)
         {
-            var cursor = await db.Threads.Where(t => t.Id == after && t.UserId == context.UserId).Select(t => (long?)t.Sequence).FirstOrDefaultAsync(cancellationToken)
-                ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name one of your threads.");
-            query = order == SortOrder.Asc ? query.Where(t => t.Sequence > cursor) : query.Where(t => t.Sequence < cursor);
+            query = order == SortOrder.Asc ? StoreQueries.ThreadsAsc(db, context.UserId, take) : StoreQueries.ThreadsDesc(db, context.UserId, take);
         }
-        query = order == SortOrder.Asc ? query.OrderBy(t => t.Sequence) : query.OrderByDescending(t => t.Sequence);
-        var rows = await query.Take(Clamp(limit) + 1).ToListAsync(cancellationToken);
+        else
+        {
+            var cursor = await StoreQueries.ThreadSequence(db, after, context.UserId)
+                ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name one of your threads.");
+            query = order == SortOrder.Asc ? StoreQueries.ThreadsAscAfter(db, context.UserId, cursor, take) : StoreQueries.ThreadsDescAfter(db, context.UserId, cursor, take);
+        }
+        var rows = await query.ToListAsync(cancellationToken);
         return PageOf(rows, Clamp(limit), ToThread, r => r.Id);
     }
 
@@ -91,15 +94,19 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
-        var query = db.Items.AsNoTracking().Where(i => i.ThreadId == threadId);
-        if (after is not null)
+        var take = Clamp(limit) + 1;
+        IAsyncEnumerable<StoreQueries.ItemRow> query;
+        if (after is null)
         {
-            var cursor = await db.Items.Where(i => i.ThreadId == threadId && i.Id == after).Select(i => (long?)i.Sequence).FirstOrDefaultAsync(cancellationToken)
-                ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name an item of thread '{threadId}'.");
-            query = order == SortOrder.Asc ? query.Where(i => i.Sequence > cursor) : query.Where(i => i.Sequence < cursor);
+            query = order == SortOrder.Asc ? StoreQueries.ItemsAsc(db, threadId, take) : StoreQueries.ItemsDesc(db, threadId, take);
         }
-        query = order == SortOrder.Asc ? query.OrderBy(i => i.Sequence) : query.OrderByDescending(i => i.Sequence);
-        var rows = await query.Take(Clamp(limit) + 1).ToListAsync(cancellationToken);
+        else
+        {
+            var cursor = await StoreQueries.ItemSequence(db, threadId, after)
+                ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name an item of thread '{threadId}'.");
+            query = order == SortOrder.Asc ? StoreQueries.ItemsAscAfter(db, threadId, cursor, take) : StoreQueries.ItemsDescAfter(db, threadId, cursor, take);
+        }
+        var rows = await query.ToListAsync(cancellationToken);
         return PageOf(rows, Clamp(limit), r => ChatKitJson.Deserialize<ThreadItem>(r.Json), r => r.Id);
     }
 
@@ -109,7 +116,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
         var json = ChatKitJson.Serialize(item);
-        var existing = await db.Items.FirstOrDefaultAsync(i => i.ThreadId == threadId && i.Id == item.Id, cancellationToken);
+        var existing = await StoreQueries.TrackedItem(db, threadId, item.Id);
         if (existing is not null)
         {
             existing.Json = json; // the same item saved again keeps its place
@@ -131,8 +138,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
-        var json = await db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).Select(i => i.Json).FirstOrDefaultAsync(cancellationToken)
-            ?? throw ChatKitNotFoundException.Item(threadId, itemId);
+        var json = await StoreQueries.ItemJson(db, threadId, itemId) ?? throw ChatKitNotFoundException.Item(threadId, itemId);
         return ChatKitJson.Deserialize<ThreadItem>(json);
     }
 
@@ -213,7 +219,8 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
 
     private static async Task EnsureThreadAsync(ChatKitDbContext db, string threadId, ChatKitContext context, CancellationToken ct)
     {
-        if (!await db.Threads.AnyAsync(t => t.Id == threadId && t.UserId == context.UserId, ct))
+        ct.ThrowIfCancellationRequested();
+        if (!await StoreQueries.ThreadExists(db, threadId, context.UserId))
             throw ChatKitNotFoundException.Thread(threadId);
     }
 

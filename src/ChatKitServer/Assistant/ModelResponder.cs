@@ -24,7 +24,6 @@ public sealed class ModelResponder(
     ChatClientFactory models,
     ToolRegistry tools,
     ConversationHistory history,
-    IChatKitStore store,
     IStringLocalizer<AssistantTexts> texts,
     IOptions<AssistantOptions> options,
     TimeProvider time,
@@ -32,7 +31,9 @@ public sealed class ModelResponder(
 {
     public async IAsyncEnumerable<ThreadStreamEvent> RespondAsync(ThreadMetadata thread, UserMessageItem? input, ChatKitContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (input is not null && await HasPendingInteractionAsync(thread, context, cancellationToken))
+        // One read serves both the pending-interaction check and the newest part of the history.
+        var newest = await history.LoadNewestAsync(thread, context, cancellationToken);
+        if (input is not null && HasPendingInteraction(newest))
         {
             yield return ResponderEvents.Notice(NoticeLevel.Info, texts[AssistantTexts.PendingInteraction]);
             yield break;
@@ -42,7 +43,7 @@ public sealed class ModelResponder(
         var required = ChooseTool(input);
         yield return ResponderEvents.Progress(texts[AssistantTexts.Analyzing], "sparkle");
 
-        var messages = await history.BuildAsync(thread, context, options.Value.HistoryBudgetChars, cancellationToken);
+        var messages = await history.BuildAsync(thread, context, options.Value.HistoryBudgetChars, newest, cancellationToken);
         messages.Insert(0, new SystemMessage(SystemPrompt(context)));
         var definitions = tools.Definitions();
         var usage = new UsageTotals(modelName);
@@ -206,10 +207,9 @@ public sealed class ModelResponder(
         return context.Locale is { } locale ? prompt + "\n\n" + texts[AssistantTexts.LocalePrompt, locale] : prompt;
     }
 
-    private async Task<bool> HasPendingInteractionAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken ct)
+    private static bool HasPendingInteraction(Page<ThreadItem> newest)
     {
-        var recent = await store.LoadThreadItemsAsync(thread.Id, null, 20, SortOrder.Desc, context, ct);
-        return recent.Data.Any(i => i is ClientToolCallItem { Status: ClientToolCallStatus.Pending } or StructuredInputItem { Status: StructuredInputStatus.Pending });
+        return newest.Data.Take(20).Any(i => i is ClientToolCallItem { Status: ClientToolCallStatus.Pending } or StructuredInputItem { Status: StructuredInputStatus.Pending });
     }
 
     /// <summary>Turns upstream failures into the protocol's errors: transient ones may be retried by the user.</summary>

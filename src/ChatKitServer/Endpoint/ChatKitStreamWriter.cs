@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Diagnostics;
 using System.Text.Json;
 using ChatKit;
@@ -10,7 +11,8 @@ namespace ChatKitServer.Endpoint;
 
 /// <summary>
 /// Writes a stream of events as Server-Sent Events: one <c>data: {json}\n\n</c> frame per event,
-/// flushed as written, a <c>: keep-alive</c> comment whenever the responder is quiet for the
+/// flushed as soon as the responder has nothing more ready (events produced together leave in one
+/// write), a <c>: keep-alive</c> comment whenever the responder is quiet for the
 /// configured interval, and the response completed in <c>finally</c> whatever happened.
 /// The protocol's framing is exact and tiny (no <c>event:</c> or <c>id:</c> lines), so frames are
 /// written straight to the response pipe rather than through a general SSE formatter.
@@ -20,6 +22,7 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] FrameEnd = "\n\n"u8.ToArray();
     private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+    private const int FlushThreshold = 16 * 1024;
 
     public async Task WriteAsync(HttpResponse response, ChatKitStreamResponse stream, CancellationToken requestAborted)
     {
@@ -56,12 +59,18 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
         {
             await response.StartAsync(cancellationToken);
             var next = hasFirst;
+            using var json = new Utf8JsonWriter(response.BodyWriter);
             while (next)
             {
                 if (enumerator.Current is ThreadCreatedEvent created) threadId = created.Thread.Id;
-                await WriteFrameAsync(response, enumerator.Current, cancellationToken);
+                AppendFrame(json, response.BodyWriter, enumerator.Current);
                 count++;
-                next = await NextAsync(enumerator, response, keepAlive, cancellationToken);
+                // Events that are already there go out together: the flush (a write to the socket)
+                // happens when the responder has to wait, or when enough is buffered.
+                var pending = enumerator.MoveNextAsync();
+                if (!pending.IsCompleted || (response.BodyWriter.CanGetUnflushedBytes && response.BodyWriter.UnflushedBytes >= FlushThreshold))
+                    await FlushAsync(response, cancellationToken);
+                next = await NextAsync(pending, response, keepAlive, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (shutdown.GraceExpired.IsCancellationRequested && !requestAborted.IsCancellationRequested)
@@ -104,9 +113,8 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
     /// throws, so on cancellation (the enumeration sees the same token) or a failed write, it is
     /// awaited first.
     /// </summary>
-    private static async Task<bool> NextAsync(IAsyncEnumerator<ThreadStreamEvent> events, HttpResponse response, TimeSpan keepAlive, CancellationToken ct)
+    private static async ValueTask<bool> NextAsync(ValueTask<bool> next, HttpResponse response, TimeSpan keepAlive, CancellationToken ct)
     {
-        var next = events.MoveNextAsync();
         if (next.IsCompleted || keepAlive <= TimeSpan.Zero)
             return await next;
         var pending = next.AsTask();
@@ -136,12 +144,23 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
 
     private static async Task WriteFrameAsync(HttpResponse response, ThreadStreamEvent ev, CancellationToken ct)
     {
-        var pipe = response.BodyWriter;
+        using (var json = new Utf8JsonWriter(response.BodyWriter))
+            AppendFrame(json, response.BodyWriter, ev);
+        await FlushAsync(response, ct);
+    }
+
+    /// <summary>Serializes one <c>data: {json}\n\n</c> frame into the response pipe, without flushing.</summary>
+    private static void AppendFrame(Utf8JsonWriter json, PipeWriter pipe, ThreadStreamEvent ev)
+    {
         pipe.Write(DataPrefix);
-        using (var json = new Utf8JsonWriter(pipe))
-            JsonSerializer.Serialize(json, ev, ChatKitJsonContext.Default.ThreadStreamEvent);
+        json.Reset(pipe);
+        JsonSerializer.Serialize(json, ev, ChatKitJsonContext.Default.ThreadStreamEvent);
         pipe.Write(FrameEnd);
-        var flushed = await pipe.FlushAsync(ct);
+    }
+
+    private static async Task FlushAsync(HttpResponse response, CancellationToken ct)
+    {
+        var flushed = await response.BodyWriter.FlushAsync(ct);
         if (flushed.IsCanceled) throw new OperationCanceledException(ct);
     }
 

@@ -75,6 +75,35 @@ public class StreamingTests
     }
 
     [Test]
+    public async Task Items_list_pages_are_full_pages_of_visible_items_when_hidden_items_sit_between_them()
+    {
+        var threadId = await _h.NewThreadAsync();
+        for (var i = 0; i < 12; i++)
+        {
+            await _h.Store.AddThreadItemAsync(threadId, new HiddenContextItem { Id = $"msg_hidden{i}", ThreadId = threadId, CreatedAt = DateTimeOffset.UtcNow, Content = "usage" }, _h.Context);
+            await _h.Store.AddThreadItemAsync(threadId, new AssistantMessageItem { Id = $"msg_shown{i}", ThreadId = threadId, CreatedAt = DateTimeOffset.UtcNow, Content = [new AssistantMessageContent { Text = $"answer {i}" }] }, _h.Context);
+        }
+
+        var seen = new List<string>();
+        string? after = null;
+        var pages = 0;
+        do
+        {
+            var cursor = after is null ? "" : $$$""","after":"{{{after}}}" """;
+            var page = await _h.JsonAsync($$$"""{"type":"items.list","params":{"thread_id":"{{{threadId}}}","limit":5,"order":"asc"{{{cursor}}}}}""");
+            var ids = page["data"]!.AsArray().Select(i => (string)i!["id"]!).ToList();
+            if (page["has_more"]!.GetValue<bool>()) ids.Should().HaveCount(5, "a page that says more follows is a full page");
+            seen.AddRange(ids);
+            after = page["has_more"]!.GetValue<bool>() ? (string?)page["after"] : null;
+            pages++;
+        } while (after is not null && pages < 20);
+
+        seen.Should().HaveCount(14, "two items of the first turn and twelve answers").And.OnlyHaveUniqueItems();
+        seen.Should().NotContain(id => id.StartsWith("msg_hidden"));
+        seen.Skip(2).Should().Equal(Enumerable.Range(0, 12).Select(i => $"msg_shown{i}"));
+    }
+
+    [Test]
     public async Task Thread_updated_is_sent_and_saved_when_the_responder_changes_the_title()
     {
         _h.Responder.Script = Retitle;

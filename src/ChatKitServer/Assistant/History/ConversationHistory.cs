@@ -15,7 +15,12 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
     private const int PageSize = 50;
     private const int MaxItems = 2000;
 
-    public async Task<List<ChatModelMessage>> BuildAsync(ThreadMetadata thread, ChatKitContext context, int budgetChars, CancellationToken ct)
+    /// <summary>The thread's newest items (one page, newest first), to pass to <see cref="BuildAsync"/>.</summary>
+    public Task<Page<ThreadItem>> LoadNewestAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken ct) =>
+        store.LoadThreadItemsAsync(thread.Id, null, PageSize, SortOrder.Desc, context, ct);
+
+    /// <summary>The messages for the model; <paramref name="newest"/> is the first page when the caller already has it.</summary>
+    public async Task<List<ChatModelMessage>> BuildAsync(ThreadMetadata thread, ChatKitContext context, int budgetChars, Page<ThreadItem>? newest, CancellationToken ct)
     {
         var turns = new List<List<ChatModelMessage>>();
         var spent = 0;
@@ -23,7 +28,7 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
         string? after = null;
         while (seen < MaxItems)
         {
-            var page = await store.LoadThreadItemsAsync(thread.Id, after, PageSize, SortOrder.Desc, context, ct);
+            var page = after is null && newest is not null ? newest : await store.LoadThreadItemsAsync(thread.Id, after, PageSize, SortOrder.Desc, context, ct);
             foreach (var item in page.Data)
             {
                 seen++;
