@@ -3,13 +3,13 @@
 # baseline and the Node peer (chatkit-node-backend-sdk), one server at a time on loopback, each phase on
 # a fresh process (and a fresh SQLite file). Writes bench/results/<date>.jsonl and .md.
 #   bench/run.sh [targets...]          default: baseline chatkit node
-# Environment: SECONDS_PER_RUN (default 10), IDLE_STREAMS (default 5000), PHASES (default "streams lists idle").
+# Environment: SECONDS_PER_RUN (default 10), IDLE_STREAMS (default 5000), PHASES (default "streams lists idle idle-burst").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 TARGETS=("${@:-baseline chatkit node}")
 read -r -a TARGETS <<< "${TARGETS[*]}"
-PHASES=${PHASES:-streams lists idle}
+PHASES=${PHASES:-streams lists idle idle-burst}
 SECS=${SECONDS_PER_RUN:-10}
 IDLE=${IDLE_STREAMS:-5000}
 STAMP=$(date -u +%Y-%m-%dT%H%M)

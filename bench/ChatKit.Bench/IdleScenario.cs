@@ -2,11 +2,13 @@ using System.Diagnostics;
 
 /// <summary>
 /// (d) Memory per open idle stream: the server's resident memory before and after opening N streams
-/// whose scripted reply waits an hour after <c>stream_options</c>, divided by N.
+/// whose scripted reply waits an hour after <c>stream_options</c>, divided by N. Streams are opened
+/// <c>openAtOnce</c> at a time: 256 for the steady cost of holding streams ("d."), or all N at the
+/// same instant ("d_burst."), where the figure also holds what the server kept from the burst.
 /// </summary>
 internal static class IdleScenario
 {
-    public static async Task RunAsync(ChatKitWire wire, Results results, int pid, int streams)
+    public static async Task RunAsync(ChatKitWire wire, Results results, int pid, int streams, int openAtOnce, string prefix)
     {
         // Warm up every code path the idle streams use, then let the server settle.
         for (var i = 0; i < 64; i++) await wire.TurnAsync(null, "go");
@@ -23,7 +25,11 @@ internal static class IdleScenario
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
         var open = new List<(Task Ready, Task Done)>(streams);
-        for (var i = 0; i < streams; i++) open.Add(OpenAsync(wire, stop.Token));
+        for (var i = 0; i < streams; i++)
+        {
+            if (i >= openAtOnce) await open[i - openAtOnce].Ready.WaitAsync(TimeSpan.FromMinutes(5));
+            open.Add(OpenAsync(wire, stop.Token));
+        }
         await Task.WhenAll(open.Select(o => o.Ready)).WaitAsync(TimeSpan.FromMinutes(5));
         var openedIn = clock.Elapsed;
         await Task.Delay(TimeSpan.FromSeconds(5));
@@ -35,12 +41,12 @@ internal static class IdleScenario
 
         await stop.CancelAsync();
         await Task.WhenAll(open.Select(o => o.Done));
-        results.Add("d.open_streams", stillOpen, "streams");
-        results.Add("d.seconds_to_open_all", openedIn.TotalSeconds, "s");
-        results.Add("d.rss_before_mib", before / 1024.0, "MiB");
-        results.Add("d.rss_with_idle_mib", during / 1024.0, "MiB");
-        results.Add("d.kib_per_idle_stream", (during - before) / (double)streams, "KiB");
-        results.Add("d.first_event_ms_while_idle_open", probe.FirstEventMs, "ms");
+        results.Add(prefix + "open_streams", stillOpen, "streams");
+        results.Add(prefix + "seconds_to_open_all", openedIn.TotalSeconds, "s");
+        results.Add(prefix + "rss_before_mib", before / 1024.0, "MiB");
+        results.Add(prefix + "rss_with_idle_mib", during / 1024.0, "MiB");
+        results.Add(prefix + "kib_per_idle_stream", (during - before) / (double)streams, "KiB");
+        results.Add(prefix + "first_event_ms_while_idle_open", probe.FirstEventMs, "ms");
         if (stillOpen != streams) throw new InvalidOperationException($"{streams - stillOpen} idle streams ended early.");
     }
 

@@ -1,5 +1,5 @@
 // The load harness of bench/README.md. Two commands:
-//   run --target NAME --url URL --phase streams|lists|idle --out results.jsonl [--pid PID] [--seconds 10] [--idle-streams 5000]
+//   run --target NAME --url URL --phase streams|lists|idle|idle-burst --out results.jsonl [--pid PID] [--seconds 10] [--idle-streams 5000]
 //   report --in results.jsonl        (Markdown tables: every figure, its ratio to the baseline and to the Node peer)
 using System.Net;
 
@@ -14,7 +14,7 @@ if (command == "report")
 }
 if (command != "run")
 {
-    Console.Error.WriteLine("usage: ChatKit.Bench run --target NAME --url URL --phase streams|lists|idle --out FILE [--pid PID]\n       ChatKit.Bench report --in FILE");
+    Console.Error.WriteLine("usage: ChatKit.Bench run --target NAME --url URL --phase streams|lists|idle|idle-burst --out FILE [--pid PID]\n       ChatKit.Bench report --in FILE");
     return 2;
 }
 
@@ -47,7 +47,11 @@ switch (phase)
         await ListScenarios.RunAsync(wire, results, threads: 10_000, concurrency: 16, seconds);
         break;
     case "idle":
-        await IdleScenario.RunAsync(wire, results, int.Parse(Arg("pid")), int.Parse(Arg("idle-streams", "5000")));
+        await IdleScenario.RunAsync(wire, results, int.Parse(Arg("pid")), int.Parse(Arg("idle-streams", "5000")), openAtOnce: 256, "d.");
+        break;
+    case "idle-burst":
+        var streams = int.Parse(Arg("idle-streams", "5000"));
+        await IdleScenario.RunAsync(wire, results, int.Parse(Arg("pid")), streams, openAtOnce: streams, "d_burst.");
         break;
     default:
         throw new ArgumentException($"Unknown phase '{phase}'.");

@@ -90,21 +90,41 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     }
 
     /// <inheritdoc />
-    public async Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
+    public Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        LoadItemsAsync(threadId, after, limit, order, visibleOnly: false, context, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<Page<ThreadItem>> LoadVisibleThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        LoadItemsAsync(threadId, after, limit, order, visibleOnly: true, context, cancellationToken);
+
+    private async Task<Page<ThreadItem>> LoadItemsAsync(string threadId, string? after, int limit, SortOrder order, bool visibleOnly, ChatKitContext context, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
         var take = Clamp(limit) + 1;
+        var asc = order == SortOrder.Asc;
         IAsyncEnumerable<StoreQueries.ItemRow> query;
         if (after is null)
         {
-            query = order == SortOrder.Asc ? StoreQueries.ItemsAsc(db, threadId, take) : StoreQueries.ItemsDesc(db, threadId, take);
+            query = (asc, visibleOnly) switch
+            {
+                (true, false) => StoreQueries.ItemsAsc(db, threadId, take),
+                (false, false) => StoreQueries.ItemsDesc(db, threadId, take),
+                (true, true) => StoreQueries.VisibleItemsAsc(db, threadId, take),
+                (false, true) => StoreQueries.VisibleItemsDesc(db, threadId, take),
+            };
         }
         else
         {
             var cursor = await StoreQueries.ItemSequence(db, threadId, after)
                 ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name an item of thread '{threadId}'.");
-            query = order == SortOrder.Asc ? StoreQueries.ItemsAscAfter(db, threadId, cursor, take) : StoreQueries.ItemsDescAfter(db, threadId, cursor, take);
+            query = (asc, visibleOnly) switch
+            {
+                (true, false) => StoreQueries.ItemsAscAfter(db, threadId, cursor, take),
+                (false, false) => StoreQueries.ItemsDescAfter(db, threadId, cursor, take),
+                (true, true) => StoreQueries.VisibleItemsAscAfter(db, threadId, cursor, take),
+                (false, true) => StoreQueries.VisibleItemsDescAfter(db, threadId, cursor, take),
+            };
         }
         var rows = await query.ToListAsync(cancellationToken);
         return PageOf(rows, Clamp(limit), r => ChatKitJson.Deserialize<ThreadItem>(r.Json), r => r.Id);
@@ -114,17 +134,16 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     public async Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await EnsureThreadAsync(db, threadId, context, cancellationToken);
+        var probe = await StoreQueries.ItemInOwnThread(db, threadId, context.UserId, item.Id) ?? throw ChatKitNotFoundException.Thread(threadId);
         var json = ChatKitJson.Serialize(item);
-        var existing = await StoreQueries.TrackedItem(db, threadId, item.Id);
-        if (existing is not null)
+        if (probe.Sequence is { } sequence)
         {
-            existing.Json = json; // the same item saved again keeps its place
+            // The same item saved again keeps its place.
+            using (await _writes.EnterAsync(cancellationToken))
+                await db.Items.Where(i => i.Sequence == sequence).ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, json), cancellationToken);
+            return;
         }
-        else
-        {
-            db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json });
-        }
+        db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json });
         using (await _writes.EnterAsync(cancellationToken))
             await db.SaveChangesAsync(cancellationToken);
     }

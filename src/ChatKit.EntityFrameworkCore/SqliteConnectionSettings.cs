@@ -1,20 +1,26 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace ChatKit.EntityFrameworkCore;
 
 /// <summary>
-/// Sets <c>PRAGMA synchronous=NORMAL</c> on every SQLite connection the store opens. With the WAL
+/// Sets <c>PRAGMA synchronous=NORMAL</c> on each SQLite connection the store uses. With the WAL
 /// journal this is SQLite's recommended setting: a commit no longer waits for an fsync (the WAL is
 /// synced at checkpoints), the database cannot be corrupted by a crash, and a power loss can at
 /// worst lose the last commits before it. See docs/decisions/0007-sqlite-write-path.md.
+/// The setting lives on the native connection, which Microsoft.Data.Sqlite pools, so it is sent
+/// once per native connection rather than on every open.
 /// </summary>
 internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 {
     private const string Pragmas = "PRAGMA synchronous=NORMAL;";
+    private static readonly ConditionalWeakTable<object, object> Configured = [];
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
+        if (!NeedsSettings(connection)) return;
         using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         command.ExecuteNonQuery();
@@ -22,8 +28,12 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
+        if (!NeedsSettings(connection)) return;
         await using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    private static bool NeedsSettings(DbConnection connection) =>
+        connection is not SqliteConnection { Handle: { } handle } || Configured.TryAdd(handle, handle);
 }

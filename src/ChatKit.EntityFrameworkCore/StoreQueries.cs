@@ -44,9 +44,6 @@ internal static class StoreQueries
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string id) =>
             db.Items.Where(i => i.ThreadId == threadId && i.Id == id).Select(i => (long?)i.Sequence).FirstOrDefault());
 
-    public static readonly Func<ChatKitDbContext, string, string, Task<ItemRecord?>> TrackedItem =
-        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string id) => db.Items.FirstOrDefault(i => i.ThreadId == threadId && i.Id == id));
-
     public static readonly Func<ChatKitDbContext, string, string, Task<string?>> ItemJson =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string id) =>
             db.Items.Where(i => i.ThreadId == threadId && i.Id == id).Select(i => i.Json).FirstOrDefault());
@@ -66,6 +63,37 @@ internal static class StoreQueries
     public static readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ItemRow>> ItemsDescAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, long cursor, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && i.Sequence < cursor).OrderByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+
+    private const string Hidden = "hidden_context_item", SdkHidden = "sdk_hidden_context";
+
+    public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> VisibleItemsAsc =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
+            db.Items.Where(i => i.ThreadId == threadId && i.Type != Hidden && i.Type != SdkHidden).OrderBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+
+    public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> VisibleItemsDesc =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
+            db.Items.Where(i => i.ThreadId == threadId && i.Type != Hidden && i.Type != SdkHidden).OrderByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+
+    public static readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsAscAfter =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, long cursor, int take) =>
+            db.Items.Where(i => i.ThreadId == threadId && i.Sequence > cursor && i.Type != Hidden && i.Type != SdkHidden).OrderBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+
+    public static readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsDescAfter =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, long cursor, int take) =>
+            db.Items.Where(i => i.ThreadId == threadId && i.Sequence < cursor && i.Type != Hidden && i.Type != SdkHidden).OrderByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+
+    /// <summary>
+    /// One round trip before an item is saved: null when the thread is not the caller's, else the
+    /// item's sequence when it is already stored (a save of the same item keeps its place).
+    /// </summary>
+    public static readonly Func<ChatKitDbContext, string, string, string, Task<ItemProbe?>> ItemInOwnThread =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string user, string itemId) =>
+            db.Threads.Where(t => t.Id == threadId && t.UserId == user)
+                .Select(t => new ItemProbe(db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).Select(i => (long?)i.Sequence).FirstOrDefault()))
+                .FirstOrDefault());
+
+    /// <summary>See <see cref="ItemInOwnThread"/>.</summary>
+    public sealed record ItemProbe(long? Sequence);
 
     /// <summary>What a page of items needs from a row: its id (the cursor) and its JSON.</summary>
     public sealed record ItemRow(string Id, string Json);

@@ -39,6 +39,37 @@ public abstract class StoreContractTests
 
     private static string TextOf(ThreadItem item) => ((AssistantMessageItem)item).Text;
 
+    [TestCase(SortOrder.Asc)]
+    [TestCase(SortOrder.Desc)]
+    public async Task Visible_item_pages_skip_hidden_items_and_are_full_while_more_follow(SortOrder order)
+    {
+        var thread = await NewThreadAsync();
+        var shown = new List<string>();
+        for (var i = 0; i < 9; i++)
+        {
+            await Store.AddThreadItemAsync(thread.Id, new HiddenContextItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = Tick(), Content = "usage" }, Alice);
+            if (i % 3 == 0)
+                await Store.AddThreadItemAsync(thread.Id, new SdkHiddenContextItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = Tick(), Content = "cancelled" }, Alice);
+            var message = Message(thread.Id, $"m{i}");
+            await Store.AddThreadItemAsync(thread.Id, message, Alice);
+            shown.Add(message.Id);
+        }
+
+        var seen = new List<string>();
+        string? after = null;
+        for (var pages = 0; pages < 10; pages++)
+        {
+            var page = await Store.LoadVisibleThreadItemsAsync(thread.Id, after, 4, order, Alice);
+            page.Data.Should().NotContain(i => i.IsHidden);
+            if (page.HasMore) page.Data.Should().HaveCount(4);
+            seen.AddRange(page.Data.Select(i => i.Id));
+            if (!page.HasMore) break;
+            after = page.After;
+        }
+
+        seen.Should().Equal(order == SortOrder.Asc ? shown : Enumerable.Reverse(shown));
+    }
+
     [Test]
     public async Task A_thread_round_trips_title_status_and_metadata_with_keys_untouched()
     {

@@ -60,26 +60,6 @@ public sealed partial class ChatKitEngine
         };
     }
 
-    /// <summary>
-    /// A page of the items a client may see: hidden items are stored among the others, so pages are
-    /// read on until <paramref name="limit"/> visible items are found or the thread ends (a plain
-    /// filter of one stored page would answer short pages with <c>has_more</c> set).
-    /// </summary>
-    private async Task<Page<ThreadItem>> VisibleItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken ct)
-    {
-        var visible = new List<ThreadItem>(limit);
-        var cursor = after;
-        var hasMore = true;
-        while (visible.Count < limit && hasMore)
-        {
-            var page = await _store.LoadThreadItemsAsync(threadId, cursor, limit - visible.Count, order, context, ct).ConfigureAwait(false);
-            visible.AddRange(page.Data.Where(i => !i.IsHidden));
-            hasMore = page.HasMore && page.Data.Count > 0;
-            cursor = page.After ?? cursor;
-        }
-        return new Page<ThreadItem> { Data = visible, HasMore = hasMore, After = visible.Count > 0 || hasMore ? cursor : null };
-    }
-
     private async Task<byte[]> ProcessJsonAsync(NonStreamingRequest request, ChatKitContext context, CancellationToken ct)
     {
         switch (request)
@@ -87,7 +67,7 @@ public sealed partial class ChatKitEngine
             case ThreadsGetByIdRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
-                var items = await VisibleItemsAsync(thread.Id, null, _options.DefaultPageSize, SortOrder.Asc, context, ct).ConfigureAwait(false);
+                var items = await _store.LoadVisibleThreadItemsAsync(thread.Id, null, _options.DefaultPageSize, SortOrder.Asc, context, ct).ConfigureAwait(false);
                 return ChatKitJson.SerializeToUtf8Bytes(ChatKitThread.ForClient(thread, items));
             }
             case ThreadsListRequest r:
@@ -104,7 +84,7 @@ public sealed partial class ChatKitEngine
             case ItemsListRequest r:
             {
                 var limit = Limit(r.Params.Limit);
-                var page = await VisibleItemsAsync(r.Params.ThreadId, r.Params.After, limit, r.Params.Order, context, ct).ConfigureAwait(false);
+                var page = await _store.LoadVisibleThreadItemsAsync(r.Params.ThreadId, r.Params.After, limit, r.Params.Order, context, ct).ConfigureAwait(false);
                 return ChatKitJson.SerializeToUtf8Bytes(page);
             }
             case ThreadsUpdateRequest r:

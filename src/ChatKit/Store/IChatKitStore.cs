@@ -23,6 +23,27 @@ public interface IChatKitStore
     /// <summary>A page of a thread's items in the order they were added (hidden items included).</summary>
     Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A page of the items a client may see: hidden items are skipped and the page is filled up to
+    /// <paramref name="limit"/> while the thread has more. The default reads
+    /// <see cref="LoadThreadItemsAsync"/> pages until the page is full; a store that can filter
+    /// hidden items in its query should do so instead.
+    /// </summary>
+    async Task<Page<ThreadItem>> LoadVisibleThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var visible = new List<ThreadItem>(limit);
+        var cursor = after;
+        var hasMore = true;
+        while (visible.Count < limit && hasMore)
+        {
+            var page = await LoadThreadItemsAsync(threadId, cursor, limit - visible.Count, order, context, cancellationToken).ConfigureAwait(false);
+            visible.AddRange(page.Data.Where(i => !i.IsHidden));
+            hasMore = page.HasMore && page.Data.Count > 0;
+            cursor = page.After ?? cursor;
+        }
+        return new Page<ThreadItem> { Data = visible, HasMore = hasMore, After = visible.Count > 0 || hasMore ? cursor : null };
+    }
+
     /// <summary>Appends a new item to the thread; its place in the order is fixed at this call.</summary>
     Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default);
 

@@ -53,13 +53,20 @@ public sealed class ChatKitRequestBody(IOptions<ChatKitServerOptions> options)
         if (request.ContentLength > limit)
             throw new RequestTooLargeException(limit);
         using var buffer = new MemoryStream(request.ContentLength is { } length and > 0 ? (int)length : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
         {
-            if (buffer.Length + read > limit)
-                throw new RequestTooLargeException(limit);
-            buffer.Write(chunk, 0, read);
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                    throw new RequestTooLargeException(limit);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
