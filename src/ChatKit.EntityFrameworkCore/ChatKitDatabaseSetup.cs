@@ -29,6 +29,12 @@ public sealed class ChatKitDatabaseOptions
 public static class ChatKitDatabaseSetup
 {
     /// <summary>
+    /// Contexts kept for reuse (EF's default is 1,024). A burst of thousands of streams would otherwise
+    /// leave a thousand idle contexts in memory for the life of the process.
+    /// </summary>
+    public const int ContextPoolSize = 128;
+
+    /// <summary>
     /// Registers <see cref="IChatKitStore"/> as <see cref="EfChatKitStore"/> over a pooled context
     /// factory for the chosen provider, plus the <see cref="IDbContextFactory{ChatKitDbContext}"/>
     /// other features may query with and the <see cref="ChatKitWriteGate"/> their writes go through.
@@ -39,12 +45,12 @@ public static class ChatKitDatabaseSetup
         switch (options.Provider)
         {
             case ChatKitDatabaseProvider.Sqlite:
-                services.AddPooledDbContextFactory<SqliteChatKitDbContext>(o => o.UseSqlite(options.ConnectionString).AddInterceptors(new SqliteConnectionSettings()));
+                services.AddPooledDbContextFactory<SqliteChatKitDbContext>(o => o.UseSqlite(options.ConnectionString).AddInterceptors(new SqliteConnectionSettings()), poolSize: ContextPoolSize);
                 services.AddSingleton(ChatKitWriteGate.SingleWriter());
                 services.AddSingleton<IDbContextFactory<ChatKitDbContext>>(sp => new BaseFactory<SqliteChatKitDbContext>(sp.GetRequiredService<IDbContextFactory<SqliteChatKitDbContext>>()));
                 break;
             case ChatKitDatabaseProvider.SqlServer:
-                services.AddPooledDbContextFactory<SqlServerChatKitDbContext>(o => o.UseSqlServer(options.ConnectionString, sql => sql.EnableRetryOnFailure()));
+                services.AddPooledDbContextFactory<SqlServerChatKitDbContext>(o => o.UseSqlServer(options.ConnectionString, sql => sql.EnableRetryOnFailure()), poolSize: ContextPoolSize);
                 services.AddSingleton(ChatKitWriteGate.None);
                 services.AddSingleton<IDbContextFactory<ChatKitDbContext>>(sp => new BaseFactory<SqlServerChatKitDbContext>(sp.GetRequiredService<IDbContextFactory<SqlServerChatKitDbContext>>()));
                 break;

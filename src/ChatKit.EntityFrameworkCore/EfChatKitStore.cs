@@ -31,28 +31,42 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await StoreQueries.TrackedThread(db, thread.Id);
-        if (row is null)
-        {
-            row = new ThreadRecord
-            {
-                Id = thread.Id, UserId = context.UserId, CreatedAt = thread.CreatedAt,
-                StatusJson = "", MetadataJson = "",
-            };
-            db.Threads.Add(row);
-        }
-        else if (row.UserId != context.UserId)
-        {
+        var owner = await ReadAsync(db => StoreQueries.ThreadOwner(db, thread.Id), cancellationToken);
+        if (owner is not null && owner.UserId != context.UserId)
             throw ChatKitNotFoundException.Thread(thread.Id);
-        }
-        row.Title = thread.Title;
-        row.StatusJson = ChatKitJson.Serialize(thread.Status);
-        row.MetadataJson = thread.Metadata.ToJsonString();
-        row.AllowedImageDomainsJson = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
-        row.UpdatedAt = _time.GetUtcNow();
-        using (await _writes.EnterAsync(cancellationToken))
+        var status = ChatKitJson.Serialize(thread.Status);
+        var metadata = thread.Metadata.ToJsonString();
+        var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
+        var now = _time.GetUtcNow();
+
+        using var turn = await _writes.EnterAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (owner is null)
+        {
+            db.Threads.Add(new ThreadRecord
+            {
+                Id = thread.Id, UserId = context.UserId, CreatedAt = thread.CreatedAt, Title = thread.Title,
+                StatusJson = status, MetadataJson = metadata, AllowedImageDomainsJson = domains, UpdatedAt = now,
+            });
             await db.SaveChangesAsync(cancellationToken);
+            return;
+        }
+        await db.Threads.Where(t => t.Sequence == owner.Sequence).ExecuteUpdateAsync(u => u
+            .SetProperty(t => t.Title, thread.Title)
+            .SetProperty(t => t.StatusJson, status)
+            .SetProperty(t => t.MetadataJson, metadata)
+            .SetProperty(t => t.AllowedImageDomainsJson, domains)
+            .SetProperty(t => t.UpdatedAt, now), cancellationToken);
+    }
+
+    /// <summary>
+    /// A read in its own short-lived context, before a write takes its turn at the gate: writers that
+    /// wait for their turn hold no context, so a burst of thousands of streams stays small.
+    /// </summary>
+    private async Task<T> ReadAsync<T>(Func<ChatKitDbContext, Task<T>> read, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await read(db);
     }
 
     /// <inheritdoc />
@@ -78,8 +92,9 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // The turn to write is taken before the context: a queue of writers holds no contexts.
         using var turn = await _writes.EnterAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var deleted = await db.Threads.Where(t => t.Id == threadId && t.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
         if (deleted == 0) throw ChatKitNotFoundException.Thread(threadId);
@@ -133,19 +148,19 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var probe = await StoreQueries.ItemInOwnThread(db, threadId, context.UserId, item.Id) ?? throw ChatKitNotFoundException.Thread(threadId);
+        var probe = await ReadAsync(db => StoreQueries.ItemInOwnThread(db, threadId, context.UserId, item.Id), cancellationToken)
+            ?? throw ChatKitNotFoundException.Thread(threadId);
         var json = ChatKitJson.Serialize(item);
+        using var turn = await _writes.EnterAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (probe.Sequence is { } sequence)
         {
             // The same item saved again keeps its place.
-            using (await _writes.EnterAsync(cancellationToken))
-                await db.Items.Where(i => i.Sequence == sequence).ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, json), cancellationToken);
+            await db.Items.Where(i => i.Sequence == sequence).ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, json), cancellationToken);
             return;
         }
         db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json });
-        using (await _writes.EnterAsync(cancellationToken))
-            await db.SaveChangesAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -164,9 +179,10 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task DeleteThreadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
+        // The turn to write is taken before the context: a queue of writers holds no contexts.
+        using var turn = await _writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
-        using var turn = await _writes.EnterAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).ExecuteDeleteAsync(cancellationToken);
         await db.Feedback.Where(f => f.ThreadId == threadId && f.ItemId == itemId).ExecuteDeleteAsync(cancellationToken);
@@ -176,6 +192,8 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default)
     {
+        // The turn to write is taken before the context: a queue of writers holds no contexts.
+        using var turn = await _writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await db.Attachments.FirstOrDefaultAsync(a => a.Id == attachment.Id, cancellationToken);
         if (row is null)
@@ -190,8 +208,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         row.ThreadId = attachment.ThreadId;
         row.Json = ChatKitJson.Serialize(attachment);
         row.MetadataJson = attachment.Metadata?.ToJsonString();
-        using (await _writes.EnterAsync(cancellationToken))
-            await db.SaveChangesAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <inheritdoc />
@@ -208,8 +225,9 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task DeleteAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // The turn to write is taken before the context: a queue of writers holds no contexts.
         using var turn = await _writes.EnterAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var deleted = await db.Attachments.Where(a => a.Id == attachmentId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
         if (deleted == 0) throw ChatKitNotFoundException.Attachment(attachmentId);
     }
@@ -217,6 +235,8 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task SaveFeedbackAsync(string threadId, IReadOnlyList<string> itemIds, FeedbackKind kind, ChatKitContext context, CancellationToken cancellationToken = default)
     {
+        // The turn to write is taken before the context: a queue of writers holds no contexts.
+        using var turn = await _writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
         var known = await db.Items.Where(i => i.ThreadId == threadId && itemIds.Contains(i.Id)).Select(i => i.Id).ToListAsync(cancellationToken);
@@ -232,8 +252,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             row.Kind = wire;
             row.CreatedAt = _time.GetUtcNow();
         }
-        using (await _writes.EnterAsync(cancellationToken))
-            await db.SaveChangesAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private static async Task EnsureThreadAsync(ChatKitDbContext db, string threadId, ChatKitContext context, CancellationToken ct)

@@ -14,8 +14,12 @@ internal static class StoreQueries
         EF.CompileAsyncQuery((ChatKitDbContext db, string id, string user) =>
             db.Threads.AsNoTracking().FirstOrDefault(t => t.Id == id && t.UserId == user));
 
-    public static readonly Func<ChatKitDbContext, string, Task<ThreadRecord?>> TrackedThread =
-        EF.CompileAsyncQuery((ChatKitDbContext db, string id) => db.Threads.FirstOrDefault(t => t.Id == id));
+    /// <summary>Whose thread an id names (whoever the caller is), and its sequence; null when there is none.</summary>
+    public static readonly Func<ChatKitDbContext, string, Task<ThreadOwnerRow?>> ThreadOwner =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string id) => db.Threads.Where(t => t.Id == id).Select(t => new ThreadOwnerRow(t.Sequence, t.UserId)).FirstOrDefault());
+
+    /// <summary>See <see cref="ThreadOwner"/>.</summary>
+    public sealed record ThreadOwnerRow(long Sequence, string UserId);
 
     public static readonly Func<ChatKitDbContext, string, string, Task<bool>> ThreadExists =
         EF.CompileAsyncQuery((ChatKitDbContext db, string id, string user) => db.Threads.Any(t => t.Id == id && t.UserId == user));
