@@ -3,7 +3,8 @@
 # baseline and the Node peer (chatkit-node-backend-sdk), one server at a time on loopback, each phase on
 # a fresh process (and a fresh SQLite file). Writes bench/results/<date>.jsonl and .md.
 #   bench/run.sh [targets...]          default: baseline chatkit node
-# Environment: SECONDS_PER_RUN (default 10), IDLE_STREAMS (default 5000), PHASES (default "streams lists idle idle-burst").
+# Environment: SECONDS_PER_RUN (default 10), IDLE_STREAMS (default 5000), PHASES (default "streams lists idle idle-burst"),
+# CHATKIT_DLL (another build of ChatKitServer to measure as "chatkit", e.g. an older commit's, for before/after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -33,7 +34,7 @@ start() { # target port -> sets PID
       env ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$SCRIPT" \
         RateLimiting__Enabled=false "ConnectionStrings__ChatKit=Data Source=$WORK/chatkit.db" \
         Serilog__MinimumLevel__Default=Warning \
-        dotnet src/ChatKitServer/bin/Release/net10.0/ChatKitServer.dll --urls "http://127.0.0.1:$2" >"$WORK/$1.log" 2>&1 & ;;
+        dotnet "${CHATKIT_DLL:-src/ChatKitServer/bin/Release/net10.0/ChatKitServer.dll}" --urls "http://127.0.0.1:$2" >"$WORK/$1.log" 2>&1 & ;;
     node) node bench/node-peer/server.mjs --port "$2" --script "$SCRIPT" >"$WORK/$1.log" 2>&1 & ;;
     *) echo "unknown target $1" >&2; exit 2 ;;
   esac
