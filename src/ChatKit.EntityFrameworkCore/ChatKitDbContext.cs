@@ -45,7 +45,8 @@ public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(opt
             i.Property(x => x.UserId).HasMaxLength(256);
             i.Property(x => x.Type).HasMaxLength(64);
             i.HasIndex(x => new { x.ThreadId, x.Id }).IsUnique();
-            i.HasIndex(x => new { x.ThreadId, x.Sequence });
+            // A thread's items are ordered by creation time, then by arrival (see decision 0002).
+            i.HasIndex(x => new { x.ThreadId, x.CreatedAt, x.Sequence });
             i.HasIndex(x => x.CreatedAt);
             i.HasOne<ThreadRecord>().WithMany().HasForeignKey(x => x.ThreadId).HasPrincipalKey(t => t.Id).OnDelete(DeleteBehavior.Cascade);
         });
@@ -87,14 +88,35 @@ public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(opt
 
 /// <summary>
 /// The SQLite schema and its migrations (Migrations/Sqlite). SQLite has no date type EF can compare
-/// or sort, so times are stored as sortable integers (UTC ticks with the offset).
+/// or sort, so times are stored as sortable integers: UTC ticks, exact to 100 ns
+/// (<see cref="UtcTicksConverter"/>). Text compares byte by byte (SQLite's BINARY collation), so user
+/// ids are exact without further settings.
 /// </summary>
 public sealed class SqliteChatKitDbContext(DbContextOptions<SqliteChatKitDbContext> options) : ChatKitDbContext(options)
 {
     /// <inheritdoc />
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration) =>
-        configuration.Properties<DateTimeOffset>().HaveConversion<Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter>();
+        configuration.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
 }
 
-/// <summary>The SQL Server schema and its migrations (Migrations/SqlServer).</summary>
-public sealed class SqlServerChatKitDbContext(DbContextOptions<SqlServerChatKitDbContext> options) : ChatKitDbContext(options);
+/// <summary>
+/// The SQL Server schema and its migrations (Migrations/SqlServer). Times are <c>datetimeoffset(7)</c>
+/// (exact to 100 ns). Ids and user ids use a binary collation: a database's default collation is
+/// usually case-insensitive, which would let <c>Alice</c> and <c>alice</c> share threads.
+/// </summary>
+public sealed class SqlServerChatKitDbContext(DbContextOptions<SqlServerChatKitDbContext> options) : ChatKitDbContext(options)
+{
+    /// <summary>The collation of every id and user id column: compares code points, case- and accent-sensitive.</summary>
+    public const string ExactCollation = "Latin1_General_100_BIN2";
+
+    /// <inheritdoc />
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        base.OnModelCreating(model);
+        foreach (var property in model.Model.GetEntityTypes().SelectMany(e => e.GetProperties()))
+        {
+            if (property.ClrType == typeof(string) && (property.Name == "UserId" || property.Name.EndsWith("Id", StringComparison.Ordinal)))
+                property.SetCollation(ExactCollation);
+        }
+    }
+}

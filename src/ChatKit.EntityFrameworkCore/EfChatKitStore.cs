@@ -7,8 +7,8 @@ namespace ChatKit.EntityFrameworkCore;
 
 /// <summary>
 /// <see cref="IChatKitStore"/> on EF Core. Every query filters by the caller's user id, so another
-/// user's records are "not found". Items are ordered by a database-generated sequence number, so
-/// concurrent appends never collide and pages are stable. Each call uses its own short-lived
+/// user's records are "not found". Items are ordered by creation time, then by a database-generated
+/// sequence number, so concurrent appends never collide and pages are stable. Each call uses its own short-lived
 /// context from the factory, which makes the store safe to share between concurrent streams.
 /// Writes go through the <see cref="ChatKitWriteGate"/> (one at a time for SQLite).
 /// </summary>
@@ -96,11 +96,13 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         using var turn = await _writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Nothing to delete is not an error: a delete that is retried (or names another user's thread) answers the same.
         var deleted = await db.Threads.Where(t => t.Id == threadId && t.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
-        if (deleted == 0) throw ChatKitNotFoundException.Thread(threadId);
+        if (deleted == 0) return;
         // Explicit as well as cascaded: SQLite enforces foreign keys only when the connection asks it to.
         await db.Items.Where(i => i.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
         await db.Feedback.Where(f => f.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
+        await db.Attachments.Where(a => a.ThreadId == threadId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -131,14 +133,14 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         }
         else
         {
-            var cursor = await StoreQueries.ItemSequence(db, threadId, after)
+            var cursor = await StoreQueries.ItemPosition(db, threadId, after)
                 ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name an item of thread '{threadId}'.");
             query = (asc, visibleOnly) switch
             {
-                (true, false) => StoreQueries.ItemsAscAfter(db, threadId, cursor, take),
-                (false, false) => StoreQueries.ItemsDescAfter(db, threadId, cursor, take),
-                (true, true) => StoreQueries.VisibleItemsAscAfter(db, threadId, cursor, take),
-                (false, true) => StoreQueries.VisibleItemsDescAfter(db, threadId, cursor, take),
+                (true, false) => StoreQueries.ItemsAscAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
+                (false, false) => StoreQueries.ItemsDescAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
+                (true, true) => StoreQueries.VisibleItemsAscAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
+                (false, true) => StoreQueries.VisibleItemsDescAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
             };
         }
         var rows = await query.ToListAsync(cancellationToken);
@@ -268,7 +270,8 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     {
         var hasMore = rows.Count > limit;
         var page = rows.Take(limit).ToList();
-        return new Page<T> { Data = page.Select(map).ToList(), HasMore = hasMore, After = page.Count > 0 ? id(page[^1]) : null };
+        // Like the reference: the cursor is given only when there is a next page to ask for.
+        return new Page<T> { Data = page.Select(map).ToList(), HasMore = hasMore, After = hasMore ? id(page[^1]) : null };
     }
 
     /// <summary>The thread a row stands for.</summary>

@@ -44,47 +44,62 @@ internal static class StoreQueries
         EF.CompileAsyncQuery((ChatKitDbContext db, string user, long cursor, int take) =>
             db.Threads.AsNoTracking().Where(t => t.UserId == user && t.Sequence < cursor).OrderByDescending(t => t.Sequence).Take(take));
 
-    public static readonly Func<ChatKitDbContext, string, string, Task<long?>> ItemSequence =
+    /// <summary>Where an item sits in its thread's order (see <see cref="ItemCursor"/>); null when the thread has no such item.</summary>
+    public static readonly Func<ChatKitDbContext, string, string, Task<ItemCursor?>> ItemPosition =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string id) =>
-            db.Items.Where(i => i.ThreadId == threadId && i.Id == id).Select(i => (long?)i.Sequence).FirstOrDefault());
+            db.Items.Where(i => i.ThreadId == threadId && i.Id == id).Select(i => new ItemCursor(i.CreatedAt, i.Sequence)).FirstOrDefault());
 
     public static readonly Func<ChatKitDbContext, string, string, Task<string?>> ItemJson =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string id) =>
             db.Items.Where(i => i.ThreadId == threadId && i.Id == id).Select(i => i.Json).FirstOrDefault());
 
+    // A thread's items are ordered by (CreatedAt, Sequence): the time the item was created (the order
+    // in which the client first saw it), then arrival for items created in the same tick.
+
     public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> ItemsAsc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
-            db.Items.Where(i => i.ThreadId == threadId).OrderBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+            db.Items.Where(i => i.ThreadId == threadId)
+                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
     public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> ItemsDesc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
-            db.Items.Where(i => i.ThreadId == threadId).OrderByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+            db.Items.Where(i => i.ThreadId == threadId)
+                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    public static readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ItemRow>> ItemsAscAfter =
-        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, long cursor, int take) =>
-            db.Items.Where(i => i.ThreadId == threadId && i.Sequence > cursor).OrderBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+    public static readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> ItemsAscAfter =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
+            db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt > at || (i.CreatedAt == at && i.Sequence > sequence)))
+                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    public static readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ItemRow>> ItemsDescAfter =
-        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, long cursor, int take) =>
-            db.Items.Where(i => i.ThreadId == threadId && i.Sequence < cursor).OrderByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+    public static readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> ItemsDescAfter =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
+            db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt < at || (i.CreatedAt == at && i.Sequence < sequence)))
+                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    private const string Hidden = "hidden_context_item", SdkHidden = "sdk_hidden_context";
+    private const string Hidden = ItemTypes.HiddenContext, SdkHidden = ItemTypes.SdkHiddenContext;
 
     public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> VisibleItemsAsc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
-            db.Items.Where(i => i.ThreadId == threadId && i.Type != Hidden && i.Type != SdkHidden).OrderBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+            db.Items.Where(i => i.ThreadId == threadId && i.Type != Hidden && i.Type != SdkHidden)
+                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
     public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> VisibleItemsDesc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
-            db.Items.Where(i => i.ThreadId == threadId && i.Type != Hidden && i.Type != SdkHidden).OrderByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+            db.Items.Where(i => i.ThreadId == threadId && i.Type != Hidden && i.Type != SdkHidden)
+                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    public static readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsAscAfter =
-        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, long cursor, int take) =>
-            db.Items.Where(i => i.ThreadId == threadId && i.Sequence > cursor && i.Type != Hidden && i.Type != SdkHidden).OrderBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+    public static readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsAscAfter =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
+            db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt > at || (i.CreatedAt == at && i.Sequence > sequence)) && i.Type != Hidden && i.Type != SdkHidden)
+                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    public static readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsDescAfter =
-        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, long cursor, int take) =>
-            db.Items.Where(i => i.ThreadId == threadId && i.Sequence < cursor && i.Type != Hidden && i.Type != SdkHidden).OrderByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+    public static readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsDescAfter =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
+            db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt < at || (i.CreatedAt == at && i.Sequence < sequence)) && i.Type != Hidden && i.Type != SdkHidden)
+                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
+
+    /// <summary>An item's place in its thread: creation time, then arrival.</summary>
+    public sealed record ItemCursor(DateTimeOffset CreatedAt, long Sequence);
 
     /// <summary>
     /// One round trip before an item is saved: null when the thread is not the caller's, else the

@@ -26,6 +26,7 @@ public sealed partial class ChatKitEngine
 
         var lastState = ThreadState.Of(thread);
         var pending = new PendingItems();
+        var order = new FirstAppearanceOrder();
         var ended = false;
         try
         {
@@ -41,6 +42,7 @@ public sealed partial class ChatKitEngine
                         if (await events.MoveNextAsync().ConfigureAwait(false))
                         {
                             ev = events.Current;
+                            order.Apply(ev);
                             await PersistAsync(thread, ev, pending, context).ConfigureAwait(false);
                         }
                     }

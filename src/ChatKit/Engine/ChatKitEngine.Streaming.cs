@@ -203,10 +203,5 @@ public sealed partial class ChatKitEngine
             yield return ev;
     }
 
-    private DateTimeOffset Now()
-    {
-        // Microsecond precision, like the reference; keeps the JSON short and stable.
-        var now = _time.GetUtcNow();
-        return new DateTimeOffset(now.Ticks - now.Ticks % 10, TimeSpan.Zero);
-    }
+    private DateTimeOffset Now() => ChatKitClock.Now(_time);
 }

@@ -96,7 +96,7 @@ public sealed partial class ChatKitEngine
                 return ChatKitJson.SerializeToUtf8Bytes(ChatKitThread.ForClient(thread));
             }
             case ThreadsDeleteRequest r:
-                await _store.DeleteThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
+                await DeleteThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 return EmptyObject;
             case ItemsFeedbackRequest r:
             {
@@ -161,6 +161,57 @@ public sealed partial class ChatKitEngine
     }
 
     private static readonly byte[] EmptyObject = "{}"u8.ToArray();
+
+    /// <summary>
+    /// Deletes a thread with everything of it, including its attachments' bytes. A thread the caller
+    /// does not have is already deleted as far as they can tell: the answer is the same (like the
+    /// reference, and a retried delete must not show an error).
+    /// </summary>
+    private async Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken ct)
+    {
+        var attachments = new List<Attachment>();
+        try
+        {
+            await foreach (var item in ItemsOfAsync(threadId, context, ct).ConfigureAwait(false))
+            {
+                if (item is UserMessageItem message)
+                    attachments.AddRange(message.Attachments);
+            }
+        }
+        catch (ChatKitNotFoundException)
+        {
+            _logger.LogDebug("threads.delete of {ThreadId}: no such thread for {UserId}", threadId, context.UserId);
+            return;
+        }
+        await _store.DeleteThreadAsync(threadId, context, ct).ConfigureAwait(false);
+        if (_attachments is null) return;
+        foreach (var attachment in attachments.DistinctBy(a => a.Id))
+        {
+            // The records are gone with the thread; the bytes follow. One failure must not keep the others.
+            try
+            {
+                await _attachments.DeleteAttachmentAsync(attachment, context, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _logger.LogError(ex, "Could not delete the bytes of attachment {AttachmentId} of deleted thread {ThreadId}", attachment.Id, threadId);
+            }
+        }
+    }
+
+    /// <summary>Every item of a thread, oldest first, page by page.</summary>
+    private async IAsyncEnumerable<ThreadItem> ItemsOfAsync(string threadId, ChatKitContext context, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        string? after = null;
+        while (true)
+        {
+            var page = await _store.LoadThreadItemsAsync(threadId, after, _options.MaxPageSize, SortOrder.Asc, context, ct).ConfigureAwait(false);
+            foreach (var item in page.Data)
+                yield return item;
+            if (!page.HasMore || page.After is null) yield break;
+            after = page.After;
+        }
+    }
 
     private int Limit(int? requested)
     {

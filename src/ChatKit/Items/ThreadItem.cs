@@ -6,17 +6,17 @@ namespace ChatKit;
 
 /// <summary>One item of a thread. The <c>type</c> discriminator chooses the kind.</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
-[JsonDerivedType(typeof(UserMessageItem), "user_message")]
-[JsonDerivedType(typeof(AssistantMessageItem), "assistant_message")]
-[JsonDerivedType(typeof(ClientToolCallItem), "client_tool_call")]
-[JsonDerivedType(typeof(WidgetItem), "widget")]
-[JsonDerivedType(typeof(GeneratedImageItem), "generated_image")]
-[JsonDerivedType(typeof(StructuredInputItem), "structured_input")]
-[JsonDerivedType(typeof(WorkflowItem), "workflow")]
-[JsonDerivedType(typeof(TaskItem), "task")]
-[JsonDerivedType(typeof(EndOfTurnItem), "end_of_turn")]
-[JsonDerivedType(typeof(HiddenContextItem), "hidden_context_item")]
-[JsonDerivedType(typeof(SdkHiddenContextItem), "sdk_hidden_context")]
+[JsonDerivedType(typeof(UserMessageItem), ItemTypes.UserMessage)]
+[JsonDerivedType(typeof(AssistantMessageItem), ItemTypes.AssistantMessage)]
+[JsonDerivedType(typeof(ClientToolCallItem), ItemTypes.ClientToolCall)]
+[JsonDerivedType(typeof(WidgetItem), ItemTypes.Widget)]
+[JsonDerivedType(typeof(GeneratedImageItem), ItemTypes.GeneratedImage)]
+[JsonDerivedType(typeof(StructuredInputItem), ItemTypes.StructuredInput)]
+[JsonDerivedType(typeof(WorkflowItem), ItemTypes.Workflow)]
+[JsonDerivedType(typeof(TaskItem), ItemTypes.Task)]
+[JsonDerivedType(typeof(EndOfTurnItem), ItemTypes.EndOfTurn)]
+[JsonDerivedType(typeof(HiddenContextItem), ItemTypes.HiddenContext)]
+[JsonDerivedType(typeof(SdkHiddenContextItem), ItemTypes.SdkHiddenContext)]
 public abstract class ThreadItem
 {
     /// <summary>The item id (<c>msg_…</c>, <c>tc_…</c>, <c>wf_…</c>, …).</summary>
@@ -39,7 +39,7 @@ public abstract class ThreadItem
 public sealed class UserMessageItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "user_message";
+    [JsonIgnore] public override string Kind => ItemTypes.UserMessage;
     /// <summary>Text and tags the user typed.</summary>
     public List<UserMessageContent> Content { get; set; } = [];
     /// <summary>The attachments, with <c>thread_id</c> set.</summary>
@@ -62,7 +62,7 @@ public sealed class UserMessageItem : ThreadItem
 public sealed class AssistantMessageItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "assistant_message";
+    [JsonIgnore] public override string Kind => ItemTypes.AssistantMessage;
     /// <summary>The text parts.</summary>
     public List<AssistantMessageContent> Content { get; set; } = [];
 
@@ -83,7 +83,7 @@ public enum ClientToolCallStatus
 public sealed class ClientToolCallItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "client_tool_call";
+    [JsonIgnore] public override string Kind => ItemTypes.ClientToolCall;
     /// <summary>Pending until the client answers.</summary>
     public ClientToolCallStatus Status { get; set; } = ClientToolCallStatus.Pending;
     /// <summary>The model's call id.</summary>
@@ -100,7 +100,7 @@ public sealed class ClientToolCallItem : ThreadItem
 public sealed class WidgetItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "widget";
+    [JsonIgnore] public override string Kind => ItemTypes.Widget;
     /// <summary>The widget's root component.</summary>
     public required WidgetRoot Widget { get; set; }
     /// <summary>Text copied when the user copies the widget.</summary>
@@ -120,7 +120,7 @@ public sealed class GeneratedImage
 public sealed class GeneratedImageItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "generated_image";
+    [JsonIgnore] public override string Kind => ItemTypes.GeneratedImage;
     /// <summary>The image, once there is one.</summary>
     public GeneratedImage? Image { get; set; }
 }
@@ -129,7 +129,7 @@ public sealed class GeneratedImageItem : ThreadItem
 public sealed class TaskItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "task";
+    [JsonIgnore] public override string Kind => ItemTypes.Task;
     /// <summary>The task.</summary>
     public required WorkflowTask Task { get; set; }
 }
@@ -138,7 +138,7 @@ public sealed class TaskItem : ThreadItem
 public sealed class WorkflowItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "workflow";
+    [JsonIgnore] public override string Kind => ItemTypes.Workflow;
     /// <summary>The workflow.</summary>
     public required Workflow Workflow { get; set; }
 }
@@ -147,14 +147,14 @@ public sealed class WorkflowItem : ThreadItem
 public sealed class EndOfTurnItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "end_of_turn";
+    [JsonIgnore] public override string Kind => ItemTypes.EndOfTurn;
 }
 
 /// <summary>Context for the model kept in the thread and never sent to clients.</summary>
 public sealed class HiddenContextItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "hidden_context_item";
+    [JsonIgnore] public override string Kind => ItemTypes.HiddenContext;
     /// <inheritdoc />
     [JsonIgnore] public override bool IsHidden => true;
     /// <summary>Any JSON the integration wants the model to see.</summary>
@@ -165,7 +165,7 @@ public sealed class HiddenContextItem : ThreadItem
 public sealed class SdkHiddenContextItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "sdk_hidden_context";
+    [JsonIgnore] public override string Kind => ItemTypes.SdkHiddenContext;
     /// <inheritdoc />
     [JsonIgnore] public override bool IsHidden => true;
     /// <summary>The text for the model.</summary>

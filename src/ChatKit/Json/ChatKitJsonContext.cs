@@ -7,7 +7,8 @@ namespace ChatKit.Json;
 /// <summary>
 /// Source-generated JSON contracts of every wire type. Options: snake_case property names
 /// (dictionary keys are never renamed), nulls omitted, enums as their wire strings,
-/// <c>type</c> accepted anywhere in an object, nullable annotations enforced on input.
+/// <c>type</c> accepted anywhere in an object, nullable annotations enforced on input, times written
+/// to the microsecond (<see cref="MicrosecondTimeConverter"/>).
 /// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
@@ -19,7 +20,8 @@ namespace ChatKit.Json;
     UseStringEnumConverter = true,
     NumberHandling = JsonNumberHandling.Strict,
     PropertyNameCaseInsensitive = false,
-    MaxDepth = 64)]
+    MaxDepth = 64,
+    Converters = [typeof(MicrosecondTimeConverter)])]
 [JsonSerializable(typeof(ChatKitRequest))]
 [JsonSerializable(typeof(ThreadStreamEvent))]
 [JsonSerializable(typeof(ThreadItem))]

@@ -23,7 +23,7 @@ public sealed class AssistantMessageStream
         {
             Id = itemId ?? ChatKitIds.Message(),
             ThreadId = threadId,
-            CreatedAt = (time ?? TimeProvider.System).GetUtcNow(),
+            CreatedAt = ChatKitClock.Now(time),
         };
     }
 

@@ -18,7 +18,7 @@ public sealed class WorkflowStream
         {
             Id = ChatKitIds.Workflow(),
             ThreadId = threadId,
-            CreatedAt = (time ?? TimeProvider.System).GetUtcNow(),
+            CreatedAt = ChatKitClock.Now(time),
             Workflow = new Workflow { Type = type, Expanded = expanded },
         };
     }

@@ -17,10 +17,17 @@ public interface IChatKitStore
     /// <summary>A page of the caller's threads ordered by creation time.</summary>
     Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes a thread with its items and feedback; throws when absent.</summary>
+    /// <summary>
+    /// Deletes a thread with everything of it: items, feedback and the records of the attachments its
+    /// messages use. Nothing happens when the caller has no such thread (a retried delete succeeds).
+    /// </summary>
     Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default);
 
-    /// <summary>A page of a thread's items in the order they were added (hidden items included).</summary>
+    /// <summary>
+    /// A page of a thread's items (hidden items included) in the thread's order: by <c>created_at</c>, the
+    /// order in which the client first saw them, then by arrival. <see cref="Page{T}.After"/> is set only
+    /// when <see cref="Page{T}.HasMore"/> is true.
+    /// </summary>
     Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -41,10 +48,10 @@ public interface IChatKitStore
             hasMore = page.HasMore && page.Data.Count > 0;
             cursor = page.After ?? cursor;
         }
-        return new Page<ThreadItem> { Data = visible, HasMore = hasMore, After = visible.Count > 0 || hasMore ? cursor : null };
+        return new Page<ThreadItem> { Data = visible, HasMore = hasMore, After = hasMore ? cursor : null };
     }
 
-    /// <summary>Appends a new item to the thread; its place in the order is fixed at this call.</summary>
+    /// <summary>Adds a new item to the thread; its place in the order (its <c>created_at</c>, then arrival) is fixed at this call.</summary>
     Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces an item by id, keeping its place; adds it when absent.</summary>

@@ -19,9 +19,13 @@ public sealed class InMemoryChatKitStore : IChatKitStore
         public string UserId { get; } = userId;
         public ThreadMetadata Thread { get; set; } = thread;
         public long Sequence { get; } = sequence;
-        public List<ThreadItem> Items { get; } = [];
+        /// <summary>Kept in the thread's order: creation time, then arrival; a replaced item keeps its place.</summary>
+        public List<PlacedItem> Items { get; } = [];
         public Dictionary<string, FeedbackKind> Feedback { get; } = new(StringComparer.Ordinal);
     }
+
+    /// <summary>An item and the creation time it was first stored with, which fixes its place.</summary>
+    private sealed record PlacedItem(DateTimeOffset At, ThreadItem Item);
 
     /// <summary>The feedback recorded on an item, for tests and admin views.</summary>
     public FeedbackKind? FeedbackFor(string threadId, string itemId, ChatKitContext context)
@@ -68,7 +72,13 @@ public sealed class InMemoryChatKitStore : IChatKitStore
     public Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         lock (_gate)
-            _threads.Remove(Find(threadId, context));
+        {
+            // Nothing to delete is not an error: a retried delete (or another user's thread) answers the same.
+            if (_threads.RemoveAll(t => t.Thread.Id == threadId && t.UserId == context.UserId) == 0)
+                return Task.CompletedTask;
+            foreach (var id in _attachments.Where(a => a.Value.UserId == context.UserId && a.Value.Attachment.ThreadId == threadId).Select(a => a.Key).ToList())
+                _attachments.Remove(id);
+        }
         return Task.CompletedTask;
     }
 
@@ -76,7 +86,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
     public Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         lock (_gate)
-            return Task.FromResult(Paginate(Find(threadId, context).Items, i => i.Id, limit, after, order, "item"));
+            return Task.FromResult(Paginate(Find(threadId, context).Items.Select(p => p.Item).ToList(), i => i.Id, limit, after, order, "item"));
     }
 
     /// <inheritdoc />
@@ -86,9 +96,18 @@ public sealed class InMemoryChatKitStore : IChatKitStore
         lock (_gate)
         {
             var record = Find(threadId, context);
-            var index = record.Items.FindIndex(i => i.Id == item.Id);
-            if (index >= 0) record.Items[index] = copy;
-            else record.Items.Add(copy);
+            var index = record.Items.FindIndex(p => p.Item.Id == item.Id);
+            if (index >= 0)
+            {
+                // The same item saved again keeps its place.
+                record.Items[index] = record.Items[index] with { Item = copy };
+            }
+            else
+            {
+                // After every item created at or before it: the order is creation time, then arrival.
+                var at = record.Items.FindLastIndex(p => p.At <= copy.CreatedAt);
+                record.Items.Insert(at + 1, new PlacedItem(copy.CreatedAt, copy));
+            }
         }
         return Task.CompletedTask;
     }
@@ -102,7 +121,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
     {
         lock (_gate)
         {
-            var item = Find(threadId, context).Items.FirstOrDefault(i => i.Id == itemId) ?? throw ChatKitNotFoundException.Item(threadId, itemId);
+            var item = Find(threadId, context).Items.FirstOrDefault(p => p.Item.Id == itemId)?.Item ?? throw ChatKitNotFoundException.Item(threadId, itemId);
             return Task.FromResult(ChatKitJson.Clone(item));
         }
     }
@@ -113,7 +132,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
         lock (_gate)
         {
             var record = Find(threadId, context);
-            record.Items.RemoveAll(i => i.Id == itemId);
+            record.Items.RemoveAll(p => p.Item.Id == itemId);
             record.Feedback.Remove(itemId);
         }
         return Task.CompletedTask;
@@ -165,7 +184,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
             var record = Find(threadId, context);
             foreach (var id in itemIds)
             {
-                if (record.Items.All(i => i.Id != id)) throw ChatKitNotFoundException.Item(threadId, id);
+                if (record.Items.All(p => p.Item.Id != id)) throw ChatKitNotFoundException.Item(threadId, id);
                 record.Feedback[id] = kind;
             }
         }
@@ -197,11 +216,13 @@ public sealed class InMemoryChatKitStore : IChatKitStore
             start = index + 1;
         }
         var page = list.Skip(start).Take(limit).Select(ChatKitJson.Clone).ToList();
+        var hasMore = start + page.Count < list.Count;
         return new Page<T>
         {
             Data = page,
-            HasMore = start + page.Count < list.Count,
-            After = page.Count > 0 ? id(page[^1]) : null,
+            HasMore = hasMore,
+            // Like the reference: the cursor is given only when there is a next page to ask for.
+            After = hasMore ? id(page[^1]) : null,
         };
     }
 }

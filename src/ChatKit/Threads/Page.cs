@@ -1,6 +1,6 @@
 namespace ChatKit;
 
-/// <summary>A page of records: <c>{data, has_more, after}</c>. <see cref="After"/> is the cursor of the last row.</summary>
+/// <summary>A page of records: <c>{data, has_more, after}</c>. <see cref="After"/> is the cursor of the last row when more follow.</summary>
 public sealed class Page<T>
 {
     /// <summary>The records of this page.</summary>
@@ -9,7 +9,7 @@ public sealed class Page<T>
     /// <summary>Whether more records follow this page.</summary>
     public bool HasMore { get; set; }
 
-    /// <summary>The cursor to pass as <c>after</c> for the next page (the last row's id).</summary>
+    /// <summary>The cursor to pass as <c>after</c> for the next page (the last row's id); null on the last page.</summary>
     public string? After { get; set; }
 }
 

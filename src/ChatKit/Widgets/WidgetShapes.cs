@@ -181,7 +181,12 @@ public sealed record LineSeries : ChartSeries
     [JsonPropertyName("curveType")] public CurveType? CurveType { get; init; }
 }
 
-/// <summary>What a widget sends when the user acts on it (a click, a change, a submit).</summary>
+/// <summary>
+/// What a widget sends when the user acts on it (a click, a change, a submit). The defaulted members
+/// have <c>set</c>, not <c>init</c>: the source-generated JSON contract builds init-only members in an
+/// object initializer, which would write the type's zero values over these defaults when the JSON
+/// leaves them out (a button would then be handled by the client). ReferenceDefaultsTests guards it.
+/// </summary>
 public sealed record ActionConfig
 {
     /// <summary>The action's type, chosen by the integration.</summary>
@@ -189,11 +194,11 @@ public sealed record ActionConfig
     /// <summary>The payload (any JSON).</summary>
     [JsonPropertyName("payload")] public JsonNode? Payload { get; init; }
     /// <summary>Who handles it (the server by default).</summary>
-    [JsonPropertyName("handler")] public ActionHandler Handler { get; init; } = ActionHandler.Server;
+    [JsonPropertyName("handler")] public ActionHandler Handler { get; set; } = ActionHandler.Server;
     /// <summary>What shows loading meanwhile.</summary>
-    [JsonPropertyName("loadingBehavior")] public LoadingBehavior LoadingBehavior { get; init; } = LoadingBehavior.Auto;
+    [JsonPropertyName("loadingBehavior")] public LoadingBehavior LoadingBehavior { get; set; } = LoadingBehavior.Auto;
     /// <summary>Whether the server answers with a stream.</summary>
-    [JsonPropertyName("streaming")] public bool Streaming { get; init; } = true;
+    [JsonPropertyName("streaming")] public bool Streaming { get; set; } = true;
 
     /// <summary>An action of <paramref name="type"/> with an optional payload.</summary>
     public static ActionConfig Create(string type, JsonNode? payload = null, ActionHandler handler = ActionHandler.Server,

@@ -12,7 +12,7 @@ public static class WidgetStreaming
         {
             Id = ChatKitIds.Message(),
             ThreadId = threadId,
-            CreatedAt = (time ?? TimeProvider.System).GetUtcNow(),
+            CreatedAt = ChatKitClock.Now(time),
             Widget = widget,
             CopyText = copyText,
         },
@@ -33,7 +33,7 @@ public static class WidgetStreaming
         {
             Id = ChatKitIds.Message(),
             ThreadId = threadId,
-            CreatedAt = (time ?? TimeProvider.System).GetUtcNow(),
+            CreatedAt = ChatKitClock.Now(time),
             Widget = e.Current,
             CopyText = copyText,
         };

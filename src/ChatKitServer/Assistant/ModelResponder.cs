@@ -93,7 +93,7 @@ public sealed class ModelResponder(
             if (calls.Count == 0)
             {
                 if (lastItemId is not null)
-                    yield return Done(HiddenRecords.Usage(thread.Id, lastItemId, usage.Model, usage.Prompt, usage.Completion, time.GetUtcNow()));
+                    yield return Done(HiddenRecords.Usage(thread.Id, lastItemId, usage.Model, usage.Prompt, usage.Completion, ChatKitClock.Now(time)));
                 yield break;
             }
 
@@ -109,11 +109,11 @@ public sealed class ModelResponder(
                     if (work is not null) yield return work.Complete();
                     var item = new ClientToolCallItem
                     {
-                        Id = ChatKitIds.ToolCall(), ThreadId = thread.Id, CreatedAt = time.GetUtcNow(),
+                        Id = ChatKitIds.ToolCall(), ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(time),
                         CallId = call.Id, Name = call.Name, Arguments = arguments ?? [],
                     };
                     yield return new ThreadItemDoneEvent { Item = item };
-                    yield return Done(HiddenRecords.Usage(thread.Id, item.Id, usage.Model, usage.Prompt, usage.Completion, time.GetUtcNow()));
+                    yield return Done(HiddenRecords.Usage(thread.Id, item.Id, usage.Model, usage.Prompt, usage.Completion, ChatKitClock.Now(time)));
                     yield break; // the client answers with threads.add_client_tool_output
                 }
                 var progress = tool?.ProgressText(arguments ?? [], texts) ?? texts[AssistantTexts.ExecutingTool, call.Name];
@@ -137,7 +137,7 @@ public sealed class ModelResponder(
                         StatusIndicator = error is null ? TaskStatusIndicator.Complete : TaskStatusIndicator.None,
                         Content = error,
                     });
-                yield return Done(HiddenRecords.ToolCall(thread.Id, call.Id, call.Name, call.Arguments, result, time.GetUtcNow()));
+                yield return Done(HiddenRecords.ToolCall(thread.Id, call.Id, call.Name, call.Arguments, result, ChatKitClock.Now(time)));
             }
             if (work is not null) yield return work.Complete();
         }

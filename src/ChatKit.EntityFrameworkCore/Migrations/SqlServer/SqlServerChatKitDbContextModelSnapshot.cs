@@ -26,7 +26,8 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
                 {
                     b.Property<string>("Id")
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("datetimeoffset");
@@ -40,12 +41,14 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
 
                     b.Property<string>("ThreadId")
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasMaxLength(256)
-                        .HasColumnType("nvarchar(256)");
+                        .HasColumnType("nvarchar(256)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.HasKey("Id");
 
@@ -70,7 +73,8 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
                     b.Property<string>("ItemId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("Kind")
                         .IsRequired()
@@ -80,12 +84,14 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
                     b.Property<string>("ThreadId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasMaxLength(256)
-                        .HasColumnType("nvarchar(256)");
+                        .HasColumnType("nvarchar(256)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.HasKey("Sequence");
 
@@ -108,7 +114,8 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
 
                     b.Property<string>("Id")
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("Json")
                         .IsRequired()
@@ -117,7 +124,8 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
                     b.Property<string>("ThreadId")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("Type")
                         .IsRequired()
@@ -127,7 +135,8 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasMaxLength(256)
-                        .HasColumnType("nvarchar(256)");
+                        .HasColumnType("nvarchar(256)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.HasKey("Sequence");
 
@@ -137,7 +146,7 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
                         .IsUnique()
                         .HasFilter("[Id] IS NOT NULL");
 
-                    b.HasIndex("ThreadId", "Sequence");
+                    b.HasIndex("ThreadId", "CreatedAt", "Sequence");
 
                     b.ToTable("chatkit_items", (string)null);
                 });
@@ -155,7 +164,8 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
 
                     b.Property<string>("Id")
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("Text")
                         .IsRequired()
@@ -165,7 +175,8 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasMaxLength(256)
-                        .HasColumnType("nvarchar(256)");
+                        .HasColumnType("nvarchar(256)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.HasKey("Sequence");
 
@@ -195,7 +206,8 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
                     b.Property<string>("Id")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("nvarchar(64)");
+                        .HasColumnType("nvarchar(64)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("MetadataJson")
                         .IsRequired()
@@ -215,7 +227,8 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasMaxLength(256)
-                        .HasColumnType("nvarchar(256)");
+                        .HasColumnType("nvarchar(256)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.HasKey("Sequence");
 

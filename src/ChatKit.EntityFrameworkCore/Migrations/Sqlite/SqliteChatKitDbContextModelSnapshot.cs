@@ -126,7 +126,7 @@ namespace ChatKit.EntityFrameworkCore.Migrations.Sqlite
                     b.HasIndex("ThreadId", "Id")
                         .IsUnique();
 
-                    b.HasIndex("ThreadId", "Sequence");
+                    b.HasIndex("ThreadId", "CreatedAt", "Sequence");
 
                     b.ToTable("chatkit_items", (string)null);
                 });
