@@ -2,9 +2,11 @@
 # Runs the load benchmark of bench/README.md: the same scenarios against ChatKitServer, a bare Kestrel
 # baseline and the Node peer (chatkit-node-backend-sdk), one server at a time on loopback, each phase on
 # a fresh process (and a fresh SQLite file). Writes bench/results/<date>.jsonl and .md.
-#   bench/run.sh [targets...]          default: baseline chatkit node
+#   bench/run.sh [targets...]          default: baseline chatkit node; also: python (the official SDK, SQLite store)
 # Environment: SECONDS_PER_RUN (default 10), IDLE_STREAMS (default 5000), PHASES (default "streams lists idle idle-burst"),
-# CHATKIT_DLL (another build of ChatKitServer to measure as "chatkit", e.g. an older commit's, for before/after).
+# CHATKIT_DLL (another build of ChatKitServer to measure as "chatkit", e.g. an older commit's, for before/after),
+# PYTHON_PEER (default ../shared/peers/python), PYTHON_PEER_MIRRORS (a folder of bare clones OWNER+NAME/repo, for a
+# machine without PyPI: the wheels are packed from them, see that peer's README), PYTHON_PEER_WHEELS (wheels already packed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,6 +27,15 @@ dotnet build src/ChatKitServer -c Release -nologo -v q
 dotnet build bench/ChatKit.Bench -c Release -nologo -v q
 dotnet build bench/ChatKit.Bench.Baseline -c Release -nologo -v q
 if [[ " ${TARGETS[*]} " == *" node "* ]]; then (cd bench/node-peer && npm ci --no-audit --no-fund --loglevel=error); fi
+PYTHON_PEER=${PYTHON_PEER:-$ROOT/../shared/peers/python}
+if [[ " ${TARGETS[*]} " == *" python "* ]]; then
+  [ -x "$PYTHON_PEER/run.sh" ] || { echo "no Python peer at $PYTHON_PEER (set PYTHON_PEER)" >&2; exit 2; }
+  if [ -n "${PYTHON_PEER_MIRRORS:-}" ] && [ -z "${PYTHON_PEER_WHEELS:-}" ]; then
+    PYTHON_PEER_WHEELS=$WORK/wheels
+    python3 "$PYTHON_PEER/wheels_from_source.py" --mirror-root "$PYTHON_PEER_MIRRORS" --out "$PYTHON_PEER_WHEELS"
+  fi
+  "$PYTHON_PEER/run.sh" --install-only ${PYTHON_PEER_WHEELS:+--wheels "$PYTHON_PEER_WHEELS"}
+fi
 
 start() { # target port -> sets PID
   case $1 in
@@ -36,6 +47,9 @@ start() { # target port -> sets PID
         Serilog__MinimumLevel__Default=Warning \
         dotnet "${CHATKIT_DLL:-src/ChatKitServer/bin/Release/net10.0/ChatKitServer.dll}" --urls "http://127.0.0.1:$2" >"$WORK/$1.log" 2>&1 & ;;
     node) node bench/node-peer/server.mjs --port "$2" --script "$SCRIPT" >"$WORK/$1.log" 2>&1 & ;;
+    python)
+      rm -f "$WORK"/python.db*
+      "$PYTHON_PEER/run.sh" --port "$2" --script "$SCRIPT" --store sqlite --db "$WORK/python.db" >"$WORK/$1.log" 2>&1 & ;;
     *) echo "unknown target $1" >&2; exit 2 ;;
   esac
   PID=$!
