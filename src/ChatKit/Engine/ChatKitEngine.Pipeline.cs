@@ -26,7 +26,7 @@ public sealed partial class ChatKitEngine
 
         var lastState = ThreadState.Of(thread);
         var pending = new PendingItems();
-        var order = new FirstAppearanceOrder();
+        var order = new FirstAppearanceOrder(Now());
         var ended = false;
         try
         {
