@@ -504,6 +504,30 @@ public class ReferenceParityTests
         }
     }
 
+    [Test]
+    [Ignore("differs from the reference: when a responder fails mid-answer, our engine finishes and saves the partial answer "
+        + "(a thread.item.done before the error event), so a reload shows what the user saw; the reference sends only the error "
+        + "and keeps nothing. Deliberate in our engine (ChatKit.Tests StreamingTests.A_failure_mid_answer_saves_and_finishes_the_partial_text_before_the_error) "
+        + "but not among the differences the issue keeps on purpose: the lead decides.")]
+    public async Task A_responder_failing_mid_answer_sends_only_the_error_and_keeps_no_partial_answer()
+    {
+        _responder.Script = (t, _, _) => PartialThenFail(t);
+
+        var stream = await _client.StreamAsync(Create("Hello"));
+
+        Types(stream).Should().Equal("thread.created", "thread.item.done", "stream_options", "thread.item.added", "thread.item.updated", "thread.item.updated", "error");
+        (await ItemsAsync(stream.ThreadId)).Select(i => (string)i["type"]!).Should().Equal("user_message");
+
+        static async IAsyncEnumerable<ThreadStreamEvent> PartialThenFail(ThreadMetadata t)
+        {
+            await Task.Yield();
+            var answer = new AssistantMessageStream(t.Id);
+            foreach (var ev in answer.Begin()) yield return ev;
+            yield return answer.Append("partial");
+            throw new InvalidOperationException("upstream dropped");
+        }
+    }
+
     // Creating a thread and adding messages.
 
     [Test]
