@@ -564,19 +564,19 @@ public class ReferenceParityTests
         TestCaseData Case(string name, Func<string, string, JsonObject> request, HttpStatusCode status) => new TestCaseData(request, status).SetName(name);
         yield return Case("items.list of an unknown thread is 404 (the reference answers an empty page)",
             (_, _) => Request("items.list", new() { ["thread_id"] = "thr_unknown" }), HttpStatusCode.NotFound);
-        yield return Case("items.feedback on an unknown thread is 404 (the reference accepts it)",
+        yield return Case("items.feedback on an unknown thread is 404 (the reference hands it to its hook and answers an empty object)",
             (_, _) => Request("items.feedback", new() { ["thread_id"] = "thr_unknown", ["item_ids"] = new JsonArray("msg_x"), ["kind"] = "positive" }), HttpStatusCode.NotFound);
-        yield return Case("items.feedback on an unknown item is 404 (the reference accepts it)",
+        yield return Case("items.feedback on an unknown item is 404 (the reference hands it to its hook and answers an empty object)",
             (thread, _) => Request("items.feedback", new() { ["thread_id"] = thread, ["item_ids"] = new JsonArray("msg_unknown"), ["kind"] = "positive" }), HttpStatusCode.NotFound);
-        yield return Case("threads.retry_after_item on an unknown item is 404 before the stream (the reference streams and answers nothing)",
+        yield return Case("threads.retry_after_item on an unknown item is 404 before the stream (the reference answers an empty stream)",
             (thread, _) => Request("threads.retry_after_item", new() { ["thread_id"] = thread, ["item_id"] = "msg_unknown" }), HttpStatusCode.NotFound);
         yield return Case("threads.create with an unknown attachment is 404 before the stream (the reference fails after thread.created)",
             (_, _) => Request("threads.create", new() { ["input"] = Input("look", "atc_unknown") }), HttpStatusCode.NotFound);
-        yield return Case("threads.custom_action without an action handler is 400 (the reference fails inside the stream)",
+        yield return Case("threads.custom_action without an action handler is 400 (the reference streams an error event)",
             (thread, widget) => Request("threads.custom_action", new() { ["thread_id"] = thread, ["item_id"] = widget, ["action"] = new JsonObject { ["type"] = "x" } }), HttpStatusCode.BadRequest);
-        yield return Case("threads.sync_custom_action without an action handler is 400 (the reference raises)",
+        yield return Case("threads.sync_custom_action without an action handler is 400 (the reference fails with a server error)",
             (thread, widget) => Request("threads.sync_custom_action", new() { ["thread_id"] = thread, ["item_id"] = widget, ["action"] = new JsonObject { ["type"] = "x" } }), HttpStatusCode.BadRequest);
-        yield return Case("input.transcribe without a transcriber is 400 (the reference raises)",
+        yield return Case("input.transcribe without a transcriber is 400 (the reference fails with a server error)",
             (_, _) => Request("input.transcribe", new() { ["audio_base64"] = "aGVsbG8=", ["mime_type"] = "audio/webm" }), HttpStatusCode.BadRequest);
     }
 
