@@ -260,6 +260,8 @@ public abstract class StoreContractTests
             () => Store.SaveAttachmentAsync(attachment, Bob),
             () => Store.DeleteAttachmentAsync(attachment.Id, Bob),
         };
+        // Differs from the reference on purpose: its store answers an empty page for another user's thread; ours
+        // says "not found" like every other read of it (the server answers 404, documented in the README).
         for (var i = 0; i < attempts.Length; i++)
             await attempts[i].Should().ThrowAsync<ChatKitNotFoundException>($"attempt #{i}");
         await Store.DeleteThreadAsync(thread.Id, Bob); // does nothing: not Bob's (and says nothing either way)
@@ -267,6 +269,204 @@ public abstract class StoreContractTests
         (await Store.LoadThreadAsync(thread.Id, Alice)).Title.Should().Be("Alice's");
         (await Store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice)).Data.Select(TextOf).Should().Equal("private");
         (await Store.LoadAttachmentAsync(attachment.Id, Alice)).Name.Should().Be("a.txt");
+    }
+
+    // What the reference's own store tests (openai/chatkit-python tests/test_store.py) promise, in our words.
+
+    private static UserMessageItem UserMessage(string threadId, string id, DateTimeOffset at, params Attachment[] attachments) => new()
+    {
+        Id = id, ThreadId = threadId, CreatedAt = at, Content = [new UserMessageTextContent { Text = id }], Attachments = [.. attachments],
+    };
+
+    private async Task<List<string>> ItemIdsAsync(string threadId, SortOrder order, string? after = null, int limit = 100) =>
+        (await Store.LoadThreadItemsAsync(threadId, after, limit, order, Alice)).Data.Select(i => i.Id).ToList();
+
+    [Test]
+    public async Task A_thread_without_a_title_reads_back_without_one_and_keeps_its_metadata()
+    {
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Tick(), Metadata = new JsonObject { ["test"] = "test" } };
+        await Store.SaveThreadAsync(thread, Alice);
+
+        var loaded = await Store.LoadThreadAsync(thread.Id, Alice);
+
+        loaded.Title.Should().BeNull();
+        JsonNode.DeepEquals(loaded.Metadata, thread.Metadata).Should().BeTrue();
+    }
+
+    [TestCase(SortOrder.Asc)]
+    [TestCase(SortOrder.Desc)]
+    public async Task Thread_pages_end_with_their_last_id_as_cursor_only_while_more_follow(SortOrder order)
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++) ids.Add((await NewThreadAsync()).Id);
+        if (order == SortOrder.Desc) ids.Reverse();
+
+        var first = await Store.LoadThreadsAsync(2, null, order, Alice);
+        first.Data.Select(t => t.Id).Should().Equal(ids[0], ids[1]);
+        first.HasMore.Should().BeTrue();
+        first.After.Should().Be(ids[1]);
+
+        var last = await Store.LoadThreadsAsync(2, first.After, order, Alice);
+        last.Data.Select(t => t.Id).Should().Equal(ids[2]);
+        last.HasMore.Should().BeFalse();
+        last.After.Should().BeNull("the last page has no cursor");
+
+        var whole = await Store.LoadThreadsAsync(3, null, order, Alice);
+        whole.HasMore.Should().BeFalse();
+        whole.After.Should().BeNull("a full page that is also the last one has no cursor either");
+    }
+
+    [Test]
+    public async Task Item_pages_start_after_the_cursor_in_both_orders_and_the_last_page_has_no_cursor()
+    {
+        var thread = await NewThreadAsync();
+        var start = Tick();
+        for (var i = 0; i < 5; i++) await Store.AddThreadItemAsync(thread.Id, UserMessage(thread.Id, $"msg{i}", start.AddSeconds(i)), Alice);
+
+        var afterAsc = await Store.LoadThreadItemsAsync(thread.Id, "msg1", 3, SortOrder.Asc, Alice);
+        afterAsc.Data.Select(i => i.Id).Should().Equal("msg2", "msg3", "msg4");
+        afterAsc.HasMore.Should().BeFalse();
+        afterAsc.After.Should().BeNull();
+        var firstAsc = await Store.LoadThreadItemsAsync(thread.Id, null, 2, SortOrder.Asc, Alice);
+        firstAsc.Data.Select(i => i.Id).Should().Equal("msg0", "msg1");
+        firstAsc.HasMore.Should().BeTrue();
+        firstAsc.After.Should().Be("msg1");
+
+        var afterDesc = await Store.LoadThreadItemsAsync(thread.Id, "msg3", 3, SortOrder.Desc, Alice);
+        afterDesc.Data.Select(i => i.Id).Should().Equal("msg2", "msg1", "msg0");
+        afterDesc.HasMore.Should().BeFalse();
+        afterDesc.After.Should().BeNull();
+        var firstDesc = await Store.LoadThreadItemsAsync(thread.Id, null, 2, SortOrder.Desc, Alice);
+        firstDesc.Data.Select(i => i.Id).Should().Equal("msg4", "msg3");
+        firstDesc.After.Should().Be("msg3");
+    }
+
+    [Test]
+    public async Task Items_are_ordered_by_created_at_then_by_arrival_whatever_order_they_are_added_in()
+    {
+        var thread = await NewThreadAsync();
+        var at = Tick().AddTicks(6388550); // a time with every microsecond digit used
+        var microsecond = TimeSpan.FromTicks(10);
+        // Added out of time order; b and b2 share a time (arrival decides), a and b are one microsecond apart.
+        await Store.AddThreadItemAsync(thread.Id, UserMessage(thread.Id, "c", at + 2 * microsecond), Alice);
+        await Store.AddThreadItemAsync(thread.Id, UserMessage(thread.Id, "b", at + microsecond), Alice);
+        await Store.AddThreadItemAsync(thread.Id, UserMessage(thread.Id, "a", at), Alice);
+        await Store.AddThreadItemAsync(thread.Id, UserMessage(thread.Id, "b2", at + microsecond), Alice);
+
+        (await ItemIdsAsync(thread.Id, SortOrder.Asc)).Should().Equal("a", "b", "b2", "c");
+        (await ItemIdsAsync(thread.Id, SortOrder.Desc)).Should().Equal("c", "b2", "b", "a");
+        var walked = new List<string>();
+        string? after = null;
+        do
+        {
+            var page = await Store.LoadThreadItemsAsync(thread.Id, after, 1, SortOrder.Asc, Alice);
+            walked.AddRange(page.Data.Select(i => i.Id));
+            after = page.After;
+        } while (after is not null);
+        walked.Should().Equal("a", "b", "b2", "c");
+        (await ItemIdsAsync(thread.Id, SortOrder.Desc, after: "b2", limit: 1)).Should().Equal("b");
+    }
+
+    [Test]
+    public async Task Times_read_back_exactly_to_the_microsecond()
+    {
+        var at = DateTimeOffset.Parse("2026-11-23T10:00:37.638855+00:00", System.Globalization.CultureInfo.InvariantCulture);
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = at };
+        await Store.SaveThreadAsync(thread, Alice);
+        await Store.AddThreadItemAsync(thread.Id, UserMessage(thread.Id, "msg_1", at), Alice);
+
+        (await Store.LoadThreadAsync(thread.Id, Alice)).CreatedAt.UtcTicks.Should().Be(at.UtcTicks);
+        (await Store.LoadThreadsAsync(10, null, SortOrder.Desc, Alice)).Data.Single().CreatedAt.UtcTicks.Should().Be(at.UtcTicks);
+        (await Store.LoadItemAsync(thread.Id, "msg_1", Alice)).CreatedAt.Should().Be(at);
+        Json.ChatKitJson.Serialize(await Store.LoadThreadAsync(thread.Id, Alice)).Should().Contain("\"2026-11-23T10:00:37.638855+00:00\"");
+    }
+
+    [Test]
+    [Ignore("differs from the reference: the EF Core store lists threads in the order they were first saved (a sequence number), "
+        + "the reference (and our in-memory store) by created_at; a thread saved with an earlier created_at (an import, another "
+        + "instance's clock) is listed out of place. Needs ordered thread queries and an index in src/ChatKit.EntityFrameworkCore.")]
+    public async Task Threads_are_listed_by_created_at_whatever_order_they_are_saved_in()
+    {
+        var start = Tick();
+        Tick();
+        foreach (var (id, offset) in new[] { ("thr_late", 2), ("thr_early", 0), ("thr_middle", 1) })
+            await Store.SaveThreadAsync(new ThreadMetadata { Id = id, CreatedAt = start.AddSeconds(offset) }, Alice);
+
+        (await Store.LoadThreadsAsync(10, null, SortOrder.Asc, Alice)).Data.Select(t => t.Id).Should().Equal("thr_early", "thr_middle", "thr_late");
+        (await Store.LoadThreadsAsync(10, null, SortOrder.Desc, Alice)).Data.Select(t => t.Id).Should().Equal("thr_late", "thr_middle", "thr_early");
+        (await Store.LoadThreadsAsync(1, "thr_early", SortOrder.Asc, Alice)).Data.Select(t => t.Id).Should().Equal("thr_middle");
+    }
+
+    [Test]
+    public async Task Loading_an_item_the_thread_does_not_have_is_not_found()
+    {
+        var thread = await NewThreadAsync();
+        var load = () => Store.LoadItemAsync(thread.Id, "does_not_exist", Alice);
+        await load.Should().ThrowAsync<ChatKitNotFoundException>();
+    }
+
+    [Test]
+    public async Task Saving_an_item_again_changes_what_it_says_not_where_it_is()
+    {
+        var thread = await NewThreadAsync();
+        var answer = new AssistantMessageItem { Id = "msg_a", ThreadId = thread.Id, CreatedAt = Tick(), Content = [] };
+        await Store.AddThreadItemAsync(thread.Id, answer, Alice);
+        await Store.AddThreadItemAsync(thread.Id, Message(thread.Id, "later"), Alice);
+
+        answer.Content = [new AssistantMessageContent { Text = "This is an assistant message." }];
+        answer.CreatedAt = Tick(); // a replacement built later keeps the place of the item it replaces
+        await Store.SaveItemAsync(thread.Id, answer, Alice);
+
+        TextOf(await Store.LoadItemAsync(thread.Id, "msg_a", Alice)).Should().Be("This is an assistant message.");
+        (await ItemIdsAsync(thread.Id, SortOrder.Asc))[0].Should().Be("msg_a");
+    }
+
+    [Test]
+    public async Task A_file_attachment_round_trips_with_its_metadata()
+    {
+        var file = new FileAttachment { Id = ChatKitIds.Attachment(), Name = "test.txt", MimeType = "text/plain", Metadata = new JsonObject { ["source"] = "test" } };
+        await Store.SaveAttachmentAsync(file, Alice);
+
+        var loaded = await Store.LoadAttachmentAsync(file.Id, Alice);
+
+        loaded.Should().BeOfType<FileAttachment>();
+        Json.ChatKitJson.Serialize(loaded).Should().Be(Json.ChatKitJson.Serialize<Attachment>(file));
+        JsonNode.DeepEquals(loaded.Metadata, file.Metadata).Should().BeTrue();
+    }
+
+    [Test]
+    [Ignore("differs from the reference: an attachment's metadata is [JsonIgnore] in the wire type, so the copy inside a stored "
+        + "user message loses it (the reference keeps it and leaves it out only when answering clients); a responder reading "
+        + "history or a retried message cannot see it. Needs a storage form of items that keeps attachment metadata.")]
+    public async Task A_user_message_keeps_its_attachments_metadata()
+    {
+        var thread = await NewThreadAsync();
+        var file = new FileAttachment { Id = "file_1", Name = "test.txt", MimeType = "text/plain", ThreadId = thread.Id, Metadata = new JsonObject { ["source"] = "test" } };
+        await Store.AddThreadItemAsync(thread.Id, UserMessage(thread.Id, "msg_u", Tick(), file), Alice);
+
+        var loaded = (UserMessageItem)await Store.LoadItemAsync(thread.Id, "msg_u", Alice);
+
+        JsonNode.DeepEquals(loaded.Attachments.Single().Metadata, file.Metadata).Should().BeTrue();
+    }
+
+    [Test]
+    public async Task Deleting_a_thread_deletes_the_records_of_the_attachments_its_messages_used_and_no_others()
+    {
+        var thread = await NewThreadAsync();
+        var other = await NewThreadAsync();
+        Attachment Used(string threadId) => new FileAttachment { Id = ChatKitIds.Attachment(), Name = "a.txt", MimeType = "text/plain", ThreadId = threadId };
+        var mine = Used(thread.Id);
+        var theirs = Used(other.Id);
+        var unused = new FileAttachment { Id = ChatKitIds.Attachment(), Name = "b.txt", MimeType = "text/plain" };
+        foreach (var attachment in new[] { mine, theirs, unused }) await Store.SaveAttachmentAsync(attachment, Alice);
+        await Store.AddThreadItemAsync(thread.Id, UserMessage(thread.Id, "msg_u", Tick(), mine), Alice);
+
+        await Store.DeleteThreadAsync(thread.Id, Alice);
+
+        var gone = () => Store.LoadAttachmentAsync(mine.Id, Alice);
+        await gone.Should().ThrowAsync<ChatKitNotFoundException>();
+        (await Store.LoadAttachmentAsync(theirs.Id, Alice)).ThreadId.Should().Be(other.Id);
+        (await Store.LoadAttachmentAsync(unused.Id, Alice)).Name.Should().Be("b.txt");
     }
 
     [Test]

@@ -15,7 +15,7 @@ namespace ChatKitServer.Tests;
 /// <summary>Two-phase and direct uploads, limits, previews, deletion, cleanup, and what the model receives.</summary>
 public class AttachmentTests
 {
-    private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+    internal static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
 
     private ScriptedUpstream _upstream = null!;
     private ServerFactory _factory = null!;
@@ -40,7 +40,7 @@ public class AttachmentTests
         await _upstream.DisposeAsync();
     }
 
-    private static MultipartFormDataContent Form(byte[] bytes, string name, string type, string field = "file")
+    internal static MultipartFormDataContent Form(byte[] bytes, string name, string type, string field = "file")
     {
         var file = new ByteArrayContent(bytes);
         file.Headers.ContentType = MediaTypeHeaderValue.Parse(type);

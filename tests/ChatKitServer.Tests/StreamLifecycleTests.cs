@@ -18,22 +18,15 @@ public class StreamLifecycleTests
         var threadId = (await client.StreamAsync(Create("first"))).ThreadId;
         responder.Script = (t, _, ct) => TestResponder.SlowThenHang(t, ["Partial ", "answer"], TimeSpan.FromMilliseconds(20), ct);
 
-        using (var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(AddMessage(threadId, "second").ToJsonString(), Encoding.UTF8, "application/json") })
-        using (var response = await client.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead))
-        {
-            var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-            var seen = "";
-            while (!seen.Contains("answer"))
-                seen += (char)reader.Read();
-        } // disposing the response closes the connection
+        await client.HangUpAfterAsync(AddMessage(threadId, "second"), "answer");
 
         await responder.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        var texts = await WaitForAsync(async () =>
+        var texts = await Eventually.WaitForAsync(async () =>
         {
             var items = await client.JsonAsync(Request("items.list", new() { ["thread_id"] = threadId, ["order"] = "asc" }));
             var list = items["data"]!.AsArray().Select(i => i!["type"]!.GetValue<string>() == "assistant_message" ? i["content"]![0]!["text"]!.GetValue<string>() : "user").ToList();
             return list.Count == 4 ? list : null;
-        });
+        }, "the server to save the cancelled turn");
         texts[3].Should().Be("Partial answer");
 
         responder.Script = (t, input, _) => TestResponder.Text(t, "fine again");
@@ -102,17 +95,6 @@ public class StreamLifecycleTests
         {
             var thread = await client.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = s.ThreadId }));
             thread["items"]!["data"]!.AsArray().Should().HaveCount(2);
-        }
-    }
-
-    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe) where T : class
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            if (await probe() is { } value) return value;
-            if (DateTime.UtcNow > deadline) Assert.Fail("timed out waiting for the server to save the cancelled turn");
-            await Task.Delay(50);
         }
     }
 }

@@ -26,7 +26,7 @@ public sealed partial class ChatKitEngine
 
         var lastState = ThreadState.Of(thread);
         var pending = new PendingItems();
-        var order = new FirstAppearanceOrder();
+        var order = new FirstAppearanceOrder(Now());
         var ended = false;
         try
         {
@@ -184,13 +184,14 @@ public sealed partial class ChatKitEngine
         }
     }
 
-    /// <summary>What the client sees of a thread's own fields; a change means <c>thread.updated</c>.</summary>
-    private readonly record struct ThreadState(string? Title, string StatusKind, string? StatusReason, string? Metadata)
+    /// <summary>A thread's own fields (what the client sees of them, and its metadata); a change means <c>thread.updated</c>.</summary>
+    private readonly record struct ThreadState(string? Title, string StatusKind, string? StatusReason, string? Metadata, string? ImageDomains)
     {
         public static ThreadState Of(ThreadMetadata t) => new(
             t.Title,
             t.Status.Kind,
             t.Status.Explanation,
-            t.Metadata.Count == 0 ? null : t.Metadata.ToJsonString());
+            t.Metadata.Count == 0 ? null : t.Metadata.ToJsonString(),
+            t.AllowedImageDomains is null ? null : string.Join('\n', t.AllowedImageDomains));
     }
 }

@@ -5,12 +5,15 @@ namespace ChatKit;
 /// because stores order a thread by <c>created_at</c> (then arrival) and a reload must show what the
 /// stream showed. An item that first appears with a time earlier than an item announced before it
 /// (a responder that built it early and sent it late) is moved to just after that item, and every
-/// later event of the same item carries the same time.
+/// later event of the same item carries the same time. Nothing a stream shows can come before the
+/// turn began (<paramref name="turnStart"/>): an item whose time is older than that (a responder's
+/// clock behind, a time copied from an upstream API in whole seconds) would otherwise be shown on
+/// reload before the user's message or before earlier turns.
 /// </summary>
-internal sealed class FirstAppearanceOrder
+internal sealed class FirstAppearanceOrder(DateTimeOffset turnStart)
 {
     private readonly Dictionary<string, DateTimeOffset> _times = new(StringComparer.Ordinal);
-    private DateTimeOffset _last = DateTimeOffset.MinValue;
+    private DateTimeOffset _last = turnStart;
 
     public void Apply(ThreadStreamEvent ev)
     {

@@ -47,7 +47,7 @@ public sealed class AdminApiController(AdminQueries queries, ILogger<AdminApiCon
                 ["item_id"] = u.ItemId, ["model"] = u.Model, ["prompt_tokens"] = u.PromptTokens, ["completion_tokens"] = u.CompletionTokens,
             }).ToArray()),
         };
-        thread["feedback"] = new JsonArray(detail.Feedback.Select(f => (JsonNode)new JsonObject { ["item_id"] = f.ItemId, ["kind"] = f.Kind, ["at"] = f.At.ToString("O") }).ToArray());
+        thread["feedback"] = new JsonArray(detail.Feedback.Select(f => (JsonNode)new JsonObject { ["item_id"] = f.ItemId, ["kind"] = f.Kind, ["at"] = Time(f.At) }).ToArray());
         return Json(thread);
     }
 
@@ -62,8 +62,11 @@ public sealed class AdminApiController(AdminQueries queries, ILogger<AdminApiCon
     internal static JsonObject Row(AdminThreadRow t) => new()
     {
         ["id"] = t.Id, ["user_id"] = t.UserId, ["title"] = t.Title, ["status"] = t.Status,
-        ["created_at"] = t.CreatedAt.ToString("O"), ["updated_at"] = t.UpdatedAt.ToString("O"), ["item_count"] = t.ItemCount,
+        ["created_at"] = Time(t.CreatedAt), ["updated_at"] = Time(t.UpdatedAt), ["item_count"] = t.ItemCount,
     };
+
+    /// <summary>A time as the protocol writes it (UTC, to the microsecond), so the admin API and the protocol show the same string.</summary>
+    private static JsonNode Time(DateTimeOffset at) => JsonValue.Create(ChatKitClock.ToMicroseconds(at));
 
     internal static DateTimeOffset? Date(string? value, string name)
     {

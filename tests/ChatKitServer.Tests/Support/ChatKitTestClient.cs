@@ -32,6 +32,22 @@ public sealed class ChatKitTestClient(HttpClient http) : IDisposable
         return new StreamResult(frames, frames.Select(f => ChatKitJson.Deserialize<ThreadStreamEvent>(f)).ToList());
     }
 
+    /// <summary>Sends a streaming request, reads the raw answer until <paramref name="marker"/> appears, then hangs up (a client going away); returns what was read.</summary>
+    public async Task<string> HangUpAfterAsync(JsonObject request, string marker)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json") };
+        using var response = await Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var seen = new StringBuilder();
+        while (!seen.ToString().Contains(marker, StringComparison.Ordinal))
+        {
+            var next = reader.Read();
+            if (next < 0) Assert.Fail($"the stream ended before '{marker}': {seen}");
+            seen.Append((char)next);
+        }
+        return seen.ToString();
+    } // disposing the response closes the connection
+
     public async Task<JsonNode> JsonAsync(JsonObject request, CancellationToken ct = default)
     {
         using var response = await PostAsync(request, ct);
