@@ -38,7 +38,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
     public Task<ThreadMetadata> LoadThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         lock (_gate)
-            return Task.FromResult(ChatKitJson.Clone(Find(threadId, context).Thread));
+            return Task.FromResult(ChatKitStorageJson.Clone(Find(threadId, context).Thread));
     }
 
     /// <inheritdoc />
@@ -92,7 +92,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
     /// <inheritdoc />
     public Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        var copy = ChatKitJson.Clone(item);
+        var copy = ChatKitStorageJson.Clone(item);
         lock (_gate)
         {
             var record = Find(threadId, context);
@@ -122,7 +122,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
         lock (_gate)
         {
             var item = Find(threadId, context).Items.FirstOrDefault(p => p.Item.Id == itemId)?.Item ?? throw ChatKitNotFoundException.Item(threadId, itemId);
-            return Task.FromResult(ChatKitJson.Clone(item));
+            return Task.FromResult(ChatKitStorageJson.Clone(item));
         }
     }
 
@@ -141,7 +141,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
     /// <inheritdoc />
     public Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        var copy = ChatKitJson.Clone(attachment);
+        var copy = ChatKitStorageJson.Clone(attachment);
         lock (_gate)
         {
             if (_attachments.TryGetValue(attachment.Id, out var existing) && existing.UserId != context.UserId)
@@ -158,7 +158,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
         {
             if (!_attachments.TryGetValue(attachmentId, out var entry) || entry.UserId != context.UserId)
                 throw ChatKitNotFoundException.Attachment(attachmentId);
-            var copy = ChatKitJson.Clone(entry.Attachment);
+            var copy = ChatKitStorageJson.Clone(entry.Attachment);
             copy.Metadata = entry.Metadata?.DeepClone().AsObject();
             return Task.FromResult(copy);
         }
@@ -199,7 +199,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
         Id = t.Id,
         Title = t.Title,
         CreatedAt = t.CreatedAt,
-        Status = ChatKitJson.Clone(t.Status),
+        Status = ChatKitStorageJson.Clone(t.Status),
         AllowedImageDomains = t.AllowedImageDomains?.ToList(),
         Metadata = t.Metadata.DeepClone().AsObject(),
     };
@@ -215,7 +215,7 @@ public sealed class InMemoryChatKitStore : IChatKitStore
             if (index < 0) throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name a {what} of this list.");
             start = index + 1;
         }
-        var page = list.Skip(start).Take(limit).Select(ChatKitJson.Clone).ToList();
+        var page = list.Skip(start).Take(limit).Select(ChatKitStorageJson.Clone).ToList();
         var hasMore = start + page.Count < list.Count;
         return new Page<T>
         {

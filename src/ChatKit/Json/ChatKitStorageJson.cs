@@ -1,0 +1,42 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ChatKit.Json;
+
+/// <summary>
+/// The JSON a store keeps: the wire form plus what the wire leaves out on purpose, today an
+/// attachment's integration-only <see cref="Attachment.Metadata"/> (also inside stored user
+/// messages). Like the reference, metadata is kept in storage and only left out of what clients get.
+/// Stores write and read records with this; everything sent to a client goes through <see cref="ChatKitJson"/>.
+/// </summary>
+public static class ChatKitStorageJson
+{
+    /// <summary>The storage serializer options: <see cref="ChatKitJson.Options"/> with the stored-only members added.</summary>
+    public static JsonSerializerOptions Options { get; } = new(ChatKitJson.Options)
+    {
+        TypeInfoResolver = ChatKitJsonContext.Default.WithAddedModifier(AddStoredOnlyMembers),
+    };
+
+    /// <summary>Serializes a record for storage.</summary>
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, TypeInfo<T>());
+
+    /// <summary>Reads a stored record; throws <see cref="JsonException"/> on bad input.</summary>
+    public static T Deserialize<T>(string json) =>
+        JsonSerializer.Deserialize(json, TypeInfo<T>()) ?? throw new JsonException($"Expected a {typeof(T).Name}, got null.");
+
+    /// <summary>A deep copy made through the stored form (nothing is lost, metadata included).</summary>
+    public static T Clone<T>(T value) =>
+        JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, TypeInfo<T>()), TypeInfo<T>())!;
+
+    private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    private static void AddStoredOnlyMembers(JsonTypeInfo type)
+    {
+        if (!typeof(Attachment).IsAssignableFrom(type.Type) || type.Kind != JsonTypeInfoKind.Object) return;
+        var metadata = type.CreateJsonPropertyInfo(typeof(JsonObject), "metadata");
+        metadata.Get = attachment => ((Attachment)attachment).Metadata;
+        metadata.Set = (attachment, value) => ((Attachment)attachment).Metadata = (JsonObject?)value;
+        type.Properties.Add(metadata);
+    }
+}
