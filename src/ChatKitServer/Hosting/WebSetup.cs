@@ -2,6 +2,7 @@ using ChatKitServer.Configuration;
 using ChatKitServer.Errors;
 using ChatKitServer.Health;
 using Serilog;
+using Serilog.Events;
 
 namespace ChatKitServer.Hosting;
 
@@ -27,9 +28,10 @@ public static class WebSetup
     public static WebApplication UseChatKitWeb(this WebApplication app)
     {
         app.LogStartupSummary();
+        // Outside the exception handler, so the request log sees the status actually sent (a handled 404 is a 404).
+        app.UseSerilogRequestLogging(o => o.GetLevel = RequestLogLevel);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSerilogRequestLogging();
         app.UseRequestLocalization();
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -41,4 +43,10 @@ public static class WebSetup
         app.MapHealthChecks("/health");
         return app;
     }
+
+    /// <summary>Server errors at Error, client errors (4xx) at Warning, the rest at Information.</summary>
+    internal static LogEventLevel RequestLogLevel(HttpContext http, double elapsedMs, Exception? exception) =>
+        exception is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+        : http.Response.StatusCode >= 400 ? LogEventLevel.Warning
+        : LogEventLevel.Information;
 }
