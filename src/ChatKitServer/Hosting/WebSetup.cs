@@ -13,7 +13,10 @@ public static class WebSetup
     /// <summary>MVC, errors as ProblemDetails, CORS for the configured origins, health checks.</summary>
     public static IServiceCollection AddChatKitWeb(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddControllersWithViews();
+        services.AddControllersWithViews()
+            // Keep System.Text.Json's exception (not its message, which names .NET types) for ModelStateProblems.
+            .AddJsonOptions(o => o.AllowInputFormatterExceptionMessages = false)
+            .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = ModelStateProblems.Create);
         services.AddProblemDetails();
         services.AddExceptionHandler<ChatKitExceptionHandler>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
