@@ -1,6 +1,9 @@
 using ChatKitServer.Configuration;
 using ChatKitServer.Errors;
 using ChatKitServer.Health;
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Events;
 
@@ -20,6 +23,7 @@ public static class WebSetup
         services.AddProblemDetails();
         services.AddExceptionHandler<ChatKitExceptionHandler>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<PublicAddressOptions>>((forwarded, address) => TrustProxies(forwarded, address.Value.TrustedProxies));
         var origins = configuration.GetSection(ChatKitServerOptions.Section).Get<ChatKitServerOptions>()?.AllowedOrigins ?? [];
         services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
             .WithOrigins(origins)
@@ -31,6 +35,7 @@ public static class WebSetup
     public static WebApplication UseChatKitWeb(this WebApplication app)
     {
         app.LogStartupSummary();
+        app.UseForwardedHeaders(); // only from ChatKit:TrustedProxies (nothing is believed without them)
         // Outside the exception handler, so the request log sees the status actually sent (a handled 404 is a 404).
         app.UseSerilogRequestLogging(o => o.GetLevel = RequestLogLevel);
         app.UseExceptionHandler();
@@ -45,6 +50,21 @@ public static class WebSetup
         app.MapControllers();
         app.MapHealthChecks("/health");
         return app;
+    }
+
+    /// <summary>Believe X-Forwarded-For/-Proto/-Host/-Prefix from the configured proxies only; none configured, none believed.</summary>
+    private static void TrustProxies(ForwardedHeadersOptions forwarded, string[] proxies)
+    {
+        forwarded.KnownProxies.Clear();
+        forwarded.KnownIPNetworks.Clear();
+        forwarded.ForwardedHeaders = proxies.Length == 0
+            ? ForwardedHeaders.None
+            : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost | ForwardedHeaders.XForwardedPrefix;
+        foreach (var proxy in proxies)
+        {
+            if (IPAddress.TryParse(proxy, out var address)) forwarded.KnownProxies.Add(address);
+            else forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(proxy));
+        }
     }
 
     /// <summary>Server errors at Error, client errors (4xx) at Warning, the rest at Information.</summary>
