@@ -23,6 +23,7 @@ public static class WebSetup
         services.AddProblemDetails();
         services.AddExceptionHandler<ChatKitExceptionHandler>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddSecurityHeaders();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<PublicAddressOptions>>((forwarded, address) => TrustProxies(forwarded, address.Value.TrustedProxies));
         var origins = configuration.GetSection(ChatKitServerOptions.Section).Get<ChatKitServerOptions>()?.AllowedOrigins ?? [];
         services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
@@ -36,6 +37,7 @@ public static class WebSetup
     {
         app.LogStartupSummary();
         app.UseForwardedHeaders(); // only from ChatKit:TrustedProxies (nothing is believed without them)
+        app.UseSecurityHeaders();
         // Outside the exception handler, so the request log sees the status actually sent (a handled 404 is a 404).
         app.UseSerilogRequestLogging(o => o.GetLevel = RequestLogLevel);
         app.UseExceptionHandler();
