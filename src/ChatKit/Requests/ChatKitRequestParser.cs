@@ -392,8 +392,13 @@ public static class ChatKitRequestParser
     /// </summary>
     private static string? StringProblem(ReadOnlySpan<byte> body)
     {
-        var parents = new List<string>();
-        string? property = null;
+        // Where each open object or array was entered: the raw span of the property name that holds it
+        // (length -1: an array element, or the top level). Names are decoded only to report a problem.
+        var maxDepth = ChatKitJson.Options.MaxDepth is > 0 and var configured ? configured : 64;
+        Span<int> parentStarts = stackalloc int[maxDepth + 1];
+        Span<int> parentLengths = stackalloc int[maxDepth + 1];
+        var depth = 0;
+        (int Start, int Length) property = (0, -1);
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = ChatKitJson.Options.MaxDepth });
@@ -402,12 +407,13 @@ public static class ChatKitRequestParser
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.StartObject or JsonTokenType.StartArray:
-                        parents.Add(property ?? (parents.Count == 0 ? "" : "[]"));
-                        property = null;
+                        (parentStarts[depth], parentLengths[depth]) = property;
+                        depth++;
+                        property = (0, -1);
                         continue;
                     case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                        parents.RemoveAt(parents.Count - 1);
-                        property = null;
+                        depth--;
+                        property = (0, -1);
                         continue;
                     case JsonTokenType.PropertyName or JsonTokenType.String:
                         break;
@@ -416,14 +422,17 @@ public static class ChatKitRequestParser
                 }
                 var isName = reader.TokenType == JsonTokenType.PropertyName;
                 var limit = isName ? MaxPropertyNameLength : MaxStringLength;
-                var what = isName ? "A property name" : "A string";
-                var where = Where(parents, isName ? null : property);
-                var text = TextOf(ref reader, limit);
-                if (text is null)
-                    return $"{what} in the request is not valid Unicode text (invalid UTF-8 or an unpaired surrogate) ({where}).";
-                if (text.Length > limit)
-                    return $"{what} in the request is longer than {limit} characters ({where}).";
-                if (isName) property = text;
+                var problem = TextProblem(ref reader, limit);
+                if (problem is not null)
+                {
+                    var what = isName ? "A property name" : "A string";
+                    var where = Where(body, parentStarts[..depth], parentLengths[..depth], isName ? (0, -1) : property);
+                    return problem == TextIssue.Invalid
+                        ? $"{what} in the request is not valid Unicode text (invalid UTF-8 or an unpaired surrogate) ({where})."
+                        : $"{what} in the request is longer than {limit} characters ({where}).";
+                }
+                // A property name's raw text starts one byte after its opening quote.
+                if (isName) property = ((int)reader.TokenStartIndex + 1, reader.ValueSpan.Length);
             }
         }
         catch (JsonException)
@@ -432,19 +441,17 @@ public static class ChatKitRequestParser
         return null;
     }
 
-    /// <summary>
-    /// The current token's text when it is valid Unicode; a text longer than <paramref name="limit"/>
-    /// (possibly cut short) when it is too long; null when it is invalid UTF-8 or holds an unpaired surrogate.
-    /// </summary>
-    private static string? TextOf(ref Utf8JsonReader reader, int limit)
+    private enum TextIssue { Invalid, TooLong }
+
+    /// <summary>Whether the current string token is invalid Unicode (bad UTF-8, unpaired surrogate) or longer than <paramref name="limit"/> characters.</summary>
+    private static TextIssue? TextProblem(ref Utf8JsonReader reader, int limit)
     {
         var raw = reader.ValueSpan; // a span body: never a sequence
         if (!reader.ValueIsEscaped)
         {
-            if (!Utf8.IsValid(raw)) return null;
+            if (!Utf8.IsValid(raw)) return TextIssue.Invalid;
             // A UTF-8 text has at most as many characters as bytes: only a long one is counted.
-            if (raw.Length > limit && Encoding.UTF8.GetCharCount(raw) > limit) return new string('x', limit + 1);
-            return reader.TokenType == JsonTokenType.PropertyName ? reader.GetString() : "";
+            return raw.Length > limit && Encoding.UTF8.GetCharCount(raw) > limit ? TextIssue.TooLong : null;
         }
         string text;
         try
@@ -453,21 +460,28 @@ public static class ChatKitRequestParser
         }
         catch (InvalidOperationException)
         {
-            return null; // invalid UTF-8 inside an escaped string
+            return TextIssue.Invalid; // invalid UTF-8 inside an escaped string
         }
         for (var i = 0; i < text.Length; i++)
         {
             if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
-            else if (char.IsSurrogate(text[i])) return null;
+            else if (char.IsSurrogate(text[i])) return TextIssue.Invalid;
         }
-        return text;
+        return text.Length > limit ? TextIssue.TooLong : null;
     }
 
-    private static string Where(List<string> parents, string? property)
+    private static string Where(ReadOnlySpan<byte> body, ReadOnlySpan<int> starts, ReadOnlySpan<int> lengths, (int Start, int Length) property)
     {
-        var path = string.Join(".", parents.Skip(1).Append(property ?? "").Where(p => p.Length > 0).Select(p => Truncate(p, 60))).Replace(".[]", "[]");
+        var names = new List<string>();
+        for (var i = 1; i < starts.Length; i++) // the first is the top level
+            names.Add(lengths[i] < 0 ? "[]" : Name(body, starts[i], lengths[i]));
+        if (property.Length >= 0) names.Add(Name(body, property.Start, property.Length));
+        var path = string.Join(".", names).Replace(".[]", "[]");
         return path.Length == 0 ? "at the top level" : $"in '{path}'";
     }
+
+    private static string Name(ReadOnlySpan<byte> body, int start, int length) =>
+        Truncate(Encoding.UTF8.GetString(body.Slice(start, Math.Min(length, 240))), 60);
 
     /// <summary>Why the body is not well-formed JSON (within the depth limit), or null when it is.</summary>
     private static string? JsonProblem(ReadOnlySpan<byte> body)
