@@ -47,10 +47,15 @@ public class AdminBrowserTests
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
         var context = await browser.NewContextAsync();
-        await context.AddCookiesAsync([new Microsoft.Playwright.Cookie { Name = AuthSetup.AdminTokenCookie, Value = Tokens.Mint("root", "admin"), Url = site }]);
         var page = await context.NewPageAsync();
 
         await page.GotoAsync(site + "/admin");
+        await page.WaitForURLAsync("**/admin/login?ReturnUrl=%2Fadmin");
+        await page.Locator("#token").FillAsync(Tokens.Mint("root", "admin"));
+        await page.Locator("#sign-in").ClickAsync();
+        await page.WaitForURLAsync(site + "/admin");
+        var session = (await context.CookiesAsync()).Single(c => c.Name == AdminSignIn.CookieName);
+        (session.HttpOnly, session.Secure, session.SameSite).Should().Be((true, true, SameSiteAttribute.Strict));
         (await page.Locator("#threads tbody tr").CountAsync()).Should().Be(2);
         await page.GetByRole(AriaRole.Link, new() { Name = "Pancakes" }).ClickAsync();
         await page.WaitForURLAsync($"**/admin/threads/{aliceThread}");

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
-using ChatKitServer.Auth;
 using ChatKitServer.Tests.Support;
 using static ChatKitServer.Tests.Support.ChatKitTestClient;
 using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
@@ -117,17 +116,6 @@ public class AdminTests
         (await user.Http.GetAsync(path)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
         using var anonymous = _factory.CreateClient();
         (await anonymous.GetAsync(path)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-    }
-
-    [Test]
-    public async Task The_token_cookie_opens_the_pages_but_never_the_api()
-    {
-        using var browser = _factory.CreateClient();
-        browser.DefaultRequestHeaders.Add("Cookie", $"{AuthSetup.AdminTokenCookie}={Tokens.Mint("root", "admin")}");
-
-        (await browser.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.OK);
-        (await browser.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-        (await browser.PostAsync($"/admin/threads/{_bobThread}/delete", null)).StatusCode.Should().Be(HttpStatusCode.BadRequest, "page forms need an antiforgery token");
     }
 
     [Test]

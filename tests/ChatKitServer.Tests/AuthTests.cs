@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKitServer.Tests.Support;
@@ -38,6 +39,60 @@ public class AuthTests
         using var response = await client.PostAsync(Request("threads.list"));
 
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task A_401_says_nothing_of_the_token()
+    {
+        using var http = _factory.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Mint("u", expires: DateTime.UtcNow.AddMinutes(-5)));
+
+        using var response = await new ChatKitTestClient(http).PostAsync(Request("threads.list"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        var challenge = response.Headers.WwwAuthenticate.ToString();
+        challenge.Should().StartWith("Bearer").And.NotContain("error_description").And.NotContain("lifetime").And.NotContain("Expires");
+    }
+
+    private static IEnumerable<TestCaseData> NobodyTokens()
+    {
+        yield return new TestCaseData(new Dictionary<string, object> { ["sub"] = "" }).SetName("empty sub");
+        yield return new TestCaseData(new Dictionary<string, object> { ["sub"] = "   " }).SetName("blank sub");
+        yield return new TestCaseData(new Dictionary<string, object> { ["SUB"] = "alice" }).SetName("SUB instead of sub");
+        yield return new TestCaseData(new Dictionary<string, object> { ["sub"] = new[] { "alice", "bob" } }).SetName("two subs");
+    }
+
+    [TestCaseSource(nameof(NobodyTokens))]
+    public async Task A_token_that_names_no_single_user_gets_401_everywhere(Dictionary<string, object> claims)
+    {
+        using var http = _factory.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.MintWith(claims, role: "admin"));
+
+        (await new ChatKitTestClient(http).PostAsync(Request("threads.list"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "/chatkit");
+        (await http.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the admin API");
+        (await http.PostAsync("/api/chat/message", JsonContent.Create(new { message = "hi" }))).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the simple chat API");
+    }
+
+    [TestCase("Role")]
+    [TestCase("ROLE")]
+    [TestCase("roles")]
+    [TestCase("http://schemas.microsoft.com/ws/2008/06/identity/claims/role")]
+    public async Task Only_a_claim_named_exactly_role_makes_an_admin(string claimType)
+    {
+        using var impostor = _factory.CreateClient();
+        impostor.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            Tokens.MintWith(new Dictionary<string, object> { ["sub"] = "mallory", [claimType] = "admin" }));
+        using var admin = _factory.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Mint("root", "admin"));
+        var widget = () => new StringContent("""{"type":"Card","children":[]}""", System.Text.Encoding.UTF8, "application/json");
+
+        (await impostor.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.Forbidden, "the admin API");
+        (await impostor.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.Forbidden, "the admin pages");
+        (await impostor.PostAsync("/api/chat/widgets/streams/announcements/events", widget())).StatusCode.Should().Be(HttpStatusCode.Forbidden, "widget publishing");
+
+        (await admin.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await admin.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await admin.PostAsync("/api/chat/widgets/streams/announcements/events", widget())).IsSuccessStatusCode.Should().BeTrue();
     }
 
     [Test]

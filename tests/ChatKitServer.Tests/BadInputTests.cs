@@ -21,7 +21,7 @@ public class BadInputTests
     [OneTimeSetUp]
     public async Task SetUp()
     {
-        _factory = ServerFactory.WithResponder(new TestResponder(), new() { ["ChatKit:MaxRequestBodyBytes"] = "65536" });
+        _factory = ServerFactory.WithResponder(new TestResponder(), new() { ["ChatKit:MaxRequestBodyBytes"] = "65536", ["RateLimiting:PermitLimit"] = "10000" });
         _client = _factory.CreateChatKitClient();
         var created = await _client.StreamAsync(Create("seed"));
         _threadId = created.ThreadId;
@@ -55,6 +55,10 @@ public class BadInputTests
         yield return Case("unknown attachment", """{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"x"}],"attachments":["atc_missing"],"inference_options":{}}}}""", 404, "atc_missing");
         yield return Case("empty message", """{"type":"threads.create","params":{"input":{"content":[],"attachments":[],"inference_options":{}}}}""", 400, "empty");
         yield return Case("transcribe without transcriber", """{"type":"input.transcribe","params":{"audio_base64":"AAAA","mime_type":"audio/webm"}}""", 400, "transcribe");
+        yield return Case("limit of the wrong kind", """{"type":"threads.list","params":{"limit":"ten"}}""", 400, "'params.limit' must be an integer or null, not the string \"ten\"");
+        yield return Case("attachment id of the wrong kind", """{"type":"threads.create","params":{"input":{"content":[],"attachments":[5]}}}""", 400, "'params.input.attachments[0]' must be a string, not the number 5");
+        yield return Case("long metadata key", """{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"x"}]}},"metadata":{" """ + new string('k', 300) + "\":1}}", 400, "property name in the request is longer than 256 characters (in 'metadata')");
+        yield return Case("unpaired surrogate in a metadata key", """{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"x"}]}},"metadata":{"a\ud800":1}}""", 400, "not valid Unicode text");
         yield return Case("deep nesting", "{\"type\":\"threads.list\",\"metadata\":" + new string('[', 500) + new string(']', 500) + ",\"params\":{}}", 400, "depth");
     }
 
@@ -70,7 +74,44 @@ public class BadInputTests
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         problem["status"]!.GetValue<int>().Should().Be(status);
         problem["detail"]!.GetValue<string>().Should().ContainEquivalentOf(mentions);
+        problem["detail"]!.GetValue<string>().Should().NotContainAny(["System.", "ChatKit.", "`1", "LineNumber"], "errors speak JSON, not .NET");
         (await SnapshotAsync()).Should().Be(before, "a refused request changes nothing");
+    }
+
+    [Test]
+    public async Task A_property_name_that_is_not_utf8_is_refused_not_stored_altered()
+    {
+        var before = await SnapshotAsync();
+        byte[] body = [.. Encoding.UTF8.GetBytes("""{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"x"}]}},"metadata":{"a"""), 0xff, 0xfe, .. Encoding.UTF8.GetBytes("\":1}}")];
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await _client.Http.PostAsync("/chatkit", content);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("property name in the request is not valid Unicode text");
+        (await SnapshotAsync()).Should().Be(before);
+    }
+
+    private static IEnumerable<TestCaseData> JsonBodies()
+    {
+        yield return new TestCaseData("/api/chat/message", """{"message":5}""", "'message' must be a string").SetName("simple chat: message of the wrong kind");
+        yield return new TestCaseData("/api/chat/message", """{"message":"hi","threadId":["x"]}""", "'threadId' must be a string").SetName("simple chat: threadId of the wrong kind");
+        yield return new TestCaseData("/api/chat/message", """{"message":"a",""", "The body").SetName("simple chat: cut-off JSON");
+        yield return new TestCaseData("/api/chat/widgets/streams/news/events", """{"type":"Card","children":5}""", "'children' must be an array").SetName("widget: children of the wrong kind");
+        yield return new TestCaseData("/api/chat/widgets/streams/news/events", """{"type":"Card","children":[{"type":"Text","value":5}]}""", "'value'").SetName("widget: a Text value of the wrong kind");
+    }
+
+    [TestCaseSource(nameof(JsonBodies))]
+    public async Task Json_errors_of_the_other_endpoints_name_the_path_and_kind_not_dotnet_types(string path, string body, string mentions)
+    {
+        using var response = await _client.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var text = await response.Content.ReadAsStringAsync();
+        JsonNode.Parse(text)!["detail"]!.GetValue<string>().Should().Contain(mentions);
+        text.Should().NotContainAny(["System.", "ChatKitServer.", "ChatKit.", "`1", "LineNumber", "field is required"], "errors speak JSON, not .NET");
     }
 
     [Test]

@@ -111,6 +111,8 @@ public class ProtocolOverHttpTests
         using var page = await _client.Http.GetAsync("/");
         page.StatusCode.Should().Be(HttpStatusCode.OK);
         var html = await page.Content.ReadAsStringAsync();
-        html.Should().Contain("openai-chatkit").And.Contain("/chatkit");
+        html.Should().Contain("chatkit.js").And.Contain("/assets/demo.js");
+        var script = await _client.Http.GetStringAsync("/assets/demo.js"); // the page's own script (its CSP allows no inline one)
+        script.Should().Contain("openai-chatkit").And.Contain("/chatkit");
     }
 }

@@ -55,7 +55,7 @@ public sealed class AdminApiController(AdminQueries queries, ILogger<AdminApiCon
     public async Task<IActionResult> Delete(string id, CancellationToken ct)
     {
         await queries.DeleteAsync(id, ct);
-        logger.LogWarning("Admin {AdminId} deleted thread {ThreadId}", User.FindFirst("sub")?.Value, id);
+        logger.LogWarning("Admin {AdminId} deleted thread {ThreadId}", ExactClaims.Subject(User), id);
         return NoContent();
     }
 

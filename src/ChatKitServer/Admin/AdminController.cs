@@ -6,7 +6,7 @@ namespace ChatKitServer.Admin;
 
 /// <summary>Server-rendered admin pages: the thread list with filters, and one thread with everything in it.</summary>
 [Route("admin")]
-[Authorize(Policy = AuthSetup.AdminPolicy)]
+[Authorize(Policy = AuthSetup.AdminPagesPolicy)] // a bearer header or the admin session cookie (AdminSignIn)
 [AutoValidateAntiforgeryToken]
 public sealed class AdminController(AdminQueries queries) : Controller
 {

@@ -1,44 +1,76 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using ChatKit;
+using ChatKitServer.Hosting;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
 
 namespace ChatKitServer.Attachments;
 
 /// <summary>
 /// Upload and preview addresses signed with ASP.NET Core Data Protection: the signature names the
 /// attachment, its owner and the purpose, so an <c>&lt;img src&gt;</c> (which cannot send a bearer
-/// token) can load a preview, and nobody else's attachment can be reached by guessing ids.
+/// token) can load a preview, and nobody else's attachment can be reached by guessing ids. Links
+/// expire (a time-limited protector; <see cref="AttachmentLinkOptions"/>), and their host comes from
+/// <see cref="PublicAddress"/>, never from an unvouched Host header. The signature reads
+/// <c>&lt;expiry, unix seconds&gt;.&lt;protected payload&gt;</c>, so an expired link is told apart
+/// from a forged one: 410 instead of 404.
 /// </summary>
-public sealed class AttachmentLinks(IDataProtectionProvider protection, IHttpContextAccessor http)
+public sealed class AttachmentLinks(IDataProtectionProvider protection, PublicAddress address, IOptions<AttachmentLinkOptions> options, TimeProvider clock)
 {
     public const string UploadPurpose = "upload";
     public const string PreviewPurpose = "preview";
 
-    private readonly IDataProtector _protector = protection.CreateProtector("ChatKitServer.Attachments.Links.v1");
+    private readonly ITimeLimitedDataProtector _protector = protection.CreateProtector("ChatKitServer.Attachments.Links.v2").ToTimeLimitedDataProtector();
 
-    public string Upload(string attachmentId, string userId) => Link(attachmentId, "upload", Sign(UploadPurpose, attachmentId, userId));
+    /// <summary>The stable, unsigned path of a preview: what is stored inside items; signed when served.</summary>
+    public static string PreviewPath(string attachmentId) => $"/chatkit/attachments/{Uri.EscapeDataString(attachmentId)}/preview";
 
-    public string Preview(string attachmentId, string userId) => Link(attachmentId, "preview", Sign(PreviewPurpose, attachmentId, userId));
+    public string Upload(string attachmentId, string userId) =>
+        Link(attachmentId, "upload", Sign(UploadPurpose, attachmentId, userId, options.Value.UploadLinkLifetime))
+        ?? throw new InvalidOperationException("Upload links are made while serving a request, or with ChatKit:PublicBaseUrl set.");
 
-    /// <summary>The owner named by a valid signature for this attachment and purpose, or null.</summary>
+    /// <summary>A signed preview link, or null when there is no public address to build it on (outside a request).</summary>
+    public string? Preview(string attachmentId, string userId) =>
+        Link(attachmentId, "preview", Sign(PreviewPurpose, attachmentId, userId, options.Value.PreviewLinkLifetime));
+
+    /// <summary>
+    /// The owner named by a valid signature for this attachment and purpose, or null (no signature, tampered,
+    /// another key). Throws <see cref="AttachmentLinkExpiredException"/> (410) when the link has expired.
+    /// </summary>
     public string? Verify(string? signature, string purpose, string attachmentId)
     {
         if (string.IsNullOrEmpty(signature)) return null;
+        var dot = signature.IndexOf('.');
+        if (dot <= 0 || !long.TryParse(signature.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var unix)) return null;
+        var expires = DateTimeOffset.FromUnixTimeSeconds(Math.Min(unix, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
+        if (expires <= clock.GetUtcNow())
+            throw new AttachmentLinkExpiredException(attachmentId, expires);
         try
         {
-            var parts = _protector.Unprotect(signature).Split('\n');
-            return parts.Length == 3 && parts[0] == purpose && parts[1] == attachmentId ? parts[2] : null;
+            var parts = _protector.Unprotect(signature[(dot + 1)..]).Split('\n');
+            return parts.Length == 4 && parts[0] == purpose && parts[1] == attachmentId && parts[3] == unix.ToString(CultureInfo.InvariantCulture) ? parts[2] : null;
         }
         catch (CryptographicException)
         {
-            return null; // tampered, or signed with another key: treated as no signature
+            return null; // tampered, signed with another key, or expired by the protector's own clock: treated as no signature
         }
     }
 
-    private string Sign(string purpose, string attachmentId, string userId) => _protector.Protect(purpose + "\n" + attachmentId + "\n" + userId);
-
-    private string Link(string attachmentId, string action, string signature)
+    private string Sign(string purpose, string attachmentId, string userId, TimeSpan lifetime)
     {
-        var request = http.HttpContext?.Request ?? throw new InvalidOperationException("Attachment links are made while serving a request.");
-        return $"{request.Scheme}://{request.Host}{request.PathBase}/chatkit/attachments/{attachmentId}/{action}?sig={Uri.EscapeDataString(signature)}";
+        var expires = clock.GetUtcNow() + lifetime;
+        var unix = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        return unix + "." + _protector.Protect(string.Join('\n', purpose, attachmentId, userId, unix), expires);
     }
+
+    private string? Link(string attachmentId, string action, string signature) =>
+        address.Base() is { } root ? $"{root}/chatkit/attachments/{Uri.EscapeDataString(attachmentId)}/{action}?sig={Uri.EscapeDataString(signature)}" : null;
+}
+
+/// <summary>A signed link used after its expiry: 410 Gone, saying how to get a fresh one.</summary>
+public sealed class AttachmentLinkExpiredException(string attachmentId, DateTimeOffset expired)
+    : ChatKitException($"The link to attachment '{attachmentId}' expired at {expired:u}. Links are short-lived: load the thread again (or create the attachment again) for a fresh one.")
+{
+    public override int StatusCode => StatusCodes.Status410Gone;
 }

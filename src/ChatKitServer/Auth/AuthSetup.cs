@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using ChatKitServer.Configuration;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.IdentityModel.Tokens;
 
@@ -11,12 +12,13 @@ namespace ChatKitServer.Auth;
 public static class AuthSetup
 {
     public const string AdminPolicy = "admin";
+    public const string AdminPagesPolicy = "admin-pages";
     public const string ChatKitRateLimit = "chatkit-per-user";
-    public const string AdminTokenCookie = "chatkit_admin_token";
 
     /// <summary>
     /// Authentication by <c>Auth:Mode</c> (Development, or JWT bearer tokens from an OpenID Connect
-    /// issuer or signed with HS256), the admin policy (the <c>role</c> claim holds Auth:AdminRole),
+    /// issuer or signed with HS256), the admin policies (a claim named exactly <c>role</c> holds
+    /// Auth:AdminRole; the pages also take the admin session cookie, see <see cref="AdminSignIn"/>),
     /// and the per-user rate limit of <c>/chatkit</c>.
     /// </summary>
     public static IServiceCollection AddChatKitAuth(this IServiceCollection services, IConfiguration configuration)
@@ -24,45 +26,9 @@ public static class AuthSetup
         var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         if (auth.Mode == AuthMode.Jwt)
         {
-            services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
-            {
-                var jwt = auth.Jwt;
-                o.MapInboundClaims = false; // keep "sub" and "role" as issued
-                o.Events = new JwtBearerEvents
-                {
-                    // Browsers cannot send a bearer header when navigating, so the admin pages also take the
-                    // token from a cookie. Only there: the API and /chatkit never trust cookies (no CSRF),
-                    // and the pages' forms carry antiforgery tokens.
-                    OnMessageReceived = context =>
-                    {
-                        var path = context.HttpContext.Request.Path;
-                        if (path.StartsWithSegments("/admin") && !path.StartsWithSegments("/admin/api")
-                            && context.Request.Cookies.TryGetValue(AdminTokenCookie, out var token))
-                            context.Token = token;
-                        return Task.CompletedTask;
-                    },
-                };
-                o.TokenValidationParameters = new TokenValidationParameters
-                {
-                    NameClaimType = "sub",
-                    RoleClaimType = "role",
-                    ValidAudience = jwt.Audience,
-                    ValidateAudience = true,
-                    ValidateLifetime = true,
-                    ClockSkew = TimeSpan.FromSeconds(30),
-                };
-                if (!string.IsNullOrWhiteSpace(jwt.Authority))
-                {
-                    o.Authority = jwt.Authority;
-                }
-                else if (!string.IsNullOrWhiteSpace(jwt.SigningKey))
-                {
-                    o.TokenValidationParameters.ValidIssuer = jwt.Issuer;
-                    o.TokenValidationParameters.ValidateIssuer = true;
-                    o.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(jwt.SigningKey));
-                    o.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
-                }
-            });
+            services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+                .AddJwtBearer(o => ConfigureBearer(o, auth.Jwt))
+                .AddAdminSignIn(auth, ConfigureBearer);
         }
         else
         {
@@ -71,8 +37,13 @@ public static class AuthSetup
         }
 
         services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
-            .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireClaim("role", auth.AdminRole));
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(AdminPolicy, p => p.RequireAuthenticatedUser().RequireAssertion(c => ExactClaims.HasRole(c.User, auth.AdminRole)))
+            .AddPolicy(AdminPagesPolicy, p =>
+            {
+                if (auth.Mode == AuthMode.Jwt) p.AddAuthenticationSchemes(AdminSignIn.PagesScheme);
+                p.RequireAuthenticatedUser().RequireAssertion(c => ExactClaims.HasRole(c.User, auth.AdminRole));
+            });
 
         var limits = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.AddRateLimiter(o =>
@@ -80,7 +51,7 @@ public static class AuthSetup
             o.AddPolicy(ChatKitRateLimit, http => !limits.Enabled
                 ? RateLimitPartition.GetNoLimiter("off")
                 : RateLimitPartition.GetFixedWindowLimiter(
-                    http.User.FindFirst("sub")?.Value ?? "anonymous:" + http.Connection.RemoteIpAddress,
+                    ExactClaims.Subject(http.User) ?? "anonymous:" + http.Connection.RemoteIpAddress,
                     _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PermitLimit, Window = TimeSpan.FromSeconds(limits.WindowSeconds), QueueLimit = 0 }));
             o.OnRejected = async (context, ct) =>
             {
@@ -101,5 +72,42 @@ public static class AuthSetup
             };
         });
         return services;
+    }
+
+    /// <summary>How bearer tokens are validated; the admin sign-in validates its form token with the same settings.</summary>
+    internal static void ConfigureBearer(JwtBearerOptions o, JwtSettings jwt)
+    {
+        o.MapInboundClaims = false; // keep "sub" and "role" as issued
+        o.IncludeErrorDetails = false; // a 401 says "invalid_token", never why (no token details for a prober)
+        o.Events = new JwtBearerEvents
+        {
+            // A token must name one user: an empty, blank or repeated "sub" authenticates nobody.
+            OnTokenValidated = context =>
+            {
+                if (string.IsNullOrWhiteSpace(ExactClaims.Subject(context.Principal!)))
+                    context.Fail("The token's 'sub' claim must be one non-empty user id.");
+                return Task.CompletedTask;
+            },
+        };
+        o.TokenValidationParameters = new TokenValidationParameters
+        {
+            NameClaimType = ExactClaims.SubjectType,
+            RoleClaimType = ExactClaims.RoleType,
+            ValidAudience = jwt.Audience,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+        };
+        if (!string.IsNullOrWhiteSpace(jwt.Authority))
+        {
+            o.Authority = jwt.Authority;
+        }
+        else if (!string.IsNullOrWhiteSpace(jwt.SigningKey))
+        {
+            o.TokenValidationParameters.ValidIssuer = jwt.Issuer;
+            o.TokenValidationParameters.ValidateIssuer = true;
+            o.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(jwt.SigningKey));
+            o.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256];
+        }
     }
 }

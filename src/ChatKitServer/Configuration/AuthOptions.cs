@@ -18,6 +18,13 @@ public sealed class AuthOptions : IValidatableObject
     [Required(AllowEmptyStrings = false)]
     public string AdminRole { get; set; } = "admin";
 
+    /// <summary>
+    /// How long an admin page session lasts after signing in at <c>/admin/login</c> (never longer than
+    /// the token it was made from).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan AdminSessionLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Development mode is refused in Production unless this is set.</summary>
     public bool AllowDevelopmentModeInProduction { get; set; }
 

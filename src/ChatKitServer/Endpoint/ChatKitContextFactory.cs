@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using ChatKit;
+using ChatKitServer.Auth;
 using ChatKitServer.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -12,9 +13,7 @@ public sealed class ChatKitContextFactory(IOptions<AuthOptions> auth)
     {
         var options = auth.Value;
         var user = http.User;
-        var userId = user.Identity?.IsAuthenticated == true
-            ? user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier)
-            : null;
+        var userId = user.Identity?.IsAuthenticated == true ? UserId(user) : null;
         if (userId is null && options.Mode == AuthMode.Development)
             userId = AuthOptions.LocalUserId;
         if (userId is null)
@@ -23,8 +22,22 @@ public sealed class ChatKitContextFactory(IOptions<AuthOptions> auth)
         {
             UserId = userId,
             Locale = Locale(http.Request),
-            IsAdmin = user.HasClaim("role", options.AdminRole) || user.IsInRole(options.AdminRole),
+            IsAdmin = ExactClaims.HasRole(user, options.AdminRole),
         };
+    }
+
+    /// <summary>
+    /// The token's one <c>sub</c> (or, for other authentication schemes, the name identifier), exactly
+    /// named. An empty, blank or repeated subject names nobody: refused with 401.
+    /// </summary>
+    private static string UserId(ClaimsPrincipal user)
+    {
+        var subjects = ExactClaims.Values(user, ExactClaims.SubjectType).ToList();
+        if (subjects.Count == 0)
+            subjects = ExactClaims.Values(user, ClaimTypes.NameIdentifier).ToList();
+        if (subjects.Count != 1 || string.IsNullOrWhiteSpace(subjects[0]))
+            throw new UnauthorizedAccessException("The token's 'sub' claim must be one non-empty user id.");
+        return subjects[0];
     }
 
     private static string? Locale(HttpRequest request)

@@ -60,6 +60,7 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
         403 => "Forbidden",
         404 => "Not found",
         409 => "Conflict",
+        410 => "Gone",
         413 => "Request too large",
         415 => "Unsupported media type",
         503 => "Service unavailable",

@@ -1,7 +1,11 @@
 using ChatKitServer.Configuration;
 using ChatKitServer.Errors;
 using ChatKitServer.Health;
+using System.Net;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Options;
 using Serilog;
+using Serilog.Events;
 
 namespace ChatKitServer.Hosting;
 
@@ -12,10 +16,15 @@ public static class WebSetup
     /// <summary>MVC, errors as ProblemDetails, CORS for the configured origins, health checks.</summary>
     public static IServiceCollection AddChatKitWeb(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddControllersWithViews();
+        services.AddControllersWithViews()
+            // Keep System.Text.Json's exception (not its message, which names .NET types) for ModelStateProblems.
+            .AddJsonOptions(o => o.AllowInputFormatterExceptionMessages = false)
+            .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = ModelStateProblems.Create);
         services.AddProblemDetails();
         services.AddExceptionHandler<ChatKitExceptionHandler>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddSecurityHeaders();
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<PublicAddressOptions>>((forwarded, address) => TrustProxies(forwarded, address.Value.TrustedProxies));
         var origins = configuration.GetSection(ChatKitServerOptions.Section).Get<ChatKitServerOptions>()?.AllowedOrigins ?? [];
         services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
             .WithOrigins(origins)
@@ -27,9 +36,12 @@ public static class WebSetup
     public static WebApplication UseChatKitWeb(this WebApplication app)
     {
         app.LogStartupSummary();
+        app.UseForwardedHeaders(); // only from ChatKit:TrustedProxies (nothing is believed without them)
+        app.UseSecurityHeaders();
+        // Outside the exception handler, so the request log sees the status actually sent (a handled 404 is a 404).
+        app.UseSerilogRequestLogging(o => o.GetLevel = RequestLogLevel);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSerilogRequestLogging();
         app.UseRequestLocalization();
         app.UseDefaultFiles();
         app.UseStaticFiles();
@@ -41,4 +53,25 @@ public static class WebSetup
         app.MapHealthChecks("/health");
         return app;
     }
+
+    /// <summary>Believe X-Forwarded-For/-Proto/-Host/-Prefix from the configured proxies only; none configured, none believed.</summary>
+    private static void TrustProxies(ForwardedHeadersOptions forwarded, string[] proxies)
+    {
+        forwarded.KnownProxies.Clear();
+        forwarded.KnownIPNetworks.Clear();
+        forwarded.ForwardedHeaders = proxies.Length == 0
+            ? ForwardedHeaders.None
+            : ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost | ForwardedHeaders.XForwardedPrefix;
+        foreach (var proxy in proxies)
+        {
+            if (IPAddress.TryParse(proxy, out var address)) forwarded.KnownProxies.Add(address);
+            else forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(proxy));
+        }
+    }
+
+    /// <summary>Server errors at Error, client errors (4xx) at Warning, the rest at Information.</summary>
+    internal static LogEventLevel RequestLogLevel(HttpContext http, double elapsedMs, Exception? exception) =>
+        exception is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+        : http.Response.StatusCode >= 400 ? LogEventLevel.Warning
+        : LogEventLevel.Information;
 }

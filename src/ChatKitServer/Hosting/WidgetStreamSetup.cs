@@ -20,7 +20,7 @@ public static class WidgetStreamSetup
         var adminRole = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.AdminRole ?? "admin";
         var publisherRole = configuration.GetSection(WidgetStreamOptions.Section).Get<WidgetStreamOptions>()?.PublisherRole;
         services.AddAuthorizationBuilder().AddPolicy(WidgetStreamsController.PublisherPolicy, p => p.RequireAuthenticatedUser()
-            .RequireAssertion(c => c.User.HasClaim("role", adminRole) || (!string.IsNullOrEmpty(publisherRole) && c.User.HasClaim("role", publisherRole))));
+            .RequireAssertion(c => ExactClaims.HasRole(c.User, adminRole) || (!string.IsNullOrEmpty(publisherRole) && ExactClaims.HasRole(c.User, publisherRole))));
         return services;
     }
 }

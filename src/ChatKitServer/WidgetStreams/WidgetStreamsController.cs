@@ -46,7 +46,8 @@ public sealed class WidgetStreamsController(IWidgetSseService streams, ILogger<W
         }
         catch (System.Text.Json.JsonException ex)
         {
-            throw new ChatKitValidationException("The body is not a widget root (Card, ListView, Basic, …): " + ex.Message, ex);
+            throw new ChatKitValidationException("The body is not a widget root (Card, ListView, Basic, …): "
+                + ChatKitRequestParser.DescribeJsonError(ex, ChatKitJson.TypeInfo<WidgetRoot>()), ex);
         }
         var id = await streams.PublishAsync(streamId, widget, ct);
         return Accepted(new { id });

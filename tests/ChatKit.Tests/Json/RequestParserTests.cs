@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace ChatKit.Tests.Json;
 
 /// <summary>Malformed requests are refused with a <see cref="ChatKitValidationException"/> whose message names the problem.</summary>
@@ -27,6 +29,68 @@ public class RequestParserTests
         var act = () => ChatKitRequestParser.Parse(json);
 
         act.Should().Throw<ChatKitValidationException>().Which.Message.Should().Contain(mentions);
+    }
+
+    [TestCase("{\"type\":\"threads.list\",\"params\":{\"limit\":\"ten\"}}", "'params.limit' must be an integer or null, not the string \"ten\"")]
+    [TestCase("{\"type\":\"threads.list\",\"params\":{\"order\":\"sideways\"}}", "'params.order' must be one of \"asc\", \"desc\", not the string \"sideways\"")]
+    [TestCase("{\"type\":\"threads.get_by_id\",\"params\":{}}", "'params.thread_id' is required: a string")]
+    [TestCase("{\"type\":\"threads.get_by_id\",\"params\":{\"thread_id\":null}}", "'params.thread_id' must be a string, not null")]
+    [TestCase("{\"type\":\"threads.get_by_id\",\"params\":[]}", "'params' must be an object, not an array")]
+    [TestCase("{\"type\":\"items.feedback\",\"params\":{\"thread_id\":\"t\",\"item_ids\":[5],\"kind\":\"positive\"}}", "'params.item_ids[0]' must be a string, not the number 5")]
+    [TestCase("{\"type\":\"threads.create\",\"params\":{\"input\":{\"content\":[{\"type\":\"input_image\"}]}}}", "'params.input.content[0].type' must be one of \"input_text\", \"input_tag\", not the string \"input_image\"")]
+    [TestCase("{\"type\":\"threads.create\",\"params\":{\"input\":{\"content\":[{\"text\":\"no type\"}]}}}", "'params.input.content[0].type' is required")]
+    [TestCase("{\"type\":\"threads.list\",\"params\":{},\"metadata\":5}", "'metadata' must be an object, not the number 5")]
+    public void Errors_name_the_json_path_and_the_expected_kind_never_a_dotnet_type(string json, string message)
+    {
+        var act = () => ChatKitRequestParser.Parse(json);
+
+        var error = act.Should().Throw<ChatKitValidationException>().Which.Message;
+        error.Should().Contain(message);
+        error.Should().NotContainAny("System.", "ChatKit.", "Nullable", "`1", "Params", "LineNumber");
+    }
+
+    [Test]
+    public void Property_names_have_a_length_limit_like_strings()
+    {
+        var atLimit = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"" + new string('k', ChatKitRequestParser.MaxPropertyNameLength) + "\":1}}";
+        var overLimit = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"" + new string('k', ChatKitRequestParser.MaxPropertyNameLength + 1) + "\":1}}";
+        var escapedOverLimit = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"a\":[{\"" + string.Concat(Enumerable.Repeat("\\u00e9", ChatKitRequestParser.MaxPropertyNameLength + 1)) + "\":1}]}}";
+        var huge = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"" + new string('k', 2_000_000) + "\":1}}";
+
+        ((ThreadsListRequest)ChatKitRequestParser.Parse(atLimit)).Metadata.Should().ContainSingle();
+        foreach (var json in new[] { overLimit, escapedOverLimit, huge })
+        {
+            var act = () => ChatKitRequestParser.Parse(json);
+            act.Should().Throw<ChatKitValidationException>().Which.Message.Should().Contain($"property name in the request is longer than {ChatKitRequestParser.MaxPropertyNameLength} characters").And.Contain("metadata");
+        }
+    }
+
+    private static IEnumerable<TestCaseData> InvalidText()
+    {
+        static byte[] With(string before, byte[] bad, string after) => [.. Encoding.UTF8.GetBytes(before), .. bad, .. Encoding.UTF8.GetBytes(after)];
+        const string Head = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"";
+        yield return new TestCaseData(With(Head + "a", [0xff, 0xfe], "b\":1}}"), "property name").SetName("invalid UTF-8 in a property name");
+        yield return new TestCaseData(With(Head + "a", [0xc0, 0xaf], "b\":1}}"), "property name").SetName("overlong UTF-8 in a property name");
+        yield return new TestCaseData(Encoding.UTF8.GetBytes(Head + "a\\ud800\":1}}"), "property name").SetName("unpaired surrogate escape in a property name");
+        yield return new TestCaseData(With(Head + "a\":\"x", [0xff], "\"}}"), "string").SetName("invalid UTF-8 in a value");
+        yield return new TestCaseData(Encoding.UTF8.GetBytes(Head + "a\":\"\\udc00x\"}}"), "string").SetName("unpaired surrogate escape in a value");
+    }
+
+    [TestCaseSource(nameof(InvalidText))]
+    public void Text_that_would_be_stored_altered_is_refused(byte[] body, string what)
+    {
+        var act = () => ChatKitRequestParser.Parse(body);
+
+        act.Should().Throw<ChatKitValidationException>().Which.Message.Should().Contain($"{what} in the request is not valid Unicode text").And.Contain("metadata");
+    }
+
+    [Test]
+    public void Escaped_and_non_ascii_text_that_is_valid_is_kept_exactly()
+    {
+        var request = (ThreadsListRequest)ChatKitRequestParser.Parse("""{"type":"threads.list","params":{},"metadata":{"\u00e9t\u00e9 \ud83d\ude00":"caf\u00e9","日本":"語"}}""");
+
+        request.Metadata["été 😀"]!.GetValue<string>().Should().Be("café");
+        request.Metadata["日本"]!.GetValue<string>().Should().Be("語");
     }
 
     [Test]

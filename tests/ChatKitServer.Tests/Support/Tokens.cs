@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Claims;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -27,14 +26,19 @@ public static class Tokens
     }
 
     public static string Mint(string userId, string? role = null, string issuer = Issuer, string audience = Audience,
+        string signingKey = SigningKey, DateTime? expires = null) =>
+        MintWith(new Dictionary<string, object> { ["sub"] = userId }, role, issuer, audience, signingKey, expires);
+
+    /// <summary>A token whose claims are exactly <paramref name="claims"/> (plus iss, aud, times and <paramref name="role"/>), e.g. an empty "sub" or a "ROLE".</summary>
+    public static string MintWith(Dictionary<string, object> claims, string? role = null, string issuer = Issuer, string audience = Audience,
         string signingKey = SigningKey, DateTime? expires = null)
     {
-        var claims = new List<Claim> { new("sub", userId) };
-        if (role is not null) claims.Add(new Claim("role", role));
+        var all = new Dictionary<string, object>(claims);
+        if (role is not null) all["role"] = role;
         var expiry = expires ?? DateTime.UtcNow.AddMinutes(10);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Subject = new ClaimsIdentity(claims),
+            Claims = all,
             Issuer = issuer,
             Audience = audience,
             NotBefore = expiry.AddMinutes(-30),

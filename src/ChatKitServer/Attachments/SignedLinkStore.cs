@@ -1,0 +1,98 @@
+using ChatKit;
+using ChatKit.Json;
+
+namespace ChatKitServer.Attachments;
+
+/// <summary>
+/// Keeps signed links out of the database and fresh when served: an image attachment's <c>preview_url</c>
+/// is stored as its stable path (<see cref="AttachmentLinks.PreviewPath"/>: no host, no signature, nothing
+/// that expires) and signed anew, for its owner, each time an item or attachment is loaded. A thread
+/// reloaded a week later shows its images; a link copied out of it stops working after
+/// <c>Attachments:PreviewLinkLifetime</c>. Wraps the configured <see cref="IChatKitStore"/>.
+/// </summary>
+public sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links) : IChatKitStore
+{
+    public Task<ThreadMetadata> LoadThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.LoadThreadAsync(threadId, context, cancellationToken);
+
+    public Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.SaveThreadAsync(thread, context, cancellationToken);
+
+    public Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.LoadThreadsAsync(limit, after, order, context, cancellationToken);
+
+    public Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.DeleteThreadAsync(threadId, context, cancellationToken);
+
+    public async Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        Signed(await inner.LoadThreadItemsAsync(threadId, after, limit, order, context, cancellationToken), context);
+
+    public async Task<Page<ThreadItem>> LoadVisibleThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        Signed(await inner.LoadVisibleThreadItemsAsync(threadId, after, limit, order, context, cancellationToken), context);
+
+    public Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.AddThreadItemAsync(threadId, Stable(item), context, cancellationToken);
+
+    public Task SaveItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.SaveItemAsync(threadId, Stable(item), context, cancellationToken);
+
+    public async Task<ThreadItem> LoadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        Sign(await inner.LoadItemAsync(threadId, itemId, context, cancellationToken), context.UserId);
+
+    public Task DeleteThreadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.DeleteThreadItemAsync(threadId, itemId, context, cancellationToken);
+
+    public Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.SaveAttachmentAsync(attachment is ImageAttachment image && image.PreviewUrl != AttachmentLinks.PreviewPath(image.Id) ? StableCopy(image) : attachment, context, cancellationToken);
+
+    public async Task<Attachment> LoadAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var attachment = await inner.LoadAttachmentAsync(attachmentId, context, cancellationToken);
+        if (attachment is ImageAttachment image) Sign(image, context.UserId);
+        return attachment;
+    }
+
+    public Task DeleteAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.DeleteAttachmentAsync(attachmentId, context, cancellationToken);
+
+    public Task SaveFeedbackAsync(string threadId, IReadOnlyList<string> itemIds, FeedbackKind kind, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.SaveFeedbackAsync(threadId, itemIds, kind, context, cancellationToken);
+
+    /// <summary>Gives the image attachments of <paramref name="item"/> fresh links for <paramref name="owner"/> (in place).</summary>
+    public ThreadItem Sign(ThreadItem item, string owner)
+    {
+        if (item is UserMessageItem message)
+        {
+            foreach (var image in message.Attachments.OfType<ImageAttachment>()) Sign(image, owner);
+        }
+        return item;
+    }
+
+    private void Sign(ImageAttachment image, string owner)
+    {
+        if (links.Preview(image.Id, owner) is { } link) image.PreviewUrl = link;
+    }
+
+    private Page<ThreadItem> Signed(Page<ThreadItem> page, ChatKitContext context)
+    {
+        foreach (var item in page.Data) Sign(item, context.UserId);
+        return page;
+    }
+
+    /// <summary>The item as stored: image previews as stable paths. A copy, so the caller's item (about to be streamed) keeps its links.</summary>
+    private static ThreadItem Stable(ThreadItem item)
+    {
+        if (item is not UserMessageItem message || !message.Attachments.OfType<ImageAttachment>().Any()) return item;
+        var copy = (UserMessageItem)ChatKitJson.Clone<ThreadItem>(item);
+        foreach (var image in copy.Attachments.OfType<ImageAttachment>()) image.PreviewUrl = AttachmentLinks.PreviewPath(image.Id);
+        return copy;
+    }
+
+    private static ImageAttachment StableCopy(ImageAttachment image)
+    {
+        var copy = (ImageAttachment)ChatKitJson.Clone<Attachment>(image);
+        copy.Metadata = image.Metadata?.DeepClone().AsObject(); // the store keeps metadata beside the attachment's JSON
+        copy.PreviewUrl = AttachmentLinks.PreviewPath(image.Id);
+        return copy;
+    }
+}

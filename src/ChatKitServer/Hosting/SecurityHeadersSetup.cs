@@ -1,0 +1,59 @@
+namespace ChatKitServer.Hosting;
+
+/// <summary>
+/// Security headers on every response (NetEscapades.AspNetCore.SecurityHeaders, written when the response
+/// starts, so error bodies get them too): <c>X-Content-Type-Options: nosniff</c> everywhere; API answers get
+/// the API set (CSP <c>default-src 'none'</c>, no framing, no referrer); the HTML pages get a policy of
+/// their own: the admin pages run only their own script and style; the demo page at <c>/</c> also loads
+/// the ChatKit web component from OpenAI's CDN, which shows its UI in a frame from there.
+/// </summary>
+public static class SecurityHeadersSetup
+{
+    /// <summary>Where the ChatKit web component (script and frame) comes from.</summary>
+    public const string ChatKitCdn = "https://cdn.platform.openai.com";
+
+    private const string AdminPages = "admin-pages";
+    private const string DemoPage = "demo-page";
+
+    public static IServiceCollection AddSecurityHeaders(this IServiceCollection services) =>
+        services.AddSecurityHeaderPolicies(policies => policies
+            .SetDefaultPolicy(p => p.AddDefaultApiSecurityHeaders())
+            .AddPolicy(AdminPages, p => p.AddDefaultSecurityHeaders()
+                .AddReferrerPolicyNoReferrer()
+                .AddContentSecurityPolicy(csp =>
+                {
+                    csp.AddDefaultSrc().None();
+                    csp.AddScriptSrc().Self();
+                    csp.AddStyleSrc().Self();
+                    csp.AddImgSrc().Self().Data();
+                    csp.AddConnectSrc().Self();
+                    csp.AddFormAction().Self();
+                    csp.AddBaseUri().None();
+                    csp.AddObjectSrc().None();
+                    csp.AddFrameAncestors().None();
+                }))
+            .AddPolicy(DemoPage, p => p.AddDefaultSecurityHeaders()
+                .AddReferrerPolicyStrictOriginWhenCrossOrigin()
+                .AddContentSecurityPolicy(csp =>
+                {
+                    csp.AddDefaultSrc().Self();
+                    csp.AddScriptSrc().Self().From(ChatKitCdn);
+                    csp.AddFrameSrc().From(ChatKitCdn);
+                    csp.AddStyleSrc().Self();
+                    csp.AddImgSrc().Self().Data().Blob();
+                    csp.AddConnectSrc().Self();
+                    csp.AddFormAction().Self();
+                    csp.AddBaseUri().Self();
+                    csp.AddObjectSrc().None();
+                    csp.AddFrameAncestors().None();
+                }))
+            .SetPolicySelector(context => context.ConfiguredPolicies.TryGetValue(PolicyFor(context.HttpContext.Request.Path) ?? "", out var policy)
+                ? policy
+                : context.SelectedPolicy));
+
+    /// <summary>The HTML pages' policy by path; null for everything else (the API set).</summary>
+    internal static string? PolicyFor(PathString path) =>
+        path == "/" || path == "/index.html" ? DemoPage
+        : path.StartsWithSegments("/admin") && !path.StartsWithSegments("/admin/api") ? AdminPages
+        : null;
+}

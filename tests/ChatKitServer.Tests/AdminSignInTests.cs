@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.RegularExpressions;
+using ChatKitServer.Auth;
+using ChatKitServer.Tests.Support;
+using Microsoft.AspNetCore.Mvc.Testing;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>
+/// Admin sign-in over HTTP as a browser does it (https, cookies kept, redirects not followed): the login
+/// form, the token exchange, the session cookie's attributes and lifetime, antiforgery on every form,
+/// sign-out, and that the API and /chatkit never take the cookie.
+/// </summary>
+public class AdminSignInTests
+{
+    private ServerFactory _factory = null!;
+
+    [OneTimeSetUp]
+    public void Start() => _factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["Auth:AdminSessionLifetime"] = "00:05:00" }));
+
+    [OneTimeTearDown]
+    public void Stop() => _factory.Dispose();
+
+    private static HttpClient Browser(ServerFactory factory)
+    {
+        var browser = factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = true });
+        browser.DefaultRequestHeaders.Accept.ParseAdd("text/html");
+        return browser;
+    }
+
+    private static string FormToken(string html) =>
+        Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value is { Length: > 0 } token
+            ? token
+            : throw new AssertionException("The page has no antiforgery token: " + html);
+
+    /// <summary>Opens the form and posts <paramref name="token"/> with the form's antiforgery token.</summary>
+    private static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string token, string returnUrl = "/admin")
+    {
+        var form = FormToken(await browser.GetStringAsync("/admin/login"));
+        return await browser.PostAsync("/admin/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = form, ["token"] = token, ["returnUrl"] = returnUrl,
+        }));
+    }
+
+    private static string SessionCookie(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.FirstOrDefault(c => c.StartsWith(AdminSignIn.CookieName + "=")) is { } cookie
+            ? cookie
+            : throw new AssertionException($"No {AdminSignIn.CookieName} cookie was set ({(int)response.StatusCode}).");
+
+    [Test]
+    public async Task A_browser_signs_in_with_a_token_uses_the_pages_and_signs_out()
+    {
+        using var alice = Tokens.ClientFor(_factory, "alice");
+        var thread = (await alice.StreamAsync(Create("delete me from the admin page"))).ThreadId;
+        using var browser = Browser(_factory);
+
+        var anonymous = await browser.GetAsync("/admin");
+        anonymous.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        anonymous.Headers.Location!.ToString().Should().Contain("/admin/login").And.Contain("ReturnUrl=%2Fadmin");
+
+        using var signedIn = await SignInAsync(browser, Tokens.Mint("root", "admin"));
+        signedIn.StatusCode.Should().Be(HttpStatusCode.Redirect, await signedIn.Content.ReadAsStringAsync());
+        signedIn.Headers.Location!.ToString().Should().Be("/admin");
+        var cookie = SessionCookie(signedIn).ToLowerInvariant();
+        cookie.Should().Contain("httponly").And.Contain("secure").And.Contain("samesite=strict").And.Contain("path=/admin");
+        cookie.Should().NotContain(Tokens.Mint("root", "admin").Split('.')[0].ToLowerInvariant(), "the cookie is a server-issued session, not the token");
+
+        var list = await browser.GetAsync("/admin");
+        list.StatusCode.Should().Be(HttpStatusCode.OK);
+        var page = await browser.GetStringAsync($"/admin/threads/{thread}");
+        page.Should().Contain("delete me from the admin page").And.Contain("id=\"sign-out\"");
+
+        var noToken = await browser.PostAsync($"/admin/threads/{thread}/delete", new FormUrlEncodedContent([]));
+        noToken.StatusCode.Should().Be(HttpStatusCode.BadRequest, "page forms need their antiforgery token");
+        var deleted = await browser.PostAsync($"/admin/threads/{thread}/delete",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = FormToken(page) }));
+        deleted.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        (await alice.PostAsync(Request("threads.get_by_id", new() { ["thread_id"] = thread }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var signOutForm = FormToken(await browser.GetStringAsync("/admin"));
+        (await browser.PostAsync("/admin/logout", new FormUrlEncodedContent([]))).StatusCode.Should().Be(HttpStatusCode.BadRequest, "sign-out is a form with an antiforgery token too");
+        var signedOut = await browser.PostAsync("/admin/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = signOutForm }));
+        signedOut.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        SessionCookie(signedOut).Should().Contain("expires=Thu, 01 Jan 1970", "the cookie is cleared");
+        (await browser.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.Redirect, "signed out: back to the sign-in form");
+    }
+
+    [Test]
+    public async Task The_session_cookie_never_opens_the_api_or_chatkit()
+    {
+        using var browser = Browser(_factory);
+        (await SignInAsync(browser, Tokens.Mint("root", "admin"))).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        (await browser.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        browser.DefaultRequestHeaders.Accept.Clear();
+        (await browser.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await new ChatKitTestClient(browser).PostAsync(Request("threads.list"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
+    public async Task A_raw_token_put_in_a_cookie_by_hand_opens_nothing()
+    {
+        using var browser = _factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = false });
+        var token = Tokens.Mint("root", "admin");
+        browser.DefaultRequestHeaders.Add("Cookie", $"{AdminSignIn.CookieName}={token}; chatkit_admin_token={token}");
+
+        (await browser.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await browser.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    private static IEnumerable<TestCaseData> RefusedTokens()
+    {
+        yield return new TestCaseData(Tokens.Mint("alice"), HttpStatusCode.Forbidden, "administrator role").SetName("a user's token");
+        yield return new TestCaseData(Tokens.MintWith(new() { ["sub"] = "mallory", ["ROLE"] = "admin" }), HttpStatusCode.Forbidden, "administrator role").SetName("ROLE instead of role");
+        yield return new TestCaseData(Tokens.Mint("root", "admin", expires: DateTime.UtcNow.AddMinutes(-5)), HttpStatusCode.Unauthorized, "refused").SetName("expired");
+        yield return new TestCaseData(Tokens.Mint("root", "admin", signingKey: "another-key-that-is-also-long-enough-for-hs256"), HttpStatusCode.Unauthorized, "refused").SetName("bad signature");
+        yield return new TestCaseData(Tokens.MintWith(new() { ["sub"] = "" }, role: "admin"), HttpStatusCode.Unauthorized, "refused").SetName("empty sub");
+        yield return new TestCaseData("", HttpStatusCode.Unauthorized, "Paste a bearer token").SetName("no token");
+    }
+
+    [TestCaseSource(nameof(RefusedTokens))]
+    public async Task Tokens_the_api_would_refuse_or_that_are_not_an_admins_get_no_session(string token, HttpStatusCode status, string says)
+    {
+        using var browser = Browser(_factory);
+
+        using var response = await SignInAsync(browser, token);
+
+        response.StatusCode.Should().Be(status);
+        response.Headers.TryGetValues("Set-Cookie", out var cookies);
+        (cookies ?? []).Should().NotContain(c => c.StartsWith(AdminSignIn.CookieName + "="));
+        (await response.Content.ReadAsStringAsync()).Should().Contain(says);
+        (await browser.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.Redirect);
+    }
+
+    [Test]
+    public async Task The_sign_in_form_needs_its_antiforgery_token_and_only_returns_to_admin_pages()
+    {
+        using var browser = Browser(_factory);
+        var forged = await browser.PostAsync("/admin/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = Tokens.Mint("root", "admin") }));
+        forged.StatusCode.Should().Be(HttpStatusCode.BadRequest, "a cross-site form cannot sign a browser in");
+
+        using var elsewhere = await SignInAsync(browser, Tokens.Mint("root", "admin"), returnUrl: "https://evil.test/");
+        elsewhere.Headers.Location!.ToString().Should().Be("/admin");
+    }
+
+    [Test]
+    public async Task The_session_lasts_the_configured_lifetime_and_never_beyond_the_token()
+    {
+        using var browser = Browser(_factory);
+        using var configured = await SignInAsync(browser, Tokens.Mint("root", "admin", expires: DateTime.UtcNow.AddMinutes(20)));
+        Expires(SessionCookie(configured)).Should().BeCloseTo(DateTimeOffset.UtcNow.AddMinutes(5), TimeSpan.FromSeconds(30));
+
+        using var shortToken = await SignInAsync(Browser(_factory), Tokens.Mint("root", "admin", expires: DateTime.UtcNow.AddMinutes(2)));
+        Expires(SessionCookie(shortToken)).Should().BeCloseTo(DateTimeOffset.UtcNow.AddMinutes(2), TimeSpan.FromSeconds(30));
+
+        using var quick = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["Auth:AdminSessionLifetime"] = "00:00:02" }));
+        using var hurried = Browser(quick);
+        (await SignInAsync(hurried, Tokens.Mint("root", "admin"))).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        (await hurried.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.OK);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        (await hurried.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.Redirect, "the session is over");
+    }
+
+    private static DateTimeOffset Expires(string setCookie) =>
+        DateTimeOffset.Parse(Regex.Match(setCookie, "expires=([^;]+)", RegexOptions.IgnoreCase).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+}

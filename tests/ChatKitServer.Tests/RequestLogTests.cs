@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Reflection;
+using ChatKitServer.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog.Core;
+using Serilog.Events;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>The request log says the status actually sent: client errors at Warning without a stack trace, server errors at Error.</summary>
+public class RequestLogTests
+{
+    private sealed class CapturingSink : ILogEventSink
+    {
+        public ConcurrentQueue<LogEvent> Events { get; } = new();
+
+        public void Emit(LogEvent logEvent) => Events.Enqueue(logEvent);
+    }
+
+    /// <summary>A store whose every call fails with a bug, not a database outage.</summary>
+    public class BrokenStore : DispatchProxy
+    {
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) => throw new InvalidOperationException("The store is broken.");
+    }
+
+    private static LogEvent RequestLog(CapturingSink sink, string path) =>
+        sink.Events.Single(e => e.MessageTemplate.Text.StartsWith("HTTP ") && e.Properties["RequestPath"].ToString() == $"\"{path}\"");
+
+    [Test]
+    public async Task A_handled_404_is_logged_as_a_404_at_warning_without_a_stack_trace()
+    {
+        var sink = new CapturingSink();
+        using var factory = new ServerFactory(services: s => s.AddSingleton<ILogEventSink>(sink));
+        using var client = factory.CreateChatKitClient();
+
+        using var missing = await client.PostAsync(Request("threads.get_by_id", new() { ["thread_id"] = "thr_missing" }));
+        using var nowhere = await client.Http.GetAsync("/no-such-page");
+
+        missing.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        nowhere.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        foreach (var log in new[] { RequestLog(sink, "/chatkit"), RequestLog(sink, "/no-such-page") })
+        {
+            log.Properties["StatusCode"].ToString().Should().Be("404");
+            log.Level.Should().Be(LogEventLevel.Warning);
+            log.Exception.Should().BeNull("a client error is not a server fault: no stack trace");
+        }
+        sink.Events.Where(e => e.Level >= LogEventLevel.Error).Should().BeEmpty();
+        sink.Events.Where(e => e.Exception is not null).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task A_server_error_is_logged_as_a_500_at_error_with_its_exception()
+    {
+        var sink = new CapturingSink();
+        using var factory = new ServerFactory(services: s =>
+        {
+            s.AddSingleton<ILogEventSink>(sink);
+            s.AddSingleton(_ => DispatchProxy.Create<ChatKit.IChatKitStore, BrokenStore>());
+        });
+        using var client = factory.CreateChatKitClient();
+
+        using var response = await client.PostAsync(Request("threads.list"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        var log = RequestLog(sink, "/chatkit");
+        log.Properties["StatusCode"].ToString().Should().Be("500");
+        log.Level.Should().Be(LogEventLevel.Error);
+        sink.Events.Should().Contain(e => e.Level == LogEventLevel.Error && e.Exception is InvalidOperationException, "the handler logs the fault with its stack trace");
+    }
+}
