@@ -34,6 +34,11 @@ public static class ChatKitStorageJson
     private static void AddStoredOnlyMembers(JsonTypeInfo type)
     {
         if (!typeof(Attachment).IsAssignableFrom(type.Type) || type.Kind != JsonTypeInfoKind.Object) return;
+        // The wire contract lists the member as ignored ([JsonIgnore]); storage replaces it with a read-write one.
+        for (var i = type.Properties.Count - 1; i >= 0; i--)
+        {
+            if (type.Properties[i].Name == "metadata") type.Properties.RemoveAt(i);
+        }
         var metadata = type.CreateJsonPropertyInfo(typeof(JsonObject), "metadata");
         metadata.Get = attachment => ((Attachment)attachment).Metadata;
         metadata.Set = (attachment, value) => ((Attachment)attachment).Metadata = (JsonObject?)value;
