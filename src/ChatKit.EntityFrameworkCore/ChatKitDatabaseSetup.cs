@@ -12,6 +12,8 @@ public enum ChatKitDatabaseProvider
     Sqlite,
     /// <summary>Microsoft SQL Server or Azure SQL.</summary>
     SqlServer,
+    /// <summary>PostgreSQL (Npgsql).</summary>
+    PostgreSql,
 }
 
 /// <summary>Which database the store uses.</summary>
@@ -45,14 +47,15 @@ public static class ChatKitDatabaseSetup
         switch (options.Provider)
         {
             case ChatKitDatabaseProvider.Sqlite:
-                services.AddPooledDbContextFactory<SqliteChatKitDbContext>(o => o.UseSqlite(options.ConnectionString).AddInterceptors(new SqliteConnectionSettings()), poolSize: ContextPoolSize);
-                services.AddSingleton(ChatKitWriteGate.SingleWriter());
-                services.AddSingleton<IDbContextFactory<ChatKitDbContext>>(sp => new BaseFactory<SqliteChatKitDbContext>(sp.GetRequiredService<IDbContextFactory<SqliteChatKitDbContext>>()));
+                AddProvider<SqliteChatKitDbContext>(services, o => o.UseSqlite(options.ConnectionString).AddInterceptors(new SqliteConnectionSettings()), ChatKitWriteGate.SingleWriter());
                 break;
             case ChatKitDatabaseProvider.SqlServer:
-                services.AddPooledDbContextFactory<SqlServerChatKitDbContext>(o => o.UseSqlServer(options.ConnectionString, sql => sql.EnableRetryOnFailure()), poolSize: ContextPoolSize);
-                services.AddSingleton(ChatKitWriteGate.None);
-                services.AddSingleton<IDbContextFactory<ChatKitDbContext>>(sp => new BaseFactory<SqlServerChatKitDbContext>(sp.GetRequiredService<IDbContextFactory<SqlServerChatKitDbContext>>()));
+                // Transient faults (failover, throttling, dropped connections) are retried; every explicit
+                // transaction of the store runs inside the execution strategy, as EF requires when retries are on.
+                AddProvider<SqlServerChatKitDbContext>(services, o => o.UseSqlServer(options.ConnectionString, sql => sql.EnableRetryOnFailure()), ChatKitWriteGate.None);
+                break;
+            case ChatKitDatabaseProvider.PostgreSql:
+                AddProvider<PostgreSqlChatKitDbContext>(services, o => o.UseNpgsql(options.ConnectionString, npgsql => npgsql.EnableRetryOnFailure()), ChatKitWriteGate.None);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown database provider.");
@@ -79,6 +82,13 @@ public static class ChatKitDatabaseSetup
         await db.Database.MigrateAsync(cancellationToken);
         if (options.Provider == ChatKitDatabaseProvider.Sqlite)
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+    }
+
+    private static void AddProvider<T>(IServiceCollection services, Action<DbContextOptionsBuilder> configure, ChatKitWriteGate writes) where T : ChatKitDbContext
+    {
+        services.AddPooledDbContextFactory<T>(configure, poolSize: ContextPoolSize);
+        services.AddSingleton(writes);
+        services.AddSingleton<IDbContextFactory<ChatKitDbContext>>(sp => new BaseFactory<T>(sp.GetRequiredService<IDbContextFactory<T>>()));
     }
 
     private sealed class BaseFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<ChatKitDbContext> where T : ChatKitDbContext

@@ -95,16 +95,32 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         // The turn to write is taken before the context: a queue of writers holds no contexts.
         using var turn = await _writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        // Nothing to delete is not an error: a delete that is retried (or names another user's thread) answers the same.
-        var deleted = await db.Threads.Where(t => t.Id == threadId && t.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
-        if (deleted == 0) return;
-        // Explicit as well as cascaded: SQLite enforces foreign keys only when the connection asks it to.
-        await db.Items.Where(i => i.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
-        await db.Feedback.Where(f => f.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
-        await db.Attachments.Where(a => a.ThreadId == threadId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        await InTransactionAsync(db, async () =>
+        {
+            // Nothing to delete is not an error: a delete that is retried (or names another user's thread) answers the same.
+            var deleted = await db.Threads.Where(t => t.Id == threadId && t.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
+            if (deleted == 0) return false;
+            // Explicit as well as cascaded: SQLite enforces foreign keys only when the connection asks it to.
+            await db.Items.Where(i => i.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
+            await db.Feedback.Where(f => f.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
+            await db.Attachments.Where(a => a.ThreadId == threadId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction, committed when it answers true, inside the provider's
+    /// execution strategy: with retries on (SQL Server, PostgreSQL) EF refuses a transaction started outside
+    /// the strategy, and a transient failure then replays the whole transaction, not its last statement.
+    /// The work must be safe to run again (deletes are).
+    /// </summary>
+    private static Task InTransactionAsync(ChatKitDbContext db, Func<Task<bool>> work, CancellationToken cancellationToken) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (await work())
+                await tx.CommitAsync(ct);
+        }, cancellationToken);
 
     /// <inheritdoc />
     public Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
@@ -185,10 +201,12 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         using var turn = await _writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).ExecuteDeleteAsync(cancellationToken);
-        await db.Feedback.Where(f => f.ThreadId == threadId && f.ItemId == itemId).ExecuteDeleteAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        await InTransactionAsync(db, async () =>
+        {
+            await db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).ExecuteDeleteAsync(cancellationToken);
+            await db.Feedback.Where(f => f.ThreadId == threadId && f.ItemId == itemId).ExecuteDeleteAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
