@@ -25,6 +25,17 @@ public sealed class ChatKitDatabaseOptions
     /// <summary>The provider's connection string.</summary>
     [Required(AllowEmptyStrings = false)]
     public string ConnectionString { get; set; } = "Data Source=chatkit.db";
+
+    /// <summary>
+    /// How many times SQL Server and PostgreSQL retry an operation that failed with a transient error
+    /// (EF's retry-on-failure execution strategy; 0 turns it off). SQLite does not retry.
+    /// </summary>
+    [Range(0, 20)]
+    public int MaxRetryCount { get; set; } = 6;
+
+    /// <summary>The longest wait between two retries (they back off exponentially up to this).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Registers the EF Core store and migrates its database.</summary>
@@ -43,6 +54,7 @@ public static class ChatKitDatabaseSetup
     /// </summary>
     public static IServiceCollection AddChatKitEntityFrameworkStore(this IServiceCollection services, ChatKitDatabaseOptions options)
     {
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         services.AddSingleton(options);
         switch (options.Provider)
         {
@@ -52,10 +64,12 @@ public static class ChatKitDatabaseSetup
             case ChatKitDatabaseProvider.SqlServer:
                 // Transient faults (failover, throttling, dropped connections) are retried; every explicit
                 // transaction of the store runs inside the execution strategy, as EF requires when retries are on.
-                AddProvider<SqlServerChatKitDbContext>(services, o => o.UseSqlServer(options.ConnectionString, sql => sql.EnableRetryOnFailure()), ChatKitWriteGate.None);
+                AddProvider<SqlServerChatKitDbContext>(services, o => o.UseSqlServer(options.ConnectionString,
+                    sql => sql.EnableRetryOnFailure(options.MaxRetryCount, options.MaxRetryDelay, errorNumbersToAdd: null)), ChatKitWriteGate.None);
                 break;
             case ChatKitDatabaseProvider.PostgreSql:
-                AddProvider<PostgreSqlChatKitDbContext>(services, o => o.UseNpgsql(options.ConnectionString, npgsql => npgsql.EnableRetryOnFailure()), ChatKitWriteGate.None);
+                AddProvider<PostgreSqlChatKitDbContext>(services, o => o.UseNpgsql(options.ConnectionString,
+                    npgsql => npgsql.EnableRetryOnFailure(options.MaxRetryCount, options.MaxRetryDelay, errorCodesToAdd: null)), ChatKitWriteGate.None);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown database provider.");

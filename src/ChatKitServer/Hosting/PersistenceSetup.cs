@@ -13,6 +13,8 @@ public static class PersistenceSetup
             Provider = configuration.GetValue("Database:Provider", ChatKitDatabaseProvider.Sqlite),
             ConnectionString = configuration.GetConnectionString("ChatKit") ?? "Data Source=chatkit.db",
         };
+        options.MaxRetryCount = configuration.GetValue("Database:MaxRetryCount", options.MaxRetryCount);
+        options.MaxRetryDelay = TimeSpan.FromSeconds(configuration.GetValue("Database:MaxRetryDelaySeconds", options.MaxRetryDelay.TotalSeconds));
         services.AddChatKitEntityFrameworkStore(options);
         services.AddSingleton<IUserMemory, EfUserMemory>();
         return services;
