@@ -5,7 +5,10 @@ namespace ChatKitServer.Hosting;
 
 public static class PersistenceSetup
 {
-    /// <summary>The EF Core store on <c>Database:Provider</c> with <c>ConnectionStrings:ChatKit</c>.</summary>
+    /// <summary>
+    /// The EF Core store on <c>Database:Provider</c> with <c>ConnectionStrings:ChatKit</c>, and the turn
+    /// lock of <c>Database:TurnLock</c> (by default the database's own on SQL Server and PostgreSQL).
+    /// </summary>
     public static IServiceCollection AddChatKitPersistence(this IServiceCollection services, IConfiguration configuration)
     {
         var options = new ChatKitDatabaseOptions
@@ -15,6 +18,7 @@ public static class PersistenceSetup
         };
         options.MaxRetryCount = configuration.GetValue("Database:MaxRetryCount", options.MaxRetryCount);
         options.MaxRetryDelay = TimeSpan.FromSeconds(configuration.GetValue("Database:MaxRetryDelaySeconds", options.MaxRetryDelay.TotalSeconds));
+        options.TurnLock = configuration.GetValue("Database:TurnLock", options.TurnLock);
         services.AddChatKitEntityFrameworkStore(options);
         services.AddSingleton<IUserMemory, EfUserMemory>();
         return services;
