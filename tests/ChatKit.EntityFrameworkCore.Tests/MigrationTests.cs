@@ -1,7 +1,9 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatKit.EntityFrameworkCore.Tests;
 
@@ -22,6 +24,34 @@ public class MigrationTests
             .And.Contain("CREATE TABLE [chatkit_attachments]").And.Contain("CREATE TABLE [chatkit_feedback]")
             .And.Contain("CREATE TABLE [chatkit_memories]").And.Contain("IDENTITY");
         script.Should().Contain("__EFMigrationsHistory");
+    }
+
+    [Test]
+    public void SQL_Server_keeps_times_to_100_ns_and_compares_ids_and_user_ids_as_code_points()
+    {
+        using var db = SqlServer();
+        var columns = db.GetService<IDesignTimeModel>().Model.GetEntityTypes().SelectMany(e => e.GetProperties()).ToList();
+
+        // datetimeoffset without a precision is datetimeoffset(7): 100 ns, the resolution of DateTimeOffset.
+        columns.Where(c => c.ClrType == typeof(DateTimeOffset)).Should().NotBeEmpty()
+            .And.OnlyContain(c => c.GetColumnType() == "datetimeoffset");
+        columns.Where(c => c.ClrType == typeof(string) && c.Name.EndsWith("Id", StringComparison.Ordinal)).Should().HaveCount(13)
+            .And.OnlyContain(c => c.GetCollation() == SqlServerChatKitDbContext.ExactCollation);
+        db.GetService<IMigrator>().GenerateScript().Should().Contain("COLLATE Latin1_General_100_BIN2");
+    }
+
+    [TestCase(ChatKitDatabaseProvider.SqlServer, "Server=nowhere;Database=ChatKit;TrustServerCertificate=True")]
+    [TestCase(ChatKitDatabaseProvider.PostgreSql, "Host=nowhere;Database=chatkit")]
+    public async Task Database_servers_retry_transient_failures_as_configured(ChatKitDatabaseProvider provider, string connectionString)
+    {
+        await using var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { Provider = provider, ConnectionString = connectionString, MaxRetryCount = 4 })
+            .BuildServiceProvider();
+        await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
+
+        var strategy = db.Database.CreateExecutionStrategy();
+        strategy.RetriesOnFailure.Should().BeTrue();
+        strategy.GetType().Name.Should().EndWith("RetryingExecutionStrategy");
     }
 
     private static PostgreSqlChatKitDbContext PostgreSql() =>
