@@ -3,9 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKit.EntityFrameworkCore;
-using ChatKit.Tests.Support;
 using ChatKitServer.Tests.Support;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static ChatKitServer.Tests.Support.ChatKitTestClient;
@@ -26,7 +24,7 @@ public class FaultTests(TestDatabase database)
         using var client = factory.CreateChatKitClient();
         var thread = (await client.StreamAsync(Create("before the outage"))).ThreadId;
 
-        var bringBack = await TakeDatabaseAwayAsync(factory);
+        var bringBack = await DatabaseOutage.StartAsync(factory);
 
         foreach (var request in new[] { Request("threads.list"), Create("during the outage"), AddMessage(thread, "during the outage") })
         {
@@ -99,40 +97,6 @@ public class FaultTests(TestDatabase database)
         }
         foreach (var thread in threads.Take(5))
             (await client.StreamAsync(AddMessage(thread, "still fine?"))).AssistantText.Should().Be(answer + " ");
-    }
-
-    /// <summary>Makes the server's database unreachable; the result brings it back as it was.</summary>
-    private static async Task<Func<Task>> TakeDatabaseAwayAsync(ServerFactory factory)
-    {
-        if (factory.Database == TestDatabase.PostgreSql)
-        {
-            // The database refuses every connection, and the open ones are closed.
-            var server = await PostgreSqlServer.SharedAsync();
-            var name = PostgreSqlServer.DatabaseName(factory.ConnectionString);
-            await server.ExecuteAsync($"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false");
-            await server.ExecuteAsync($"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
-            return () => server.ExecuteAsync($"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS true");
-        }
-
-        var backup = Path.Combine(factory.Folder, "backup.db");
-        using (var source = new SqliteConnection($"Data Source={factory.DatabasePath}"))
-        using (var copy = new SqliteConnection($"Data Source={backup}"))
-        {
-            source.Open();
-            copy.Open();
-            source.BackupDatabase(copy);
-        }
-        // The database disappears: its file is replaced by a folder no connection can open.
-        SqliteConnection.ClearAllPools();
-        foreach (var file in Directory.GetFiles(factory.Folder, "chatkit.db*")) File.Delete(file);
-        Directory.CreateDirectory(factory.DatabasePath);
-        return () =>
-        {
-            Directory.Delete(factory.DatabasePath);
-            File.Copy(backup, factory.DatabasePath);
-            SqliteConnection.ClearAllPools();
-            return Task.CompletedTask;
-        };
     }
 
     private static async IAsyncEnumerable<ThreadStreamEvent> Words(ThreadMetadata t, string text, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)

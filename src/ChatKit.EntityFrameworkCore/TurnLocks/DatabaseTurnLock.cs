@@ -17,6 +17,7 @@ public abstract class DatabaseTurnLock : IChatKitTurnLock
     public const string ApplicationName = "chatkit-turn-lock";
 
     private static readonly TimeSpan UnlockTimeout = TimeSpan.FromSeconds(15);
+    private const int MaxAttempts = 3;
     private readonly InProcessTurnLock _local = new();
     private readonly ILogger _logger;
 
@@ -27,18 +28,34 @@ public abstract class DatabaseTurnLock : IChatKitTurnLock
     public async Task<IAsyncDisposable> AcquireAsync(string threadId, CancellationToken cancellationToken)
     {
         var local = await _local.AcquireAsync(threadId, cancellationToken).ConfigureAwait(false);
-        DbConnection? connection = null;
         try
         {
-            connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await LockAsync(connection, threadId, cancellationToken).ConfigureAwait(false);
-            return new Held(this, threadId, connection, local);
+            for (var attempt = 1; ; attempt++)
+            {
+                var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await LockAsync(connection, threadId, cancellationToken).ConfigureAwait(false);
+                    return new Held(this, threadId, connection, local);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && attempt < MaxAttempts && ex is DbException { IsTransient: true })
+                {
+                    // A pooled connection the server closed meanwhile (a restart, a failover): its session and
+                    // any lock are gone; throw it and its pool mates away and wait on a new connection.
+                    _logger.LogWarning(ex, "The turn lock connection for {ThreadId} failed; trying a new one", threadId);
+                    Discard(connection);
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
+                catch
+                {
+                    // A wait that was cancelled just as the lock was granted leaves it held: let it go before giving up.
+                    await ReleaseAsync(connection, threadId).ConfigureAwait(false);
+                    throw;
+                }
+            }
         }
         catch
         {
-            // A wait that was cancelled just as the lock was granted leaves it held: let it go before giving up.
-            if (connection is not null)
-                await ReleaseAsync(connection, threadId).ConfigureAwait(false);
             await local.DisposeAsync().ConfigureAwait(false);
             throw;
         }

@@ -1,6 +1,5 @@
 using ChatKitServer.Configuration;
 using ChatKitServer.Errors;
-using ChatKitServer.Health;
 using Serilog;
 
 namespace ChatKitServer.Hosting;
@@ -15,7 +14,7 @@ public static class WebSetup
         services.AddControllersWithViews();
         services.AddProblemDetails();
         services.AddExceptionHandler<ChatKitExceptionHandler>();
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddChatKitHealth(configuration);
         var origins = configuration.GetSection(ChatKitServerOptions.Section).Get<ChatKitServerOptions>()?.AllowedOrigins ?? [];
         services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
             .WithOrigins(origins)
@@ -38,7 +37,7 @@ public static class WebSetup
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapControllers();
-        app.MapHealthChecks("/health");
+        app.MapChatKitHealth();
         return app;
     }
 }
