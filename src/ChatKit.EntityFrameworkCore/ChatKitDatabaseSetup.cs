@@ -2,6 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ChatKit.EntityFrameworkCore;
 
@@ -12,6 +14,19 @@ public enum ChatKitDatabaseProvider
     Sqlite,
     /// <summary>Microsoft SQL Server or Azure SQL.</summary>
     SqlServer,
+    /// <summary>PostgreSQL (Npgsql).</summary>
+    PostgreSql,
+}
+
+/// <summary>Which lock keeps turns on one thread apart (<see cref="IChatKitTurnLock"/>).</summary>
+public enum ChatKitTurnLockMode
+{
+    /// <summary>The database's lock on SQL Server and PostgreSQL, the process's own on SQLite.</summary>
+    Auto,
+    /// <summary>Within this process only (<see cref="InProcessTurnLock"/>): right for a single instance.</summary>
+    InProcess,
+    /// <summary>Held by the database (<see cref="PostgreSqlTurnLock"/>, <see cref="SqlServerTurnLock"/>): right for several instances on one database.</summary>
+    Database,
 }
 
 /// <summary>Which database the store uses.</summary>
@@ -23,6 +38,20 @@ public sealed class ChatKitDatabaseOptions
     /// <summary>The provider's connection string.</summary>
     [Required(AllowEmptyStrings = false)]
     public string ConnectionString { get; set; } = "Data Source=chatkit.db";
+
+    /// <summary>
+    /// How many times SQL Server and PostgreSQL retry an operation that failed with a transient error
+    /// (EF's retry-on-failure execution strategy; 0 turns it off). SQLite does not retry.
+    /// </summary>
+    [Range(0, 20)]
+    public int MaxRetryCount { get; set; } = 6;
+
+    /// <summary>The longest wait between two retries (they back off exponentially up to this).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The turn lock (<see cref="ChatKitTurnLockMode.Database"/> needs SQL Server or PostgreSQL).</summary>
+    public ChatKitTurnLockMode TurnLock { get; set; } = ChatKitTurnLockMode.Auto;
 }
 
 /// <summary>Registers the EF Core store and migrates its database.</summary>
@@ -37,26 +66,34 @@ public static class ChatKitDatabaseSetup
     /// <summary>
     /// Registers <see cref="IChatKitStore"/> as <see cref="EfChatKitStore"/> over a pooled context
     /// factory for the chosen provider, plus the <see cref="IDbContextFactory{ChatKitDbContext}"/>
-    /// other features may query with and the <see cref="ChatKitWriteGate"/> their writes go through.
+    /// other features may query with, the <see cref="ChatKitWriteGate"/> their writes go through, and
+    /// the <see cref="IChatKitTurnLock"/> the engine takes (see <see cref="ChatKitDatabaseOptions.TurnLock"/>).
     /// </summary>
     public static IServiceCollection AddChatKitEntityFrameworkStore(this IServiceCollection services, ChatKitDatabaseOptions options)
     {
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+        if (options is { TurnLock: ChatKitTurnLockMode.Database, Provider: ChatKitDatabaseProvider.Sqlite })
+            throw new ValidationException("Database:TurnLock=Database needs SqlServer or PostgreSql: SQLite has no lock that a crashed instance gives back. Use Auto or InProcess.");
         services.AddSingleton(options);
         switch (options.Provider)
         {
             case ChatKitDatabaseProvider.Sqlite:
-                services.AddPooledDbContextFactory<SqliteChatKitDbContext>(o => o.UseSqlite(options.ConnectionString).AddInterceptors(new SqliteConnectionSettings()), poolSize: ContextPoolSize);
-                services.AddSingleton(ChatKitWriteGate.SingleWriter());
-                services.AddSingleton<IDbContextFactory<ChatKitDbContext>>(sp => new BaseFactory<SqliteChatKitDbContext>(sp.GetRequiredService<IDbContextFactory<SqliteChatKitDbContext>>()));
+                AddProvider<SqliteChatKitDbContext>(services, o => o.UseSqlite(options.ConnectionString).AddInterceptors(new SqliteConnectionSettings()), ChatKitWriteGate.SingleWriter());
                 break;
             case ChatKitDatabaseProvider.SqlServer:
-                services.AddPooledDbContextFactory<SqlServerChatKitDbContext>(o => o.UseSqlServer(options.ConnectionString, sql => sql.EnableRetryOnFailure()), poolSize: ContextPoolSize);
-                services.AddSingleton(ChatKitWriteGate.None);
-                services.AddSingleton<IDbContextFactory<ChatKitDbContext>>(sp => new BaseFactory<SqlServerChatKitDbContext>(sp.GetRequiredService<IDbContextFactory<SqlServerChatKitDbContext>>()));
+                // Transient faults (failover, throttling, dropped connections) are retried; every explicit
+                // transaction of the store runs inside the execution strategy, as EF requires when retries are on.
+                AddProvider<SqlServerChatKitDbContext>(services, o => o.UseSqlServer(options.ConnectionString,
+                    sql => sql.EnableRetryOnFailure(options.MaxRetryCount, options.MaxRetryDelay, errorNumbersToAdd: null)), ChatKitWriteGate.None);
+                break;
+            case ChatKitDatabaseProvider.PostgreSql:
+                AddProvider<PostgreSqlChatKitDbContext>(services, o => o.UseNpgsql(options.ConnectionString,
+                    npgsql => npgsql.EnableRetryOnFailure(options.MaxRetryCount, options.MaxRetryDelay, errorCodesToAdd: null)), ChatKitWriteGate.None);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), options.Provider, "Unknown database provider.");
         }
+        services.AddSingleton(sp => CreateTurnLock(options, sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.AddSingleton<IChatKitStore>(sp => new EfChatKitStore(
             sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), sp.GetService<TimeProvider>(), sp.GetRequiredService<ChatKitWriteGate>()));
         return services;
@@ -79,6 +116,22 @@ public static class ChatKitDatabaseSetup
         await db.Database.MigrateAsync(cancellationToken);
         if (options.Provider == ChatKitDatabaseProvider.Sqlite)
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+    }
+
+    private static IChatKitTurnLock CreateTurnLock(ChatKitDatabaseOptions options, ILoggerFactory logs) => (options.TurnLock, options.Provider) switch
+    {
+        (ChatKitTurnLockMode.InProcess, _) or (ChatKitTurnLockMode.Auto, ChatKitDatabaseProvider.Sqlite) => new InProcessTurnLock(),
+        (_, ChatKitDatabaseProvider.PostgreSql) => new PostgreSqlTurnLock(options.ConnectionString, logs.CreateLogger<PostgreSqlTurnLock>()),
+        (_, ChatKitDatabaseProvider.SqlServer) => new SqlServerTurnLock(options.ConnectionString, logs.CreateLogger<SqlServerTurnLock>()),
+        _ => throw new InvalidOperationException(
+            $"A turn lock held by the database needs SQL Server or PostgreSQL, not {options.Provider}: several instances cannot share a SQLite file safely. Use the in-process lock."),
+    };
+
+    private static void AddProvider<T>(IServiceCollection services, Action<DbContextOptionsBuilder> configure, ChatKitWriteGate writes) where T : ChatKitDbContext
+    {
+        services.AddPooledDbContextFactory<T>(configure, poolSize: ContextPoolSize);
+        services.AddSingleton(writes);
+        services.AddSingleton<IDbContextFactory<ChatKitDbContext>>(sp => new BaseFactory<T>(sp.GetRequiredService<IDbContextFactory<T>>()));
     }
 
     private sealed class BaseFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<ChatKitDbContext> where T : ChatKitDbContext

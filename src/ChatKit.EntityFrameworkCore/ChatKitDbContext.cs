@@ -5,7 +5,8 @@ namespace ChatKit.EntityFrameworkCore;
 
 /// <summary>
 /// The ChatKit tables. Each database provider has a subclass that owns its migrations
-/// (<see cref="SqliteChatKitDbContext"/>, <see cref="SqlServerChatKitDbContext"/>); the store only
+/// (<see cref="SqliteChatKitDbContext"/>, <see cref="SqlServerChatKitDbContext"/>,
+/// <see cref="PostgreSqlChatKitDbContext"/>); the store only
 /// sees this base type.
 /// </summary>
 public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(options)
@@ -119,4 +120,20 @@ public sealed class SqlServerChatKitDbContext(DbContextOptions<SqlServerChatKitD
                 property.SetCollation(ExactCollation);
         }
     }
+}
+
+/// <summary>
+/// The PostgreSQL schema and its migrations (Migrations/PostgreSql). Times are <c>timestamp with time
+/// zone</c>, which keeps whole microseconds: ChatKit times are UTC microseconds (<see cref="ChatKitClock"/>),
+/// so they read back exactly as sent; any other value is stored as its UTC instant truncated to the
+/// microsecond (<see cref="UtcMicrosecondsConverter"/>; Npgsql refuses offsets other than zero).
+/// Ids and user ids need no collation setting: PostgreSQL's collations are deterministic unless
+/// created otherwise, and a deterministic collation calls two strings equal only when their bytes
+/// are equal, so <c>Alice</c> and <c>alice</c> are two users whatever the database's locale.
+/// </summary>
+public sealed class PostgreSqlChatKitDbContext(DbContextOptions<PostgreSqlChatKitDbContext> options) : ChatKitDbContext(options)
+{
+    /// <inheritdoc />
+    protected override void ConfigureConventions(ModelConfigurationBuilder configuration) =>
+        configuration.Properties<DateTimeOffset>().HaveConversion<UtcMicrosecondsConverter>();
 }

@@ -6,7 +6,7 @@ namespace ChatKit.EntityFrameworkCore;
 /// <c>SQLITE_BUSY</c>, which Microsoft.Data.Sqlite answers by sleeping the thread and retrying, so under
 /// many concurrent streams writes waited in blocked threads for up to 150 ms at a time. Queuing them
 /// here instead, asynchronously and in arrival order, keeps threads free and each write as short as
-/// the write itself. SQL Server needs no gate (<see cref="None"/>).
+/// the write itself. SQL Server and PostgreSQL take concurrent writers and need no gate (<see cref="None"/>).
 /// </summary>
 public sealed class ChatKitWriteGate
 {

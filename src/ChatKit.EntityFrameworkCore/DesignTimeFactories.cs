@@ -16,3 +16,9 @@ internal sealed class SqlServerDesignTimeFactory : IDesignTimeDbContextFactory<S
     public SqlServerChatKitDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<SqlServerChatKitDbContext>().UseSqlServer("Server=design-time;Database=ChatKit;Trusted_Connection=True;TrustServerCertificate=True").Options);
 }
+
+internal sealed class PostgreSqlDesignTimeFactory : IDesignTimeDbContextFactory<PostgreSqlChatKitDbContext>
+{
+    public PostgreSqlChatKitDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgreSqlChatKitDbContext>().UseNpgsql("Host=design-time;Database=chatkit").Options);
+}

@@ -16,6 +16,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ChatKitWriteGate _writes = writes ?? ChatKitWriteGate.None;
+    private readonly StoreQueries _queries = new();
 
     /// <summary>The largest page the store returns, whatever the caller asks.</summary>
     public const int MaxPageSize = 500;
@@ -24,14 +25,14 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     public async Task<ThreadMetadata> LoadThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await StoreQueries.Thread(db, threadId, context.UserId) ?? throw ChatKitNotFoundException.Thread(threadId);
+        var row = await _queries.Thread(db, threadId, context.UserId) ?? throw ChatKitNotFoundException.Thread(threadId);
         return ToThread(row);
     }
 
     /// <inheritdoc />
     public async Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        var owner = await ReadAsync(db => StoreQueries.ThreadOwner(db, thread.Id), cancellationToken);
+        var owner = await ReadAsync(db => _queries.ThreadOwner(db, thread.Id), cancellationToken);
         if (owner is not null && owner.UserId != context.UserId)
             throw ChatKitNotFoundException.Thread(thread.Id);
         var status = ChatKitJson.Serialize(thread.Status);
@@ -77,13 +78,13 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         IAsyncEnumerable<ThreadRecord> query;
         if (after is null)
         {
-            query = order == SortOrder.Asc ? StoreQueries.ThreadsAsc(db, context.UserId, take) : StoreQueries.ThreadsDesc(db, context.UserId, take);
+            query = order == SortOrder.Asc ? _queries.ThreadsAsc(db, context.UserId, take) : _queries.ThreadsDesc(db, context.UserId, take);
         }
         else
         {
-            var cursor = await StoreQueries.ThreadSequence(db, after, context.UserId)
+            var cursor = await _queries.ThreadSequence(db, after, context.UserId)
                 ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name one of your threads.");
-            query = order == SortOrder.Asc ? StoreQueries.ThreadsAscAfter(db, context.UserId, cursor, take) : StoreQueries.ThreadsDescAfter(db, context.UserId, cursor, take);
+            query = order == SortOrder.Asc ? _queries.ThreadsAscAfter(db, context.UserId, cursor, take) : _queries.ThreadsDescAfter(db, context.UserId, cursor, take);
         }
         var rows = await query.ToListAsync(cancellationToken);
         return PageOf(rows, Clamp(limit), ToThread, r => r.Id);
@@ -95,16 +96,32 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         // The turn to write is taken before the context: a queue of writers holds no contexts.
         using var turn = await _writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        // Nothing to delete is not an error: a delete that is retried (or names another user's thread) answers the same.
-        var deleted = await db.Threads.Where(t => t.Id == threadId && t.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
-        if (deleted == 0) return;
-        // Explicit as well as cascaded: SQLite enforces foreign keys only when the connection asks it to.
-        await db.Items.Where(i => i.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
-        await db.Feedback.Where(f => f.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
-        await db.Attachments.Where(a => a.ThreadId == threadId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        await InTransactionAsync(db, async () =>
+        {
+            // Nothing to delete is not an error: a delete that is retried (or names another user's thread) answers the same.
+            var deleted = await db.Threads.Where(t => t.Id == threadId && t.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
+            if (deleted == 0) return false;
+            // Explicit as well as cascaded: SQLite enforces foreign keys only when the connection asks it to.
+            await db.Items.Where(i => i.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
+            await db.Feedback.Where(f => f.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
+            await db.Attachments.Where(a => a.ThreadId == threadId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction, committed when it answers true, inside the provider's
+    /// execution strategy: with retries on (SQL Server, PostgreSQL) EF refuses a transaction started outside
+    /// the strategy, and a transient failure then replays the whole transaction, not its last statement.
+    /// The work must be safe to run again (deletes are).
+    /// </summary>
+    private static Task InTransactionAsync(ChatKitDbContext db, Func<Task<bool>> work, CancellationToken cancellationToken) =>
+        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            if (await work())
+                await tx.CommitAsync(ct);
+        }, cancellationToken);
 
     /// <inheritdoc />
     public Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
@@ -125,22 +142,22 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         {
             query = (asc, visibleOnly) switch
             {
-                (true, false) => StoreQueries.ItemsAsc(db, threadId, take),
-                (false, false) => StoreQueries.ItemsDesc(db, threadId, take),
-                (true, true) => StoreQueries.VisibleItemsAsc(db, threadId, take),
-                (false, true) => StoreQueries.VisibleItemsDesc(db, threadId, take),
+                (true, false) => _queries.ItemsAsc(db, threadId, take),
+                (false, false) => _queries.ItemsDesc(db, threadId, take),
+                (true, true) => _queries.VisibleItemsAsc(db, threadId, take),
+                (false, true) => _queries.VisibleItemsDesc(db, threadId, take),
             };
         }
         else
         {
-            var cursor = await StoreQueries.ItemPosition(db, threadId, after)
+            var cursor = await _queries.ItemPosition(db, threadId, after)
                 ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name an item of thread '{threadId}'.");
             query = (asc, visibleOnly) switch
             {
-                (true, false) => StoreQueries.ItemsAscAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
-                (false, false) => StoreQueries.ItemsDescAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
-                (true, true) => StoreQueries.VisibleItemsAscAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
-                (false, true) => StoreQueries.VisibleItemsDescAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
+                (true, false) => _queries.ItemsAscAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
+                (false, false) => _queries.ItemsDescAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
+                (true, true) => _queries.VisibleItemsAscAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
+                (false, true) => _queries.VisibleItemsDescAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
             };
         }
         var rows = await query.ToListAsync(cancellationToken);
@@ -150,7 +167,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        var probe = await ReadAsync(db => StoreQueries.ItemInOwnThread(db, threadId, context.UserId, item.Id), cancellationToken)
+        var probe = await ReadAsync(db => _queries.ItemInOwnThread(db, threadId, context.UserId, item.Id), cancellationToken)
             ?? throw ChatKitNotFoundException.Thread(threadId);
         var json = ChatKitJson.Serialize(item);
         using var turn = await _writes.EnterAsync(cancellationToken);
@@ -174,7 +191,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
-        var json = await StoreQueries.ItemJson(db, threadId, itemId) ?? throw ChatKitNotFoundException.Item(threadId, itemId);
+        var json = await _queries.ItemJson(db, threadId, itemId) ?? throw ChatKitNotFoundException.Item(threadId, itemId);
         return ChatKitJson.Deserialize<ThreadItem>(json);
     }
 
@@ -185,10 +202,12 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         using var turn = await _writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).ExecuteDeleteAsync(cancellationToken);
-        await db.Feedback.Where(f => f.ThreadId == threadId && f.ItemId == itemId).ExecuteDeleteAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        await InTransactionAsync(db, async () =>
+        {
+            await db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).ExecuteDeleteAsync(cancellationToken);
+            await db.Feedback.Where(f => f.ThreadId == threadId && f.ItemId == itemId).ExecuteDeleteAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -257,10 +276,10 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    private static async Task EnsureThreadAsync(ChatKitDbContext db, string threadId, ChatKitContext context, CancellationToken ct)
+    private async Task EnsureThreadAsync(ChatKitDbContext db, string threadId, ChatKitContext context, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        if (!await StoreQueries.ThreadExists(db, threadId, context.UserId))
+        if (!await _queries.ThreadExists(db, threadId, context.UserId))
             throw ChatKitNotFoundException.Thread(threadId);
     }
 

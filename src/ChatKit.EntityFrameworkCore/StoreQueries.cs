@@ -7,93 +7,95 @@ namespace ChatKit.EntityFrameworkCore;
 /// The store's hot queries, compiled once (<see cref="EF.CompileAsyncQuery{TContext, TParam1, TResult}(System.Linq.Expressions.Expression{Func{TContext, TParam1, TResult}})"/>)
 /// so a call skips building and looking up its LINQ expression: every stream reads and writes
 /// through these several times per turn. Pages come in four shapes (order × first page or after a cursor).
+/// A compiled query belongs to the model it first ran with, so each store has its own set: one process
+/// may hold stores on several providers (the tests do), each with its own model.
 /// </summary>
-internal static class StoreQueries
+internal sealed class StoreQueries
 {
-    public static readonly Func<ChatKitDbContext, string, string, Task<ThreadRecord?>> Thread =
+    public readonly Func<ChatKitDbContext, string, string, Task<ThreadRecord?>> Thread =
         EF.CompileAsyncQuery((ChatKitDbContext db, string id, string user) =>
             db.Threads.AsNoTracking().FirstOrDefault(t => t.Id == id && t.UserId == user));
 
     /// <summary>Whose thread an id names (whoever the caller is), and its sequence; null when there is none.</summary>
-    public static readonly Func<ChatKitDbContext, string, Task<ThreadOwnerRow?>> ThreadOwner =
+    public readonly Func<ChatKitDbContext, string, Task<ThreadOwnerRow?>> ThreadOwner =
         EF.CompileAsyncQuery((ChatKitDbContext db, string id) => db.Threads.Where(t => t.Id == id).Select(t => new ThreadOwnerRow(t.Sequence, t.UserId)).FirstOrDefault());
 
     /// <summary>See <see cref="ThreadOwner"/>.</summary>
     public sealed record ThreadOwnerRow(long Sequence, string UserId);
 
-    public static readonly Func<ChatKitDbContext, string, string, Task<bool>> ThreadExists =
+    public readonly Func<ChatKitDbContext, string, string, Task<bool>> ThreadExists =
         EF.CompileAsyncQuery((ChatKitDbContext db, string id, string user) => db.Threads.Any(t => t.Id == id && t.UserId == user));
 
-    public static readonly Func<ChatKitDbContext, string, string, Task<long?>> ThreadSequence =
+    public readonly Func<ChatKitDbContext, string, string, Task<long?>> ThreadSequence =
         EF.CompileAsyncQuery((ChatKitDbContext db, string id, string user) =>
             db.Threads.Where(t => t.Id == id && t.UserId == user).Select(t => (long?)t.Sequence).FirstOrDefault());
 
-    public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ThreadRecord>> ThreadsAsc =
+    public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ThreadRecord>> ThreadsAsc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string user, int take) =>
             db.Threads.AsNoTracking().Where(t => t.UserId == user).OrderBy(t => t.Sequence).Take(take));
 
-    public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ThreadRecord>> ThreadsDesc =
+    public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ThreadRecord>> ThreadsDesc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string user, int take) =>
             db.Threads.AsNoTracking().Where(t => t.UserId == user).OrderByDescending(t => t.Sequence).Take(take));
 
-    public static readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ThreadRecord>> ThreadsAscAfter =
+    public readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ThreadRecord>> ThreadsAscAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string user, long cursor, int take) =>
             db.Threads.AsNoTracking().Where(t => t.UserId == user && t.Sequence > cursor).OrderBy(t => t.Sequence).Take(take));
 
-    public static readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ThreadRecord>> ThreadsDescAfter =
+    public readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ThreadRecord>> ThreadsDescAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string user, long cursor, int take) =>
             db.Threads.AsNoTracking().Where(t => t.UserId == user && t.Sequence < cursor).OrderByDescending(t => t.Sequence).Take(take));
 
     /// <summary>Where an item sits in its thread's order (see <see cref="ItemCursor"/>); null when the thread has no such item.</summary>
-    public static readonly Func<ChatKitDbContext, string, string, Task<ItemCursor?>> ItemPosition =
+    public readonly Func<ChatKitDbContext, string, string, Task<ItemCursor?>> ItemPosition =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string id) =>
             db.Items.Where(i => i.ThreadId == threadId && i.Id == id).Select(i => new ItemCursor(i.CreatedAt, i.Sequence)).FirstOrDefault());
 
-    public static readonly Func<ChatKitDbContext, string, string, Task<string?>> ItemJson =
+    public readonly Func<ChatKitDbContext, string, string, Task<string?>> ItemJson =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string id) =>
             db.Items.Where(i => i.ThreadId == threadId && i.Id == id).Select(i => i.Json).FirstOrDefault());
 
     // A thread's items are ordered by (CreatedAt, Sequence): the time the item was created (the order
     // in which the client first saw it), then arrival for items created in the same tick.
 
-    public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> ItemsAsc =
+    public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> ItemsAsc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
             db.Items.Where(i => i.ThreadId == threadId)
                 .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> ItemsDesc =
+    public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> ItemsDesc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
             db.Items.Where(i => i.ThreadId == threadId)
                 .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    public static readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> ItemsAscAfter =
+    public readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> ItemsAscAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt > at || (i.CreatedAt == at && i.Sequence > sequence)))
                 .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    public static readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> ItemsDescAfter =
+    public readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> ItemsDescAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt < at || (i.CreatedAt == at && i.Sequence < sequence)))
                 .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
     private const string Hidden = ItemTypes.HiddenContext, SdkHidden = ItemTypes.SdkHiddenContext;
 
-    public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> VisibleItemsAsc =
+    public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> VisibleItemsAsc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && i.Type != Hidden && i.Type != SdkHidden)
                 .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    public static readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> VisibleItemsDesc =
+    public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> VisibleItemsDesc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && i.Type != Hidden && i.Type != SdkHidden)
                 .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    public static readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsAscAfter =
+    public readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsAscAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt > at || (i.CreatedAt == at && i.Sequence > sequence)) && i.Type != Hidden && i.Type != SdkHidden)
                 .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    public static readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsDescAfter =
+    public readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsDescAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt < at || (i.CreatedAt == at && i.Sequence < sequence)) && i.Type != Hidden && i.Type != SdkHidden)
                 .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
@@ -105,7 +107,7 @@ internal static class StoreQueries
     /// One round trip before an item is saved: null when the thread is not the caller's, else the
     /// item's sequence when it is already stored (a save of the same item keeps its place).
     /// </summary>
-    public static readonly Func<ChatKitDbContext, string, string, string, Task<ItemProbe?>> ItemInOwnThread =
+    public readonly Func<ChatKitDbContext, string, string, string, Task<ItemProbe?>> ItemInOwnThread =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string user, string itemId) =>
             db.Threads.Where(t => t.Id == threadId && t.UserId == user)
                 .Select(t => new ItemProbe(db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).Select(i => (long?)i.Sequence).FirstOrDefault()))
@@ -116,7 +118,10 @@ internal static class StoreQueries
 
     /// <summary>What a page of items needs from a row: its id (the cursor) and its JSON.</summary>
     public sealed record ItemRow(string Id, string Json);
+}
 
+internal static class AsyncRows
+{
     public static async Task<List<T>> ToListAsync<T>(this IAsyncEnumerable<T> rows, CancellationToken cancellationToken)
     {
         var list = new List<T>();

@@ -96,6 +96,40 @@ public abstract class StoreContractTests
     }
 
     [Test]
+    public async Task Times_read_back_exactly_as_sent_to_the_microsecond()
+    {
+        var utc = new DateTimeOffset(2026, 11, 30, 23, 59, 58, TimeSpan.Zero).AddTicks(1_234_560); // .123456 s
+        var elsewhere = new DateTimeOffset(2026, 12, 1, 1, 59, 59, TimeSpan.FromHours(2)).AddTicks(9_999_990); // .999999 s at +02:00
+        foreach (var created in new[] { utc, elsewhere })
+        {
+            var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = created };
+            await Store.SaveThreadAsync(thread, Alice);
+            var item = Message(thread.Id, "t");
+            item.CreatedAt = created;
+            await Store.AddThreadItemAsync(thread.Id, item, Alice);
+
+            (await Store.LoadThreadAsync(thread.Id, Alice)).CreatedAt.UtcTicks.Should().Be(created.UtcTicks, "the thread's time is the same instant to the tick");
+            (await Store.LoadThreadsAsync(10, null, SortOrder.Desc, Alice)).Data.Single(t => t.Id == thread.Id).CreatedAt.UtcTicks.Should().Be(created.UtcTicks);
+            (await Store.LoadItemAsync(thread.Id, item.Id, Alice)).CreatedAt.UtcTicks.Should().Be(created.UtcTicks);
+        }
+    }
+
+    [Test]
+    public async Task User_ids_that_differ_only_in_case_are_different_users()
+    {
+        var shouting = new ChatKitContext { UserId = "ALICE" };
+        var thread = await NewThreadAsync(title: "Alice's");
+        await Store.AddThreadItemAsync(thread.Id, Message(thread.Id, "private"), Alice);
+
+        (await Store.LoadThreadsAsync(10, null, SortOrder.Desc, shouting)).Data.Should().BeEmpty();
+        var read = () => Store.LoadThreadAsync(thread.Id, shouting);
+        await read.Should().ThrowAsync<ChatKitNotFoundException>();
+        var write = () => Store.SaveThreadAsync(new ThreadMetadata { Id = thread.Id, CreatedAt = Tick(), Title = "taken" }, shouting);
+        await write.Should().ThrowAsync<ChatKitNotFoundException>();
+        (await Store.LoadThreadAsync(thread.Id, Alice)).Title.Should().Be("Alice's");
+    }
+
+    [Test]
     public async Task Threads_page_in_both_orders_without_gaps_or_duplicates()
     {
         var ids = new List<string>();

@@ -9,12 +9,14 @@ using static ChatKitServer.Tests.Support.ChatKitTestClient;
 namespace ChatKitServer.Tests;
 
 /// <summary>Bearer tokens, per-user isolation on every request type, and the per-user rate limit.</summary>
-public class AuthTests
+[TestFixture(TestDatabase.Sqlite)]
+[TestFixture(TestDatabase.PostgreSql)]
+public class AuthTests(TestDatabase database)
 {
     private ServerFactory _factory = null!;
 
     [OneTimeSetUp]
-    public void Start() => _factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["RateLimiting:PermitLimit"] = "1000" }));
+    public void Start() => _factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["RateLimiting:PermitLimit"] = "1000" }), database);
 
     [OneTimeTearDown]
     public void Stop() => _factory.Dispose();
@@ -151,7 +153,7 @@ public class AuthTests
     [Test]
     public async Task The_rate_limit_answers_429_with_retry_after()
     {
-        using var factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["RateLimiting:PermitLimit"] = "3", ["RateLimiting:WindowSeconds"] = "60" }));
+        using var factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["RateLimiting:PermitLimit"] = "3", ["RateLimiting:WindowSeconds"] = "60" }), database);
         using var carol = Tokens.ClientFor(factory, "carol");
         using var dave = Tokens.ClientFor(factory, "dave");
 
@@ -169,7 +171,7 @@ public class AuthTests
     [TestCase("Auth:Jwt:SigningKey", "short", "32 bytes")]
     public void Jwt_settings_are_validated_at_start(string key, string value, string mentions)
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings(new() { [key] = value }));
+        using var factory = new ServerFactory(Tokens.JwtSettings(new() { [key] = value }), database: database);
         var start = () => factory.CreateClient();
         start.Should().Throw<Exception>().Where(e => e.ToString().Contains(mentions));
     }

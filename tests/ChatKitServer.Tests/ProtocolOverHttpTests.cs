@@ -8,7 +8,9 @@ using static ChatKitServer.Tests.Support.ChatKitTestClient;
 namespace ChatKitServer.Tests;
 
 /// <summary>The protocol through the real HTTP pipeline, with the offline responder.</summary>
-public class ProtocolOverHttpTests
+[TestFixture(TestDatabase.Sqlite)]
+[TestFixture(TestDatabase.PostgreSql)]
+public class ProtocolOverHttpTests(TestDatabase database)
 {
     private ServerFactory _factory = null!;
     private ChatKitTestClient _client = null!;
@@ -16,7 +18,7 @@ public class ProtocolOverHttpTests
     [SetUp]
     public void SetUp()
     {
-        _factory = new ServerFactory();
+        _factory = new ServerFactory(database: database);
         _client = _factory.CreateChatKitClient();
     }
 

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using ChatKit;
 using ChatKit.Json;
@@ -24,28 +22,23 @@ public class ShutdownTests
         var script = Path.Combine(folder, "script.json");
         await File.WriteAllTextAsync(script, """{ "turns": [ { "match": "*", "reply": ["one ", "two ", "three ", "four ", "five ", "six ", "seven ", "eight"], "delayMs": 400 } ] }""");
         var database = Path.Combine(folder, "chatkit.db");
-        var port = FreePort();
-        var start = new ProcessStartInfo("dotnet", [ServerDll, "--urls", $"http://127.0.0.1:{port}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (k, v) in new Dictionary<string, string>
+        var server = await ServerProcess.StartAsync(new Dictionary<string, string>
         {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development", ["Assistant__Provider"] = "Scripted", ["Assistant__ScriptPath"] = script,
+            ["Assistant__Provider"] = "Scripted", ["Assistant__ScriptPath"] = script,
             ["Assistant__AutoTitles"] = "false", ["ChatKit__ShutdownGraceSeconds"] = "1", ["ChatKit__KeepAliveSeconds"] = "0.2",
-            ["ConnectionStrings__ChatKit"] = $"Data Source={database}", ["Serilog__MinimumLevel__Default"] = "Warning",
-        }) start.Environment[k] = v;
-        using var server = Process.Start(start)!;
+            ["ConnectionStrings__ChatKit"] = $"Data Source={database}",
+        });
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitHealthyAsync(http);
-
+            var http = server.Http;
             var body = """{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"go"}],"attachments":[],"inference_options":{}}}}""";
             using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(body, Encoding.UTF8, "application/json") }, HttpCompletionOption.ResponseHeadersRead);
             var reading = new StreamReader(await response.Content.ReadAsStreamAsync()).ReadToEndAsync();
             await Task.Delay(1500); // a few words are out
             var clock = Stopwatch.StartNew();
-            Process.Start("kill", ["-TERM", server.Id.ToString()])!.WaitForExit();
+            server.Signal("TERM");
             var raw = await reading.WaitAsync(TimeSpan.FromSeconds(20));
-            (await WaitExitAsync(server)).Should().BeTrue("the server exits after the grace period");
+            (await server.WaitExitAsync(TimeSpan.FromSeconds(15))).Should().BeTrue("the server exits after the grace period");
             clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(10));
 
             var frames = raw.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Where(f => f.StartsWith("data: ")).ToList();
@@ -64,59 +57,9 @@ public class ShutdownTests
         }
         finally
         {
-            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            server.Dispose();
             SqliteConnection.ClearAllPools();
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { /* left for the OS to clean */ }
-        }
-    }
-
-    private static string ServerDll
-    {
-        get
-        {
-            var testBin = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); // tests/ChatKitServer.Tests/bin/<Config>/net10.0
-            var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-            var dll = Path.Combine(root, "src", "ChatKitServer", "bin", testBin.Parent!.Name, testBin.Name, "ChatKitServer.dll");
-            if (!File.Exists(dll)) Assert.Fail("The server was not built: " + dll);
-            return dll;
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient http)
-    {
-        for (var i = 0; i < 150; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync("/health")).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(200);
-        }
-        Assert.Fail("The server did not become healthy.");
-    }
-
-    private static async Task<bool> WaitExitAsync(Process process)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 }

@@ -7,13 +7,15 @@ using static ChatKitServer.Tests.Support.ChatKitTestClient;
 namespace ChatKitServer.Tests;
 
 /// <summary>Disconnects, keep-alives and concurrency through the real pipeline.</summary>
-public class StreamLifecycleTests
+[TestFixture(TestDatabase.Sqlite)]
+[TestFixture(TestDatabase.PostgreSql)]
+public class StreamLifecycleTests(TestDatabase database)
 {
     [Test]
     public async Task A_client_that_disconnects_mid_stream_leaves_a_saved_partial_message_and_the_next_request_works()
     {
         var responder = new TestResponder();
-        using var factory = ServerFactory.WithResponder(responder);
+        using var factory = ServerFactory.WithResponder(responder, database: database);
         using var client = factory.CreateChatKitClient();
         var threadId = (await client.StreamAsync(Create("first"))).ThreadId;
         responder.Script = (t, _, ct) => TestResponder.SlowThenHang(t, ["Partial ", "answer"], TimeSpan.FromMilliseconds(20), ct);
@@ -38,7 +40,7 @@ public class StreamLifecycleTests
     public async Task A_quiet_responder_gets_keep_alive_comments()
     {
         var responder = new TestResponder { Script = (t, _, ct) => Quiet(t, ct) };
-        using var factory = ServerFactory.WithResponder(responder, new() { ["ChatKit:KeepAliveSeconds"] = "0.1" });
+        using var factory = ServerFactory.WithResponder(responder, new() { ["ChatKit:KeepAliveSeconds"] = "0.1" }, database: database);
         using var client = factory.CreateChatKitClient();
 
         using var response = await client.PostAsync(Create("wait"));
@@ -58,7 +60,7 @@ public class StreamLifecycleTests
     public async Task Fifty_concurrent_streams_on_one_thread_lose_nothing_and_never_interleave()
     {
         var responder = new TestResponder();
-        using var factory = ServerFactory.WithResponder(responder);
+        using var factory = ServerFactory.WithResponder(responder, database: database);
         using var client = factory.CreateChatKitClient();
         var threadId = (await client.StreamAsync(Create("start"))).ThreadId;
 
@@ -84,7 +86,7 @@ public class StreamLifecycleTests
     [Test]
     public async Task Fifty_concurrent_new_threads_are_all_saved()
     {
-        using var factory = ServerFactory.WithResponder(new TestResponder());
+        using var factory = ServerFactory.WithResponder(new TestResponder(), database: database);
         using var client = factory.CreateChatKitClient();
 
         var streams = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.StreamAsync(Create("t" + i))));

@@ -17,11 +17,8 @@ public sealed partial class ChatKitEngine
         ThreadMetadata thread,
         ChatKitContext context,
         Func<CancellationToken, IAsyncEnumerable<ThreadStreamEvent>> source,
-        bool lockThread,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        await using var turn = lockThread ? await _locks.AcquireAsync(thread.Id, ct).ConfigureAwait(false) : null;
-
         yield return new StreamOptionsEvent { StreamOptions = new StreamOptions { AllowCancel = _options.AllowCancel } };
 
         var lastState = ThreadState.Of(thread);

@@ -7,7 +7,8 @@ public sealed partial class ChatKitEngine
 {
     /// <summary>
     /// Checks what can be checked before the stream starts (threads, items and attachments exist,
-    /// the request makes sense) so that those problems get an HTTP status; returns the stream.
+    /// the request makes sense) so that those problems get an HTTP status; returns the stream. The
+    /// turn itself reads the thread again once it holds the thread's lock (<see cref="Turn"/>).
     /// </summary>
     private async Task<ChatKitStreamResponse> PrepareStreamAsync(StreamingRequest request, ChatKitContext context, CancellationToken ct)
     {
@@ -17,67 +18,66 @@ public sealed partial class ChatKitEngine
             {
                 var attachments = await LoadAttachmentsAsync(r.Params.Input, context, ct).ConfigureAwait(false);
                 var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Now() };
-                var response = new ChatKitStreamResponse(request.Kind, thread.Id, CreateThreadStream(thread, r.Params.Input, attachments, context, ct));
-                return response;
+                return Stream(request, thread.Id, CreateThreadStream(thread, r.Params.Input, attachments, context, ct));
             }
             case ThreadsAddUserMessageRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 var attachments = await LoadAttachmentsAsync(r.Params.Input, context, ct).ConfigureAwait(false);
-                return Stream(request, thread, Refusal(thread) ?? UserMessageStream(thread, r.Params.Input, attachments, context, ct));
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => UserMessageTurn(t, r.Params.Input, attachments, context, c), ct));
             }
             case ThreadsAddClientToolOutputRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
-                if (Refusal(thread) is { } refused) return Stream(request, thread, refused);
-                var recent = await _store.LoadThreadItemsAsync(thread.Id, null, _options.DefaultPageSize, SortOrder.Desc, context, ct).ConfigureAwait(false);
-                var call = recent.Data.OfType<ClientToolCallItem>().FirstOrDefault(c => c.Status == ClientToolCallStatus.Pending)
-                    ?? throw new ChatKitConflictException($"Thread '{thread.Id}' has no pending client tool call to receive this output.");
-                return Stream(request, thread, ClientToolOutputStream(thread, call, r.Params.Result, context, ct));
+                if (Refusal(thread) is null)
+                    await PendingClientToolCallAsync(thread.Id, context, ct).ConfigureAwait(false);
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => ClientToolOutputTurn(t, r.Params.Result, context, c), ct));
             }
             case ThreadsAddStructuredInputRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
-                var item = await _store.LoadItemAsync(thread.Id, r.Params.ItemId, context, ct).ConfigureAwait(false);
-                if (item is not StructuredInputItem structured)
-                    throw new ChatKitValidationException($"Item '{item.Id}' is a {item.Kind}, not a structured_input item.");
-                if (structured.Status != StructuredInputStatus.Pending)
-                    throw new ChatKitConflictException($"Structured input '{item.Id}' was already {structured.Status.ToString().ToLowerInvariant()}.");
-                if (Refusal(thread) is { } refused) return Stream(request, thread, refused);
-                var answered = StructuredInputAnswers.Apply(structured, r.Params.Input, _logger);
-                return Stream(request, thread, ProcessEventsAsync(thread, context, (c) => ReplaceThenRespond(thread, answered, context, c), lockThread: true, ct));
+                await PendingStructuredInputAsync(thread.Id, r.Params.ItemId, context, ct).ConfigureAwait(false);
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => StructuredInputTurn(t, r.Params.ItemId, r.Params.Input, context, c), ct));
             }
             case ThreadsRetryAfterItemRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
-                var item = await _store.LoadItemAsync(thread.Id, r.Params.ItemId, context, ct).ConfigureAwait(false);
-                if (item is not UserMessageItem userMessage)
-                    throw new ChatKitValidationException($"Item '{item.Id}' is a {item.Kind}; threads.retry_after_item needs a user message.");
-                return Stream(request, thread, Refusal(thread) ?? RetryStream(thread, userMessage, context, ct));
+                await UserMessageToRetryAsync(thread.Id, r.Params.ItemId, context, ct).ConfigureAwait(false);
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => RetryTurn(t, r.Params.ItemId, context, c), ct));
             }
             case ThreadsCustomActionRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 ThreadItem? sender = r.Params.ItemId is null ? null : await _store.LoadItemAsync(thread.Id, r.Params.ItemId, context, ct).ConfigureAwait(false);
                 if (sender is not null and not WidgetItem)
-                {
-                    _logger.LogWarning("Action {ActionType} sent by {ItemId}, which is a {ItemKind}, not a widget", r.Params.Action.Type, sender.Id, sender.Kind);
-                    return Stream(request, thread, Single(new ErrorEvent { Code = ErrorCodes.StreamError, AllowRetry = false }));
-                }
-                if (Refusal(thread) is { } refused) return Stream(request, thread, refused);
-                if (_actions is null)
+                    return Stream(request, thread.Id, Single(NotAWidget(r.Params, sender)));
+                if (Refusal(thread) is null && _actions is null)
                     throw new ChatKitNotSupportedException("threads.custom_action is not available: this server has no action handler.");
-                var actions = _actions;
-                return Stream(request, thread, ProcessEventsAsync(thread, context,
-                    c => actions.ActAsync(thread, r.Params.Action, (WidgetItem?)sender, context, c), lockThread: true, ct));
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => CustomActionTurn(t, r.Params, context, c), ct));
             }
             default:
                 throw new ChatKitValidationException($"Unsupported request type '{request.Kind}'.");
         }
     }
 
-    private static ChatKitStreamResponse Stream(ChatKitRequest request, ThreadMetadata thread, IAsyncEnumerable<ThreadStreamEvent> events) =>
-        new(request.Kind, thread.Id, events);
+    private static ChatKitStreamResponse Stream(ChatKitRequest request, string threadId, IAsyncEnumerable<ThreadStreamEvent> events) =>
+        new(request.Kind, threadId, events);
+
+    /// <summary>
+    /// The one place a turn takes its thread's lock (<see cref="IChatKitTurnLock"/>). The thread is read
+    /// once the lock is held, so a turn that waited starts from what the turn before it left (title,
+    /// status, items), and a thread locked or closed meanwhile refuses it. The lock is released after
+    /// the turn's last item is saved, also when the client went away.
+    /// </summary>
+    private async IAsyncEnumerable<ThreadStreamEvent> Turn(
+        string threadId, ChatKitContext context, Func<ThreadMetadata, CancellationToken, IAsyncEnumerable<ThreadStreamEvent>> turn,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var held = await _turns.AcquireAsync(threadId, ct).ConfigureAwait(false);
+        var thread = await _store.LoadThreadAsync(threadId, context, ct).ConfigureAwait(false);
+        await foreach (var ev in (Refusal(thread) ?? turn(thread, ct)).ConfigureAwait(false))
+            yield return ev;
+    }
 
     /// <summary>A locked or closed thread answers new work with the protocol's error event.</summary>
     private IAsyncEnumerable<ThreadStreamEvent>? Refusal(ThreadMetadata thread)
@@ -85,6 +85,39 @@ public sealed partial class ChatKitEngine
         if (thread.Status.Explanation is not { } why) return null;
         _logger.LogInformation("Refused new work on {ThreadId}: thread is {ThreadStatus}", thread.Id, thread.Status.Kind);
         return Single(new ErrorEvent { Code = ErrorCodes.Custom, Message = why, AllowRetry = false });
+    }
+
+    /// <summary>The newest client tool call still waiting for its output; a 409 when there is none.</summary>
+    private async Task<ClientToolCallItem> PendingClientToolCallAsync(string threadId, ChatKitContext context, CancellationToken ct)
+    {
+        var recent = await _store.LoadThreadItemsAsync(threadId, null, _options.DefaultPageSize, SortOrder.Desc, context, ct).ConfigureAwait(false);
+        return recent.Data.OfType<ClientToolCallItem>().FirstOrDefault(c => c.Status == ClientToolCallStatus.Pending)
+            ?? throw new ChatKitConflictException($"Thread '{threadId}' has no pending client tool call to receive this output.");
+    }
+
+    /// <summary>The structured input item a submission answers: 404 when missing, 400 when it is another item, 409 when already answered.</summary>
+    private async Task<StructuredInputItem> PendingStructuredInputAsync(string threadId, string itemId, ChatKitContext context, CancellationToken ct)
+    {
+        var item = await _store.LoadItemAsync(threadId, itemId, context, ct).ConfigureAwait(false);
+        if (item is not StructuredInputItem structured)
+            throw new ChatKitValidationException($"Item '{item.Id}' is a {item.Kind}, not a structured_input item.");
+        if (structured.Status != StructuredInputStatus.Pending)
+            throw new ChatKitConflictException($"Structured input '{item.Id}' was already {structured.Status.ToString().ToLowerInvariant()}.");
+        return structured;
+    }
+
+    /// <summary>The user message a retry starts from: 404 when missing, 400 when it is not a user message.</summary>
+    private async Task<UserMessageItem> UserMessageToRetryAsync(string threadId, string itemId, ChatKitContext context, CancellationToken ct)
+    {
+        var item = await _store.LoadItemAsync(threadId, itemId, context, ct).ConfigureAwait(false);
+        return item as UserMessageItem
+            ?? throw new ChatKitValidationException($"Item '{item.Id}' is a {item.Kind}; threads.retry_after_item needs a user message.");
+    }
+
+    private ErrorEvent NotAWidget(ThreadCustomActionParams p, ThreadItem sender)
+    {
+        _logger.LogWarning("Action {ActionType} sent by {ItemId}, which is a {ItemKind}, not a widget", p.Action.Type, sender.Id, sender.Kind);
+        return new ErrorEvent { Code = ErrorCodes.StreamError, AllowRetry = false };
     }
 
     private static async IAsyncEnumerable<ThreadStreamEvent> Single(ThreadStreamEvent ev)
@@ -132,29 +165,29 @@ public sealed partial class ChatKitEngine
         // Nothing is written before the client is listening; the thread and its first message are written together.
         await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
         yield return new ThreadCreatedEvent { Thread = ChatKitThread.ForClient(thread) };
-        await foreach (var ev in UserMessageStream(thread, input, attachments, context, ct).ConfigureAwait(false))
+        await foreach (var ev in Turn(thread.Id, context, (t, c) => UserMessageTurn(t, input, attachments, context, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
-    private async IAsyncEnumerable<ThreadStreamEvent> UserMessageStream(
+    private async IAsyncEnumerable<ThreadStreamEvent> UserMessageTurn(
         ThreadMetadata thread, UserMessageInput input, List<Attachment> attachments, ChatKitContext context,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        await using var turn = await _locks.AcquireAsync(thread.Id, ct).ConfigureAwait(false);
         var message = BuildUserMessage(thread, input, attachments);
         foreach (var attachment in message.Attachments)
             await _store.SaveAttachmentAsync(attachment, context, CancellationToken.None).ConfigureAwait(false);
         await _store.AddThreadItemAsync(thread.Id, message, context, CancellationToken.None).ConfigureAwait(false);
         yield return new ThreadItemDoneEvent { Item = message };
-        await foreach (var ev in ProcessEventsAsync(thread, context, c => _responder.RespondAsync(thread, message, context, c), lockThread: false, ct).ConfigureAwait(false))
+        await foreach (var ev in ProcessEventsAsync(thread, context, c => _responder.RespondAsync(thread, message, context, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
-    private async IAsyncEnumerable<ThreadStreamEvent> ClientToolOutputStream(
-        ThreadMetadata thread, ClientToolCallItem call, System.Text.Json.Nodes.JsonNode? result, ChatKitContext context,
+    private async IAsyncEnumerable<ThreadStreamEvent> ClientToolOutputTurn(
+        ThreadMetadata thread, System.Text.Json.Nodes.JsonNode? result, ChatKitContext context,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        await using var turn = await _locks.AcquireAsync(thread.Id, ct).ConfigureAwait(false);
+        // Read under the lock: the turn before this one may have answered or replaced the call.
+        var call = await PendingClientToolCallAsync(thread.Id, context, ct).ConfigureAwait(false);
         call.Output = result;
         call.Status = ClientToolCallStatus.Completed;
         await _store.SaveItemAsync(thread.Id, call, context, CancellationToken.None).ConfigureAwait(false);
@@ -165,7 +198,15 @@ public sealed partial class ChatKitEngine
             _logger.LogWarning("Client tool call {CallId} in {ThreadId} was never completed; removing it", stale.CallId, thread.Id);
             await _store.DeleteThreadItemAsync(thread.Id, stale.Id, context, CancellationToken.None).ConfigureAwait(false);
         }
-        await foreach (var ev in ProcessEventsAsync(thread, context, c => _responder.RespondAsync(thread, null, context, c), lockThread: false, ct).ConfigureAwait(false))
+        await foreach (var ev in ProcessEventsAsync(thread, context, c => _responder.RespondAsync(thread, null, context, c), ct).ConfigureAwait(false))
+            yield return ev;
+    }
+
+    private async IAsyncEnumerable<ThreadStreamEvent> StructuredInputTurn(
+        ThreadMetadata thread, string itemId, StructuredInputSubmission input, ChatKitContext context, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var answered = StructuredInputAnswers.Apply(await PendingStructuredInputAsync(thread.Id, itemId, context, ct).ConfigureAwait(false), input, _logger);
+        await foreach (var ev in ProcessEventsAsync(thread, context, c => ReplaceThenRespond(thread, answered, context, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
@@ -178,10 +219,10 @@ public sealed partial class ChatKitEngine
             yield return ev;
     }
 
-    private async IAsyncEnumerable<ThreadStreamEvent> RetryStream(
-        ThreadMetadata thread, UserMessageItem userMessage, ChatKitContext context, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<ThreadStreamEvent> RetryTurn(
+        ThreadMetadata thread, string itemId, ChatKitContext context, [EnumeratorCancellation] CancellationToken ct)
     {
-        await using var turn = await _locks.AcquireAsync(thread.Id, ct).ConfigureAwait(false);
+        var userMessage = await UserMessageToRetryAsync(thread.Id, itemId, context, ct).ConfigureAwait(false);
         // Newest first until the user message: everything after it goes.
         var later = new List<string>();
         string? after = null;
@@ -199,7 +240,22 @@ public sealed partial class ChatKitEngine
         }
         foreach (var id in later)
             await _store.DeleteThreadItemAsync(thread.Id, id, context, CancellationToken.None).ConfigureAwait(false);
-        await foreach (var ev in ProcessEventsAsync(thread, context, c => _responder.RespondAsync(thread, userMessage, context, c), lockThread: false, ct).ConfigureAwait(false))
+        await foreach (var ev in ProcessEventsAsync(thread, context, c => _responder.RespondAsync(thread, userMessage, context, c), ct).ConfigureAwait(false))
+            yield return ev;
+    }
+
+    private async IAsyncEnumerable<ThreadStreamEvent> CustomActionTurn(
+        ThreadMetadata thread, ThreadCustomActionParams p, ChatKitContext context, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var actions = _actions ?? throw new ChatKitNotSupportedException("threads.custom_action is not available: this server has no action handler.");
+        // The sending widget as the turn before this one left it.
+        var sender = p.ItemId is null ? null : await _store.LoadItemAsync(thread.Id, p.ItemId, context, ct).ConfigureAwait(false);
+        if (sender is not null and not WidgetItem)
+        {
+            yield return NotAWidget(p, sender);
+            yield break;
+        }
+        await foreach (var ev in ProcessEventsAsync(thread, context, c => actions.ActAsync(thread, p.Action, (WidgetItem?)sender, context, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 

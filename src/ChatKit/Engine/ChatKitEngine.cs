@@ -19,11 +19,15 @@ public sealed partial class ChatKitEngine
     private readonly IChatKitActionHandler? _actions;
     private readonly IChatKitTranscriber? _transcriber;
     private readonly TimeProvider _time;
-    // Process-wide: hosts usually create one engine per request scope, and turns on a thread must
-    // queue behind each other whichever engine instance runs them.
-    private static readonly ThreadLocks _locks = new();
+    private readonly IChatKitTurnLock _turns;
+    // Process-wide when no lock is given: hosts usually create one engine per request scope, and turns
+    // on a thread must queue behind each other whichever engine instance runs them.
+    private static readonly InProcessTurnLock DefaultTurnLock = new();
 
-    /// <summary>Creates an engine over a store and a responder; the other services are optional.</summary>
+    /// <summary>
+    /// Creates an engine over a store and a responder; the other services are optional. Without a
+    /// <paramref name="turnLock"/>, turns are serialized within this process only.
+    /// </summary>
     public ChatKitEngine(
         IChatKitStore store,
         IChatKitResponder responder,
@@ -32,7 +36,8 @@ public sealed partial class ChatKitEngine
         IChatKitAttachmentStore? attachmentStore = null,
         IChatKitActionHandler? actionHandler = null,
         IChatKitTranscriber? transcriber = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        IChatKitTurnLock? turnLock = null)
     {
         _store = store;
         _responder = responder;
@@ -42,6 +47,7 @@ public sealed partial class ChatKitEngine
         _actions = actionHandler;
         _transcriber = transcriber;
         _time = timeProvider ?? TimeProvider.System;
+        _turns = turnLock ?? DefaultTurnLock;
     }
 
     /// <summary>

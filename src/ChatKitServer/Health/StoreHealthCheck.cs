@@ -3,7 +3,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ChatKitServer.Health;
 
-/// <summary>Healthy when the store answers a query (for the database providers: the database is reachable and migrated).</summary>
+/// <summary>Healthy when the store answers a query (the database is reachable and migrated).</summary>
 public sealed class StoreHealthCheck(IServiceScopeFactory scopes) : IHealthCheck
 {
     private static readonly ChatKitContext Probe = new() { UserId = "health-probe" };

@@ -5,7 +5,11 @@ namespace ChatKitServer.Hosting;
 
 public static class PersistenceSetup
 {
-    /// <summary>The EF Core store on <c>Database:Provider</c> with <c>ConnectionStrings:ChatKit</c>.</summary>
+    /// <summary>
+    /// The EF Core store on <c>Database:Provider</c> with <c>ConnectionStrings:ChatKit</c>, the turn
+    /// lock of <c>Database:TurnLock</c> (by default the database's own on SQL Server and PostgreSQL),
+    /// and the Data Protection key ring in the same database.
+    /// </summary>
     public static IServiceCollection AddChatKitPersistence(this IServiceCollection services, IConfiguration configuration)
     {
         var options = new ChatKitDatabaseOptions
@@ -13,11 +17,19 @@ public static class PersistenceSetup
             Provider = configuration.GetValue("Database:Provider", ChatKitDatabaseProvider.Sqlite),
             ConnectionString = configuration.GetConnectionString("ChatKit") ?? "Data Source=chatkit.db",
         };
+        options.MaxRetryCount = configuration.GetValue("Database:MaxRetryCount", options.MaxRetryCount);
+        options.MaxRetryDelay = TimeSpan.FromSeconds(configuration.GetValue("Database:MaxRetryDelaySeconds", options.MaxRetryDelay.TotalSeconds));
+        options.TurnLock = configuration.GetValue("Database:TurnLock", options.TurnLock);
         services.AddChatKitEntityFrameworkStore(options);
+        services.AddSharedKeyRing(options);
         services.AddSingleton<IUserMemory, EfUserMemory>();
         return services;
     }
 
-    /// <summary>Creates or migrates the database before the first request (for SQLite, the file is created on first run).</summary>
-    public static Task PrepareDatabaseAsync(this WebApplication app) => app.Services.MigrateChatKitDatabaseAsync();
+    /// <summary>Creates or migrates the database (the store's tables, then the key ring's) before the first request (for SQLite, the file is created on first run).</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        await app.Services.MigrateChatKitDatabaseAsync();
+        await app.Services.MigrateKeyRingAsync();
+    }
 }

@@ -1,6 +1,5 @@
 using ChatKitServer.Configuration;
 using ChatKitServer.Errors;
-using ChatKitServer.Health;
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
@@ -22,7 +21,7 @@ public static class WebSetup
             .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = ModelStateProblems.Create);
         services.AddProblemDetails();
         services.AddExceptionHandler<ChatKitExceptionHandler>();
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+        services.AddChatKitHealth(configuration);
         services.AddSecurityHeaders();
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<PublicAddressOptions>>((forwarded, address) => TrustProxies(forwarded, address.Value.TrustedProxies));
         var origins = configuration.GetSection(ChatKitServerOptions.Section).Get<ChatKitServerOptions>()?.AllowedOrigins ?? [];
@@ -50,7 +49,7 @@ public static class WebSetup
         app.UseAuthorization();
         app.UseRateLimiter();
         app.MapControllers();
-        app.MapHealthChecks("/health");
+        app.MapChatKitHealth();
         return app;
     }
 

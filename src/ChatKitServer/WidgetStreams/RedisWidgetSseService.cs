@@ -83,6 +83,13 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
             yield return message;
     }
 
+    /// <summary>Round trip to Redis on the connection the widget streams use (for the readiness check).</summary>
+    public async Task<TimeSpan> PingAsync()
+    {
+        var redis = await _redis.Value;
+        return await redis.GetDatabase().PingAsync();
+    }
+
     private static WidgetStreamMessage? Parse(RedisValue entry)
     {
         var text = entry.ToString();

@@ -51,9 +51,10 @@ public sealed class EngineHarness
     public IChatKitActionHandler? Actions { get; set; }
     public IChatKitTranscriber? Transcriber { get; set; }
     public IChatKitAttachmentStore? Attachments { get; set; }
+    public IChatKitTurnLock? TurnLock { get; set; }
 
     private ChatKitEngine? _engine;
-    public ChatKitEngine Engine => _engine ??= new ChatKitEngine(Store, Responder, Logger, new ChatKitEngineOptions(), Attachments, Actions, Transcriber);
+    public ChatKitEngine Engine => _engine ??= new ChatKitEngine(Store, Responder, Logger, new ChatKitEngineOptions(), Attachments, Actions, Transcriber, turnLock: TurnLock);
 
     public Task<ChatKitResponse> SendAsync(string json, CancellationToken ct = default) =>
         Engine.ProcessAsync(ChatKitRequestParser.Parse(json), Context, ct);

@@ -1,11 +1,12 @@
 namespace ChatKit;
 
 /// <summary>
-/// One async lock per thread id, so that two streams on one thread run one after the other
-/// and their items never interleave. In-process only: instances behind a load balancer need
-/// sticky threads or a store that serializes turns.
+/// The turn lock of one process: an async lock per thread id, kept only while someone holds or waits
+/// for it. Enough for one server (SQLite on one machine); several instances on one database need a
+/// lock the database holds (see <see cref="IChatKitTurnLock"/>), which may use this one first so that
+/// the turns of one process queue in memory.
 /// </summary>
-internal sealed class ThreadLocks
+public sealed class InProcessTurnLock : IChatKitTurnLock
 {
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
@@ -15,7 +16,7 @@ internal sealed class ThreadLocks
         public int Users;
     }
 
-    /// <summary>Waits for the thread's lock; dispose the result to release it.</summary>
+    /// <inheritdoc />
     public async Task<IAsyncDisposable> AcquireAsync(string threadId, CancellationToken cancellationToken)
     {
         Entry entry;
@@ -46,7 +47,7 @@ internal sealed class ThreadLocks
         }
     }
 
-    private sealed class Releaser(ThreadLocks owner, string threadId, Entry entry) : IAsyncDisposable
+    private sealed class Releaser(InProcessTurnLock owner, string threadId, Entry entry) : IAsyncDisposable
     {
         private int _released;
 

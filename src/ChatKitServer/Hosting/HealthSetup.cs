@@ -1,0 +1,34 @@
+using ChatKitServer.Health;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+namespace ChatKitServer.Hosting;
+
+public static class HealthSetup
+{
+    /// <summary>The tag of the checks an instance must pass before it gets traffic.</summary>
+    public const string Ready = "ready";
+
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The database, and Redis when <c>Redis:ConnectionString</c> is set, as readiness checks.</summary>
+    public static IServiceCollection AddChatKitHealth(this IServiceCollection services, IConfiguration configuration)
+    {
+        var checks = services.AddHealthChecks().AddCheck<StoreHealthCheck>("database", tags: [Ready], timeout: CheckTimeout);
+        if (!string.IsNullOrWhiteSpace(configuration["Redis:ConnectionString"]))
+            checks.AddCheck<RedisHealthCheck>("redis", tags: [Ready], timeout: CheckTimeout);
+        return services;
+    }
+
+    /// <summary>
+    /// <c>/health/live</c>: the process serves requests (no dependency is asked; an orchestrator restarts
+    /// an instance that fails it). <c>/health/ready</c>: the dependencies answer (an orchestrator sends
+    /// no traffic to an instance that fails it). <c>/health</c>: every check, as before.
+    /// </summary>
+    public static WebApplication MapChatKitHealth(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready) });
+        app.MapHealthChecks("/health");
+        return app;
+    }
+}

@@ -1,0 +1,98 @@
+using ChatKit.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ChatKit.EntityFrameworkCore.Tests;
+
+/// <summary>The PostgreSQL turn lock between two lock instances (two server instances) on one real database.</summary>
+public sealed class PostgreSqlTurnLockTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private PostgreSqlServer _server = null!;
+    private string _database = null!;
+    private PostgreSqlTurnLock _first = null!;
+    private PostgreSqlTurnLock _second = null!;
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _server = await PostgreSqlServer.SharedAsync();
+        _database = await _server.CreateDatabaseAsync();
+        _first = new PostgreSqlTurnLock(_database, NullLogger<PostgreSqlTurnLock>.Instance);
+        _second = new PostgreSqlTurnLock(_database, NullLogger<PostgreSqlTurnLock>.Instance);
+    }
+
+    [TearDown]
+    public async Task TearDown()
+    {
+        if (_first is null) return;
+        await _first.DisposeAsync();
+        await _second.DisposeAsync();
+        await _server.DropDatabaseAsync(_database);
+    }
+
+    [Test]
+    public async Task A_thread_held_by_one_instance_waits_in_the_other_until_released_and_other_threads_do_not_wait()
+    {
+        var held = await _first.AcquireAsync("thr_a", CancellationToken.None);
+
+        var waiting = _second.AcquireAsync("thr_a", CancellationToken.None);
+        await using (await _second.AcquireAsync("thr_b", CancellationToken.None).WaitAsync(Patience)) { }
+        await Task.Delay(300);
+        waiting.IsCompleted.Should().BeFalse("the first instance still holds thr_a");
+
+        await held.DisposeAsync();
+        await (await waiting.WaitAsync(Patience)).DisposeAsync();
+        await (await _first.AcquireAsync("thr_a", CancellationToken.None).WaitAsync(Patience)).DisposeAsync();
+    }
+
+    [Test]
+    public async Task A_holder_whose_connection_dies_releases_the_lock()
+    {
+        var held = await _first.AcquireAsync("thr_a", CancellationToken.None);
+        var waiting = _second.AcquireAsync("thr_a", CancellationToken.None);
+        await Task.Delay(300);
+        waiting.IsCompleted.Should().BeFalse();
+
+        // The holder's session ends as a crashed process's would: the server closes it.
+        var holders = await HoldersAsync("thr_a");
+        holders.Should().ContainSingle();
+        await _server.ExecuteAsync($"SELECT pg_terminate_backend({holders[0]})");
+
+        await (await waiting.WaitAsync(Patience)).DisposeAsync();
+        var release = async () => await held.DisposeAsync();
+        await release.Should().NotThrowAsync("letting go of a lock whose connection is gone is not an error");
+        (await HoldersAsync("thr_a")).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task A_wait_that_is_cancelled_gives_up_and_leaves_nothing_held()
+    {
+        var held = await _first.AcquireAsync("thr_a", CancellationToken.None);
+        using var give = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var cancelled = () => _second.AcquireAsync("thr_a", give.Token);
+        await cancelled.Should().ThrowAsync<OperationCanceledException>();
+        await held.DisposeAsync();
+
+        (await HoldersAsync("thr_a")).Should().BeEmpty();
+        await (await _first.AcquireAsync("thr_a", CancellationToken.None).WaitAsync(Patience)).DisposeAsync();
+    }
+
+    /// <summary>The server process ids of the sessions holding <paramref name="threadId"/>'s advisory lock.</summary>
+    private async Task<List<int>> HoldersAsync(string threadId)
+    {
+        var key = PostgreSqlTurnLock.KeyOf(threadId);
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        // A bigint advisory key shows in pg_locks as classid (high 32 bits), objid (low 32 bits), objsubid 1.
+        await using var command = new NpgsqlCommand(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid = $1::bigint::oid AND objid = $2::bigint::oid", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)(uint)(key >> 32) });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)(uint)key });
+        var pids = new List<int>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync()) pids.Add(reader.GetInt32(0));
+        return pids;
+    }
+}

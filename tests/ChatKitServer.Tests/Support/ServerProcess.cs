@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace ChatKitServer.Tests.Support;
+
+/// <summary>The real server as a process of its own (the built ChatKitServer.dll) on a free loopback port, with settings from environment variables.</summary>
+public sealed class ServerProcess : IDisposable
+{
+    private readonly Queue<string> _output = new();
+    private int _disposed;
+
+    private ServerProcess(Process process, HttpClient http)
+    {
+        Process = process;
+        Http = http;
+    }
+
+    public Process Process { get; }
+    public HttpClient Http { get; }
+
+    /// <summary>Starts the server and waits until <c>/health</c> answers.</summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet", [ServerDll, "--urls", $"http://127.0.0.1:{port}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
+        foreach (var (k, v) in environment) start.Environment[k] = v;
+        var server = new ServerProcess(Process.Start(start)!, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") });
+        // Read the output as it comes (a chatty server never blocks on a full pipe); the last lines explain a failed start.
+        server.Process.OutputDataReceived += (_, e) => server.Keep(e.Data);
+        server.Process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
+        server.Process.BeginOutputReadLine();
+        server.Process.BeginErrorReadLine();
+        for (var i = 0; i < 150; i++)
+        {
+            try
+            {
+                if ((await server.Http.GetAsync("/health")).IsSuccessStatusCode) return server;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            if (server.Process.HasExited) break;
+            await Task.Delay(200);
+        }
+        server.Dispose();
+        Assert.Fail("The server process did not become healthy. Its last output:\n" + server.Output);
+        return null!;
+    }
+
+    /// <summary>The last lines the process wrote.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output) return string.Join('\n', _output);
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            if (_output.Count > 50) _output.Dequeue();
+        }
+    }
+
+    /// <summary>Sends a signal with kill(1) (Linux): TERM to stop gracefully, KILL to crash it.</summary>
+    public void Signal(string signal) => Process.Start("kill", [$"-{signal}", Process.Id.ToString()])!.WaitForExit();
+
+    /// <summary>Whether the process ended within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await Process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+        Process.WaitForExit(10_000);
+        Process.Dispose();
+        Http.Dispose();
+    }
+
+    private static string ServerDll
+    {
+        get
+        {
+            var testBin = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); // tests/ChatKitServer.Tests/bin/<Config>/net10.0
+            var root = testBin.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
+            var dll = Path.Combine(root, "src", "ChatKitServer", "bin", testBin.Parent!.Name, testBin.Name, "ChatKitServer.dll");
+            if (!File.Exists(dll)) Assert.Fail("The server was not built: " + dll);
+            return dll;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
