@@ -34,7 +34,8 @@ public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(opt
             t.Property(x => x.UserId).HasMaxLength(256);
             t.Property(x => x.Title).HasMaxLength(1000);
             t.HasIndex(x => x.Id).IsUnique();
-            t.HasIndex(x => new { x.UserId, x.Sequence });
+            // A user's threads are listed by creation time, then arrival (see decision 0002).
+            t.HasIndex(x => new { x.UserId, x.CreatedAt, x.Sequence });
         });
         model.Entity<ItemRecord>(i =>
         {

@@ -82,9 +82,11 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         }
         else
         {
-            var cursor = await _queries.ThreadSequence(db, after, context.UserId)
+            var cursor = await _queries.ThreadPosition(db, after, context.UserId)
                 ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name one of your threads.");
-            query = order == SortOrder.Asc ? _queries.ThreadsAscAfter(db, context.UserId, cursor, take) : _queries.ThreadsDescAfter(db, context.UserId, cursor, take);
+            query = order == SortOrder.Asc
+                ? _queries.ThreadsAscAfter(db, context.UserId, cursor.CreatedAt, cursor.Sequence, take)
+                : _queries.ThreadsDescAfter(db, context.UserId, cursor.CreatedAt, cursor.Sequence, take);
         }
         var rows = await query.ToListAsync(cancellationToken);
         return PageOf(rows, Clamp(limit), ToThread, r => r.Id);
@@ -161,7 +163,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             };
         }
         var rows = await query.ToListAsync(cancellationToken);
-        return PageOf(rows, Clamp(limit), r => ChatKitJson.Deserialize<ThreadItem>(r.Json), r => r.Id);
+        return PageOf(rows, Clamp(limit), r => ChatKitStorageJson.Deserialize<ThreadItem>(r.Json), r => r.Id);
     }
 
     /// <inheritdoc />
@@ -169,7 +171,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     {
         var probe = await ReadAsync(db => _queries.ItemInOwnThread(db, threadId, context.UserId, item.Id), cancellationToken)
             ?? throw ChatKitNotFoundException.Thread(threadId);
-        var json = ChatKitJson.Serialize(item);
+        var json = ChatKitStorageJson.Serialize(item);
         using var turn = await _writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         if (probe.Sequence is { } sequence)
@@ -192,7 +194,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await EnsureThreadAsync(db, threadId, context, cancellationToken);
         var json = await _queries.ItemJson(db, threadId, itemId) ?? throw ChatKitNotFoundException.Item(threadId, itemId);
-        return ChatKitJson.Deserialize<ThreadItem>(json);
+        return ChatKitStorageJson.Deserialize<ThreadItem>(json);
     }
 
     /// <inheritdoc />

@@ -26,30 +26,35 @@ internal sealed class StoreQueries
     public readonly Func<ChatKitDbContext, string, string, Task<bool>> ThreadExists =
         EF.CompileAsyncQuery((ChatKitDbContext db, string id, string user) => db.Threads.Any(t => t.Id == id && t.UserId == user));
 
-    public readonly Func<ChatKitDbContext, string, string, Task<long?>> ThreadSequence =
+    /// <summary>Where one of the caller's threads sits in their list (see <see cref="Position"/>); null when they have no such thread.</summary>
+    public readonly Func<ChatKitDbContext, string, string, Task<Position?>> ThreadPosition =
         EF.CompileAsyncQuery((ChatKitDbContext db, string id, string user) =>
-            db.Threads.Where(t => t.Id == id && t.UserId == user).Select(t => (long?)t.Sequence).FirstOrDefault());
+            db.Threads.Where(t => t.Id == id && t.UserId == user).Select(t => new Position(t.CreatedAt, t.Sequence)).FirstOrDefault());
+
+    // A user's threads are listed by (CreatedAt, Sequence): creation time like the reference, then arrival.
 
     public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ThreadRecord>> ThreadsAsc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string user, int take) =>
-            db.Threads.AsNoTracking().Where(t => t.UserId == user).OrderBy(t => t.Sequence).Take(take));
+            db.Threads.AsNoTracking().Where(t => t.UserId == user).OrderBy(t => t.CreatedAt).ThenBy(t => t.Sequence).Take(take));
 
     public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ThreadRecord>> ThreadsDesc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string user, int take) =>
-            db.Threads.AsNoTracking().Where(t => t.UserId == user).OrderByDescending(t => t.Sequence).Take(take));
+            db.Threads.AsNoTracking().Where(t => t.UserId == user).OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Sequence).Take(take));
 
-    public readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ThreadRecord>> ThreadsAscAfter =
-        EF.CompileAsyncQuery((ChatKitDbContext db, string user, long cursor, int take) =>
-            db.Threads.AsNoTracking().Where(t => t.UserId == user && t.Sequence > cursor).OrderBy(t => t.Sequence).Take(take));
+    public readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ThreadRecord>> ThreadsAscAfter =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string user, DateTimeOffset at, long sequence, int take) =>
+            db.Threads.AsNoTracking().Where(t => t.UserId == user && (t.CreatedAt > at || (t.CreatedAt == at && t.Sequence > sequence)))
+                .OrderBy(t => t.CreatedAt).ThenBy(t => t.Sequence).Take(take));
 
-    public readonly Func<ChatKitDbContext, string, long, int, IAsyncEnumerable<ThreadRecord>> ThreadsDescAfter =
-        EF.CompileAsyncQuery((ChatKitDbContext db, string user, long cursor, int take) =>
-            db.Threads.AsNoTracking().Where(t => t.UserId == user && t.Sequence < cursor).OrderByDescending(t => t.Sequence).Take(take));
+    public readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ThreadRecord>> ThreadsDescAfter =
+        EF.CompileAsyncQuery((ChatKitDbContext db, string user, DateTimeOffset at, long sequence, int take) =>
+            db.Threads.AsNoTracking().Where(t => t.UserId == user && (t.CreatedAt < at || (t.CreatedAt == at && t.Sequence < sequence)))
+                .OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Sequence).Take(take));
 
-    /// <summary>Where an item sits in its thread's order (see <see cref="ItemCursor"/>); null when the thread has no such item.</summary>
-    public readonly Func<ChatKitDbContext, string, string, Task<ItemCursor?>> ItemPosition =
+    /// <summary>Where an item sits in its thread's order (see <see cref="Position"/>); null when the thread has no such item.</summary>
+    public readonly Func<ChatKitDbContext, string, string, Task<Position?>> ItemPosition =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string id) =>
-            db.Items.Where(i => i.ThreadId == threadId && i.Id == id).Select(i => new ItemCursor(i.CreatedAt, i.Sequence)).FirstOrDefault());
+            db.Items.Where(i => i.ThreadId == threadId && i.Id == id).Select(i => new Position(i.CreatedAt, i.Sequence)).FirstOrDefault());
 
     public readonly Func<ChatKitDbContext, string, string, Task<string?>> ItemJson =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, string id) =>
@@ -100,8 +105,8 @@ internal sealed class StoreQueries
             db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt < at || (i.CreatedAt == at && i.Sequence < sequence)) && i.Type != Hidden && i.Type != SdkHidden)
                 .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json)));
 
-    /// <summary>An item's place in its thread: creation time, then arrival.</summary>
-    public sealed record ItemCursor(DateTimeOffset CreatedAt, long Sequence);
+    /// <summary>A record's place in its list (a thread among a user's threads, an item in its thread): creation time, then arrival.</summary>
+    public sealed record Position(DateTimeOffset CreatedAt, long Sequence);
 
     /// <summary>
     /// One round trip before an item is saved: null when the thread is not the caller's, else the

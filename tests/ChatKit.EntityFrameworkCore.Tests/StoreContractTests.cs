@@ -416,9 +416,6 @@ public abstract class StoreContractTests
     }
 
     [Test]
-    [Ignore("differs from the reference: the EF Core store lists threads in the order they were first saved (a sequence number), "
-        + "the reference (and our in-memory store) by created_at; a thread saved with an earlier created_at (an import, another "
-        + "instance's clock) is listed out of place. Needs ordered thread queries and an index in src/ChatKit.EntityFrameworkCore.")]
     public async Task Threads_are_listed_by_created_at_whatever_order_they_are_saved_in()
     {
         var start = Tick();
@@ -469,9 +466,6 @@ public abstract class StoreContractTests
     }
 
     [Test]
-    [Ignore("differs from the reference: an attachment's metadata is [JsonIgnore] in the wire type, so the copy inside a stored "
-        + "user message loses it (the reference keeps it and leaves it out only when answering clients); a responder reading "
-        + "history or a retried message cannot see it. Needs a storage form of items that keeps attachment metadata.")]
     public async Task A_user_message_keeps_its_attachments_metadata()
     {
         var thread = await NewThreadAsync();

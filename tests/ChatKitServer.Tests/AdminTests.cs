@@ -86,8 +86,9 @@ public class AdminTests
 
         thread["user_id"]!.GetValue<string>().Should().Be("alice");
         var kinds = thread["items"]!.AsArray().Select(i => (string)i!["type"]!).ToList();
-        kinds.Should().Equal("user_message", "hidden_context_item", "workflow", "assistant_message", "hidden_context_item");
-        thread["items"]![1]!["content"]!["name"]!.GetValue<string>().Should().Be("search_threads");
+        // The thread's order (first appearance): the workflow is announced before the tool's hidden record is saved.
+        kinds.Should().Equal("user_message", "workflow", "hidden_context_item", "assistant_message", "hidden_context_item");
+        thread["items"]![2]!["content"]!["name"]!.GetValue<string>().Should().Be("search_threads");
         thread["usage"]!["prompt_tokens"]!.GetValue<int>().Should().Be(22, "two model calls of 11 prompt tokens");
         thread["usage"]!["completion_tokens"]!.GetValue<int>().Should().Be(14);
         thread["feedback"]!.AsArray().Should().ContainSingle().Which!["kind"]!.GetValue<string>().Should().Be("positive");

@@ -26,7 +26,7 @@ public sealed record AdminThreadDetail(AdminThreadRow Thread, ThreadMetadata Met
 }
 
 /// <summary>Read and delete threads across users, for administrators. Straight EF Core queries over the ChatKit tables.</summary>
-public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, IChatKitStore store)
+public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, IServiceScopeFactory scopes)
 {
     public const int MaxLimit = 200;
 
@@ -43,15 +43,17 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
         {
             var pattern = "%" + filter.Text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
             query = query.Where(t => EF.Functions.Like(t.Title ?? "", pattern, "\\")
-                                     || db.Items.Any(i => i.ThreadId == t.Id && i.Type != "hidden_context_item" && EF.Functions.Like(i.Json, pattern, "\\")));
+                                     || db.Items.Any(i => i.ThreadId == t.Id && i.Type != ItemTypes.HiddenContext && i.Type != ItemTypes.SdkHiddenContext
+                                                          && EF.Functions.Like(i.Json, pattern, "\\")));
         }
         if (filter.After is not null)
         {
-            var cursor = await db.Threads.Where(t => t.Id == filter.After).Select(t => (long?)t.Sequence).FirstOrDefaultAsync(ct)
+            var cursor = await db.Threads.Where(t => t.Id == filter.After).Select(t => new { t.CreatedAt, t.Sequence }).FirstOrDefaultAsync(ct)
                 ?? throw new ChatKitValidationException($"The 'after' cursor '{filter.After}' does not name a thread.");
-            query = query.Where(t => t.Sequence < cursor);
+            query = query.Where(t => t.CreatedAt < cursor.CreatedAt || (t.CreatedAt == cursor.CreatedAt && t.Sequence < cursor.Sequence));
         }
-        var rows = await query.OrderByDescending(t => t.Sequence).Take(filter.Limit + 1)
+        // Newest first, in the order threads.list uses (creation time, then arrival).
+        var rows = await query.OrderByDescending(t => t.CreatedAt).ThenByDescending(t => t.Sequence).Take(filter.Limit + 1)
             .Select(t => new { t.Id, t.UserId, t.Title, t.CreatedAt, t.UpdatedAt, t.StatusJson, Items = db.Items.Count(i => i.ThreadId == t.Id) })
             .ToListAsync(ct);
         var page = rows.Take(filter.Limit).Select(r => new AdminThreadRow(r.Id, r.UserId, r.Title, r.CreatedAt, r.UpdatedAt, StatusOf(r.StatusJson), r.Items)).ToList();
@@ -62,7 +64,7 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var thread = await db.Threads.AsNoTracking().FirstOrDefaultAsync(t => t.Id == threadId, ct) ?? throw ChatKitNotFoundException.Thread(threadId);
-        var items = (await db.Items.AsNoTracking().Where(i => i.ThreadId == threadId).OrderBy(i => i.Sequence).Select(i => i.Json).ToListAsync(ct))
+        var items = (await db.Items.AsNoTracking().Where(i => i.ThreadId == threadId).OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Select(i => i.Json).ToListAsync(ct))
             .Select(json => ChatKitJson.Deserialize<ThreadItem>(json)).ToList();
         var feedback = await db.Feedback.AsNoTracking().Where(f => f.ThreadId == threadId).OrderBy(f => f.Sequence)
             .Select(f => new AdminFeedback(f.ItemId, f.Kind, f.CreatedAt)).ToListAsync(ct);
@@ -78,7 +80,10 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var owner = await db.Threads.Where(t => t.Id == threadId).Select(t => t.UserId).FirstOrDefaultAsync(ct) ?? throw ChatKitNotFoundException.Thread(threadId);
-        await store.DeleteThreadAsync(threadId, new ChatKitContext { UserId = owner }, ct);
+        // The protocol's own delete, as the owner: the thread goes with everything of it, attachment bytes included.
+        await using var scope = scopes.CreateAsyncScope();
+        var engine = scope.ServiceProvider.GetRequiredService<ChatKitEngine>();
+        await engine.ProcessAsync(new ThreadsDeleteRequest { Params = new ThreadIdParams { ThreadId = threadId } }, new ChatKitContext { UserId = owner }, ct);
     }
 
     private static string StatusOf(string json) => ChatKitJson.Deserialize<ThreadStatus>(json).Kind;

@@ -220,7 +220,7 @@ namespace ChatKit.EntityFrameworkCore.Migrations.PostgreSql
                     b.HasIndex("Id")
                         .IsUnique();
 
-                    b.HasIndex("UserId", "Sequence");
+                    b.HasIndex("UserId", "CreatedAt", "Sequence");
 
                     b.ToTable("chatkit_threads", (string)null);
                 });

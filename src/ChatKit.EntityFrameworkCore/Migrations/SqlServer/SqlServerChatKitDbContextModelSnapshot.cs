@@ -235,7 +235,7 @@ namespace ChatKit.EntityFrameworkCore.Migrations.SqlServer
                     b.HasIndex("Id")
                         .IsUnique();
 
-                    b.HasIndex("UserId", "Sequence");
+                    b.HasIndex("UserId", "CreatedAt", "Sequence");
 
                     b.ToTable("chatkit_threads", (string)null);
                 });

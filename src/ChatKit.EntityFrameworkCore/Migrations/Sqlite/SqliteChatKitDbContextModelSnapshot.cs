@@ -206,7 +206,7 @@ namespace ChatKit.EntityFrameworkCore.Migrations.Sqlite
                     b.HasIndex("Id")
                         .IsUnique();
 
-                    b.HasIndex("UserId", "Sequence");
+                    b.HasIndex("UserId", "CreatedAt", "Sequence");
 
                     b.ToTable("chatkit_threads", (string)null);
                 });
