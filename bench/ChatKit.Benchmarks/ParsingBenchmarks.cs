@@ -6,7 +6,7 @@ using BenchmarkDotNet.Configs;
 namespace ChatKit.Benchmarks;
 
 /// <summary>
-/// <see cref="ChatKitRequestParser.Parse(ReadOnlySpan{byte})"/> on request bodies as UTF-8 bytes, the
+/// <see cref="ChatKitRequestParser.Parse(ReadOnlySpan{byte}, ChatKitRequestLimits?)"/> on request bodies as UTF-8 bytes, the
 /// way <c>ChatKitController</c> calls it after reading the body. The "Body bytes" column is the body's size.
 /// </summary>
 [MemoryDiagnoser]

@@ -168,7 +168,7 @@ public sealed partial class ChatKitEngine
                 Id = ChatKitIds.SdkHiddenContext(),
                 ThreadId = thread.Id,
                 CreatedAt = Now(),
-                Content = _options.CancelledNote,
+                Content = context.ServerStopping.IsCancellationRequested ? _options.ShutdownNote : _options.CancelledNote,
             }, context, CancellationToken.None).ConfigureAwait(false);
             if (ThreadState.Of(thread) != lastState)
                 await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);

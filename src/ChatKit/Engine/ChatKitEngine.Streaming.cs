@@ -24,7 +24,7 @@ public sealed partial class ChatKitEngine
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 var attachments = await LoadAttachmentsAsync(r.Params.Input, context, ct).ConfigureAwait(false);
-                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => UserMessageTurn(t, r.Params.Input, attachments, context, c), ct));
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => UserMessageTurn(t, r.Params.Input, attachments, context, newThread: false, c), ct));
             }
             case ThreadsAddClientToolOutputRequest r:
             {
@@ -85,6 +85,13 @@ public sealed partial class ChatKitEngine
         if (thread.Status.Explanation is not { } why) return null;
         _logger.LogInformation("Refused new work on {ThreadId}: thread is {ThreadStatus}", thread.Id, thread.Status.Kind);
         return Single(new ErrorEvent { Code = ErrorCodes.Custom, Message = why, AllowRetry = false });
+    }
+
+    /// <summary>Whether one of the thread's recent items waits for the client: a pending client tool call or structured input.</summary>
+    private async Task<bool> WaitsForTheClientAsync(string threadId, ChatKitContext context, CancellationToken ct)
+    {
+        var recent = await _store.LoadThreadItemsAsync(threadId, null, _options.DefaultPageSize, SortOrder.Desc, context, ct).ConfigureAwait(false);
+        return recent.Data.Any(i => i is ClientToolCallItem { Status: ClientToolCallStatus.Pending } or StructuredInputItem { Status: StructuredInputStatus.Pending });
     }
 
     /// <summary>The newest client tool call still waiting for its output; a 409 when there is none.</summary>
@@ -165,14 +172,23 @@ public sealed partial class ChatKitEngine
         // Nothing is written before the client is listening; the thread and its first message are written together.
         await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
         yield return new ThreadCreatedEvent { Thread = ChatKitThread.ForClient(thread) };
-        await foreach (var ev in Turn(thread.Id, context, (t, c) => UserMessageTurn(t, input, attachments, context, c), ct).ConfigureAwait(false))
+        await foreach (var ev in Turn(thread.Id, context, (t, c) => UserMessageTurn(t, input, attachments, context, newThread: true, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
     private async IAsyncEnumerable<ThreadStreamEvent> UserMessageTurn(
-        ThreadMetadata thread, UserMessageInput input, List<Attachment> attachments, ChatKitContext context,
+        ThreadMetadata thread, UserMessageInput input, List<Attachment> attachments, ChatKitContext context, bool newThread,
         [EnumeratorCancellation] CancellationToken ct)
     {
+        // A protocol rule, for every responder: while the thread waits for the client (a tool call's
+        // output, a structured input), a new message is not taken; the user is told to answer first.
+        if (!newThread && await WaitsForTheClientAsync(thread.Id, context, ct).ConfigureAwait(false))
+        {
+            _logger.LogInformation("New message on {ThreadId} refused: a client tool call or structured input is pending", thread.Id);
+            await foreach (var ev in ProcessEventsAsync(thread, context, _ => Single(new NoticeEvent { Level = NoticeLevel.Info, Message = _notices.PendingInteraction(context) }), ct).ConfigureAwait(false))
+                yield return ev;
+            yield break;
+        }
         var message = BuildUserMessage(thread, input, attachments);
         foreach (var attachment in message.Attachments)
             await _store.SaveAttachmentAsync(attachment, context, CancellationToken.None).ConfigureAwait(false);

@@ -7,7 +7,7 @@ namespace ChatKit;
 /// <summary>
 /// The protocol's behaviour for every request type: reads and writes the store, runs the
 /// responder, persists items as their events pass and turns failures into <c>error</c> events.
-/// Hosts call <see cref="ChatKitRequestParser.Parse(ReadOnlySpan{byte})"/> then <see cref="ProcessAsync"/>.
+/// Hosts call <see cref="ChatKitRequestParser.Parse(ReadOnlySpan{byte}, ChatKitRequestLimits?)"/> then <see cref="ProcessAsync"/>.
 /// </summary>
 public sealed partial class ChatKitEngine
 {
@@ -20,13 +20,15 @@ public sealed partial class ChatKitEngine
     private readonly IChatKitTranscriber? _transcriber;
     private readonly TimeProvider _time;
     private readonly IChatKitTurnLock _turns;
+    private readonly IChatKitNotices _notices;
     // Process-wide when no lock is given: hosts usually create one engine per request scope, and turns
     // on a thread must queue behind each other whichever engine instance runs them.
     private static readonly InProcessTurnLock DefaultTurnLock = new();
 
     /// <summary>
     /// Creates an engine over a store and a responder; the other services are optional. Without a
-    /// <paramref name="turnLock"/>, turns are serialized within this process only.
+    /// <paramref name="turnLock"/>, turns are serialized within this process only; without
+    /// <paramref name="notices"/>, the engine's notices are in English.
     /// </summary>
     public ChatKitEngine(
         IChatKitStore store,
@@ -37,7 +39,8 @@ public sealed partial class ChatKitEngine
         IChatKitActionHandler? actionHandler = null,
         IChatKitTranscriber? transcriber = null,
         TimeProvider? timeProvider = null,
-        IChatKitTurnLock? turnLock = null)
+        IChatKitTurnLock? turnLock = null,
+        IChatKitNotices? notices = null)
     {
         _store = store;
         _responder = responder;
@@ -48,6 +51,7 @@ public sealed partial class ChatKitEngine
         _transcriber = transcriber;
         _time = timeProvider ?? TimeProvider.System;
         _turns = turnLock ?? DefaultTurnLock;
+        _notices = notices ?? new EnglishChatKitNotices();
     }
 
     /// <summary>

@@ -17,4 +17,10 @@ public sealed class ChatKitEngineOptions
 
     /// <summary>The hidden note saved when the user cancels a stream, so the next turn does not continue it.</summary>
     public string CancelledNote { get; set; } = "The user cancelled the stream. Stop responding to the prior request.";
+
+    /// <summary>
+    /// The hidden note saved when a stream was cut because the server was stopping
+    /// (<see cref="ChatKitContext.ServerStopping"/>), not because the user cancelled.
+    /// </summary>
+    public string ShutdownNote { get; set; } = "The server restarted while answering; the answer above may be incomplete. Answer the prior request again if the user asks.";
 }

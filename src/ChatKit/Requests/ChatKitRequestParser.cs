@@ -20,18 +20,15 @@ public static class ChatKitRequestParser
         "threads.sync_custom_action",
     ];
 
-    /// <summary>The longest string accepted anywhere in a request, in characters (a message, a title, an id, metadata…).</summary>
-    public static int MaxStringLength { get; set; } = 256 * 1024;
-
-    /// <summary>The longest property name accepted anywhere in a request, in characters (metadata keys included).</summary>
-    public static int MaxPropertyNameLength { get; set; } = 256;
-
-    /// <summary>Parses one request; throws <see cref="ChatKitValidationException"/> with a message naming the problem.</summary>
-    public static ChatKitRequest Parse(ReadOnlySpan<byte> utf8Json)
+    /// <summary>
+    /// Parses one request within <paramref name="limits"/> (<see cref="ChatKitRequestLimits.Default"/> when null);
+    /// throws <see cref="ChatKitValidationException"/> with a message naming the problem.
+    /// </summary>
+    public static ChatKitRequest Parse(ReadOnlySpan<byte> utf8Json, ChatKitRequestLimits? limits = null)
     {
         if (utf8Json.IsEmpty)
             throw new ChatKitValidationException("The request body is empty; expected a JSON ChatKit request.");
-        if (StringProblem(utf8Json) is { } problem)
+        if (StringProblem(utf8Json, limits ?? ChatKitRequestLimits.Default) is { } problem)
             throw new ChatKitValidationException(problem);
         ChatKitRequest? request;
         try
@@ -55,7 +52,7 @@ public static class ChatKitRequestParser
     }
 
     /// <summary>Parses one request from a string.</summary>
-    public static ChatKitRequest Parse(string json) => Parse(System.Text.Encoding.UTF8.GetBytes(json));
+    public static ChatKitRequest Parse(string json, ChatKitRequestLimits? limits = null) => Parse(System.Text.Encoding.UTF8.GetBytes(json), limits);
 
     private static string Describe(Exception ex, ReadOnlySpan<byte> body)
     {
@@ -390,7 +387,7 @@ public static class ChatKitRequestParser
     /// escape (<c>\ud800</c>): such text would be stored altered, so it is refused. Null when all are fine,
     /// and null for bodies that are not JSON (the parser says why).
     /// </summary>
-    private static string? StringProblem(ReadOnlySpan<byte> body)
+    private static string? StringProblem(ReadOnlySpan<byte> body, ChatKitRequestLimits limits)
     {
         // Where each open object or array was entered: the raw span of the property name that holds it
         // (length -1: an array element, or the top level). Names are decoded only to report a problem.
@@ -421,7 +418,7 @@ public static class ChatKitRequestParser
                         continue;
                 }
                 var isName = reader.TokenType == JsonTokenType.PropertyName;
-                var limit = isName ? MaxPropertyNameLength : MaxStringLength;
+                var limit = isName ? limits.MaxPropertyNameLength : limits.MaxStringLength;
                 var problem = TextProblem(ref reader, limit);
                 if (problem is not null)
                 {

@@ -31,19 +31,11 @@ public sealed class ModelResponder(
 {
     public async IAsyncEnumerable<ThreadStreamEvent> RespondAsync(ThreadMetadata thread, UserMessageItem? input, ChatKitContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // One read serves both the pending-interaction check and the newest part of the history.
-        var newest = await history.LoadNewestAsync(thread, context, cancellationToken);
-        if (input is not null && HasPendingInteraction(newest))
-        {
-            yield return ResponderEvents.Notice(NoticeLevel.Info, texts[AssistantTexts.PendingInteraction]);
-            yield break;
-        }
-
         var modelName = ChooseModel(input);
         var required = ChooseTool(input);
         yield return ResponderEvents.Progress(texts[AssistantTexts.Analyzing], "sparkle");
 
-        var messages = await history.BuildAsync(thread, context, options.Value.HistoryBudgetChars, newest, cancellationToken);
+        var messages = await history.BuildAsync(thread, context, options.Value.HistoryBudgetChars, null, cancellationToken);
         messages.Insert(0, new SystemMessage(SystemPrompt(context)));
         var definitions = tools.Definitions();
         var usage = new UsageTotals(modelName);
@@ -205,11 +197,6 @@ public sealed class ModelResponder(
     {
         var prompt = options.Value.SystemPrompt;
         return context.Locale is { } locale ? prompt + "\n\n" + texts[AssistantTexts.LocalePrompt, locale] : prompt;
-    }
-
-    private static bool HasPendingInteraction(Page<ThreadItem> newest)
-    {
-        return newest.Data.Take(20).Any(i => i is ClientToolCallItem { Status: ClientToolCallStatus.Pending } or StructuredInputItem { Status: StructuredInputStatus.Pending });
     }
 
     /// <summary>Turns upstream failures into the protocol's errors: transient ones may be retried by the user.</summary>

@@ -28,6 +28,10 @@ public sealed class AssistantOptions : IValidatableObject
     [Range(1000, 2_000_000)]
     public int HistoryBudgetChars { get; set; } = 24_000;
 
+    /// <summary>The offline responder's pause between words, so its answer streams like a model's (0: none).</summary>
+    [Range(0, 5000)]
+    public int OfflineWordDelayMs { get; set; } = 15;
+
     /// <summary>Tools the client runs: a call ends the turn with a pending client_tool_call.</summary>
     public List<ClientToolOptions> ClientTools { get; set; } = [];
 

@@ -11,6 +11,19 @@ public sealed class ChatKitServerOptions
     [Range(1024, 1L << 30)]
     public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;
 
+    /// <summary>The longest string accepted anywhere in a request, in characters.</summary>
+    [Range(256, 64 * 1024 * 1024)]
+    public int MaxStringLength { get; set; } = ChatKit.ChatKitRequestLimits.Default.MaxStringLength;
+
+    /// <summary>The longest property name accepted anywhere in a request (metadata keys included), in characters.</summary>
+    [Range(16, 64 * 1024)]
+    public int MaxPropertyNameLength { get; set; } = ChatKit.ChatKitRequestLimits.Default.MaxPropertyNameLength;
+
+    /// <summary>The request limits the parser applies, from the two settings above.</summary>
+    public ChatKit.ChatKitRequestLimits RequestLimits => _limits ??= new() { MaxStringLength = MaxStringLength, MaxPropertyNameLength = MaxPropertyNameLength };
+
+    private ChatKit.ChatKitRequestLimits? _limits;
+
     /// <summary>Seconds of silence after which a stream gets a <c>: keep-alive</c> comment.</summary>
     [Range(0.05, 3600)]
     public double KeepAliveSeconds { get; set; } = 15;

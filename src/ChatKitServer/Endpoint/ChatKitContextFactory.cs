@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace ChatKitServer.Endpoint;
 
 /// <summary>Builds the engine's <see cref="ChatKitContext"/> from the HTTP request: who asks, in which language.</summary>
-public sealed class ChatKitContextFactory(IOptions<AuthOptions> auth)
+public sealed class ChatKitContextFactory(IOptions<AuthOptions> auth, IHostApplicationLifetime lifetime)
 {
     public ChatKitContext Create(HttpContext http)
     {
@@ -22,7 +22,7 @@ public sealed class ChatKitContextFactory(IOptions<AuthOptions> auth)
         {
             UserId = userId,
             Locale = Locale(http.Request),
-            IsAdmin = ExactClaims.HasRole(user, options.AdminRole),
+            ServerStopping = lifetime.ApplicationStopping,
         };
     }
 

@@ -20,13 +20,14 @@ public sealed class ChatKitController(
     ChatKitEngine engine,
     ChatKitRequestBody body,
     ChatKitContextFactory contexts,
-    ChatKitStreamWriter writer) : ControllerBase
+    ChatKitStreamWriter writer,
+    IOptions<ChatKitServerOptions> options) : ControllerBase
 {
     [HttpPost]
     public async Task Post(CancellationToken cancellationToken)
     {
         var json = await body.ReadAsync(Request, cancellationToken);
-        var request = ChatKitRequestParser.Parse(json.Span);
+        var request = ChatKitRequestParser.Parse(json.Span, options.Value.RequestLimits);
         var context = contexts.Create(HttpContext);
         var response = await engine.ProcessAsync(request, context, cancellationToken);
         switch (response)

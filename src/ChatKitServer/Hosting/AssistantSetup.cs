@@ -26,6 +26,7 @@ public static class AssistantSetup
             o.RequestCultureProviders = [new AcceptLanguageHeaderRequestCultureProvider()];
         });
 
+        services.AddSingleton<IChatKitNotices, LocalizedChatKitNotices>();
         var provider = configuration.GetValue(AssistantOptions.Section + ":Provider", AssistantProvider.Offline);
         if (provider == AssistantProvider.Offline)
         {

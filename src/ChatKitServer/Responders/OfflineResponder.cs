@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using ChatKit;
 using ChatKit.Widgets;
+using ChatKitServer.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace ChatKitServer.Responders;
 
@@ -9,21 +11,19 @@ namespace ChatKitServer.Responders;
 /// a progress update, a reply streamed word by word, and a help card widget when asked for
 /// "help" (or "widget"). Replace it by configuring <c>Assistant:Provider</c>.
 /// </summary>
-public sealed class OfflineResponder(TimeProvider time) : IChatKitResponder
+public sealed class OfflineResponder(TimeProvider time, IOptions<AssistantOptions> options) : IChatKitResponder
 {
-    /// <summary>Pause between words, so the stream looks like one.</summary>
-    public static TimeSpan WordDelay { get; set; } = TimeSpan.FromMilliseconds(15);
-
     public async IAsyncEnumerable<ThreadStreamEvent> RespondAsync(ThreadMetadata thread, UserMessageItem? input, ChatKitContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var text = input?.Text.Trim() ?? "";
         yield return ResponderEvents.Progress("Thinking…", "sparkle");
 
+        var wordDelay = TimeSpan.FromMilliseconds(options.Value.OfflineWordDelayMs);
         var message = new AssistantMessageStream(thread.Id, time);
         foreach (var ev in message.Begin()) yield return ev;
         foreach (var word in Words(Reply(text, input is null)))
         {
-            await Task.Delay(WordDelay, time, cancellationToken);
+            if (wordDelay > TimeSpan.Zero) await Task.Delay(wordDelay, time, cancellationToken);
             yield return message.Append(word);
         }
         foreach (var ev in message.Complete()) yield return ev;

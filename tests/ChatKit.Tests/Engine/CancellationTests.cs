@@ -47,6 +47,20 @@ public class CancellationTests
     }
 
     [Test]
+    public async Task A_stream_cut_by_the_server_stopping_saves_a_note_that_says_so_not_that_the_user_cancelled()
+    {
+        _h.Context = new ChatKitContext { UserId = _h.Context.UserId, Locale = "en", ServerStopping = new CancellationToken(canceled: true) };
+        _h.Responder.Script = (t, _, ct) => Hang(t, ["Half an "], ct);
+
+        await CancelAfterAsync(stopAfter: 5);
+
+        var items = await NewItemsAsync();
+        items.Select(i => i.Kind).Should().Equal("user_message", "assistant_message", "sdk_hidden_context");
+        var note = ((SdkHiddenContextItem)items[2]).Content;
+        note.Should().Be(new ChatKitEngineOptions().ShutdownNote).And.NotContain("user cancelled");
+    }
+
+    [Test]
     public async Task Cancelled_mid_text_saves_the_partial_message_with_the_deltas_applied()
     {
         _h.Responder.Script = (t, _, ct) => Hang(t, ["The answer ", "is"], ct);

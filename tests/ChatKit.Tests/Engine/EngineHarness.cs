@@ -47,7 +47,7 @@ public sealed class EngineHarness
     public InMemoryChatKitStore Store { get; } = new();
     public ScriptedResponder Responder { get; } = new();
     public ListLogger<ChatKitEngine> Logger { get; } = new();
-    public ChatKitContext Context { get; } = new() { UserId = "user-1", Locale = "en" };
+    public ChatKitContext Context { get; set; } = new() { UserId = "user-1", Locale = "en" };
     public IChatKitActionHandler? Actions { get; set; }
     public IChatKitTranscriber? Transcriber { get; set; }
     public IChatKitAttachmentStore? Attachments { get; set; }

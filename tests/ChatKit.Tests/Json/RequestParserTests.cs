@@ -52,16 +52,16 @@ public class RequestParserTests
     [Test]
     public void Property_names_have_a_length_limit_like_strings()
     {
-        var atLimit = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"" + new string('k', ChatKitRequestParser.MaxPropertyNameLength) + "\":1}}";
-        var overLimit = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"" + new string('k', ChatKitRequestParser.MaxPropertyNameLength + 1) + "\":1}}";
-        var escapedOverLimit = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"a\":[{\"" + string.Concat(Enumerable.Repeat("\\u00e9", ChatKitRequestParser.MaxPropertyNameLength + 1)) + "\":1}]}}";
+        var atLimit = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"" + new string('k', ChatKitRequestLimits.Default.MaxPropertyNameLength) + "\":1}}";
+        var overLimit = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"" + new string('k', ChatKitRequestLimits.Default.MaxPropertyNameLength + 1) + "\":1}}";
+        var escapedOverLimit = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"a\":[{\"" + string.Concat(Enumerable.Repeat("\\u00e9", ChatKitRequestLimits.Default.MaxPropertyNameLength + 1)) + "\":1}]}}";
         var huge = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"" + new string('k', 2_000_000) + "\":1}}";
 
         ((ThreadsListRequest)ChatKitRequestParser.Parse(atLimit)).Metadata.Should().ContainSingle();
         foreach (var json in new[] { overLimit, escapedOverLimit, huge })
         {
             var act = () => ChatKitRequestParser.Parse(json);
-            act.Should().Throw<ChatKitValidationException>().Which.Message.Should().Contain($"property name in the request is longer than {ChatKitRequestParser.MaxPropertyNameLength} characters").And.Contain("metadata");
+            act.Should().Throw<ChatKitValidationException>().Which.Message.Should().Contain($"property name in the request is longer than {ChatKitRequestLimits.Default.MaxPropertyNameLength} characters").And.Contain("metadata");
         }
     }
 

@@ -20,8 +20,6 @@ public sealed class ToolRegistry
         }
     }
 
-    public IReadOnlyCollection<IChatKitTool> All => _tools.Values;
-
     public IChatKitTool? Find(string name) => _tools.GetValueOrDefault(name);
 
     public IReadOnlyList<ChatModelTool> Definitions() => _tools.Values.Select(t => new ChatModelTool(t.Name, t.Description, t.Parameters)).ToList();
