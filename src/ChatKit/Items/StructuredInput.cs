@@ -17,7 +17,7 @@ public enum StructuredInputStatus
 public sealed class StructuredInputItem : ThreadItem
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "structured_input";
+    [JsonIgnore] public override string Kind => ItemTypes.StructuredInput;
     /// <summary>Pending until answered.</summary>
     public StructuredInputStatus Status { get; set; } = StructuredInputStatus.Pending;
     /// <summary>The questions.</summary>

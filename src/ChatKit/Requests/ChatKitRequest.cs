@@ -5,22 +5,22 @@ namespace ChatKit;
 
 /// <summary>One request to <c>POST /chatkit</c>, chosen by <c>type</c>. Use <see cref="ChatKitRequestParser"/> to read one.</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
-[JsonDerivedType(typeof(ThreadsGetByIdRequest), "threads.get_by_id")]
-[JsonDerivedType(typeof(ThreadsCreateRequest), "threads.create")]
-[JsonDerivedType(typeof(ThreadsListRequest), "threads.list")]
-[JsonDerivedType(typeof(ThreadsAddUserMessageRequest), "threads.add_user_message")]
-[JsonDerivedType(typeof(ThreadsAddClientToolOutputRequest), "threads.add_client_tool_output")]
-[JsonDerivedType(typeof(ThreadsAddStructuredInputRequest), "threads.add_structured_input")]
-[JsonDerivedType(typeof(ThreadsCustomActionRequest), "threads.custom_action")]
-[JsonDerivedType(typeof(ThreadsSyncCustomActionRequest), "threads.sync_custom_action")]
-[JsonDerivedType(typeof(ThreadsRetryAfterItemRequest), "threads.retry_after_item")]
-[JsonDerivedType(typeof(ItemsFeedbackRequest), "items.feedback")]
-[JsonDerivedType(typeof(AttachmentsDeleteRequest), "attachments.delete")]
-[JsonDerivedType(typeof(AttachmentsCreateRequest), "attachments.create")]
-[JsonDerivedType(typeof(InputTranscribeRequest), "input.transcribe")]
-[JsonDerivedType(typeof(ItemsListRequest), "items.list")]
-[JsonDerivedType(typeof(ThreadsUpdateRequest), "threads.update")]
-[JsonDerivedType(typeof(ThreadsDeleteRequest), "threads.delete")]
+[JsonDerivedType(typeof(ThreadsGetByIdRequest), RequestTypes.ThreadsGetById)]
+[JsonDerivedType(typeof(ThreadsCreateRequest), RequestTypes.ThreadsCreate)]
+[JsonDerivedType(typeof(ThreadsListRequest), RequestTypes.ThreadsList)]
+[JsonDerivedType(typeof(ThreadsAddUserMessageRequest), RequestTypes.ThreadsAddUserMessage)]
+[JsonDerivedType(typeof(ThreadsAddClientToolOutputRequest), RequestTypes.ThreadsAddClientToolOutput)]
+[JsonDerivedType(typeof(ThreadsAddStructuredInputRequest), RequestTypes.ThreadsAddStructuredInput)]
+[JsonDerivedType(typeof(ThreadsCustomActionRequest), RequestTypes.ThreadsCustomAction)]
+[JsonDerivedType(typeof(ThreadsSyncCustomActionRequest), RequestTypes.ThreadsSyncCustomAction)]
+[JsonDerivedType(typeof(ThreadsRetryAfterItemRequest), RequestTypes.ThreadsRetryAfterItem)]
+[JsonDerivedType(typeof(ItemsFeedbackRequest), RequestTypes.ItemsFeedback)]
+[JsonDerivedType(typeof(AttachmentsDeleteRequest), RequestTypes.AttachmentsDelete)]
+[JsonDerivedType(typeof(AttachmentsCreateRequest), RequestTypes.AttachmentsCreate)]
+[JsonDerivedType(typeof(InputTranscribeRequest), RequestTypes.InputTranscribe)]
+[JsonDerivedType(typeof(ItemsListRequest), RequestTypes.ItemsList)]
+[JsonDerivedType(typeof(ThreadsUpdateRequest), RequestTypes.ThreadsUpdate)]
+[JsonDerivedType(typeof(ThreadsDeleteRequest), RequestTypes.ThreadsDelete)]
 public abstract class ChatKitRequest
 {
     /// <summary>Integration metadata sent by the client; keys untouched.</summary>
@@ -51,7 +51,7 @@ public abstract class NonStreamingRequest : ChatKitRequest
 public sealed class ThreadsCreateRequest : StreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.create";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsCreate;
     /// <summary>The parameters.</summary>
     public required ThreadCreateParams Params { get; set; }
 }
@@ -60,7 +60,7 @@ public sealed class ThreadsCreateRequest : StreamingRequest
 public sealed class ThreadsAddUserMessageRequest : StreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.add_user_message";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsAddUserMessage;
     /// <summary>The parameters.</summary>
     public required ThreadAddUserMessageParams Params { get; set; }
 }
@@ -69,7 +69,7 @@ public sealed class ThreadsAddUserMessageRequest : StreamingRequest
 public sealed class ThreadsAddClientToolOutputRequest : StreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.add_client_tool_output";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsAddClientToolOutput;
     /// <summary>The parameters.</summary>
     public required ThreadAddClientToolOutputParams Params { get; set; }
 }
@@ -78,7 +78,7 @@ public sealed class ThreadsAddClientToolOutputRequest : StreamingRequest
 public sealed class ThreadsAddStructuredInputRequest : StreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.add_structured_input";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsAddStructuredInput;
     /// <summary>The parameters.</summary>
     public required ThreadAddStructuredInputParams Params { get; set; }
 }
@@ -87,7 +87,7 @@ public sealed class ThreadsAddStructuredInputRequest : StreamingRequest
 public sealed class ThreadsRetryAfterItemRequest : StreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.retry_after_item";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsRetryAfterItem;
     /// <summary>The parameters.</summary>
     public required ThreadItemRefParams Params { get; set; }
 }
@@ -96,7 +96,7 @@ public sealed class ThreadsRetryAfterItemRequest : StreamingRequest
 public sealed class ThreadsCustomActionRequest : StreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.custom_action";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsCustomAction;
     /// <summary>The parameters.</summary>
     public required ThreadCustomActionParams Params { get; set; }
 }
@@ -105,7 +105,7 @@ public sealed class ThreadsCustomActionRequest : StreamingRequest
 public sealed class ThreadsSyncCustomActionRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.sync_custom_action";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsSyncCustomAction;
     /// <summary>The parameters.</summary>
     public required ThreadCustomActionParams Params { get; set; }
 }
@@ -114,7 +114,7 @@ public sealed class ThreadsSyncCustomActionRequest : NonStreamingRequest
 public sealed class ThreadsGetByIdRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.get_by_id";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsGetById;
     /// <summary>The parameters.</summary>
     public required ThreadIdParams Params { get; set; }
 }
@@ -123,7 +123,7 @@ public sealed class ThreadsGetByIdRequest : NonStreamingRequest
 public sealed class ThreadsListRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.list";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsList;
     /// <summary>The parameters.</summary>
     public ListParams Params { get; set; } = new();
 }
@@ -132,7 +132,7 @@ public sealed class ThreadsListRequest : NonStreamingRequest
 public sealed class ThreadsUpdateRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.update";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsUpdate;
     /// <summary>The parameters.</summary>
     public required ThreadUpdateParams Params { get; set; }
 }
@@ -141,7 +141,7 @@ public sealed class ThreadsUpdateRequest : NonStreamingRequest
 public sealed class ThreadsDeleteRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "threads.delete";
+    [JsonIgnore] public override string Kind => RequestTypes.ThreadsDelete;
     /// <summary>The parameters.</summary>
     public required ThreadIdParams Params { get; set; }
 }
@@ -150,7 +150,7 @@ public sealed class ThreadsDeleteRequest : NonStreamingRequest
 public sealed class ItemsListRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "items.list";
+    [JsonIgnore] public override string Kind => RequestTypes.ItemsList;
     /// <summary>The parameters.</summary>
     public required ItemsListParams Params { get; set; }
 }
@@ -159,7 +159,7 @@ public sealed class ItemsListRequest : NonStreamingRequest
 public sealed class ItemsFeedbackRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "items.feedback";
+    [JsonIgnore] public override string Kind => RequestTypes.ItemsFeedback;
     /// <summary>The parameters.</summary>
     public required ItemFeedbackParams Params { get; set; }
 }
@@ -168,7 +168,7 @@ public sealed class ItemsFeedbackRequest : NonStreamingRequest
 public sealed class AttachmentsCreateRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "attachments.create";
+    [JsonIgnore] public override string Kind => RequestTypes.AttachmentsCreate;
     /// <summary>The parameters.</summary>
     public required AttachmentCreateParams Params { get; set; }
 }
@@ -177,7 +177,7 @@ public sealed class AttachmentsCreateRequest : NonStreamingRequest
 public sealed class AttachmentsDeleteRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "attachments.delete";
+    [JsonIgnore] public override string Kind => RequestTypes.AttachmentsDelete;
     /// <summary>The parameters.</summary>
     public required AttachmentDeleteParams Params { get; set; }
 }
@@ -186,7 +186,7 @@ public sealed class AttachmentsDeleteRequest : NonStreamingRequest
 public sealed class InputTranscribeRequest : NonStreamingRequest
 {
     /// <inheritdoc />
-    [JsonIgnore] public override string Kind => "input.transcribe";
+    [JsonIgnore] public override string Kind => RequestTypes.InputTranscribe;
     /// <summary>The parameters.</summary>
     public required InputTranscribeParams Params { get; set; }
 }

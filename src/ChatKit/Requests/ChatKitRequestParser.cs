@@ -10,15 +10,8 @@ namespace ChatKit;
 /// <summary>Reads a request body into a typed <see cref="ChatKitRequest"/>, or explains what is wrong with it.</summary>
 public static class ChatKitRequestParser
 {
-    /// <summary>The request types of the protocol, in wire names.</summary>
-    public static IReadOnlyList<string> KnownTypes { get; } =
-    [
-        "threads.create", "threads.add_user_message", "threads.add_client_tool_output",
-        "threads.add_structured_input", "threads.retry_after_item", "threads.custom_action",
-        "threads.get_by_id", "threads.list", "threads.update", "threads.delete", "items.list",
-        "items.feedback", "attachments.create", "attachments.delete", "input.transcribe",
-        "threads.sync_custom_action",
-    ];
+    /// <summary>The request types of the protocol, in wire names (<see cref="RequestTypes.All"/>).</summary>
+    public static IReadOnlyList<string> KnownTypes => RequestTypes.All;
 
     /// <summary>
     /// Parses one request within <paramref name="limits"/> (<see cref="ChatKitRequestLimits.Default"/> when null);
