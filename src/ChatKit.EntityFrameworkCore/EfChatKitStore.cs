@@ -40,34 +40,45 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
         var now = _time.GetUtcNow();
 
-        using var turn = await _writes.EnterAsync(cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (owner is null)
+        await WriteAsync(async db =>
         {
-            db.Threads.Add(new ThreadRecord
+            if (owner is null)
             {
-                Id = thread.Id, UserId = context.UserId, CreatedAt = thread.CreatedAt, Title = thread.Title,
-                StatusJson = status, MetadataJson = metadata, AllowedImageDomainsJson = domains, UpdatedAt = now,
-            });
-            await db.SaveChangesAsync(cancellationToken);
-            return;
-        }
-        await db.Threads.Where(t => t.Sequence == owner.Sequence).ExecuteUpdateAsync(u => u
-            .SetProperty(t => t.Title, thread.Title)
-            .SetProperty(t => t.StatusJson, status)
-            .SetProperty(t => t.MetadataJson, metadata)
-            .SetProperty(t => t.AllowedImageDomainsJson, domains)
-            .SetProperty(t => t.UpdatedAt, now), cancellationToken);
+                db.Threads.Add(new ThreadRecord
+                {
+                    Id = thread.Id, UserId = context.UserId, CreatedAt = thread.CreatedAt, Title = thread.Title,
+                    StatusJson = status, MetadataJson = metadata, AllowedImageDomainsJson = domains, UpdatedAt = now,
+                });
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            await db.Threads.Where(t => t.Sequence == owner.Sequence).ExecuteUpdateAsync(u => u
+                .SetProperty(t => t.Title, thread.Title)
+                .SetProperty(t => t.StatusJson, status)
+                .SetProperty(t => t.MetadataJson, metadata)
+                .SetProperty(t => t.AllowedImageDomainsJson, domains)
+                .SetProperty(t => t.UpdatedAt, now), cancellationToken);
+        }, cancellationToken);
     }
 
-    /// <summary>
-    /// A read in its own short-lived context, before a write takes its turn at the gate: writers that
-    /// wait for their turn hold no context, so a burst of thousands of streams stays small.
-    /// </summary>
+    // The one write path. Every write first reads what it needs in its own short-lived context
+    // (ReadAsync), then takes its turn at the write gate (one writer at a time on SQLite), and only
+    // then takes a context to write with (WriteAsync): writers that wait for their turn hold no
+    // context, so a burst of thousands of streams stays small, and a turn is as short as the write.
+
+    /// <summary>A read in its own short-lived context, before any write turn is taken.</summary>
     private async Task<T> ReadAsync<T>(Func<ChatKitDbContext, Task<T>> read, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await read(db);
+    }
+
+    /// <summary>A write: its turn at the gate first, then a context of its own.</summary>
+    private async Task WriteAsync(Func<ChatKitDbContext, Task> write, CancellationToken cancellationToken)
+    {
+        using var turn = await _writes.EnterAsync(cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await write(db);
     }
 
     /// <inheritdoc />
@@ -95,10 +106,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        // The turn to write is taken before the context: a queue of writers holds no contexts.
-        using var turn = await _writes.EnterAsync(cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await InTransactionAsync(db, async () =>
+        await WriteAsync(db => InTransactionAsync(db, async () =>
         {
             // Nothing to delete is not an error: a delete that is retried (or names another user's thread) answers the same.
             var deleted = await db.Threads.Where(t => t.Id == threadId && t.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
@@ -108,7 +116,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             await db.Feedback.Where(f => f.ThreadId == threadId).ExecuteDeleteAsync(cancellationToken);
             await db.Attachments.Where(a => a.ThreadId == threadId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
             return true;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
     }
 
     /// <summary>
@@ -172,16 +180,17 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         var probe = await ReadAsync(db => _queries.ItemInOwnThread(db, threadId, context.UserId, item.Id), cancellationToken)
             ?? throw ChatKitNotFoundException.Thread(threadId);
         var json = ChatKitStorageJson.Serialize(item);
-        using var turn = await _writes.EnterAsync(cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        if (probe.Sequence is { } sequence)
+        await WriteAsync(async db =>
         {
-            // The same item saved again keeps its place.
-            await db.Items.Where(i => i.Sequence == sequence).ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, json), cancellationToken);
-            return;
-        }
-        db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json });
-        await db.SaveChangesAsync(cancellationToken);
+            if (probe.Sequence is { } sequence)
+            {
+                // The same item saved again keeps its place.
+                await db.Items.Where(i => i.Sequence == sequence).ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, json), cancellationToken);
+                return;
+            }
+            db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json });
+            await db.SaveChangesAsync(cancellationToken);
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -200,38 +209,39 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task DeleteThreadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        // The turn to write is taken before the context: a queue of writers holds no contexts.
-        using var turn = await _writes.EnterAsync(cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await EnsureThreadAsync(db, threadId, context, cancellationToken);
-        await InTransactionAsync(db, async () =>
+        await ReadAsync(async db => { await EnsureThreadAsync(db, threadId, context, cancellationToken); return true; }, cancellationToken);
+        await WriteAsync(db => InTransactionAsync(db, async () =>
         {
             await db.Items.Where(i => i.ThreadId == threadId && i.Id == itemId).ExecuteDeleteAsync(cancellationToken);
             await db.Feedback.Where(f => f.ThreadId == threadId && f.ItemId == itemId).ExecuteDeleteAsync(cancellationToken);
             return true;
-        }, cancellationToken);
+        }, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        // The turn to write is taken before the context: a queue of writers holds no contexts.
-        using var turn = await _writes.EnterAsync(cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.Attachments.FirstOrDefaultAsync(a => a.Id == attachment.Id, cancellationToken);
-        if (row is null)
-        {
-            row = new AttachmentRecord { Id = attachment.Id, UserId = context.UserId, CreatedAt = _time.GetUtcNow(), Json = "" };
-            db.Attachments.Add(row);
-        }
-        else if (row.UserId != context.UserId)
-        {
+        var owner = await ReadAsync(db => db.Attachments.Where(a => a.Id == attachment.Id).Select(a => a.UserId).FirstOrDefaultAsync(cancellationToken), cancellationToken);
+        if (owner is not null && owner != context.UserId)
             throw ChatKitNotFoundException.Attachment(attachment.Id);
-        }
-        row.ThreadId = attachment.ThreadId;
-        row.Json = ChatKitJson.Serialize(attachment);
-        row.MetadataJson = attachment.Metadata?.ToJsonString();
-        await db.SaveChangesAsync(cancellationToken);
+        var json = ChatKitJson.Serialize(attachment);
+        var metadata = attachment.Metadata?.ToJsonString();
+        await WriteAsync(async db =>
+        {
+            if (owner is null)
+            {
+                db.Attachments.Add(new AttachmentRecord
+                {
+                    Id = attachment.Id, UserId = context.UserId, CreatedAt = _time.GetUtcNow(), ThreadId = attachment.ThreadId, Json = json, MetadataJson = metadata,
+                });
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            await db.Attachments.Where(a => a.Id == attachment.Id && a.UserId == context.UserId).ExecuteUpdateAsync(u => u
+                .SetProperty(a => a.ThreadId, attachment.ThreadId)
+                .SetProperty(a => a.Json, json)
+                .SetProperty(a => a.MetadataJson, metadata), cancellationToken);
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -248,34 +258,46 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task DeleteAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        // The turn to write is taken before the context: a queue of writers holds no contexts.
-        using var turn = await _writes.EnterAsync(cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var deleted = await db.Attachments.Where(a => a.Id == attachmentId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken);
+        var deleted = 0;
+        await WriteAsync(async db => deleted = await db.Attachments.Where(a => a.Id == attachmentId && a.UserId == context.UserId).ExecuteDeleteAsync(cancellationToken), cancellationToken);
         if (deleted == 0) throw ChatKitNotFoundException.Attachment(attachmentId);
     }
 
     /// <inheritdoc />
     public async Task SaveFeedbackAsync(string threadId, IReadOnlyList<string> itemIds, FeedbackKind kind, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        // The turn to write is taken before the context: a queue of writers holds no contexts.
-        using var turn = await _writes.EnterAsync(cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await EnsureThreadAsync(db, threadId, context, cancellationToken);
-        var known = await db.Items.Where(i => i.ThreadId == threadId && itemIds.Contains(i.Id)).Select(i => i.Id).ToListAsync(cancellationToken);
-        if (itemIds.FirstOrDefault(id => !known.Contains(id)) is { } missing)
-            throw ChatKitNotFoundException.Item(threadId, missing);
-        var existing = await db.Feedback.Where(f => f.ThreadId == threadId && itemIds.Contains(f.ItemId)).ToListAsync(cancellationToken);
-        var wire = kind == FeedbackKind.Positive ? "positive" : "negative";
-        foreach (var itemId in itemIds.Distinct())
+        var ids = itemIds.Distinct().ToList();
+        var existing = await ReadAsync(async db =>
         {
-            var row = existing.FirstOrDefault(f => f.ItemId == itemId);
-            if (row is null)
-                db.Feedback.Add(row = new FeedbackRecord { ThreadId = threadId, ItemId = itemId, UserId = context.UserId, Kind = wire });
-            row.Kind = wire;
-            row.CreatedAt = _time.GetUtcNow();
-        }
-        await db.SaveChangesAsync(cancellationToken);
+            await EnsureThreadAsync(db, threadId, context, cancellationToken);
+            var known = await db.Items.Where(i => i.ThreadId == threadId && ids.Contains(i.Id)).Select(i => i.Id).ToListAsync(cancellationToken);
+            if (ids.FirstOrDefault(id => !known.Contains(id)) is { } missing)
+                throw ChatKitNotFoundException.Item(threadId, missing);
+            return await db.Feedback.Where(f => f.ThreadId == threadId && ids.Contains(f.ItemId)).Select(f => f.ItemId).ToListAsync(cancellationToken);
+        }, cancellationToken);
+        var wire = kind == FeedbackKind.Positive ? "positive" : "negative";
+        var now = _time.GetUtcNow();
+        await WriteAsync(async db =>
+        {
+            // The latest kind wins: rows that exist are updated, the others added.
+            await db.Feedback.Where(f => f.ThreadId == threadId && existing.Contains(f.ItemId))
+                .ExecuteUpdateAsync(u => u.SetProperty(f => f.Kind, wire).SetProperty(f => f.CreatedAt, now), cancellationToken);
+            var added = ids.Where(id => !existing.Contains(id)).ToList();
+            foreach (var itemId in added)
+                db.Feedback.Add(new FeedbackRecord { ThreadId = threadId, ItemId = itemId, UserId = context.UserId, Kind = wire, CreatedAt = now });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException) when (added.Count > 0)
+            {
+                // Feedback on the same item saved at the same moment (a double click) inserted the row first: update it instead.
+                db.ChangeTracker.Clear();
+                var updated = await db.Feedback.Where(f => f.ThreadId == threadId && added.Contains(f.ItemId))
+                    .ExecuteUpdateAsync(u => u.SetProperty(f => f.Kind, wire).SetProperty(f => f.CreatedAt, now), cancellationToken);
+                if (updated != added.Count) throw;
+            }
+        }, cancellationToken);
     }
 
     private async Task EnsureThreadAsync(ChatKitDbContext db, string threadId, ChatKitContext context, CancellationToken ct)

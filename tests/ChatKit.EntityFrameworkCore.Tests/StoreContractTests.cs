@@ -253,6 +253,21 @@ public abstract class StoreContractTests
     }
 
     [Test]
+    public async Task Feedback_sent_twice_at_the_same_moment_is_saved_once_and_neither_call_fails()
+    {
+        var thread = await NewThreadAsync();
+        var item = Message(thread.Id, "rate me");
+        await Store.AddThreadItemAsync(thread.Id, item, Alice);
+
+        var clicks = Enumerable.Range(0, 8).Select(i => Task.Run(() => Store.SaveFeedbackAsync(thread.Id, [item.Id, item.Id], i % 2 == 0 ? FeedbackKind.Positive : FeedbackKind.Negative, Alice)));
+        await Task.WhenAll(clicks);
+
+        await Store.SaveFeedbackAsync(thread.Id, [item.Id], FeedbackKind.Negative, Alice);
+        await Store.DeleteThreadItemAsync(thread.Id, item.Id, Alice); // the item's feedback goes with it, whatever rows there were
+        (await Store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice)).Data.Should().BeEmpty();
+    }
+
+    [Test]
     public async Task Feedback_on_unknown_items_is_not_found()
     {
         var thread = await NewThreadAsync();
