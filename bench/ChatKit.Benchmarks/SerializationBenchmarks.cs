@@ -13,7 +13,7 @@ namespace ChatKit.Benchmarks;
 /// three lines of <c>ChatKitStreamWriter.WriteFrameAsync</c> (src/ChatKitServer/Endpoint/ChatKitStreamWriter.cs),
 /// reproduced here rather than referencing the web project: <c>data: </c>, a fresh
 /// <see cref="Utf8JsonWriter"/> over the response's buffer writer serializing through
-/// <c>ChatKitJsonContext.Default.ThreadStreamEvent</c>, then <c>\n\n</c>. The server's writer is
+/// <c>ChatKitJson.Context.ThreadStreamEvent</c>, then <c>\n\n</c>. The server's writer is
 /// Kestrel's response <see cref="PipeWriter"/>; here it is an <see cref="ArrayBufferWriter{T}"/>
 /// reset per operation (pure serialization cost), plus one case on a real <see cref="Pipe"/>
 /// with the flush and a reader draining it. The "Frame bytes" column is the frame's length on
@@ -44,8 +44,8 @@ public class SerializationBenchmarks
     private static void WriteFrame(IBufferWriter<byte> pipe, ThreadStreamEvent ev)
     {
         pipe.Write(DataPrefix);
-        using (var json = new Utf8JsonWriter(pipe))
-            JsonSerializer.Serialize(json, ev, ChatKitJsonContext.Default.ThreadStreamEvent);
+        using (var json = new Utf8JsonWriter(pipe, ChatKitJson.WriterOptions))
+            JsonSerializer.Serialize(json, ev, ChatKitJson.Context.ThreadStreamEvent);
         pipe.Write(FrameEnd);
     }
 
@@ -96,7 +96,7 @@ public class SerializationBenchmarks
     public void Setup()
     {
         _buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        _reusedWriter = new Utf8JsonWriter(_buffer);
+        _reusedWriter = new Utf8JsonWriter(_buffer, ChatKitJson.WriterOptions);
         _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
         _textDelta = TextDeltaEvent();
         _itemDone = ItemDoneEvent(SampleData.Prose(500));
@@ -150,7 +150,7 @@ public class SerializationBenchmarks
         _buffer.ResetWrittenCount();
         _buffer.Write(DataPrefix);
         _reusedWriter.Reset(_buffer);
-        JsonSerializer.Serialize(_reusedWriter, _textDelta, ChatKitJsonContext.Default.ThreadStreamEvent);
+        JsonSerializer.Serialize(_reusedWriter, _textDelta, ChatKitJson.Context.ThreadStreamEvent);
         _reusedWriter.Flush();
         _buffer.Write(FrameEnd);
         return _buffer.WrittenCount;

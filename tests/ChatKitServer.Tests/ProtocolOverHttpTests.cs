@@ -30,6 +30,19 @@ public class ProtocolOverHttpTests(TestDatabase database)
     }
 
     [Test]
+    public async Task Text_goes_over_the_wire_as_it_is_in_streams_and_json_answers()
+    {
+        const string text = "Un café + \"deux\" l'après-midi";
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(Create(text).ToJsonString(), System.Text.Encoding.UTF8, "application/json") };
+        using var response = await _client.Http.SendAsync(message);
+        var raw = await response.Content.ReadAsStringAsync();
+        raw.Should().Contain("Un café + \\\"deux\\\" l'après-midi").And.NotContain("\\u00", "frames carry text as it is (~13% smaller in French)");
+
+        var list = await _client.Http.PostAsync("/chatkit", new StringContent(Request("threads.list").ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        (await list.Content.ReadAsStringAsync()).Should().Contain("café").And.NotContain("\\u00");
+    }
+
+    [Test]
     public async Task Threads_create_streams_valid_events_with_sse_headers()
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(Create("hello").ToJsonString(), System.Text.Encoding.UTF8, "application/json") };

@@ -15,7 +15,7 @@ public static class ChatKitStorageJson
     /// <summary>The storage serializer options: <see cref="ChatKitJson.Options"/> with the stored-only members added.</summary>
     public static JsonSerializerOptions Options { get; } = new(ChatKitJson.Options)
     {
-        TypeInfoResolver = ChatKitJsonContext.Default.WithAddedModifier(AddStoredOnlyMembers),
+        TypeInfoResolver = ChatKitJson.Context.WithAddedModifier(AddStoredOnlyMembers),
     };
 
     /// <summary>Serializes a record for storage.</summary>

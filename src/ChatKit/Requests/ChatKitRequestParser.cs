@@ -26,7 +26,7 @@ public static class ChatKitRequestParser
         ChatKitRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize(utf8Json, ChatKitJsonContext.Default.ChatKitRequest);
+            request = JsonSerializer.Deserialize(utf8Json, ChatKitJson.Context.ChatKitRequest);
         }
         catch (JsonException ex)
         {
@@ -60,7 +60,7 @@ public static class ChatKitRequestParser
             return $"Unknown request type '{Truncate(type, 80)}'; expected one of: " + string.Join(", ", KnownTypes) + ".";
         var document = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = ChatKitJson.Options.MaxDepth });
         var json = ex as JsonException ?? new JsonException(ex.Message, PathIn(ex.Message), null, null);
-        return $"Invalid '{type}' request: " + DescribeJsonError(json, ChatKitJsonContext.Default.ChatKitRequest, document);
+        return $"Invalid '{type}' request: " + DescribeJsonError(json, ChatKitJson.Context.ChatKitRequest, document);
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public static class WidgetDiff
     }
 
     private static JsonObject ToJson(WidgetRoot root) =>
-        JsonSerializer.SerializeToNode(root, ChatKitJsonContext.Default.WidgetRoot)!.AsObject();
+        JsonSerializer.SerializeToNode(root, ChatKitJson.Context.WidgetRoot)!.AsObject();
 
     private static bool IsStreamingText(JsonObject node) =>
         (string?)node["type"] is "Text" or "Markdown" && node["value"] is JsonValue v && v.GetValueKind() == JsonValueKind.String;

@@ -76,5 +76,5 @@ public sealed class AdminApiController(AdminQueries queries, ILogger<AdminApiCon
             : throw new ChatKitValidationException($"'{name}' is not a date: '{value}' (use ISO-8601, e.g. 2026-11-23 or 2026-11-23T10:00:00Z).");
     }
 
-    private ContentResult Json(JsonNode node) => Content(node.ToJsonString(), "application/json");
+    private ContentResult Json(JsonNode node) => Content(node.ToJsonString(ChatKitJson.Options), "application/json");
 }

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatKit;
+using ChatKit.Json;
 using ChatKitServer.Assistant.History;
 using ChatKitServer.Assistant.Models;
 using ChatKitServer.Assistant.Tools;
@@ -148,7 +149,7 @@ public sealed class ModelResponder(
         {
             var result = await tool.ExecuteAsync(arguments, context, ct);
             var error = result is JsonObject o && o["error"] is JsonValue e && e.TryGetValue<string>(out var text) ? text : null;
-            return (result?.ToJsonString() ?? "null", error);
+            return (result?.ToJsonString(ChatKitJson.Options) ?? "null", error);
         }
         catch (ToolArgumentException ex)
         {
@@ -161,7 +162,7 @@ public sealed class ModelResponder(
             return Failed($"The tool '{call.Name}' failed.");
         }
 
-        static (string, string?) Failed(string message) => (new JsonObject { ["error"] = message }.ToJsonString(), message);
+        static (string, string?) Failed(string message) => (new JsonObject { ["error"] = message }.ToJsonString(ChatKitJson.Options), message);
     }
 
     private static JsonObject? ParseArguments(string json)

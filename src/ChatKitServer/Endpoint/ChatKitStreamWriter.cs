@@ -59,7 +59,7 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
         {
             await response.StartAsync(cancellationToken);
             var next = hasFirst;
-            using var json = new Utf8JsonWriter(response.BodyWriter);
+            using var json = new Utf8JsonWriter(response.BodyWriter, ChatKitJson.WriterOptions);
             while (next)
             {
                 if (enumerator.Current is ThreadCreatedEvent created) threadId = created.Thread.Id;
@@ -144,7 +144,7 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
 
     private static async Task WriteFrameAsync(HttpResponse response, ThreadStreamEvent ev, CancellationToken ct)
     {
-        using (var json = new Utf8JsonWriter(response.BodyWriter))
+        using (var json = new Utf8JsonWriter(response.BodyWriter, ChatKitJson.WriterOptions))
             AppendFrame(json, response.BodyWriter, ev);
         await FlushAsync(response, ct);
     }
@@ -154,7 +154,7 @@ public sealed class ChatKitStreamWriter(IOptions<ChatKitServerOptions> options, 
     {
         pipe.Write(DataPrefix);
         json.Reset(pipe);
-        JsonSerializer.Serialize(json, ev, ChatKitJsonContext.Default.ThreadStreamEvent);
+        JsonSerializer.Serialize(json, ev, ChatKitJson.Context.ThreadStreamEvent);
         pipe.Write(FrameEnd);
     }
 

@@ -17,8 +17,13 @@ public static class WebSetup
     {
         services.AddControllersWithViews()
             // Keep System.Text.Json's exception (not its message, which names .NET types) for ModelStateProblems.
-            .AddJsonOptions(o => o.AllowInputFormatterExceptionMessages = false)
+            .AddJsonOptions(o =>
+            {
+                o.AllowInputFormatterExceptionMessages = false;
+                o.JsonSerializerOptions.Encoder = ChatKit.Json.ChatKitJson.Options.Encoder; // text as it is, like the protocol's JSON
+            })
             .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = ModelStateProblems.Create);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ChatKit.Json.ChatKitJson.Options.Encoder);
         services.AddProblemDetails();
         services.AddExceptionHandler<ChatKitExceptionHandler>();
         services.AddChatKitHealth(configuration);

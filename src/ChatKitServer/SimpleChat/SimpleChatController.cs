@@ -53,7 +53,7 @@ public sealed class SimpleChatController(ChatKitEngine engine, ChatKitContextFac
         }
         var body = Final(turn);
         body["usage"] = await UsageAsync(turn, context, ct);
-        return Content(body.ToJsonString(), "application/json");
+        return Content(body.ToJsonString(ChatKitJson.Options), "application/json");
     }
 
     private async Task<(ChatKitContext, ChatKitStreamResponse)> StartAsync(SimpleChatRequest request, CancellationToken ct)
@@ -97,7 +97,7 @@ public sealed class SimpleChatController(ChatKitEngine engine, ChatKitContextFac
         return final;
     }
 
-    private static SseItem<string> Frame(JsonObject data) => new(data.ToJsonString());
+    private static SseItem<string> Frame(JsonObject data) => new(data.ToJsonString(ChatKitJson.Options));
 
     private async Task<JsonObject?> UsageAsync(SimpleChatTurn turn, ChatKitContext context, CancellationToken ct)
     {
