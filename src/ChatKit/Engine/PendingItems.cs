@@ -9,8 +9,21 @@ namespace ChatKit;
 internal sealed class PendingItems
 {
     private readonly Dictionary<string, ThreadItem> _items = new(StringComparer.Ordinal);
+    // Deltas are gathered per content part and joined when the text is read: appending to a string per
+    // delta would copy the whole answer each time (quadratic on long answers).
+    private readonly Dictionary<(string ItemId, int Part), System.Text.StringBuilder> _texts = [];
 
     public IReadOnlyCollection<ThreadItem> Items => _items.Values;
+
+    /// <summary>Every pending item, with the text gathered so far written into its content.</summary>
+    private void Materialize()
+    {
+        foreach (var ((itemId, part), text) in _texts)
+        {
+            if (_items.TryGetValue(itemId, out var item) && item is AssistantMessageItem message && part < message.Content.Count)
+                message.Content[part].Text = text.ToString();
+        }
+    }
 
     public void Track(ThreadStreamEvent ev)
     {
@@ -21,25 +34,57 @@ internal sealed class PendingItems
                 _items[added.Item.Id] = ChatKitJson.Clone(added.Item);
                 break;
             case ThreadItemDoneEvent done:
-                _items.Remove(done.Item.Id);
+                Forget(done.Item.Id);
                 break;
             case ThreadItemReplacedEvent replaced:
-                _items.Remove(replaced.Item.Id);
+                Forget(replaced.Item.Id);
                 break;
             case ThreadItemRemovedEvent removed:
-                _items.Remove(removed.ItemId);
+                Forget(removed.ItemId);
+                break;
+            case ThreadItemUpdatedEvent { Update: AssistantMessageContentPartTextDelta delta } updated when _items.TryGetValue(updated.ItemId, out var item) && item is AssistantMessageItem message:
+                Pad(message, delta.ContentIndex);
+                if (!_texts.TryGetValue((updated.ItemId, delta.ContentIndex), out var text))
+                    _texts[(updated.ItemId, delta.ContentIndex)] = text = new System.Text.StringBuilder(message.Content[delta.ContentIndex].Text);
+                text.Append(delta.Delta);
                 break;
             case ThreadItemUpdatedEvent updated when _items.TryGetValue(updated.ItemId, out var item):
+                var part = updated.Update switch
+                {
+                    AssistantMessageContentPartAdded a => a.ContentIndex,
+                    AssistantMessageContentPartDone d => d.ContentIndex,
+                    AssistantMessageContentPartAnnotationAdded n => n.ContentIndex,
+                    _ => -1,
+                };
+                if (part >= 0)
+                {
+                    Materialize(); // the part's text so far, before it is replaced or annotated
+                    _texts.Remove((updated.ItemId, part));
+                }
                 Apply(item, updated.Update);
                 break;
         }
     }
 
     /// <summary>Pending assistant messages that carry some text.</summary>
-    public IEnumerable<AssistantMessageItem> NonEmptyAssistantMessages() =>
-        _items.Values.OfType<AssistantMessageItem>().Where(m => m.Content.Any(c => !string.IsNullOrWhiteSpace(c.Text)));
+    public IEnumerable<AssistantMessageItem> NonEmptyAssistantMessages()
+    {
+        Materialize();
+        return _items.Values.OfType<AssistantMessageItem>().Where(m => m.Content.Any(c => !string.IsNullOrWhiteSpace(c.Text)));
+    }
 
-    public void Clear() => _items.Clear();
+    public void Clear()
+    {
+        _items.Clear();
+        _texts.Clear();
+    }
+
+    private void Forget(string itemId)
+    {
+        _items.Remove(itemId);
+        foreach (var key in _texts.Keys.Where(k => k.ItemId == itemId).ToList())
+            _texts.Remove(key);
+    }
 
     internal static void Apply(ThreadItem item, ThreadItemUpdate update)
     {

@@ -73,6 +73,18 @@ public class CancellationTests
     }
 
     [Test]
+    public async Task A_long_answer_cancelled_late_is_saved_whole()
+    {
+        var chunks = Enumerable.Range(0, 20_000).Select(i => i % 10 == 9 ? "word. " : "word ").ToArray();
+        _h.Responder.Script = (t, _, ct) => Hang(t, chunks, ct);
+
+        await CancelAfterAsync(stopAfter: 4 + chunks.Length); // user message, stream_options, added, content_part.added, the deltas
+
+        var saved = (AssistantMessageItem)(await NewItemsAsync())[1];
+        saved.Text.Should().Be(string.Concat(chunks));
+    }
+
+    [Test]
     public async Task Cancelled_during_a_tool_saves_no_assistant_message_but_the_note()
     {
         _h.Responder.Script = (t, _, ct) => HangInTool(t, ct);
