@@ -35,6 +35,26 @@ public class BadInputTests
         _factory.Dispose();
     }
 
+    [TestCase("text/event-stream")]
+    [TestCase("text/html")]
+    [TestCase("application/json")]
+    public async Task A_refused_request_says_why_whatever_the_accept_header(string accept)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/chatkit")
+        {
+            Content = new StringContent(AddMessage("thr_unknown", "hello").ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd(accept);
+
+        using var response = await _client.Http.SendAsync(request);
+
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var body = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        body["detail"]!.GetValue<string>().Should().Contain("thr_unknown");
+        body["status"]!.GetValue<int>().Should().Be(404);
+    }
+
     private static IEnumerable<TestCaseData> Cases()
     {
         TestCaseData Case(string name, string body, int status, string mentions) => new TestCaseData(body, status, mentions).SetName(name);

@@ -35,12 +35,13 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
         http.Response.Clear();
         http.Response.StatusCode = status;
         if (status == StatusCodes.Status503ServiceUnavailable) http.Response.Headers.RetryAfter = "5";
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            Exception = exception,
-            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
-        });
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        if (await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, Exception = exception, ProblemDetails = problem }))
+            return true;
+        // The problem details writer declines requests whose Accept has no JSON type (a streaming client sends
+        // "Accept: text/event-stream"); the reason must reach them all the same.
+        await http.Response.WriteAsJsonAsync(problem, ProblemJson.Options, "application/problem+json", cancellationToken);
+        return true;
     }
 
     /// <summary>The store's database failed (unreachable, locked out, corrupt): a 503, not a 500.</summary>
@@ -51,6 +52,15 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
             if (e is System.Data.Common.DbException) return true;
         }
         return false;
+    }
+
+    private static class ProblemJson
+    {
+        public static readonly System.Text.Json.JsonSerializerOptions Options = new(System.Text.Json.JsonSerializerDefaults.Web)
+        {
+            Encoder = ChatKit.Json.ChatKitJson.Options.Encoder,
+            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        };
     }
 
     private static string TitleFor(int status) => status switch
