@@ -37,6 +37,7 @@ public static class WebSetup
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseRequestTimeouts();
         app.MapControllers();
         app.MapHealthChecks("/health");
         return app;
