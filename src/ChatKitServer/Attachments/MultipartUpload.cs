@@ -42,7 +42,8 @@ public static class MultipartUpload
     /// <summary>The part of the field named <c>file</c>, its headers read and its bytes not yet.</summary>
     public static async Task<FileMultipartSection> FileAsync(HttpRequest request, string boundary, CancellationToken ct)
     {
-        var reader = new MultipartReader(boundary, request.Body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
+        var body = new ChatKitServer.Limits.StoppableRequestBody(request.BodyReader, ct);
+        var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
         long skipped = 0;
         while (await NextAsync(reader, ct) is { } section)
         {

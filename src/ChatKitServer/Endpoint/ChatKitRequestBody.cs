@@ -1,5 +1,6 @@
 using ChatKit;
 using ChatKitServer.Configuration;
+using ChatKitServer.Limits;
 using Microsoft.Extensions.Options;
 using Microsoft.IO;
 
@@ -19,19 +20,19 @@ public sealed class ChatKitRequestBody(IOptions<ChatKitServerOptions> options, R
         if (request.ContentLength > limit)
             throw new RequestTooLargeException(limit);
         var buffer = buffers.GetStream("request-body");
+        var body = new StoppableRequestBody(request.BodyReader, cancellationToken);
         try
         {
             while (true)
             {
                 // Reads straight into the free part of the current block; a new block is taken only when it is full.
-                var free = buffer.GetMemory();
-                var read = await request.Body.ReadAsync(free, cancellationToken);
-                if (read == 0) break;
+                var read = await body.ReadAsync(buffer.GetMemory(), cancellationToken);
+                if (read == 0)
+                    return new RequestBodyBuffer(buffer);
                 if (buffer.Length + read > limit)
                     throw new RequestTooLargeException(limit);
                 buffer.Advance(read);
             }
-            return new RequestBodyBuffer(buffer);
         }
         catch
         {

@@ -8,8 +8,8 @@ namespace ChatKitServer.Limits;
 /// <summary>
 /// Deadlines from <see cref="DeadlineOptions"/>: Kestrel's header timeout and minimum body rate, and the
 /// request timeouts middleware for every request that is not a stream. A request past its deadline
-/// answers 408 with a ProblemDetails body, is logged, and its connection is closed (the rest of its
-/// body is not waited for).
+/// answers 408 with a ProblemDetails body and <c>Connection: close</c>, and is logged; Kestrel then
+/// drops what the client still sends for at most 5 s (so the answer reaches it) and closes the connection.
 /// </summary>
 public static class RequestDeadlines
 {
@@ -47,7 +47,7 @@ public static class RequestDeadlines
     private static async Task WriteTimeoutAsync(HttpContext http, double seconds)
     {
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RequestDeadlines));
-        logger.LogWarning("{Method} {Path} passed its deadline of {DeadlineSeconds} s: answered 408 and closed the connection",
+        logger.LogWarning("{Method} {Path} passed its deadline of {DeadlineSeconds} s: answered 408, closing the connection",
             http.Request.Method, http.Request.Path, seconds);
         http.Response.Headers.Connection = "close";
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext

@@ -47,6 +47,9 @@ public sealed class LocalWidgetStreams : IDisposable
     /// <summary>Streams held in memory now.</summary>
     public int Count => _streams.Count;
 
+    /// <summary>Whether <paramref name="streamId"/> is held in memory now (for tests).</summary>
+    internal bool Holds(string streamId) => _streams.ContainsKey(streamId);
+
     /// <summary>Publishes in this process: gives the widget the next id (ids grow across streams, so they keep growing after a stream is dropped), hands it to the subscribers and keeps it for replay.</summary>
     public long Publish(string streamId, string widgetJson)
     {
