@@ -43,6 +43,7 @@ public static class MultipartUpload
     public static async Task<FileMultipartSection> FileAsync(HttpRequest request, string boundary, CancellationToken ct)
     {
         var body = new ChatKitServer.Limits.StoppableRequestBody(request.BodyReader, ct);
+        request.HttpContext.Response.RegisterForDispose(body); // the file's bytes are read after this returns
         var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
         long skipped = 0;
         while (await NextAsync(reader, ct) is { } section)

@@ -9,7 +9,7 @@ namespace ChatKitServer.Endpoint;
 /// <summary>
 /// Reads a request body up to <see cref="ChatKitServerOptions.MaxRequestBodyBytes"/> (beyond it, 413) into
 /// pooled blocks that are taken as the bytes arrive. A declared <c>Content-Length</c> is checked against
-/// the limit but reserves nothing: a request that promises 10 MB and sends 1 KB holds one block.
+/// the limit but reserves nothing: a request that promises 10 MB and sends 1 KB holds one 4 KiB block.
 /// </summary>
 public sealed class ChatKitRequestBody(IOptions<ChatKitServerOptions> options, RecyclableMemoryStreamManager buffers)
 {
@@ -20,7 +20,7 @@ public sealed class ChatKitRequestBody(IOptions<ChatKitServerOptions> options, R
         if (request.ContentLength > limit)
             throw new RequestTooLargeException(limit);
         var buffer = buffers.GetStream("request-body");
-        var body = new StoppableRequestBody(request.BodyReader, cancellationToken);
+        await using var body = new StoppableRequestBody(request.BodyReader, cancellationToken);
         try
         {
             while (true)
@@ -41,11 +41,15 @@ public sealed class ChatKitRequestBody(IOptions<ChatKitServerOptions> options, R
         }
     }
 
-    /// <summary>The pool of request-body blocks: 16 KiB blocks, with bounded free space kept for reuse.</summary>
+    /// <summary>
+    /// The pool of request-body blocks: 4 KiB blocks (a body that stops after 1 KiB holds one), bodies of
+    /// several blocks made contiguous in pooled buffers of 64 KiB, 128 KiB, … up to 16 MiB; the free space
+    /// kept for reuse is bounded.
+    /// </summary>
     public static RecyclableMemoryStreamManager CreatePool() => new(new RecyclableMemoryStreamManager.Options
     {
-        BlockSize = 16 * 1024,
-        LargeBufferMultiple = 1024 * 1024,
+        BlockSize = 4 * 1024,
+        LargeBufferMultiple = 64 * 1024,
         UseExponentialLargeBuffer = true,
         MaximumBufferSize = 16 * 1024 * 1024,
         MaximumSmallPoolFreeBytes = 4 * 1024 * 1024,

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace ChatKitServer.Limits;
 
@@ -9,20 +10,41 @@ namespace ChatKitServer.Limits;
 /// 408 goes out and the connection closes cleanly (a read cancelled through its token leaves the reader
 /// "in an invalid state" and Kestrel logs an error for every such request).
 /// </summary>
-public sealed class StoppableRequestBody(PipeReader reader, CancellationToken stop) : Stream
+public sealed class StoppableRequestBody : Stream
 {
+    private readonly PipeReader _reader;
+    private readonly CancellationToken _stop;
+    private readonly CancellationTokenRegistration _stopping;
+
+    public StoppableRequestBody(PipeReader reader, CancellationToken stop)
+    {
+        _reader = reader;
+        _stop = stop;
+        _stopping = stop.Register(reader.CancelPendingRead);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a slow body is many small reads: no allocation per read
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
-        await using var deadline = stop.Register(reader.CancelPendingRead);
-        await using var caller = cancellationToken.Register(reader.CancelPendingRead);
-        var result = await reader.ReadAsync(CancellationToken.None);
+        await using var caller = cancellationToken.CanBeCanceled && cancellationToken != _stop ? cancellationToken.Register(_reader.CancelPendingRead) : default;
+        var result = await _reader.ReadAsync(CancellationToken.None);
         var bytes = result.Buffer;
+        if (result.IsCanceled || _stop.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+        {
+            // Stopped, even when bytes came with the stop: the stop fires once, so no later read would end.
+            _reader.AdvanceTo(bytes.Start);
+            throw new OperationCanceledException("Reading the request body was stopped.", _stop.IsCancellationRequested ? _stop : cancellationToken);
+        }
         var count = (int)Math.Min(bytes.Length, destination.Length);
         bytes.Slice(0, count).CopyTo(destination.Span);
-        reader.AdvanceTo(bytes.GetPosition(count));
-        if (count == 0 && result.IsCanceled)
-            throw new OperationCanceledException("Reading the request body was stopped.", stop.IsCancellationRequested ? stop : cancellationToken);
+        _reader.AdvanceTo(bytes.GetPosition(count));
         return count;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _stopping.Dispose();
+        base.Dispose(disposing);
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
