@@ -29,8 +29,9 @@ public sealed class PerUserLimitPolicy(
         var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Debug: the request log already has a line per 429, and a flood of refusals must not flood the log.
         http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<PerUserLimitPolicy>()
-            .LogWarning("{Method} {Path} refused with 429 for {Caller}: {Limit}", http.Request.Method, http.Request.Path, CallerKey(http, signedOwner), limit);
+            .LogDebug("{Method} {Path} refused with 429 for {Caller}: {Limit}", http.Request.Method, http.Request.Path, CallerKey(http, signedOwner), limit);
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
