@@ -13,6 +13,7 @@ builder.Services.AddAssistant(builder.Configuration);
 builder.Services.AddAttachments();
 builder.Services.AddWidgetStreams(builder.Configuration);
 builder.Services.AddChatKitAuth(builder.Configuration);
+builder.Services.AddRequestLimits();
 builder.Services.AddChatKitWeb(builder.Configuration);
 
 var app = builder.Build();

@@ -53,11 +53,11 @@ public class WidgetStreamTests
         using var alice = Tokens.ClientFor(factory, "alice");
         using var bob = Tokens.ClientFor(factory, "bob");
 
-        var first = ReadAsync(alice.Http, "dash", 2);
-        var second = ReadAsync(bob.Http, "dash", 2);
+        var first = ReadAsync(alice.Http, "public.dash", 2);
+        var second = ReadAsync(bob.Http, "public.dash", 2);
         await Task.Delay(500);
-        (await admin.Http.PostAsync("/api/chat/widgets/streams/dash/events", Widget("one"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
-        await factory.Services.GetRequiredService<IWidgetSseService>().PublishAsync("dash", new Card { Children = [new Title { Value = "two" }] });
+        (await admin.Http.PostAsync("/api/chat/widgets/streams/public.dash/events", Widget("one"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        await factory.Services.GetRequiredService<IWidgetSseService>().PublishAsync("public.dash", new Card { Children = [new Title { Value = "two" }] });
 
         (await first).Should().Equal(("1", "one"), ("2", "two"));
         (await second).Should().Equal(("1", "one"), ("2", "two"));
@@ -70,10 +70,10 @@ public class WidgetStreamTests
         var service = factory.Services.GetRequiredService<IWidgetSseService>();
         using var alice = Tokens.ClientFor(factory, "alice");
         for (var i = 1; i <= 5; i++)
-            await service.PublishAsync("jobs", new Card { Children = [new Title { Value = "p" + i }] });
+            await service.PublishAsync("public.jobs", new Card { Children = [new Title { Value = "p" + i }] });
 
-        (await ReadAsync(alice.Http, "jobs", 2, lastEventId: "3")).Should().Equal(("4", "p4"), ("5", "p5"));
-        (await ReadAsync(alice.Http, "jobs", 3, lastEventId: "0")).Should().Equal(("3", "p3"), ("4", "p4"), ("5", "p5"));
+        (await ReadAsync(alice.Http, "public.jobs", 2, lastEventId: "3")).Should().Equal(("4", "p4"), ("5", "p5"));
+        (await ReadAsync(alice.Http, "public.jobs", 3, lastEventId: "0")).Should().Equal(("3", "p3"), ("4", "p4"), ("5", "p5"));
     }
 
     [Test]
@@ -100,12 +100,12 @@ public class WidgetStreamTests
     public async Task Through_Redis_a_widget_published_on_one_instance_reaches_a_subscriber_on_another()
     {
         using var redis = RedisServer.Start();
-        var settings = Tokens.JwtSettings(new() { ["Redis:ConnectionString"] = redis.ConnectionString });
+        var settings = Tokens.JwtSettings(new() { ["Redis:ConnectionString"] = redis.ConnectionString, ["WidgetStreams:IdleExpiry"] = "00:10:00" });
         using var instanceA = new ServerFactory(settings);
         using var instanceB = new ServerFactory(settings);
         using var publisherOnA = Tokens.ClientFor(instanceA, "root", "admin");
         using var subscriberOnB = Tokens.ClientFor(instanceB, "alice");
-        var stream = "shared-" + Guid.NewGuid().ToString("n")[..8];
+        var stream = "public.shared-" + Guid.NewGuid().ToString("n")[..8];
 
         var received = ReadAsync(subscriberOnB.Http, stream, 2);
         await Task.Delay(800);
@@ -116,5 +116,9 @@ public class WidgetStreamTests
 
         using var subscriberOnA = Tokens.ClientFor(instanceA, "alice");
         (await ReadAsync(subscriberOnA.Http, stream, 1, lastEventId: "1")).Should().Equal([("2", "from B")], "the replay list is shared too");
+
+        await using var direct = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var ttl = await direct.GetDatabase().KeyTimeToLiveAsync($"chatkit:widgets:{{{stream}}}:kept");
+        ttl.Should().NotBeNull("the replay list of an idle stream expires").And.BeLessThanOrEqualTo(TimeSpan.FromMinutes(10));
     }
 }

@@ -5,6 +5,7 @@ using ChatKit.Json;
 using ChatKitServer.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace ChatKitServer.Admin;
 
@@ -15,6 +16,7 @@ namespace ChatKitServer.Admin;
 /// </summary>
 [ApiController]
 [Route("admin/api/threads")]
+[EnableRateLimiting(Limits.UserLimits.Admin)]
 [Authorize(Policy = AuthSetup.AdminPolicy)]
 public sealed class AdminApiController(AdminQueries queries, ILogger<AdminApiController> logger) : ControllerBase
 {

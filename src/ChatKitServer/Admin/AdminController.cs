@@ -1,11 +1,13 @@
 using ChatKitServer.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace ChatKitServer.Admin;
 
 /// <summary>Server-rendered admin pages: the thread list with filters, and one thread with everything in it.</summary>
 [Route("admin")]
+[EnableRateLimiting(Limits.UserLimits.Admin)]
 [Authorize(Policy = AuthSetup.AdminPagesPolicy)] // a bearer header or the admin session cookie (AdminSignIn)
 [AutoValidateAntiforgeryToken]
 public sealed class AdminController(AdminQueries queries) : Controller

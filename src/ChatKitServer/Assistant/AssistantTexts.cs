@@ -18,4 +18,5 @@ public sealed class AssistantTexts
     public const string LocalePrompt = "LocalePrompt";
     public const string CallingMcpTool = "CallingMcpTool";
     public const string TitlePrompt = "TitlePrompt";
+    public const string MessageCut = "MessageCut";
 }

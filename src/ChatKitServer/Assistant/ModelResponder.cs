@@ -36,7 +36,13 @@ public sealed class ModelResponder(
         var required = ChooseTool(input);
         yield return ResponderEvents.Progress(texts[AssistantTexts.Analyzing], "sparkle");
 
-        var messages = await history.BuildAsync(thread, context, options.Value.HistoryBudgetChars, null, cancellationToken);
+        var built = await history.BuildAsync(thread, context, options.Value.HistoryBudgetChars, null, cancellationToken);
+        if (built.NewestCut is { } cut)
+        {
+            logger.LogInformation("The newest message of {ThreadId} has {Length} characters; the model gets the first {Kept}", thread.Id, cut.Length, cut.Kept);
+            yield return ResponderEvents.Notice(NoticeLevel.Warning, texts[AssistantTexts.MessageCut, cut.Length, cut.Kept]);
+        }
+        var messages = built.Messages;
         messages.Insert(0, new SystemMessage(SystemPrompt(context)));
         var definitions = tools.Definitions();
         var usage = new UsageTotals(modelName);

@@ -18,15 +18,32 @@ public sealed class AttachmentPolicy(IOptions<AttachmentOptions> options)
 
     public static bool IsText(string mimeType) => TextTypes.Contains(MediaType(mimeType));
 
-    /// <summary>Checks a declared or received file; returns the normalized media type.</summary>
+    /// <summary>Checks a declared file; returns the normalized media type.</summary>
     public string Check(string? name, string? mimeType, long size)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 255)
-            throw new ChatKitValidationException("The file name must have 1 to 255 characters.");
+        CheckName(name);
         if (size <= 0)
             throw new ChatKitValidationException("The file is empty (size must be positive).");
         if (size > MaxBytes)
             throw AttachmentRejectedException.TooLarge(MaxBytes);
+        return CheckType(mimeType);
+    }
+
+    /// <summary>Checks a file whose bytes have not arrived yet (its size is checked as they do); returns the normalized media type.</summary>
+    public string CheckNameAndType(string? name, string? mimeType)
+    {
+        CheckName(name);
+        return CheckType(mimeType);
+    }
+
+    private static void CheckName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 255)
+            throw new ChatKitValidationException("The file name must have 1 to 255 characters.");
+    }
+
+    private string CheckType(string? mimeType)
+    {
         var type = MediaType(mimeType);
         if (!options.Value.AllowedMimeTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
             throw new AttachmentRejectedException(StatusCodes.Status415UnsupportedMediaType,

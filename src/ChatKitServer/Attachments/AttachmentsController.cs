@@ -1,8 +1,11 @@
 using ChatKit;
 using ChatKit.Json;
 using ChatKitServer.Endpoint;
+using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Net.Http.Headers;
 
 namespace ChatKitServer.Attachments;
@@ -23,47 +26,72 @@ public sealed class AttachmentsController(
     ChatKitContextFactory contexts,
     ILogger<AttachmentsController> logger) : ControllerBase
 {
-    /// <summary>Two-phase upload: the bytes of an attachment made by <c>attachments.create</c>, as multipart field <c>file</c>.</summary>
+    /// <summary>
+    /// Two-phase upload: the bytes of an attachment made by <c>attachments.create</c>, as multipart field
+    /// <c>file</c>. The signature, the declared size and the file's type are checked before its bytes are read.
+    /// </summary>
     [HttpPost("{id}/upload")]
     [AllowAnonymous] // authorized by the signed link, or as the owner
+    [DisableFormValueModelBinding]
+    [EnableRateLimiting(UserLimits.Uploads)]
+    [RequestTimeout(RequestDeadlines.LongPolicy)]
     public async Task<IActionResult> Upload(string id, [FromQuery] string? sig, CancellationToken ct)
     {
         var context = Caller(sig, AttachmentLinks.UploadPurpose, id);
+        var boundary = MultipartUpload.CheckDeclared(Request, policy.MaxBytes);
         var attachment = await store.LoadAttachmentAsync(id, context, ct);
         if (ChatKitAttachmentService.IsUploaded(attachment))
             throw new ChatKitConflictException($"Attachment '{id}' was already uploaded.");
-        var file = await FileFieldAsync(ct);
         var declared = ChatKitAttachmentService.DeclaredSize(attachment);
-        if (file.Length != declared)
-            throw new ChatKitValidationException($"Attachment '{id}' was declared as {declared} bytes but {file.Length} bytes arrived.");
-        if (AttachmentPolicy.MediaType(file.ContentType) != attachment.MimeType)
-            throw new ChatKitValidationException($"Attachment '{id}' was declared as '{attachment.MimeType}' but '{AttachmentPolicy.MediaType(file.ContentType)}' arrived.");
+        if (Request.ContentLength > declared + MultipartUpload.FramingBytes)
+            throw new ChatKitValidationException($"Attachment '{id}' was declared as {declared} bytes but the request carries {Request.ContentLength} bytes.");
 
-        await SaveBytesAsync(id, file, declared, ct);
+        var file = await MultipartUpload.FileAsync(Request, boundary, ct);
+        var arrivingType = AttachmentPolicy.MediaType(file.Section.ContentType);
+        if (arrivingType != attachment.MimeType)
+            throw new ChatKitValidationException($"Attachment '{id}' was declared as '{attachment.MimeType}' but '{arrivingType}' arrived.");
+        var bytes = new CheckedUploadStream(file.Section.Body, declared, declared,
+            count => new ChatKitValidationException($"Attachment '{id}' was declared as {declared} bytes but {count} or more bytes arrived."),
+            count => new ChatKitValidationException($"Attachment '{id}' was declared as {declared} bytes but {count} bytes arrived."));
+        await SaveBytesAsync(id, bytes, declared, ct);
+
         attachment.UploadDescriptor = null;
         attachment.Metadata!["uploaded"] = true;
         await store.SaveAttachmentAsync(attachment, context, CancellationToken.None);
-        logger.LogInformation("Uploaded {AttachmentId} ({Bytes} bytes, {MimeType}) for {UserId}", id, file.Length, attachment.MimeType, context.UserId);
+        logger.LogInformation("Uploaded {AttachmentId} ({Bytes} bytes, {MimeType}) for {UserId}", id, bytes.Count, attachment.MimeType, context.UserId);
         return Json(attachment);
     }
 
-    /// <summary>Direct upload: multipart field <c>file</c>; answers the attachment, without upload descriptor.</summary>
+    /// <summary>
+    /// Direct upload: multipart field <c>file</c>; answers the attachment, without upload descriptor. The
+    /// declared size, the file's name and type are checked before its bytes are read; its size while they arrive.
+    /// </summary>
     [HttpPost]
     [Authorize]
+    [DisableFormValueModelBinding]
+    [EnableRateLimiting(UserLimits.Uploads)]
+    [RequestTimeout(RequestDeadlines.LongPolicy)]
     public async Task<IActionResult> Direct(CancellationToken ct)
     {
         var context = contexts.Create(HttpContext);
-        var file = await FileFieldAsync(ct);
-        var type = policy.Check(file.FileName, file.ContentType, file.Length);
-        var attachment = attachments.New(ChatKitIds.Attachment(), file.FileName, type, context.UserId, uploaded: true, file.Length);
-        await SaveBytesAsync(attachment.Id, file, file.Length, ct);
+        var boundary = MultipartUpload.CheckDeclared(Request, policy.MaxBytes);
+        var file = await MultipartUpload.FileAsync(Request, boundary, ct);
+        var type = policy.CheckNameAndType(file.FileName, file.Section.ContentType);
+        var id = ChatKitIds.Attachment();
+        var bytes = new CheckedUploadStream(file.Section.Body, 1, policy.MaxBytes,
+            _ => AttachmentRejectedException.TooLarge(policy.MaxBytes),
+            _ => new ChatKitValidationException("The file is empty."));
+        await SaveBytesAsync(id, bytes, policy.MaxBytes, ct);
+
+        var attachment = attachments.New(id, file.FileName, type, context.UserId, uploaded: true, bytes.Count);
         await store.SaveAttachmentAsync(attachment, context, CancellationToken.None);
-        logger.LogInformation("Uploaded {AttachmentId} directly ({Bytes} bytes, {MimeType}) for {UserId}", attachment.Id, file.Length, type, context.UserId);
+        logger.LogInformation("Uploaded {AttachmentId} directly ({Bytes} bytes, {MimeType}) for {UserId}", id, bytes.Count, type, context.UserId);
         return Json(attachment);
     }
 
     /// <summary>An image attachment's bytes, cacheable by the browser.</summary>
     [HttpGet("{id}/preview")]
+    [EnableRateLimiting(UserLimits.Previews)]
     [AllowAnonymous] // authorized by the signed link, or as the owner
     public async Task<IActionResult> Preview(string id, [FromQuery] string? sig, CancellationToken ct)
     {
@@ -87,19 +115,8 @@ public sealed class AttachmentsController(
         throw ChatKitNotFoundException.Attachment(id);
     }
 
-    private async Task<IFormFile> FileFieldAsync(CancellationToken ct)
+    private async Task SaveBytesAsync(string id, Stream content, long maxBytes, CancellationToken ct)
     {
-        if (Request.ContentLength > policy.MaxBytes + 64 * 1024)
-            throw AttachmentRejectedException.TooLarge(policy.MaxBytes);
-        if (!Request.HasFormContentType)
-            throw new ChatKitValidationException("Send the file as multipart/form-data in a field named 'file'.");
-        var form = await Request.ReadFormAsync(ct);
-        return form.Files.GetFile("file") ?? throw new ChatKitValidationException("The multipart body has no field named 'file'.");
-    }
-
-    private async Task SaveBytesAsync(string id, IFormFile file, long maxBytes, CancellationToken ct)
-    {
-        await using var content = file.OpenReadStream();
         try
         {
             await storage.SaveAsync(id, content, maxBytes, ct);

@@ -12,6 +12,7 @@ public static class ProtocolSetup
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new ChatKitEngineOptions());
         services.AddScoped<ChatKitEngine>();
+        services.AddSingleton(ChatKitRequestBody.CreatePool());
         services.AddSingleton<ChatKitRequestBody>();
         services.AddSingleton<ChatKitContextFactory>();
         services.AddSingleton<ChatKitStreamWriter>();

@@ -53,6 +53,7 @@ public static class WebSetup
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
+        app.UseRequestTimeouts();
         app.MapControllers();
         app.MapChatKitHealth();
         return app;

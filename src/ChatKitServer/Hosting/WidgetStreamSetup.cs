@@ -10,12 +10,13 @@ public static class WidgetStreamSetup
     /// <summary>Widget streams in memory, or through Redis when <c>Redis:ConnectionString</c> is set; the publisher policy.</summary>
     public static IServiceCollection AddWidgetStreams(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddScoped<WidgetStreamAccess>();
         services.AddOptions<WidgetStreamOptions>().BindConfiguration(WidgetStreamOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var redis = configuration["Redis:ConnectionString"];
         if (string.IsNullOrWhiteSpace(redis))
             services.AddSingleton<IWidgetSseService, InMemoryWidgetSseService>();
         else
-            services.AddSingleton<IWidgetSseService>(sp => new RedisWidgetSseService(redis, sp.GetRequiredService<IOptions<WidgetStreamOptions>>(), sp.GetRequiredService<ILogger<RedisWidgetSseService>>()));
+            services.AddSingleton<IWidgetSseService>(sp => new RedisWidgetSseService(redis, sp.GetRequiredService<IOptions<WidgetStreamOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisWidgetSseService>>()));
 
         var adminRole = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.AdminRole ?? "admin";
         var publisherRole = configuration.GetSection(WidgetStreamOptions.Section).Get<WidgetStreamOptions>()?.PublisherRole;

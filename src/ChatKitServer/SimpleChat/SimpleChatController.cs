@@ -6,7 +6,9 @@ using ChatKit.Json;
 using ChatKitServer.Assistant.History;
 using ChatKitServer.Auth;
 using ChatKitServer.Endpoint;
+using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -33,11 +35,13 @@ public sealed class SimpleChatController(ChatKitEngine engine, ChatKitContextFac
     public async Task<IResult> Stream([FromBody] SimpleChatRequest request, CancellationToken ct)
     {
         var (context, stream) = await StartAsync(request, ct);
+        RequestDeadlines.Lift(HttpContext); // the deadline covered reading the request; a stream runs as long as it needs
         Response.Headers["X-Accel-Buffering"] = "no";
         return TypedResults.ServerSentEvents(Frames(new SimpleChatTurn(stream.ThreadId), stream, ct));
     }
 
     [HttpPost("message")]
+    [RequestTimeout(RequestDeadlines.LongPolicy)] // waits for the whole answer
     public async Task<IActionResult> Message([FromBody] SimpleChatRequest request, CancellationToken ct)
     {
         var (context, stream) = await StartAsync(request, ct);

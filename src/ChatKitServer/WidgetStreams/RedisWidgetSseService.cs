@@ -21,6 +21,7 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
         if tonumber(@limit) > 0 then
           redis.call('RPUSH', @kept, entry)
           redis.call('LTRIM', @kept, -tonumber(@limit), -1)
+          redis.call('EXPIRE', @kept, tonumber(@ttl))
         end
         redis.call('PUBLISH', @channel, entry)
         return id
@@ -29,12 +30,15 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
     private readonly Lazy<Task<ConnectionMultiplexer>> _redis;
     private readonly LocalWidgetStreams _local;
     private readonly int _limit;
+    private readonly int _keptSeconds;
     private readonly ILogger<RedisWidgetSseService> _logger;
 
-    public RedisWidgetSseService(string connectionString, IOptions<WidgetStreamOptions> options, ILogger<RedisWidgetSseService> logger)
+    public RedisWidgetSseService(string connectionString, IOptions<WidgetStreamOptions> options, TimeProvider time, ILogger<RedisWidgetSseService> logger)
     {
         _limit = options.Value.ReplayLimit;
-        _local = new LocalWidgetStreams(_limit);
+        _keptSeconds = (int)Math.Ceiling(options.Value.IdleExpiry.TotalSeconds);
+        // Redis keeps the replay; this process holds a stream only while it has subscribers here.
+        _local = new LocalWidgetStreams(_limit, options.Value.MaxStreams, options.Value.IdleExpiry, time, keepIdleStreams: false);
         _logger = logger;
         _redis = new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(connectionString));
     }
@@ -67,6 +71,7 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
             channel = (RedisKey)(Prefix + streamId),
             widget = ChatKitJson.Serialize(widget),
             limit = _limit,
+            ttl = _keptSeconds,
         });
         return (long)id;
     }
@@ -99,6 +104,7 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _local.Dispose();
         if (_redis.IsValueCreated) await (await _redis.Value).DisposeAsync();
     }
 }

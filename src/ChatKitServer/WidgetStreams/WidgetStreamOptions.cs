@@ -13,4 +13,12 @@ public sealed class WidgetStreamOptions
 
     /// <summary>A role, besides the admin role, that may publish widgets.</summary>
     public string? PublisherRole { get; set; }
+
+    /// <summary>Streams kept in memory without subscribers; beyond, the longest idle ones are dropped first (streams with subscribers are never dropped).</summary>
+    [Range(1, 10_000_000)]
+    public int MaxStreams { get; set; } = 10_000;
+
+    /// <summary>A stream without subscribers and without new widgets for this long is dropped with what it kept (with Redis, its replay list expires then).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan IdleExpiry { get; set; } = TimeSpan.FromMinutes(15);
 }

@@ -3,27 +3,45 @@ using System.Runtime.CompilerServices;
 using ChatKit;
 using ChatKit.Json;
 using ChatKit.Widgets;
+using ChatKitServer.Endpoint;
+using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace ChatKitServer.WidgetStreams;
 
 /// <summary>
 /// <c>GET /api/chat/widgets/streams/{id}/events</c>: an SSE subscription, one <c>id:</c> + <c>data: {widget}</c>
-/// frame per widget (a reconnecting client sends <c>Last-Event-ID</c>);
+/// frame per widget (a reconnecting client sends <c>Last-Event-ID</c>), for the callers
+/// <see cref="WidgetStreamAccess"/> lets read the stream (anyone else: 404);
 /// <c>POST</c> the same path to publish a widget (admins or the configured publisher role).
 /// </summary>
 [ApiController]
 [Route("api/chat/widgets/streams/{streamId}/events")]
 [Authorize]
-public sealed class WidgetStreamsController(IWidgetSseService streams, ILogger<WidgetStreamsController> logger) : ControllerBase
+public sealed class WidgetStreamsController(
+    IWidgetSseService streams,
+    WidgetStreamAccess access,
+    ChatKitContextFactory contexts,
+    ChatKitRequestBody body,
+    ILogger<WidgetStreamsController> logger) : ControllerBase
 {
     public const string PublisherPolicy = "widget-publisher";
 
     [HttpGet]
-    public IResult Subscribe(string streamId, [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, [FromQuery] long? lastEventId, CancellationToken ct)
+    [DisableRequestTimeout] // a subscription is a stream: it stays open as long as the client wants
+    [EnableRateLimiting(UserLimits.WidgetSubscriptions)]
+    public async Task<IResult> Subscribe(string streamId, [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, [FromQuery] long? lastEventId, CancellationToken ct)
     {
         WidgetStreamIds.Check(streamId);
+        var caller = contexts.Create(HttpContext);
+        if (!await access.MayReadAsync(streamId, caller, ct))
+        {
+            logger.LogWarning("Widget stream {StreamId} refused to {UserId}: not theirs to read", streamId, caller.UserId);
+            throw new ChatKitNotFoundException($"Widget stream '{streamId}' was not found.");
+        }
         long? last = lastEventId;
         if (!string.IsNullOrEmpty(lastEventIdHeader))
             last = long.TryParse(lastEventIdHeader, out var parsed) ? parsed : throw new ChatKitValidationException("Last-Event-ID must be a number.");
@@ -34,15 +52,15 @@ public sealed class WidgetStreamsController(IWidgetSseService streams, ILogger<W
 
     [HttpPost]
     [Authorize(Policy = PublisherPolicy)]
+    [EnableRateLimiting(UserLimits.WidgetPublishing)]
     public async Task<IActionResult> Publish(string streamId, CancellationToken ct)
     {
         WidgetStreamIds.Check(streamId);
-        using var body = new MemoryStream();
-        await Request.Body.CopyToAsync(body, ct);
         WidgetRoot widget;
         try
         {
-            widget = ChatKitJson.Deserialize<WidgetRoot>(body.ToArray());
+            using var json = await body.ReadAsync(Request, ct); // within ChatKit:MaxRequestBodyBytes
+            widget = ChatKitJson.Deserialize<WidgetRoot>(json.Span);
         }
         catch (System.Text.Json.JsonException ex)
         {

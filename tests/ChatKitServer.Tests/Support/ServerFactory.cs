@@ -68,6 +68,18 @@ public sealed class ServerFactory : WebApplicationFactory<Program>
 
     public ChatKitTestClient CreateChatKitClient() => new(CreateClient());
 
+    /// <summary>Serves through real Kestrel on a free loopback port (for limits that live in Kestrel); returns its address.</summary>
+    public Uri StartKestrel()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        UseKestrel(port);
+        StartServer();
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

@@ -8,7 +8,8 @@ namespace ChatKitServer.Assistant.History;
 /// <summary>
 /// Turns a thread's stored items into the messages the model sees: user and assistant messages,
 /// client and server tool calls with their results, hidden context (such as "the user cancelled"),
-/// newest first until the character budget is spent, then in order.
+/// newest first until the character budget is spent, then in order. The newest item always goes,
+/// cut to the budget when it is larger (with a note to the model that it was cut).
 /// </summary>
 public sealed class ConversationHistory(IChatKitStore store, AttachmentParts attachments)
 {
@@ -20,9 +21,10 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
         store.LoadThreadItemsAsync(thread.Id, null, PageSize, SortOrder.Desc, context, ct);
 
     /// <summary>The messages for the model; <paramref name="newest"/> is the first page when the caller already has it.</summary>
-    public async Task<List<ChatModelMessage>> BuildAsync(ThreadMetadata thread, ChatKitContext context, int budgetChars, Page<ThreadItem>? newest, CancellationToken ct)
+    public async Task<ModelHistory> BuildAsync(ThreadMetadata thread, ChatKitContext context, int budgetChars, Page<ThreadItem>? newest, CancellationToken ct)
     {
         var turns = new List<List<ChatModelMessage>>();
+        CutMessage? cut = null;
         var spent = 0;
         var seen = 0;
         string? after = null;
@@ -36,20 +38,47 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
                 if (messages.Count == 0) continue;
                 var size = messages.Sum(Size);
                 if (spent + size > budgetChars && turns.Count > 0)
-                    return Ordered(turns);
+                    return new ModelHistory(Ordered(turns), cut);
+                if (size > budgetChars)
+                {
+                    // The newest item alone is over the budget: it goes cut, never whole.
+                    messages = Cut(messages, budgetChars);
+                    if (item is UserMessageItem) cut = new CutMessage(size, budgetChars);
+                    size = budgetChars;
+                }
                 spent += size;
                 turns.Add(messages);
             }
             if (!page.HasMore || page.After is null) break;
             after = page.After;
         }
-        return Ordered(turns);
+        return new ModelHistory(Ordered(turns), cut);
     }
 
     private static List<ChatModelMessage> Ordered(List<List<ChatModelMessage>> newestFirst)
     {
         newestFirst.Reverse();
         return newestFirst.SelectMany(m => m).ToList();
+    }
+
+    /// <summary>The texts of <paramref name="messages"/> cut so that they hold at most <paramref name="budget"/> characters in all, each cut one saying so.</summary>
+    private static List<ChatModelMessage> Cut(List<ChatModelMessage> messages, int budget)
+    {
+        var left = budget;
+        string Take(string text)
+        {
+            var kept = text.Length <= left ? text : text[..Math.Max(0, left)] + $"\n[cut here: {text.Length} characters in all, only the first {Math.Max(0, left)} are shown]";
+            left = Math.Max(0, left - text.Length);
+            return kept;
+        }
+        return messages.Select(m => m switch
+        {
+            SystemMessage s => new SystemMessage(Take(s.Text)),
+            UserMessage u => new UserMessage(u.Parts.Select(p => p is TextPart t ? new TextPart(Take(t.Text)) : p).ToList()),
+            AssistantMessage a => a with { Text = a.Text is null ? null : Take(a.Text) },
+            ToolResultMessage r => r with { Result = Take(r.Result) },
+            _ => m,
+        }).ToList();
     }
 
     internal static List<ChatModelMessage> ToMessages(ThreadItem item) => item switch
@@ -120,3 +149,9 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
         _ => 0,
     };
 }
+
+/// <summary>The messages for the model, and whether the newest user message had to be cut to fit the budget.</summary>
+public sealed record ModelHistory(List<ChatModelMessage> Messages, CutMessage? NewestCut);
+
+/// <summary>A user message of <paramref name="Length"/> characters of which only the first <paramref name="Kept"/> reach the model.</summary>
+public sealed record CutMessage(int Length, int Kept);

@@ -1,0 +1,76 @@
+using ChatKit;
+using ChatKitServer.Configuration;
+using ChatKitServer.Limits;
+using Microsoft.Extensions.Options;
+using Microsoft.IO;
+
+namespace ChatKitServer.Endpoint;
+
+/// <summary>
+/// Reads a request body up to <see cref="ChatKitServerOptions.MaxRequestBodyBytes"/> (beyond it, 413) into
+/// pooled blocks that are taken as the bytes arrive. A declared <c>Content-Length</c> is checked against
+/// the limit but reserves nothing: a request that promises 10 MB and sends 1 KB holds one 4 KiB block.
+/// </summary>
+public sealed class ChatKitRequestBody(IOptions<ChatKitServerOptions> options, RecyclableMemoryStreamManager buffers)
+{
+    /// <summary>The whole body; dispose the result as soon as it is parsed (its blocks go back to the pool).</summary>
+    public async Task<RequestBodyBuffer> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var limit = options.Value.MaxRequestBodyBytes;
+        if (request.ContentLength > limit)
+            throw new RequestTooLargeException(limit);
+        var buffer = buffers.GetStream("request-body");
+        await using var body = new StoppableRequestBody(request.BodyReader, cancellationToken);
+        try
+        {
+            while (true)
+            {
+                // Reads straight into the free part of the current block; a new block is taken only when it is full.
+                var read = await body.ReadAsync(buffer.GetMemory(), cancellationToken);
+                if (read == 0)
+                    return new RequestBodyBuffer(buffer);
+                if (buffer.Length + read > limit)
+                    throw new RequestTooLargeException(limit);
+                buffer.Advance(read);
+            }
+        }
+        catch
+        {
+            buffer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The pool of request-body blocks: 4 KiB blocks (a body that stops after 1 KiB holds one), bodies of
+    /// several blocks made contiguous in pooled buffers of 64 KiB, 128 KiB, … up to 16 MiB; the free space
+    /// kept for reuse is bounded.
+    /// </summary>
+    public static RecyclableMemoryStreamManager CreatePool() => new(new RecyclableMemoryStreamManager.Options
+    {
+        BlockSize = 4 * 1024,
+        LargeBufferMultiple = 64 * 1024,
+        UseExponentialLargeBuffer = true,
+        MaximumBufferSize = 16 * 1024 * 1024,
+        MaximumSmallPoolFreeBytes = 4 * 1024 * 1024,
+        MaximumLargePoolFreeBytes = 32 * 1024 * 1024,
+    });
+}
+
+/// <summary>A request body read by <see cref="ChatKitRequestBody"/>; its blocks return to the pool on dispose.</summary>
+public sealed class RequestBodyBuffer(RecyclableMemoryStream stream) : IDisposable
+{
+    public long Length => stream.Length;
+
+    /// <summary>The bytes, contiguous (a body of several blocks is copied once into a pooled buffer of its size).</summary>
+    public ReadOnlySpan<byte> Span => stream.GetBuffer().AsSpan(0, (int)stream.Length);
+
+    public void Dispose() => stream.Dispose();
+}
+
+/// <summary>The request body is larger than the configured limit (413).</summary>
+public sealed class RequestTooLargeException(long limit)
+    : ChatKitException($"The request body is larger than the limit of {limit} bytes.")
+{
+    public override int StatusCode => StatusCodes.Status413PayloadTooLarge;
+}

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatKit.Json;
+using ChatKit.Widgets;
+using ChatKitServer.Tests.Support;
+using ChatKitServer.WidgetStreams;
+using Microsoft.Extensions.DependencyInjection;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>Every endpoint a user can call has a per-user limit: 429 with Retry-After and a ProblemDetails body naming the limit; other users are not affected.</summary>
+public class UserLimitTests
+{
+    private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    private static async Task ShouldBeLimitedAsync(HttpResponseMessage response, string limit)
+    {
+        response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        response.Headers.RetryAfter!.Delta!.Value.TotalSeconds.Should().BeGreaterThanOrEqualTo(1);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await response.Content.ReadAsStringAsync()).Should().Contain(limit);
+    }
+
+    private static MultipartFormDataContent Form(byte[] bytes, string name, string type)
+    {
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = MediaTypeHeaderValue.Parse(type);
+        return new MultipartFormDataContent { { file, "file", name } };
+    }
+
+    private static Task<HttpResponseMessage> SubscribeAsync(HttpClient client, string stream, CancellationToken ct) =>
+        client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/chat/widgets/streams/{stream}/events"), HttpCompletionOption.ResponseHeadersRead, ct);
+
+    [Test]
+    public async Task Open_widget_subscriptions_are_limited_per_user()
+    {
+        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:WidgetSubscriptionsPerUser"] = "2" }));
+        using var alice = Tokens.ClientFor(factory, "alice");
+        using var bob = Tokens.ClientFor(factory, "bob");
+        using var first = new CancellationTokenSource();
+        using var second = new CancellationTokenSource();
+        var open = new[] { SubscribeAsync(alice.Http, "public.a", first.Token), SubscribeAsync(alice.Http, "public.b", second.Token) };
+        await Task.Delay(500); // both are open (their headers go out with the first widget)
+
+        using (var third = await SubscribeAsync(alice.Http, "public.c", CancellationToken.None))
+            await ShouldBeLimitedAsync(third, "at most 2 open widget subscriptions per user");
+        var bobs = SubscribeAsync(bob.Http, "public.c", CancellationToken.None);
+        await first.CancelAsync(); // alice closes one
+        await Task.Delay(500);
+        var again = SubscribeAsync(alice.Http, "public.c", CancellationToken.None);
+        await Task.Delay(300);
+        await factory.Services.GetRequiredService<IWidgetSseService>().PublishAsync("public.c", new Card { Children = [new Title { Value = "hi" }] });
+
+        using var admitted = await again.WaitAsync(TimeSpan.FromSeconds(10));
+        admitted.StatusCode.Should().Be(HttpStatusCode.OK, "a closed subscription frees its place");
+        using var bobAdmitted = await bobs.WaitAsync(TimeSpan.FromSeconds(10));
+        bobAdmitted.StatusCode.Should().Be(HttpStatusCode.OK, "the limit is per user");
+        await second.CancelAsync();
+        await Task.WhenAll(open.Select(t => t.ContinueWith(_ => { })));
+    }
+
+    [Test]
+    public async Task Uploads_are_limited_per_user_per_window_and_signed_uploads_count_for_their_owner()
+    {
+        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:UploadsPerWindow"] = "2" }));
+        using var alice = Tokens.ClientFor(factory, "alice");
+        using var bob = Tokens.ClientFor(factory, "bob");
+        using var anonymous = factory.CreateClient();
+        var created = await alice.JsonAsync(Request("attachments.create", new() { ["name"] = "cat.png", ["size"] = Png.Length, ["mime_type"] = "image/png" }));
+        var signedUpload = new Uri((string)created["upload_descriptor"]!["url"]!).PathAndQuery;
+
+        for (var i = 0; i < 2; i++)
+            (await alice.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.OK);
+        using (var third = await alice.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png")))
+            await ShouldBeLimitedAsync(third, "uploads at once and 2 per 60 s per user");
+        using (var signed = await anonymous.PostAsync(signedUpload, Form(Png, "cat.png", "image/png")))
+            await ShouldBeLimitedAsync(signed, "2 per 60 s per user");
+
+        (await bob.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.OK, "the limit is per user");
+    }
+
+    [Test]
+    public async Task Uploads_in_progress_are_limited_per_user()
+    {
+        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:ConcurrentUploadsPerUser"] = "1" }));
+        var server = factory.StartKestrel();
+        using var alice = new HttpClient { BaseAddress = server };
+        alice.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Mint("alice"));
+
+        using (var slow = await RawHttp.ConnectAsync(server))
+        {
+            await slow.SendHeadAsync("POST", "/chatkit/attachments", "Authorization: Bearer " + Tokens.Mint("alice"), "Content-Type: multipart/form-data; boundary=b", "Content-Length: 5000");
+            await slow.SendAsync("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nstill coming");
+            await Task.Delay(500);
+
+            using var meanwhile = await alice.PostAsync("/chatkit/attachments", Form("hello"u8.ToArray(), "a.txt", "text/plain"));
+            await ShouldBeLimitedAsync(meanwhile, "at most 1 uploads at once");
+        } // the slow upload's connection closes: its place is free
+
+        await Task.Delay(1000);
+        using var after = await alice.PostAsync("/chatkit/attachments", Form("hello"u8.ToArray(), "a.txt", "text/plain"));
+        after.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Test]
+    public async Task Widget_publishing_is_limited_per_publisher()
+    {
+        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:WidgetPublishesPerWindow"] = "2" }));
+        using var admin = Tokens.ClientFor(factory, "root", "admin");
+        using var other = Tokens.ClientFor(factory, "ops", "admin");
+        StringContent Widget() => new(ChatKitJson.Serialize<WidgetRoot>(new Card { Children = [new Title { Value = "x" }] }), Encoding.UTF8, "application/json");
+
+        for (var i = 0; i < 2; i++)
+            (await admin.Http.PostAsync("/api/chat/widgets/streams/public.x/events", Widget())).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        using (var third = await admin.Http.PostAsync("/api/chat/widgets/streams/public.x/events", Widget()))
+            await ShouldBeLimitedAsync(third, "at most 2 widgets published per 60 s per user");
+        (await other.Http.PostAsync("/api/chat/widgets/streams/public.x/events", Widget())).StatusCode.Should().Be(HttpStatusCode.Accepted);
+    }
+
+    [Test]
+    public async Task Admin_requests_are_limited_per_admin()
+    {
+        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:AdminRequestsPerWindow"] = "2" }));
+        using var admin = Tokens.ClientFor(factory, "root", "admin");
+        using var other = Tokens.ClientFor(factory, "ops", "admin");
+
+        (await admin.Http.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await admin.Http.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.OK);
+        using (var third = await admin.Http.GetAsync("/admin/api/threads"))
+            await ShouldBeLimitedAsync(third, "at most 2 admin requests per 60 s per user");
+        (await other.Http.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Test]
+    public async Task Image_previews_are_limited_per_user()
+    {
+        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:PreviewsPerWindow"] = "1" }));
+        using var alice = Tokens.ClientFor(factory, "alice");
+        using var anonymous = factory.CreateClient();
+        using var uploaded = await alice.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"));
+        var preview = new Uri((string)JsonNode.Parse(await uploaded.Content.ReadAsStringAsync())!["preview_url"]!).PathAndQuery;
+
+        (await anonymous.GetAsync(preview)).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var second = await alice.Http.GetAsync(preview);
+        await ShouldBeLimitedAsync(second, "at most 1 previews per 60 s per user");
+    }
+
+    [Test]
+    public async Task The_simple_chat_api_shares_the_chatkit_limit()
+    {
+        using var factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["RateLimiting:PermitLimit"] = "2" }));
+        using var carol = Tokens.ClientFor(factory, "carol");
+        StringContent Message() => new("""{"message":"hi"}""", Encoding.UTF8, "application/json");
+
+        (await carol.Http.PostAsync("/api/chat/message", Message())).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await carol.Http.PostAsync("/api/chat/stream/message", Message())).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var third = await carol.Http.PostAsync("/api/chat/message", Message());
+        third.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        third.Headers.RetryAfter.Should().NotBeNull();
+    }
+}
