@@ -9,6 +9,9 @@ public sealed class ChatKitContext
     /// <summary>The request's locale (from <c>Accept-Language</c>), e.g. <c>fr</c>; null when none was sent.</summary>
     public string? Locale { get; init; }
 
+    /// <summary>Whether the caller is an administrator of the host (who may, for example, read any widget stream).</summary>
+    public bool IsAdmin { get; init; }
+
     /// <summary>The request's metadata (<c>metadata</c> of the request body).</summary>
     public System.Text.Json.Nodes.JsonObject RequestMetadata { get; set; } = [];
 

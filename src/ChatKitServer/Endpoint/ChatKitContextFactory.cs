@@ -22,6 +22,7 @@ public sealed class ChatKitContextFactory(IOptions<AuthOptions> auth, IHostAppli
         {
             UserId = userId,
             Locale = Locale(http.Request),
+            IsAdmin = ExactClaims.HasRole(user, options.AdminRole),
             ServerStopping = lifetime.ApplicationStopping,
         };
     }

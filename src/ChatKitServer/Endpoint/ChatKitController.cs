@@ -1,4 +1,6 @@
 using ChatKit;
+using ChatKitServer.Configuration;
+using Microsoft.Extensions.Options;
 using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
