@@ -6,8 +6,11 @@ namespace ChatKit.Tests.Support;
 /// <summary>
 /// Validates JSON documents against the protocol's JSON Schemas (Fixtures/schema) with Python's
 /// jsonschema package, the reference implementation of draft 2020-12 (no .NET validator on the
-/// package feed handles these schemas). Tests are ignored, with the reason, when Python or the
-/// package is missing; .ci/run installs python3-jsonschema so CI runs them.
+/// package feed handles these schemas). When Python or the package is missing, a validation is
+/// ignored with the reason, or fails when the environment variable <c>CI</c> is <c>true</c> (.ci/run
+/// sets it and installs python3-jsonschema): CI never skips it. An ignored test stops where it
+/// validates, so every validation comes last in its test or in a test of its own, never before
+/// other assertions.
 /// </summary>
 public static class SchemaValidator
 {
@@ -33,10 +36,8 @@ public static class SchemaValidator
     /// <summary>One result line per document: "ok" or "error: …".</summary>
     public static IReadOnlyList<string> Validate(IReadOnlyList<(string Schema, string Json)> documents)
     {
-        var python = Python.Value;
-        if (python is null)
-            Assert.Ignore("Schema validation skipped: needs python3 with the jsonschema package (apt-get install python3-jsonschema).");
-        var start = new ProcessStartInfo(python!, [Path.Combine(SchemaDirectory, "validate.py")])
+        var python = RequireValidator(Python.Value, IsCi);
+        var start = new ProcessStartInfo(python, [Path.Combine(SchemaDirectory, "validate.py")])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -53,6 +54,22 @@ public static class SchemaValidator
         Assert.That(lines, Has.Length.EqualTo(documents.Count), "validator output: " + stderr.Result);
         return lines;
     }
+
+    /// <summary>
+    /// The validator's python, or, when there is none, ends the test: ignored with the reason, or
+    /// failed when <paramref name="ci"/> (nothing may be skipped on CI).
+    /// </summary>
+    public static string RequireValidator(string? python, bool ci)
+    {
+        if (python is not null) return python;
+        const string missing = "Schema validation needs python3 with the jsonschema package (apt-get install python3-jsonschema)";
+        if (ci) Assert.Fail(missing + "; CI=true, so a missing validator fails instead of skipping.");
+        Assert.Ignore(missing + ": skipped.");
+        return null!; // not reached: both end the test
+    }
+
+    /// <summary>Whether this run is CI's (<c>CI=true</c>), where nothing may be skipped for a missing validator.</summary>
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     private static string Shorten(string s) => s.Length <= 400 ? s : s[..400] + "…";
 

@@ -154,9 +154,9 @@ public class WidgetJsonTests
     public void A_widget_item_with_every_typed_component_validates_against_the_schema()
     {
         var all = Fixtures.Select(f => WrapInItem(JsonNode.Parse(f)!)).ToList();
-        SchemaValidator.AssertValid("ThreadItem", all);
         var items = all.Select(j => ChatKitJson.Deserialize<ThreadItem>(j)).ToList();
         items.Should().AllBeOfType<WidgetItem>();
+        SchemaValidator.AssertValid("ThreadItem", all); // last: a missing validator skips the test here
     }
 
     private static string WrapInItem(JsonNode widget) =>
