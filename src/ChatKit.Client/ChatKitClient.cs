@@ -11,7 +11,8 @@ namespace ChatKit.Client;
 /// A client for any ChatKit server over an <see cref="HttpClient"/>: one method per request type.
 /// Streaming requests return the server's events as they arrive, parsed with
 /// <c>System.Net.ServerSentEvents</c>; stopping the enumeration (or cancelling) closes the stream,
-/// which is how a ChatKit client cancels. Failed requests throw <see cref="ChatKitClientException"/>.
+/// which is how a ChatKit client cancels. Failed requests throw <see cref="ChatKitClientException"/>;
+/// a success of another content type than the protocol's (JSON or an event stream) throws <see cref="InvalidDataException"/>.
 /// </summary>
 public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
 {
@@ -118,6 +119,7 @@ public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
         message.Headers.Accept.ParseAdd("text/event-stream");
         using var response = await Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, request.Kind, cancellationToken).ConfigureAwait(false);
+        EnsureMediaType(response, "text/event-stream", request.Kind);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var frame in SseParser.Create(body).EnumerateAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -140,7 +142,16 @@ public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
         using var message = Message(request);
         using var response = await Http.SendAsync(message, cancellationToken).ConfigureAwait(false);
         await EnsureSuccessAsync(response, request.Kind, cancellationToken).ConfigureAwait(false);
+        EnsureMediaType(response, "application/json", request.Kind);
         return await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A success that is not what the protocol answers (a proxy's or an app's HTML page at the ChatKit path) is an error, not an empty result.</summary>
+    private static void EnsureMediaType(HttpResponseMessage response, string expected, string what)
+    {
+        var actual = response.Content.Headers.ContentType?.MediaType;
+        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+            throw new InvalidDataException($"{what} was answered with {(int)response.StatusCode} and '{actual ?? "no content type"}', not {expected}: is this a ChatKit endpoint?");
     }
 
     private HttpRequestMessage Message(ChatKitRequest request) => new(HttpMethod.Post, path)

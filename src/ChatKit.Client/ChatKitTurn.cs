@@ -1,4 +1,5 @@
 using System.Text;
+using ChatKit.Json;
 using ChatKit.Widgets;
 
 namespace ChatKit.Client;
@@ -8,6 +9,13 @@ public sealed class ChatKitTurn
 {
     /// <summary>Every event, in order.</summary>
     public List<ThreadStreamEvent> Events { get; } = [];
+
+    /// <summary>
+    /// The <c>data</c> of every frame as the server wrote it, in order, when the turn was collected from frames
+    /// (<see cref="ChatKitClient.StreamFramesAsync"/> then <c>CollectAsync</c>): to check the wire itself (a schema,
+    /// a property left out, a time as written). Empty when collected from events.
+    /// </summary>
+    public List<string> Frames { get; } = [];
 
     /// <summary>The thread (from <c>thread.created</c> or any item).</summary>
     public string? ThreadId { get; private set; }
@@ -36,17 +44,32 @@ public sealed class ChatKitTurn
     {
         var turn = new ChatKitTurn();
         await foreach (var ev in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+            turn.Add(ev);
+        return turn;
+    }
+
+    /// <summary>Reads a whole stream of raw frames (<see cref="ChatKitClient.StreamFramesAsync"/>), keeping each frame's text in <see cref="Frames"/>.</summary>
+    public static async Task<ChatKitTurn> CollectFramesAsync(IAsyncEnumerable<string> frames, CancellationToken cancellationToken = default)
+    {
+        var turn = new ChatKitTurn();
+        await foreach (var frame in frames.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            turn.Events.Add(ev);
-            turn.ThreadId ??= ev switch
-            {
-                ThreadCreatedEvent c => c.Thread.Id,
-                ThreadItemDoneEvent d => d.Item.ThreadId,
-                ThreadItemAddedEvent a => a.Item.ThreadId,
-                _ => null,
-            };
+            turn.Frames.Add(frame);
+            turn.Add(ChatKitJson.Deserialize<ThreadStreamEvent>(frame));
         }
         return turn;
+    }
+
+    private void Add(ThreadStreamEvent ev)
+    {
+        Events.Add(ev);
+        ThreadId ??= ev switch
+        {
+            ThreadCreatedEvent c => c.Thread.Id,
+            ThreadItemDoneEvent d => d.Item.ThreadId,
+            ThreadItemAddedEvent a => a.Item.ThreadId,
+            _ => null,
+        };
     }
 
     /// <inheritdoc />
@@ -64,4 +87,8 @@ public static class ChatKitTurnExtensions
     /// <summary>Reads the whole stream into a <see cref="ChatKitTurn"/>.</summary>
     public static Task<ChatKitTurn> CollectAsync(this IAsyncEnumerable<ThreadStreamEvent> events, CancellationToken cancellationToken = default) =>
         ChatKitTurn.CollectAsync(events, cancellationToken);
+
+    /// <summary>Reads a whole stream of raw frames into a <see cref="ChatKitTurn"/> that keeps them in <see cref="ChatKitTurn.Frames"/>.</summary>
+    public static Task<ChatKitTurn> CollectAsync(this IAsyncEnumerable<string> frames, CancellationToken cancellationToken = default) =>
+        ChatKitTurn.CollectFramesAsync(frames, cancellationToken);
 }

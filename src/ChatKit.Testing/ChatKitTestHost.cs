@@ -1,10 +1,13 @@
+using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Claims;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using ChatKit.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -29,19 +32,29 @@ public enum TestDatabase
 /// var turn = await host.ClientFor("alice").CreateThreadAsync(ChatKitClient.Text("Weather?")).CollectAsync();
 /// turn.Should().HaveAssistantText("It is sunny.");
 /// </code>
+/// Settings given to the constructor win over the host's own: <c>Database:Provider</c> with
+/// <c>ConnectionStrings:ChatKit</c> runs it on another database (PostgreSQL, SQL Server), and
+/// <c>Auth:Jwt:*</c> shares a signing key between hosts. Services are replaced with the
+/// <c>services</c> hook (or <see cref="ConfigureServices"/>), which keeps <see cref="ClientFor"/>
+/// and <see cref="TokenFor"/> (<c>WithWebHostBuilder</c> would return a plain factory without them).
 /// </summary>
 public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where TProgram : class
 {
-    private const string Issuer = "https://chatkit-testing.local";
-    private const string Audience = "chatkit-testing";
-    private readonly string _signingKey = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
     private readonly Dictionary<string, string?> _settings;
+    private readonly List<Action<IServiceCollection>> _services = [];
+    private readonly Microsoft.Data.Sqlite.SqliteConnection? _keepAlive;
+    private bool _built;
 
     /// <summary>The folder of this host's files (database, attachments, inline script).</summary>
     public string Folder { get; } = Path.Combine(Path.GetTempPath(), "chatkit-testing", Guid.NewGuid().ToString("n"));
 
-    /// <summary>A host answering from <paramref name="script"/> (a file path) or <paramref name="inlineScript"/> (the JSON itself).</summary>
-    public ChatKitTestHost(string? script = null, string? inlineScript = null, TestDatabase database = TestDatabase.File, IDictionary<string, string?>? settings = null)
+    /// <summary>
+    /// A host answering from <paramref name="script"/> (a file path) or <paramref name="inlineScript"/> (the JSON itself),
+    /// on <paramref name="database"/>, with <paramref name="settings"/> over its own and <paramref name="services"/> run
+    /// after the app's own registrations (to replace a service: <c>s => s.Replace(ServiceDescriptor.Singleton(mine))</c>).
+    /// </summary>
+    public ChatKitTestHost(string? script = null, string? inlineScript = null, TestDatabase database = TestDatabase.File,
+        IEnumerable<KeyValuePair<string, string?>>? settings = null, Action<IServiceCollection>? services = null)
     {
         Directory.CreateDirectory(Folder);
         if (inlineScript is not null)
@@ -57,9 +70,9 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
                 : $"Data Source=file:{Guid.NewGuid():n}?mode=memory&cache=shared",
             ["Attachments:Path"] = Path.Combine(Folder, "attachments"),
             ["Auth:Mode"] = "Jwt",
-            ["Auth:Jwt:SigningKey"] = _signingKey,
-            ["Auth:Jwt:Issuer"] = Issuer,
-            ["Auth:Jwt:Audience"] = Audience,
+            ["Auth:Jwt:SigningKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
+            ["Auth:Jwt:Issuer"] = "https://chatkit-testing.local",
+            ["Auth:Jwt:Audience"] = "chatkit-testing",
             ["RateLimiting:Enabled"] = "false",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
@@ -68,7 +81,8 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
             _settings["Assistant:Provider"] = "Scripted";
             _settings["Assistant:ScriptPath"] = Path.GetFullPath(script);
         }
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) _settings[key] = value;
+        foreach (var (key, value) in settings ?? []) _settings[key] = value;
+        if (services is not null) _services.Add(services);
         if (database == TestDatabase.Memory)
         {
             // An in-memory SQLite database lives while one connection to it is open.
@@ -77,37 +91,85 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
         }
     }
 
-    private readonly Microsoft.Data.Sqlite.SqliteConnection? _keepAlive;
+    /// <summary>The settings the host runs with (its own and those given), e.g. to start a second host on the same database and keys.</summary>
+    public IReadOnlyDictionary<string, string?> Settings => _settings;
+
+    /// <summary>The database's connection string (<c>ConnectionStrings:ChatKit</c>).</summary>
+    public string ConnectionString => _settings["ConnectionStrings:ChatKit"]!;
+
+    /// <summary>Adds service registrations, run after the app's own; call it before the host starts (before the first client or <c>Services</c>).</summary>
+    public ChatKitTestHost<TProgram> ConfigureServices(Action<IServiceCollection> configure)
+    {
+        if (_built) throw new InvalidOperationException("The host has started: configure its services before creating a client or reading Services.");
+        _services.Add(configure);
+        return this;
+    }
 
     /// <inheritdoc />
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        _built = true;
         builder.UseEnvironment("Development");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
-    }
-
-    /// <summary>A real bearer token for <paramref name="userId"/> with the given roles.</summary>
-    public string TokenFor(string userId, params string[] roles)
-    {
-        var claims = new List<Claim> { new("sub", userId) };
-        claims.AddRange(roles.Select(r => new Claim("role", r)));
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        builder.ConfigureTestServices(services =>
         {
-            Subject = new ClaimsIdentity(claims),
-            Issuer = Issuer,
-            Audience = Audience,
-            Expires = DateTime.UtcNow.AddHours(1),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(_signingKey)), SecurityAlgorithms.HmacSha256),
+            foreach (var configure in _services) configure(services);
         });
     }
 
-    /// <summary>A ChatKit client signed in as <paramref name="userId"/>.</summary>
-    public ChatKitClient ClientFor(string userId, params string[] roles)
+    /// <summary>Serves through real Kestrel on a free loopback port (for what lives in Kestrel: limits, timeouts, a browser); returns its address. Clients made after this go through Kestrel.</summary>
+    public Uri StartKestrel()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        UseKestrel(port);
+        StartServer();
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+
+    /// <summary>A real bearer token for <paramref name="userId"/> (the <c>sub</c> claim) with the given roles (<c>role</c> claims).</summary>
+    public string TokenFor(string userId, params string[] roles)
+    {
+        var claims = new Dictionary<string, object> { ["sub"] = userId };
+        if (roles.Length == 1) claims["role"] = roles[0];
+        else if (roles.Length > 1) claims["role"] = roles;
+        return CreateToken(claims);
+    }
+
+    /// <summary>
+    /// A bearer token whose claims are exactly <paramref name="claims"/> (plus issuer, audience and times), signed with the
+    /// host's key unless told otherwise: to test what the app refuses (an expired token, another audience or issuer, a
+    /// forged signature, a token without <c>sub</c>).
+    /// </summary>
+    public string CreateToken(IReadOnlyDictionary<string, object> claims, DateTime? expires = null, string? issuer = null, string? audience = null, string? signingKey = null)
+    {
+        var expiry = expires ?? DateTime.UtcNow.AddHours(1);
+        var issued = expiry.AddMinutes(-30) < DateTime.UtcNow ? expiry.AddMinutes(-30) : DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Claims = claims.ToDictionary(),
+            Issuer = issuer ?? _settings["Auth:Jwt:Issuer"],
+            Audience = audience ?? _settings["Auth:Jwt:Audience"],
+            IssuedAt = issued,
+            NotBefore = issued,
+            Expires = expiry,
+            SigningCredentials = new SigningCredentials(
+                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey ?? _settings["Auth:Jwt:SigningKey"]!)), SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    /// <summary>An <see cref="HttpClient"/> signed in as <paramref name="userId"/>, for the app's other endpoints (uploads, admin pages, your own API).</summary>
+    public HttpClient HttpClientFor(string userId, params string[] roles)
     {
         var http = CreateClient();
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor(userId, roles));
-        return new ChatKitClient(http);
+        return http;
     }
+
+    /// <summary>A ChatKit client signed in as <paramref name="userId"/>.</summary>
+    public ChatKitClient ClientFor(string userId, params string[] roles) => new(HttpClientFor(userId, roles));
 
     /// <summary>A ChatKit client signed in as an administrator (role <c>admin</c>).</summary>
     public ChatKitClient AdminClient(string userId = "admin") => ClientFor(userId, "admin");

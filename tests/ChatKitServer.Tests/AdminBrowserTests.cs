@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ChatKitServer.Auth;
 using ChatKitServer.Tests.Support;
 using Microsoft.Playwright;
@@ -17,13 +15,6 @@ public class AdminBrowserTests
         new[] { Environment.GetEnvironmentVariable("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Test]
     public async Task An_admin_opens_a_thread_and_sees_its_messages_tool_calls_usage_and_feedback()
     {
@@ -32,11 +23,8 @@ public class AdminBrowserTests
             Assert.Ignore("Browser test skipped: Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH).");
 
         await using var upstream = await ScriptedUpstream.StartAsync();
-        using var factory = new ServerFactory(Tokens.JwtSettings(upstream.Settings()));
-        var port = FreePort();
-        factory.UseKestrel(port);
-        factory.StartServer();
-        var site = $"http://127.0.0.1:{port}";
+        using var factory = new ServerFactory(upstream.Settings());
+        var site = factory.StartKestrel().GetLeftPart(UriPartial.Authority);
         var (aliceThread, _) = await AdminTests.SeedAsync(factory, upstream);
 
         using var playwright = await Playwright.CreateAsync();
@@ -51,7 +39,7 @@ public class AdminBrowserTests
 
         await page.GotoAsync(site + "/admin");
         await page.WaitForURLAsync("**/admin/login?ReturnUrl=%2Fadmin");
-        await page.Locator("#token").FillAsync(Tokens.Mint("root", "admin"));
+        await page.Locator("#token").FillAsync(factory.TokenFor("root", "admin"));
         await page.Locator("#sign-in").ClickAsync();
         await page.WaitForURLAsync(site + "/admin");
         var session = (await context.CookiesAsync()).Single(c => c.Name == AdminSignIn.CookieName);

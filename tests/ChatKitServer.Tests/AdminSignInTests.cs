@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using ChatKitServer.Auth;
 using ChatKitServer.Tests.Support;
 using Microsoft.AspNetCore.Mvc.Testing;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -18,7 +17,7 @@ public class AdminSignInTests
     private ServerFactory _factory = null!;
 
     [OneTimeSetUp]
-    public void Start() => _factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["Auth:AdminSessionLifetime"] = "00:05:00" }));
+    public void Start() => _factory = ServerFactory.WithResponder(new TestResponder(), new() { ["Auth:AdminSessionLifetime"] = "00:05:00" });
 
     [OneTimeTearDown]
     public void Stop() => _factory.Dispose();
@@ -29,6 +28,8 @@ public class AdminSignInTests
         browser.DefaultRequestHeaders.Accept.ParseAdd("text/html");
         return browser;
     }
+
+    private static Dictionary<string, object> Root => new() { ["sub"] = "root", ["role"] = "admin" };
 
     private static string FormToken(string html) =>
         Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value is { Length: > 0 } token
@@ -53,20 +54,20 @@ public class AdminSignInTests
     [Test]
     public async Task A_browser_signs_in_with_a_token_uses_the_pages_and_signs_out()
     {
-        using var alice = Tokens.ClientFor(_factory, "alice");
-        var thread = (await alice.StreamAsync(Create("delete me from the admin page"))).ThreadId;
+        var alice = _factory.ClientFor("alice");
+        var thread = (await alice.CreateThreadAsync(ChatKitClient.Text("delete me from the admin page")).CollectAsync()).ThreadId!;
         using var browser = Browser(_factory);
 
         var anonymous = await browser.GetAsync("/admin");
         anonymous.StatusCode.Should().Be(HttpStatusCode.Redirect);
         anonymous.Headers.Location!.ToString().Should().Contain("/admin/login").And.Contain("ReturnUrl=%2Fadmin");
 
-        using var signedIn = await SignInAsync(browser, Tokens.Mint("root", "admin"));
+        using var signedIn = await SignInAsync(browser, _factory.TokenFor("root", "admin"));
         signedIn.StatusCode.Should().Be(HttpStatusCode.Redirect, await signedIn.Content.ReadAsStringAsync());
         signedIn.Headers.Location!.ToString().Should().Be("/admin");
         var cookie = SessionCookie(signedIn).ToLowerInvariant();
         cookie.Should().Contain("httponly").And.Contain("secure").And.Contain("samesite=strict").And.Contain("path=/admin");
-        cookie.Should().NotContain(Tokens.Mint("root", "admin").Split('.')[0].ToLowerInvariant(), "the cookie is a server-issued session, not the token");
+        cookie.Should().NotContain(_factory.TokenFor("root", "admin").Split('.')[0].ToLowerInvariant(), "the cookie is a server-issued session, not the token");
 
         var list = await browser.GetAsync("/admin");
         list.StatusCode.Should().Be(HttpStatusCode.OK);
@@ -78,7 +79,7 @@ public class AdminSignInTests
         var deleted = await browser.PostAsync($"/admin/threads/{thread}/delete",
             new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = FormToken(page) }));
         deleted.StatusCode.Should().Be(HttpStatusCode.Redirect);
-        (await alice.PostAsync(Request("threads.get_by_id", new() { ["thread_id"] = thread }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await Refusals.RefusedAsync(() => alice.GetThreadAsync(thread))).StatusCode.Should().Be(404);
 
         var signOutForm = FormToken(await browser.GetStringAsync("/admin"));
         (await browser.PostAsync("/admin/logout", new FormUrlEncodedContent([]))).StatusCode.Should().Be(HttpStatusCode.BadRequest, "sign-out is a form with an antiforgery token too");
@@ -92,19 +93,19 @@ public class AdminSignInTests
     public async Task The_session_cookie_never_opens_the_api_or_chatkit()
     {
         using var browser = Browser(_factory);
-        (await SignInAsync(browser, Tokens.Mint("root", "admin"))).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        (await SignInAsync(browser, _factory.TokenFor("root", "admin"))).StatusCode.Should().Be(HttpStatusCode.Redirect);
         (await browser.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.OK);
 
         browser.DefaultRequestHeaders.Accept.Clear();
         (await browser.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-        (await new ChatKitTestClient(browser).PostAsync(Request("threads.list"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await Refusals.RefusedAsync(() => new ChatKitClient(browser).ListThreadsAsync())).StatusCode.Should().Be(401);
     }
 
     [Test]
     public async Task A_raw_token_put_in_a_cookie_by_hand_opens_nothing()
     {
         using var browser = _factory.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost"), AllowAutoRedirect = false, HandleCookies = false });
-        var token = Tokens.Mint("root", "admin");
+        var token = _factory.TokenFor("root", "admin");
         browser.DefaultRequestHeaders.Add("Cookie", $"{AdminSignIn.CookieName}={token}; chatkit_admin_token={token}");
 
         (await browser.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
@@ -113,20 +114,21 @@ public class AdminSignInTests
 
     private static IEnumerable<TestCaseData> RefusedTokens()
     {
-        yield return new TestCaseData(Tokens.Mint("alice"), HttpStatusCode.Forbidden, "administrator role").SetName("a user's token");
-        yield return new TestCaseData(Tokens.MintWith(new() { ["sub"] = "mallory", ["ROLE"] = "admin" }), HttpStatusCode.Forbidden, "administrator role").SetName("ROLE instead of role");
-        yield return new TestCaseData(Tokens.Mint("root", "admin", expires: DateTime.UtcNow.AddMinutes(-5)), HttpStatusCode.Unauthorized, "refused").SetName("expired");
-        yield return new TestCaseData(Tokens.Mint("root", "admin", signingKey: "another-key-that-is-also-long-enough-for-hs256"), HttpStatusCode.Unauthorized, "refused").SetName("bad signature");
-        yield return new TestCaseData(Tokens.MintWith(new() { ["sub"] = "" }, role: "admin"), HttpStatusCode.Unauthorized, "refused").SetName("empty sub");
-        yield return new TestCaseData("", HttpStatusCode.Unauthorized, "Paste a bearer token").SetName("no token");
+        TestCaseData Case(string name, Func<ServerFactory, string> token, HttpStatusCode status, string says) => new TestCaseData(token, status, says).SetName(name);
+        yield return Case("a user's token", h => h.TokenFor("alice"), HttpStatusCode.Forbidden, "administrator role");
+        yield return Case("ROLE instead of role", h => h.CreateToken(new Dictionary<string, object> { ["sub"] = "mallory", ["ROLE"] = "admin" }), HttpStatusCode.Forbidden, "administrator role");
+        yield return Case("expired", h => h.CreateToken(Root, expires: DateTime.UtcNow.AddMinutes(-5)), HttpStatusCode.Unauthorized, "refused");
+        yield return Case("bad signature", h => h.CreateToken(Root, signingKey: "another-key-that-is-also-long-enough-for-hs256"), HttpStatusCode.Unauthorized, "refused");
+        yield return Case("empty sub", h => h.CreateToken(new Dictionary<string, object> { ["sub"] = "", ["role"] = "admin" }), HttpStatusCode.Unauthorized, "refused");
+        yield return Case("no token", _ => "", HttpStatusCode.Unauthorized, "Paste a bearer token");
     }
 
     [TestCaseSource(nameof(RefusedTokens))]
-    public async Task Tokens_the_api_would_refuse_or_that_are_not_an_admins_get_no_session(string token, HttpStatusCode status, string says)
+    public async Task Tokens_the_api_would_refuse_or_that_are_not_an_admins_get_no_session(Func<ServerFactory, string> token, HttpStatusCode status, string says)
     {
         using var browser = Browser(_factory);
 
-        using var response = await SignInAsync(browser, token);
+        using var response = await SignInAsync(browser, token(_factory));
 
         response.StatusCode.Should().Be(status);
         response.Headers.TryGetValues("Set-Cookie", out var cookies);
@@ -139,10 +141,10 @@ public class AdminSignInTests
     public async Task The_sign_in_form_needs_its_antiforgery_token_and_only_returns_to_admin_pages()
     {
         using var browser = Browser(_factory);
-        var forged = await browser.PostAsync("/admin/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = Tokens.Mint("root", "admin") }));
+        var forged = await browser.PostAsync("/admin/login", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = _factory.TokenFor("root", "admin") }));
         forged.StatusCode.Should().Be(HttpStatusCode.BadRequest, "a cross-site form cannot sign a browser in");
 
-        using var elsewhere = await SignInAsync(browser, Tokens.Mint("root", "admin"), returnUrl: "https://evil.test/");
+        using var elsewhere = await SignInAsync(browser, _factory.TokenFor("root", "admin"), returnUrl: "https://evil.test/");
         elsewhere.Headers.Location!.ToString().Should().Be("/admin");
     }
 
@@ -150,15 +152,15 @@ public class AdminSignInTests
     public async Task The_session_lasts_the_configured_lifetime_and_never_beyond_the_token()
     {
         using var browser = Browser(_factory);
-        using var configured = await SignInAsync(browser, Tokens.Mint("root", "admin", expires: DateTime.UtcNow.AddMinutes(20)));
+        using var configured = await SignInAsync(browser, _factory.CreateToken(Root, expires: DateTime.UtcNow.AddMinutes(20)));
         Expires(SessionCookie(configured)).Should().BeCloseTo(DateTimeOffset.UtcNow.AddMinutes(5), TimeSpan.FromSeconds(30));
 
-        using var shortToken = await SignInAsync(Browser(_factory), Tokens.Mint("root", "admin", expires: DateTime.UtcNow.AddMinutes(2)));
+        using var shortToken = await SignInAsync(Browser(_factory), _factory.CreateToken(Root, expires: DateTime.UtcNow.AddMinutes(2)));
         Expires(SessionCookie(shortToken)).Should().BeCloseTo(DateTimeOffset.UtcNow.AddMinutes(2), TimeSpan.FromSeconds(30));
 
-        using var quick = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["Auth:AdminSessionLifetime"] = "00:00:02" }));
+        using var quick = ServerFactory.WithResponder(new TestResponder(), new() { ["Auth:AdminSessionLifetime"] = "00:00:02" });
         using var hurried = Browser(quick);
-        (await SignInAsync(hurried, Tokens.Mint("root", "admin"))).StatusCode.Should().Be(HttpStatusCode.Redirect);
+        (await SignInAsync(hurried, quick.TokenFor("root", "admin"))).StatusCode.Should().Be(HttpStatusCode.Redirect);
         (await hurried.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.OK);
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         (await hurried.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.Redirect, "the session is over");

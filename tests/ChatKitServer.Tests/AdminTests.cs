@@ -1,8 +1,7 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using ChatKit;
 using ChatKitServer.Tests.Support;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
 
 namespace ChatKitServer.Tests;
@@ -12,7 +11,7 @@ public class AdminTests
 {
     private ScriptedUpstream _upstream = null!;
     private ServerFactory _factory = null!;
-    private ChatKitTestClient _admin = null!;
+    private HttpClient _admin = null!;
     private string _aliceThread = null!;
     private string _bobThread = null!;
 
@@ -20,25 +19,25 @@ public class AdminTests
     public async Task SetUp()
     {
         _upstream = await ScriptedUpstream.StartAsync();
-        _factory = new ServerFactory(Tokens.JwtSettings(_upstream.Settings()));
-        _admin = Tokens.ClientFor(_factory, "root", role: "admin");
+        _factory = new ServerFactory(_upstream.Settings());
+        _admin = _factory.HttpClientFor("root", "admin");
         (_aliceThread, _bobThread) = await SeedAsync(_factory, _upstream);
     }
 
     /// <summary>Alice asks something that makes the model call a tool and gives feedback; Bob has a plain thread.</summary>
     internal static async Task<(string Alice, string Bob)> SeedAsync(ServerFactory factory, ScriptedUpstream upstream)
     {
-        using var alice = Tokens.ClientFor(factory, "alice");
-        using var bob = Tokens.ClientFor(factory, "bob");
+        var alice = factory.ClientFor("alice");
+        var bob = factory.ClientFor("bob");
         upstream.Enqueue(Reply.ToolCall("call_1", "search_threads", "{\"query\":\"pancakes\"}")).Enqueue(Reply.Text("Here is the pancake recipe."));
-        var a = await alice.StreamAsync(Create("Find my pancake recipe"));
-        await alice.JsonAsync(Request("threads.update", new() { ["thread_id"] = a.ThreadId, ["title"] = "Pancakes" }));
-        var answer = a.Events.OfType<ChatKit.ThreadItemDoneEvent>().Select(e => e.Item).OfType<ChatKit.AssistantMessageItem>().Single();
-        await alice.JsonAsync(Request("items.feedback", new() { ["thread_id"] = a.ThreadId, ["item_ids"] = new JsonArray(answer.Id), ["kind"] = "positive" }));
+        var a = await alice.CreateThreadAsync(ChatKitClient.Text("Find my pancake recipe")).CollectAsync();
+        await alice.UpdateThreadAsync(a.ThreadId!, "Pancakes");
+        var answer = a.Items<AssistantMessageItem>().Single();
+        await alice.SendFeedbackAsync(a.ThreadId!, [answer.Id], FeedbackKind.Positive);
         upstream.Enqueue(Reply.Text("Hello Bob."));
-        var b = await bob.StreamAsync(Create("Hello there"));
-        await bob.JsonAsync(Request("threads.update", new() { ["thread_id"] = b.ThreadId, ["title"] = "Greetings" }));
-        return (a.ThreadId, b.ThreadId);
+        var b = await bob.CreateThreadAsync(ChatKitClient.Text("Hello there")).CollectAsync();
+        await bob.UpdateThreadAsync(b.ThreadId!, "Greetings");
+        return (a.ThreadId!, b.ThreadId!);
     }
 
     [OneTimeTearDown]
@@ -51,7 +50,7 @@ public class AdminTests
 
     private async Task<JsonNode> GetJsonAsync(string path)
     {
-        using var response = await _admin.Http.GetAsync(path);
+        using var response = await _admin.GetAsync(path);
         var text = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(HttpStatusCode.OK, text);
         return JsonNode.Parse(text)!;
@@ -75,8 +74,8 @@ public class AdminTests
         Ids(second).Should().Equal(_aliceThread);
         first["data"]![0]!["user_id"]!.GetValue<string>().Should().Be("bob");
 
-        (await _admin.Http.GetAsync("/admin/api/threads?from=yesterday")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        (await _admin.Http.GetAsync("/admin/api/threads?limit=0")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await _admin.GetAsync("/admin/api/threads?from=yesterday")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await _admin.GetAsync("/admin/api/threads?limit=0")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
     }
 
     [Test]
@@ -92,20 +91,20 @@ public class AdminTests
         thread["usage"]!["prompt_tokens"]!.GetValue<int>().Should().Be(22, "two model calls of 11 prompt tokens");
         thread["usage"]!["completion_tokens"]!.GetValue<int>().Should().Be(14);
         thread["feedback"]!.AsArray().Should().ContainSingle().Which!["kind"]!.GetValue<string>().Should().Be("positive");
-        (await _admin.Http.GetAsync("/admin/api/threads/thr_missing")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await _admin.GetAsync("/admin/api/threads/thr_missing")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
     [Test]
     public async Task The_admin_pages_show_the_list_and_a_thread()
     {
-        var list = await _admin.Http.GetStringAsync("/admin");
+        var list = await _admin.GetStringAsync("/admin");
         list.Should().Contain("Pancakes").And.Contain("Greetings").And.Contain("alice").And.Contain("bob");
 
-        var page = await _admin.Http.GetStringAsync($"/admin/threads/{_aliceThread}");
+        var page = await _admin.GetStringAsync($"/admin/threads/{_aliceThread}");
         page.Should().Contain("Find my pancake recipe").And.Contain("Here is the pancake recipe.")
             .And.Contain("search_threads").And.Contain("feedback: positive").And.Contain("<strong>22</strong> prompt");
 
-        var filtered = await _admin.Http.GetStringAsync("/admin?user=bob");
+        var filtered = await _admin.GetStringAsync("/admin?user=bob");
         filtered.Should().Contain("Greetings").And.NotContain("Pancakes");
     }
 
@@ -113,8 +112,8 @@ public class AdminTests
     [TestCase("/admin")]
     public async Task Users_get_403_and_anonymous_callers_get_401(string path)
     {
-        using var user = Tokens.ClientFor(_factory, "alice");
-        (await user.Http.GetAsync(path)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        using var user = _factory.HttpClientFor("alice");
+        (await user.GetAsync(path)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
         using var anonymous = _factory.CreateClient();
         (await anonymous.GetAsync(path)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
     }
@@ -122,15 +121,15 @@ public class AdminTests
     [Test]
     public async Task Admins_delete_threads()
     {
-        using var carol = Tokens.ClientFor(_factory, "carol");
+        var carol = _factory.ClientFor("carol");
         _upstream.Enqueue(Reply.Text("bye"));
-        var thread = (await carol.StreamAsync(Create("delete me"))).ThreadId;
+        var thread = (await carol.CreateThreadAsync(ChatKitClient.Text("delete me")).CollectAsync()).ThreadId!;
 
-        using var user = Tokens.ClientFor(_factory, "alice");
-        (await user.Http.DeleteAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
-        (await _admin.Http.DeleteAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        using var user = _factory.HttpClientFor("alice");
+        (await user.DeleteAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await _admin.DeleteAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
 
-        (await _admin.Http.GetAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
-        (await carol.PostAsync(Request("threads.get_by_id", new() { ["thread_id"] = thread }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await _admin.GetAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await Refusals.RefusedAsync(() => carol.GetThreadAsync(thread))).StatusCode.Should().Be(404);
     }
 }

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKitServer.Tests.Support;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -13,43 +12,51 @@ namespace ChatKitServer.Tests;
 [TestFixture(TestDatabase.PostgreSql)]
 public class AuthTests(TestDatabase database)
 {
+    private const string AnotherKey = "another-key-that-is-also-long-enough-for-hs256";
     private ServerFactory _factory = null!;
 
     [OneTimeSetUp]
-    public void Start() => _factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["RateLimiting:PermitLimit"] = "1000" }), database);
+    public void Start() => _factory = ServerFactory.WithResponder(new TestResponder(), database: database);
 
     [OneTimeTearDown]
     public void Stop() => _factory.Dispose();
 
+    private static Dictionary<string, object> Sub(string user) => new() { ["sub"] = user };
+
+    private HttpClient With(string? token)
+    {
+        var http = _factory.CreateClient();
+        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
     private static IEnumerable<TestCaseData> BadTokens()
     {
-        yield return new TestCaseData(null).SetName("no token");
-        yield return new TestCaseData(Tokens.Mint("u", expires: DateTime.UtcNow.AddMinutes(-5))).SetName("expired");
-        yield return new TestCaseData(Tokens.Mint("u", audience: "someone-else")).SetName("wrong audience");
-        yield return new TestCaseData(Tokens.Mint("u", issuer: "https://evil.test")).SetName("wrong issuer");
-        yield return new TestCaseData(Tokens.Mint("u", signingKey: "another-key-that-is-also-long-enough-for-hs256")).SetName("bad signature");
-        yield return new TestCaseData("not-a-jwt").SetName("garbage");
+        TestCaseData Case(string name, Func<ServerFactory, string?> token) => new TestCaseData(token).SetName(name);
+        yield return Case("no token", _ => null);
+        yield return Case("expired", h => h.CreateToken(Sub("u"), expires: DateTime.UtcNow.AddMinutes(-5)));
+        yield return Case("wrong audience", h => h.CreateToken(Sub("u"), audience: "someone-else"));
+        yield return Case("wrong issuer", h => h.CreateToken(Sub("u"), issuer: "https://evil.test"));
+        yield return Case("bad signature", h => h.CreateToken(Sub("u"), signingKey: AnotherKey));
+        yield return Case("garbage", _ => "not-a-jwt");
     }
 
     [TestCaseSource(nameof(BadTokens))]
-    public async Task A_bad_token_gets_401(string? token)
+    public async Task A_bad_token_gets_401(Func<ServerFactory, string?> token)
     {
-        using var http = _factory.CreateClient();
-        if (token is not null) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var client = new ChatKitTestClient(http);
+        var client = new ChatKitClient(With(token(_factory)));
 
-        using var response = await client.PostAsync(Request("threads.list"));
+        var refusal = await Refusals.RefusedAsync(() => client.ListThreadsAsync());
 
-        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        refusal.StatusCode.Should().Be(401);
     }
 
     [Test]
     public async Task A_401_says_nothing_of_the_token()
     {
-        using var http = _factory.CreateClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Mint("u", expires: DateTime.UtcNow.AddMinutes(-5)));
+        using var http = With(_factory.CreateToken(Sub("u"), expires: DateTime.UtcNow.AddMinutes(-5)));
 
-        using var response = await new ChatKitTestClient(http).PostAsync(Request("threads.list"));
+        using var response = await http.PostAsync("/chatkit", Wire.Body(new ThreadsListRequest()));
 
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         var challenge = response.Headers.WwwAuthenticate.ToString();
@@ -67,10 +74,9 @@ public class AuthTests(TestDatabase database)
     [TestCaseSource(nameof(NobodyTokens))]
     public async Task A_token_that_names_no_single_user_gets_401_everywhere(Dictionary<string, object> claims)
     {
-        using var http = _factory.CreateClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.MintWith(claims, role: "admin"));
+        using var http = With(_factory.CreateToken(new Dictionary<string, object>(claims) { ["role"] = "admin" }));
 
-        (await new ChatKitTestClient(http).PostAsync(Request("threads.list"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "/chatkit");
+        (await Refusals.RefusedAsync(() => new ChatKitClient(http).ListThreadsAsync())).StatusCode.Should().Be(401, "/chatkit");
         (await http.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the admin API");
         (await http.PostAsync("/api/chat/message", JsonContent.Create(new { message = "hi" }))).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the simple chat API");
     }
@@ -81,11 +87,8 @@ public class AuthTests(TestDatabase database)
     [TestCase("http://schemas.microsoft.com/ws/2008/06/identity/claims/role")]
     public async Task Only_a_claim_named_exactly_role_makes_an_admin(string claimType)
     {
-        using var impostor = _factory.CreateClient();
-        impostor.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
-            Tokens.MintWith(new Dictionary<string, object> { ["sub"] = "mallory", [claimType] = "admin" }));
-        using var admin = _factory.CreateClient();
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Mint("root", "admin"));
+        using var impostor = With(_factory.CreateToken(new Dictionary<string, object> { ["sub"] = "mallory", [claimType] = "admin" }));
+        using var admin = _factory.HttpClientFor("root", "admin");
         var widget = () => new StringContent("""{"type":"Card","children":[]}""", System.Text.Encoding.UTF8, "application/json");
 
         (await impostor.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.Forbidden, "the admin API");
@@ -100,78 +103,76 @@ public class AuthTests(TestDatabase database)
     [Test]
     public async Task A_valid_token_works_and_the_user_is_its_sub()
     {
-        using var alice = Tokens.ClientFor(_factory, "alice-" + Guid.NewGuid());
-        var stream = await alice.StreamAsync(Create("hello"));
-        stream.AssistantText.Should().Be("echo: hello ");
+        var alice = _factory.ClientFor("alice-" + Guid.NewGuid());
+        var turn = await alice.CreateThreadAsync(ChatKitClient.Text("hello")).CollectAsync();
+        turn.Should().HaveAssistantText("echo: hello ");
     }
 
     /// <summary>Bob tries every request type on Alice's records: nothing is found, listed or changed.</summary>
     [Test]
     public async Task Another_users_records_are_not_found_for_every_request_type()
     {
-        using var alice = Tokens.ClientFor(_factory, "alice-" + Guid.NewGuid());
-        using var bob = Tokens.ClientFor(_factory, "bob-" + Guid.NewGuid());
-        var created = await alice.StreamAsync(Create("secret plans"));
-        var thread = created.ThreadId;
-        var user = created.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<UserMessageItem>().Single().Id;
-        var answer = created.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<AssistantMessageItem>().Single().Id;
-        var before = (await alice.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = thread }))).ToJsonString();
+        var alice = _factory.ClientFor("alice-" + Guid.NewGuid());
+        var bob = _factory.ClientFor("bob-" + Guid.NewGuid());
+        var created = await alice.CreateThreadAsync(ChatKitClient.Text("secret plans")).CollectAsync();
+        var thread = created.ThreadId!;
+        var user = created.Items<UserMessageItem>().Single().Id;
+        var answer = created.Items<AssistantMessageItem>().Single().Id;
+        var getThread = new ThreadsGetByIdRequest { Params = new() { ThreadId = thread } };
+        var before = await alice.SendRawAsync(getThread);
 
-        var attempts = new (string Name, JsonObject Request)[]
+        var action = new ChatKitAction { Type = "x" };
+        var attempts = new ChatKitRequest[]
         {
-            ("threads.get_by_id", Request("threads.get_by_id", new() { ["thread_id"] = thread })),
-            ("threads.add_user_message", AddMessage(thread, "hijack")),
-            ("threads.add_client_tool_output", Request("threads.add_client_tool_output", new() { ["thread_id"] = thread, ["result"] = 1 })),
-            ("threads.add_structured_input", Request("threads.add_structured_input", new() { ["thread_id"] = thread, ["item_id"] = answer, ["input"] = new JsonObject { ["answers"] = new JsonObject() } })),
-            ("threads.retry_after_item", Request("threads.retry_after_item", new() { ["thread_id"] = thread, ["item_id"] = user })),
-            ("threads.custom_action", Request("threads.custom_action", new() { ["thread_id"] = thread, ["action"] = new JsonObject { ["type"] = "x" } })),
-            ("threads.sync_custom_action", Request("threads.sync_custom_action", new() { ["thread_id"] = thread, ["action"] = new JsonObject { ["type"] = "x" } })),
-            ("threads.update", Request("threads.update", new() { ["thread_id"] = thread, ["title"] = "pwned" })),
-            ("items.list", Request("items.list", new() { ["thread_id"] = thread })),
-            ("items.feedback", Request("items.feedback", new() { ["thread_id"] = thread, ["item_ids"] = new JsonArray(answer), ["kind"] = "negative" })),
-            ("attachments.delete", Request("attachments.delete", new() { ["attachment_id"] = "atc_of_alice" })),
+            getThread,
+            new ThreadsAddUserMessageRequest { Params = new() { ThreadId = thread, Input = ChatKitClient.Text("hijack") } },
+            new ThreadsAddClientToolOutputRequest { Params = new() { ThreadId = thread, Result = 1 } },
+            new ThreadsAddStructuredInputRequest { Params = new() { ThreadId = thread, ItemId = answer, Input = new() } },
+            new ThreadsRetryAfterItemRequest { Params = new() { ThreadId = thread, ItemId = user } },
+            new ThreadsCustomActionRequest { Params = new() { ThreadId = thread, Action = action } },
+            new ThreadsSyncCustomActionRequest { Params = new() { ThreadId = thread, Action = action } },
+            new ThreadsUpdateRequest { Params = new() { ThreadId = thread, Title = "pwned" } },
+            new ItemsListRequest { Params = new() { ThreadId = thread } },
+            new ItemsFeedbackRequest { Params = new() { ThreadId = thread, ItemIds = [answer], Kind = FeedbackKind.Negative } },
+            new AttachmentsDeleteRequest { Params = new() { AttachmentId = "atc_of_alice" } },
         };
-        foreach (var (name, request) in attempts)
-        {
-            using var response = await bob.PostAsync(request);
-            response.StatusCode.Should().Be(HttpStatusCode.NotFound, name);
-        }
+        foreach (var request in attempts)
+            (await bob.RefusedAsync(request)).StatusCode.Should().Be(404, request.Kind);
 
         // Like the reference, threads.delete of a thread the caller does not have answers {} (a retried delete
         // must not show an error) and reveals nothing: the same answer as for a thread that never existed.
-        (await bob.JsonAsync(Request("threads.delete", new() { ["thread_id"] = thread }))).ToJsonString()
-            .Should().Be((await bob.JsonAsync(Request("threads.delete", new() { ["thread_id"] = "thr_never" }))).ToJsonString());
+        (await bob.SendRawAsync(new ThreadsDeleteRequest { Params = new() { ThreadId = thread } }))
+            .Should().Be(await bob.SendRawAsync(new ThreadsDeleteRequest { Params = new() { ThreadId = "thr_never" } }));
 
-        var bobsList = await bob.JsonAsync(Request("threads.list"));
-        bobsList["data"]!.AsArray().Should().BeEmpty("threads.list never shows another user's threads");
-        var bobsThread = await bob.StreamAsync(Create("mine"));
+        (await bob.ListThreadsAsync()).Data.Should().BeEmpty("threads.list never shows another user's threads");
+        var bobsThread = await bob.CreateThreadAsync(ChatKitClient.Text("mine")).CollectAsync();
         bobsThread.ThreadId.Should().NotBe(thread, "threads.create makes Bob's own thread");
-        (await alice.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = thread }))).ToJsonString().Should().Be(before, "Alice's thread is unchanged");
+        (await alice.SendRawAsync(getThread)).Should().Be(before, "Alice's thread is unchanged");
         // attachments.create and input.transcribe name no other user's record; their own tests cover them.
     }
 
     [Test]
     public async Task The_rate_limit_answers_429_with_retry_after()
     {
-        using var factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["RateLimiting:PermitLimit"] = "3", ["RateLimiting:WindowSeconds"] = "60" }), database);
-        using var carol = Tokens.ClientFor(factory, "carol");
-        using var dave = Tokens.ClientFor(factory, "dave");
+        using var factory = ServerFactory.WithResponder(new TestResponder(), new() { ["RateLimiting:Enabled"] = "true", ["RateLimiting:PermitLimit"] = "3", ["RateLimiting:WindowSeconds"] = "60" }, database);
+        var carol = factory.ClientFor("carol");
+        var dave = factory.ClientFor("dave");
 
         for (var i = 0; i < 3; i++)
-            (await carol.PostAsync(Request("threads.list"))).StatusCode.Should().Be(HttpStatusCode.OK);
-        using var limited = await carol.PostAsync(Request("threads.list"));
+            await carol.ListThreadsAsync();
+        using var limited = await carol.Http.PostAsync("/chatkit", Wire.Body(new ThreadsListRequest()));
 
         limited.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
         limited.Headers.RetryAfter!.Delta!.Value.TotalSeconds.Should().BeInRange(1, 60);
         (await limited.Content.ReadAsStringAsync()).Should().Contain("3 requests per 60 s");
-        (await dave.PostAsync(Request("threads.list"))).StatusCode.Should().Be(HttpStatusCode.OK, "the limit is per user");
+        (await dave.ListThreadsAsync()).Data.Should().BeEmpty("the limit is per user");
     }
 
     [TestCase("Auth:Jwt:Audience", "", "Audience")]
     [TestCase("Auth:Jwt:SigningKey", "short", "32 bytes")]
     public void Jwt_settings_are_validated_at_start(string key, string value, string mentions)
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings(new() { [key] = value }), database: database);
+        using var factory = new ServerFactory(new() { [key] = value }, database: database);
         var start = () => factory.CreateClient();
         start.Should().Throw<Exception>().Where(e => e.ToString().Contains(mentions));
     }

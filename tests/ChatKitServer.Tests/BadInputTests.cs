@@ -6,7 +6,6 @@ using ChatKitServer.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -14,26 +13,22 @@ namespace ChatKitServer.Tests;
 public class BadInputTests
 {
     private ServerFactory _factory = null!;
-    private ChatKitTestClient _client = null!;
+    private ChatKitClient _alice = null!;
     private string _threadId = null!;
     private string _assistantId = null!;
 
     [OneTimeSetUp]
     public async Task SetUp()
     {
-        _factory = ServerFactory.WithResponder(new TestResponder(), new() { ["ChatKit:MaxRequestBodyBytes"] = "65536", ["RateLimiting:PermitLimit"] = "10000" });
-        _client = _factory.CreateChatKitClient();
-        var created = await _client.StreamAsync(Create("seed"));
-        _threadId = created.ThreadId;
-        _assistantId = created.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<AssistantMessageItem>().Single().Id;
+        _factory = ServerFactory.WithResponder(new TestResponder(), new() { ["ChatKit:MaxRequestBodyBytes"] = "65536" });
+        _alice = _factory.ClientFor("alice");
+        var created = await _alice.CreateThreadAsync(ChatKitClient.Text("seed")).CollectAsync();
+        _threadId = created.ThreadId!;
+        _assistantId = created.Items<AssistantMessageItem>().Single().Id;
     }
 
     [OneTimeTearDown]
-    public void TearDown()
-    {
-        _client.Dispose();
-        _factory.Dispose();
-    }
+    public void TearDown() => _factory.Dispose();
 
     [TestCase("text/event-stream")]
     [TestCase("text/html")]
@@ -42,11 +37,11 @@ public class BadInputTests
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/chatkit")
         {
-            Content = new StringContent(AddMessage("thr_unknown", "hello").ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+            Content = Wire.Body(new ThreadsAddUserMessageRequest { Params = new() { ThreadId = "thr_unknown", Input = ChatKitClient.Text("hello") } }),
         };
         request.Headers.Accept.ParseAdd(accept);
 
-        using var response = await _client.Http.SendAsync(request);
+        using var response = await _alice.Http.SendAsync(request);
 
         response.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
@@ -87,7 +82,7 @@ public class BadInputTests
     {
         var before = await SnapshotAsync();
 
-        using var response = await _client.Http.PostAsync("/chatkit", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await _alice.Http.PostAsync("/chatkit", new StringContent(body, Encoding.UTF8, "application/json"));
 
         ((int)response.StatusCode).Should().Be(status);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
@@ -106,7 +101,7 @@ public class BadInputTests
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = new("application/json");
 
-        using var response = await _client.Http.PostAsync("/chatkit", content);
+        using var response = await _alice.Http.PostAsync("/chatkit", content);
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync()).Should().Contain("property name in the request is not valid Unicode text");
@@ -125,7 +120,8 @@ public class BadInputTests
     [TestCaseSource(nameof(JsonBodies))]
     public async Task Json_errors_of_the_other_endpoints_name_the_path_and_kind_not_dotnet_types(string path, string body, string mentions)
     {
-        using var response = await _client.Http.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+        using var admin = _factory.HttpClientFor("root", "admin"); // publishes widgets too
+        using var response = await admin.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
@@ -137,16 +133,16 @@ public class BadInputTests
     [Test]
     public async Task Item_ids_of_another_thread_are_not_found()
     {
-        var other = (await _client.StreamAsync(Create("other"))).ThreadId;
-        using var response = await _client.PostAsync(Request("items.feedback", new() { ["thread_id"] = other, ["item_ids"] = new JsonArray(_assistantId), ["kind"] = "positive" }));
-        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        var other = (await _alice.CreateThreadAsync(ChatKitClient.Text("other")).CollectAsync()).ThreadId!;
+        var feedback = () => _alice.SendFeedbackAsync(other, [_assistantId], FeedbackKind.Positive);
+        (await Refusals.RefusedAsync(feedback)).StatusCode.Should().Be(404);
     }
 
     [Test]
     public async Task An_oversized_body_gets_413_with_or_without_content_length()
     {
         var big = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"x\":\"" + new string('a', 70_000) + "\"}}";
-        using var withLength = await _client.Http.PostAsync("/chatkit", new StringContent(big, Encoding.UTF8, "application/json"));
+        using var withLength = await _alice.Http.PostAsync("/chatkit", new StringContent(big, Encoding.UTF8, "application/json"));
         withLength.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         (await withLength.Content.ReadAsStringAsync()).Should().Contain("65536");
 
@@ -154,7 +150,7 @@ public class BadInputTests
         chunked.Headers.ContentType = new("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = chunked };
         request.Headers.TransferEncodingChunked = true;
-        using var withoutLength = await _client.Http.SendAsync(request);
+        using var withoutLength = await _alice.Http.SendAsync(request);
         withoutLength.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
     }
 
@@ -163,18 +159,18 @@ public class BadInputTests
     {
         using var scope = _factory.Services.CreateScope();
         var store = scope.ServiceProvider.GetRequiredService<IChatKitStore>();
-        var context = new ChatKitContext { UserId = "local-user" };
-        var threadId = (await _client.StreamAsync(Create("to lock"))).ThreadId;
+        var context = new ChatKitContext { UserId = "alice" };
+        var threadId = (await _alice.CreateThreadAsync(ChatKitClient.Text("to lock")).CollectAsync()).ThreadId!;
         var thread = await store.LoadThreadAsync(threadId, context);
         thread.Status = new LockedStatus { Reason = "Read-only" };
         await store.SaveThreadAsync(thread, context);
 
-        var refused = await _client.StreamAsync(AddMessage(threadId, "hello?"));
+        var refused = await _alice.AddUserMessageAsync(threadId, ChatKitClient.Text("hello?")).CollectAsync();
         var error = refused.Events.Should().ContainSingle().Which.Should().BeOfType<ErrorEvent>().Subject;
         error.Message.Should().Be("Read-only");
 
-        using var sync = await _client.PostAsync(Request("threads.sync_custom_action", new() { ["thread_id"] = threadId, ["action"] = new JsonObject { ["type"] = "x" } }));
-        sync.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        var sync = () => _alice.SyncCustomActionAsync(threadId, null, new ChatKitAction { Type = "x" });
+        (await Refusals.RefusedAsync(sync)).StatusCode.Should().Be(409);
     }
 
     [Test]
@@ -225,8 +221,8 @@ public class BadInputTests
 
     private async Task<string> SnapshotAsync()
     {
-        var threads = await _client.JsonAsync(Request("threads.list", new() { ["limit"] = 100 }));
-        var items = await _client.JsonAsync(Request("items.list", new() { ["thread_id"] = _threadId, ["limit"] = 100 }));
-        return threads.ToJsonString() + items.ToJsonString();
+        var threads = await _alice.SendRawAsync(new ThreadsListRequest { Params = new() { Limit = 100 } });
+        var items = await _alice.SendRawAsync(new ItemsListRequest { Params = new() { ThreadId = _threadId, Limit = 100 } });
+        return threads + items;
     }
 }

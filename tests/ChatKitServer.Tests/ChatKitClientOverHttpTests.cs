@@ -1,8 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using ChatKit;
-using ChatKit.Client;
 using ChatKitServer.Tests.Support;
 
 namespace ChatKitServer.Tests;
@@ -13,27 +10,22 @@ public class ChatKitClientOverHttpTests
     [Test]
     public async Task Every_request_type_works_through_the_client()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        using var factory = new ServerFactory();
-        factory.UseKestrel(port);
-        factory.StartServer();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        var client = new ChatKitClient(http);
+        using var host = new ServerFactory();
+        var server = host.StartKestrel();
+        var client = host.ClientFor("alice");
+        client.Http.BaseAddress!.Authority.Should().Be(server.Authority, "the client goes through Kestrel on loopback");
 
         var turn = await client.CreateThreadAsync(ChatKitClient.Text("help")).CollectAsync();
         turn.ThreadId.Should().StartWith("thr_");
-        turn.AssistantText.Should().Contain("help");
+        turn.Should().HaveAssistantTextContaining("help");
         turn.ProgressUpdates.Should().NotBeEmpty();
         turn.Widgets.Should().ContainSingle();
         var threadId = turn.ThreadId!;
 
         var second = await client.AddUserMessageAsync(threadId, ChatKitClient.Text("again")).CollectAsync();
-        second.Errors.Should().BeEmpty();
+        second.Should().NotHaveErrors();
         var user = second.Items<UserMessageItem>().Single();
-        (await client.RetryAfterItemAsync(threadId, user.Id).CollectAsync()).AssistantText.Should().Contain("again");
+        (await client.RetryAfterItemAsync(threadId, user.Id).CollectAsync()).Should().HaveAssistantTextContaining("again");
 
         (await client.GetThreadAsync(threadId)).Items.Data.Should().NotBeEmpty();
         (await client.ListThreadsAsync(limit: 5)).Data.Should().ContainSingle();

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using ChatKit;
@@ -7,61 +6,50 @@ using ChatKit.Widgets;
 using ChatKitServer.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
 /// <summary>Structured input and widget actions through HTTP with an integration's responder and action handler.</summary>
 public class InteractiveRequestsOverHttpTests
 {
-    private ServerFactory _factory = null!;
-    private ChatKitTestClient _client = null!;
+    private ServerFactory _host = null!;
+    private ChatKitClient _client = null!;
     private readonly TestResponder _responder = new();
 
     [SetUp]
     public void SetUp()
     {
-        _factory = new ServerFactory(services: s =>
+        _host = new ServerFactory(services: s =>
         {
             s.Replace(ServiceDescriptor.Singleton<IChatKitResponder>(_responder));
             s.AddSingleton<IChatKitActionHandler, CounterActions>();
         });
-        _client = _factory.CreateChatKitClient();
+        _client = _host.ClientFor("alice");
     }
 
     [TearDown]
-    public void TearDown()
-    {
-        _client.Dispose();
-        _factory.Dispose();
-    }
+    public void TearDown() => _host.Dispose();
 
     [Test]
     public async Task A_structured_input_is_answered_replaced_saved_and_answered_again()
     {
         _responder.Script = (t, _, _) => Ask(t);
-        var asked = await _client.StreamAsync(Create("plan"));
-        var item = asked.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<StructuredInputItem>().Single();
+        var asked = await _client.CreateThreadAsync(ChatKitClient.Text("plan")).CollectAsync();
+        var item = asked.Items<StructuredInputItem>().Single();
 
         _responder.Script = (t, _, _) => TestResponder.Text(t, "thanks");
-        var answered = await _client.StreamAsync(Request("threads.add_structured_input", new()
-        {
-            ["thread_id"] = asked.ThreadId, ["item_id"] = item.Id,
-            ["input"] = new JsonObject { ["answers"] = new JsonObject { ["color"] = new JsonObject { ["values"] = new JsonArray("red", "blue") } } },
-        }));
+        var answer = new StructuredInputSubmission { Answers = new() { ["color"] = new() { Values = ["red", "blue"] } } };
+        var answered = await _client.StreamFramesAsync(new ThreadsAddStructuredInputRequest { Params = new() { ThreadId = asked.ThreadId!, ItemId = item.Id, Input = answer } }).CollectAsync();
 
         var replaced = answered.Events.OfType<ThreadItemReplacedEvent>().Single().Item.Should().BeOfType<StructuredInputItem>().Subject;
         replaced.Inputs[0].Answer!.Values.Should().Equal("red");
         replaced.Status.Should().Be(StructuredInputStatus.Answered);
-        SchemaValidator.AssertValid("ThreadStreamEvent", answered.Frames);
-        var items = await _client.JsonAsync(Request("items.list", new() { ["thread_id"] = asked.ThreadId, ["order"] = "asc" }));
-        items["data"]![1]!["status"]!.GetValue<string>().Should().Be("answered");
+        var items = await _client.ListItemsAsync(asked.ThreadId!, order: SortOrder.Asc);
+        items.Data[1].Should().BeOfType<StructuredInputItem>().Which.Status.Should().Be(StructuredInputStatus.Answered);
 
-        using var again = await _client.PostAsync(Request("threads.add_structured_input", new()
-        {
-            ["thread_id"] = asked.ThreadId, ["item_id"] = item.Id, ["input"] = new JsonObject { ["answers"] = new JsonObject() },
-        }));
-        again.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        var again = () => _client.AddStructuredInputAsync(asked.ThreadId!, item.Id, new StructuredInputSubmission()).CollectAsync();
+        (await again.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(409);
+        SchemaValidator.AssertValid("ThreadStreamEvent", answered.Frames);
 
         static async IAsyncEnumerable<ThreadStreamEvent> Ask(ThreadMetadata t)
         {
@@ -81,34 +69,31 @@ public class InteractiveRequestsOverHttpTests
     public async Task Widget_actions_stream_and_sync_actions_answer_json()
     {
         _responder.Script = (t, _, _) => Counter(t);
-        var created = await _client.StreamAsync(Create("count"));
-        var widget = created.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<WidgetItem>().Single();
+        var created = await _client.CreateThreadAsync(ChatKitClient.Text("count")).CollectAsync();
+        var widget = created.Items<WidgetItem>().Single();
 
-        var streamed = await _client.StreamAsync(Request("threads.custom_action", new()
+        var streamed = await _client.StreamFramesAsync(new ThreadsCustomActionRequest
         {
-            ["thread_id"] = created.ThreadId, ["item_id"] = widget.Id, ["action"] = new JsonObject { ["type"] = "counter.add", ["payload"] = new JsonObject { ["By"] = 2 } },
-        }));
+            Params = new() { ThreadId = created.ThreadId!, ItemId = widget.Id, Action = new() { Type = "counter.add", Payload = new JsonObject { ["By"] = 2 } } },
+        }).CollectAsync();
         streamed.Events[0].Should().BeOfType<StreamOptionsEvent>();
         var replaced = (WidgetItem)streamed.Events.OfType<ThreadItemReplacedEvent>().Single().Item;
         ((Text)((Card)replaced.Widget).Children[0]).Value.Should().Be("2");
-        SchemaValidator.AssertValid("ThreadStreamEvent", streamed.Frames);
 
-        var sync = await _client.JsonAsync(Request("threads.sync_custom_action", new()
+        var sync = await _client.SendRawAsync(new ThreadsSyncCustomActionRequest
         {
-            ["thread_id"] = created.ThreadId, ["item_id"] = widget.Id, ["action"] = new JsonObject { ["type"] = "counter.add", ["payload"] = new JsonObject { ["By"] = 3 } },
-        }));
-        SchemaValidator.AssertValid("SyncCustomActionResponse", sync.ToJsonString());
-        sync["updated_item"]!["widget"]!["children"]![0]!["value"]!.GetValue<string>().Should().Be("5");
+            Params = new() { ThreadId = created.ThreadId!, ItemId = widget.Id, Action = new() { Type = "counter.add", Payload = new JsonObject { ["By"] = 3 } } },
+        });
+        var synced = ChatKit.Json.ChatKitJson.Deserialize<SyncCustomActionResponse>(sync).UpdatedItem.Should().BeOfType<WidgetItem>().Subject;
+        ((Text)((Card)synced.Widget).Children[0]).Value.Should().Be("5");
 
-        var stored = await _client.JsonAsync(Request("items.list", new() { ["thread_id"] = created.ThreadId, ["order"] = "asc" }));
-        stored["data"]!.AsArray().Single(i => (string?)i!["type"] == "widget")!["widget"]!["children"]![0]!["value"]!.GetValue<string>().Should().Be("5");
+        var stored = (await _client.ListItemsAsync(created.ThreadId!, order: SortOrder.Asc)).Data.OfType<WidgetItem>().Single();
+        ((Text)((Card)stored.Widget).Children[0]).Value.Should().Be("5");
 
-        var assistant = created.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<AssistantMessageItem>().Single();
-        var wrongSender = await _client.StreamAsync(Request("threads.custom_action", new()
-        {
-            ["thread_id"] = created.ThreadId, ["item_id"] = assistant.Id, ["action"] = new JsonObject { ["type"] = "counter.add" },
-        }));
+        var assistant = created.Items<AssistantMessageItem>().Single();
+        var wrongSender = await _client.CustomActionAsync(created.ThreadId!, assistant.Id, new ChatKitAction { Type = "counter.add" }).CollectAsync();
         wrongSender.Events.Should().ContainSingle().Which.Should().BeOfType<ErrorEvent>();
+        SchemaValidator.AssertValid([.. streamed.Frames.Select(f => ("ThreadStreamEvent", f)), ("SyncCustomActionResponse", sync)]);
 
         static async IAsyncEnumerable<ThreadStreamEvent> Counter(ThreadMetadata t)
         {

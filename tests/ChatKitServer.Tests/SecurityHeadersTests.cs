@@ -1,7 +1,7 @@
 using System.Net;
+using ChatKit;
 using ChatKitServer.Tests.Support;
 using Microsoft.Playwright;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -13,14 +13,14 @@ namespace ChatKitServer.Tests;
 public class SecurityHeadersTests
 {
     private ServerFactory _factory = null!;
-    private ChatKitTestClient _client = null!;
+    private HttpClient _admin = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
         _factory = ServerFactory.WithResponder(new TestResponder());
-        _client = _factory.CreateChatKitClient();
-        _threadId = (await _client.StreamAsync(Create("hello"))).ThreadId;
+        _admin = _factory.HttpClientFor("root", "admin");
+        _threadId = (await new ChatKitClient(_admin).CreateThreadAsync(ChatKitClient.Text("hello")).CollectAsync()).ThreadId!;
     }
 
     private string _threadId = null!;
@@ -28,7 +28,7 @@ public class SecurityHeadersTests
     [OneTimeTearDown]
     public void Stop()
     {
-        _client.Dispose();
+        _admin.Dispose();
         _factory.Dispose();
     }
 
@@ -40,14 +40,14 @@ public class SecurityHeadersTests
     {
         var responses = new[]
         {
-            await _client.PostAsync(Request("threads.list")),
-            await _client.PostAsync(Request("threads.get_by_id", new() { ["thread_id"] = "thr_missing" })),
-            await _client.PostAsync("{not json"),
-            await _client.Http.GetAsync("/health"),
-            await _client.Http.GetAsync("/no-such-page"),
-            await _client.Http.GetAsync("/assets/admin.css"),
-            await _client.Http.GetAsync("/"),
-            await _client.Http.GetAsync("/admin"),
+            await _admin.PostAsync("/chatkit", Wire.Body(new ThreadsListRequest())),
+            await _admin.PostAsync("/chatkit", Wire.Body(new ThreadsGetByIdRequest { Params = new() { ThreadId = "thr_missing" } })),
+            await _admin.PostAsync("/chatkit", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json")),
+            await _admin.GetAsync("/health"),
+            await _admin.GetAsync("/no-such-page"),
+            await _admin.GetAsync("/assets/admin.css"),
+            await _admin.GetAsync("/"),
+            await _admin.GetAsync("/admin"),
         };
         foreach (var response in responses)
             Header(response, "X-Content-Type-Options").Should().Be("nosniff", $"{response.RequestMessage!.RequestUri} ({(int)response.StatusCode})");
@@ -58,7 +58,7 @@ public class SecurityHeadersTests
     {
         foreach (var path in new[] { "/admin", $"/admin/threads/{_threadId}", "/admin/login" })
         {
-            using var page = await _client.Http.GetAsync(path);
+            using var page = await _admin.GetAsync(path);
             page.StatusCode.Should().Be(HttpStatusCode.OK, path);
             var csp = Header(page, "Content-Security-Policy");
             csp.Should().Contain("default-src 'none'").And.Contain("script-src 'self'").And.Contain("style-src 'self'")
@@ -72,7 +72,7 @@ public class SecurityHeadersTests
     [Test]
     public async Task The_demo_page_allows_the_chatkit_component_from_openais_cdn_and_nothing_inline()
     {
-        using var page = await _client.Http.GetAsync("/");
+        using var page = await _admin.GetAsync("/");
         var csp = Header(page, "Content-Security-Policy");
         csp.Should().Contain("script-src 'self' https://cdn.platform.openai.com").And.Contain("frame-src https://cdn.platform.openai.com")
             .And.Contain("frame-ancestors 'none'").And.NotContain("unsafe-inline");
@@ -83,7 +83,7 @@ public class SecurityHeadersTests
     [Test]
     public async Task API_answers_carry_the_api_set()
     {
-        using var response = await _client.PostAsync(Request("threads.list"));
+        using var response = await _admin.PostAsync("/chatkit", Wire.Body(new ThreadsListRequest()));
         Header(response, "Content-Security-Policy").Should().Contain("default-src 'none'").And.Contain("frame-ancestors 'none'");
     }
 
@@ -97,10 +97,7 @@ public class SecurityHeadersTests
             Assert.Ignore("Browser test skipped: Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH).");
 
         using var factory = ServerFactory.WithResponder(new TestResponder());
-        var port = FreePort();
-        factory.UseKestrel(port);
-        factory.StartServer();
-        var site = $"http://127.0.0.1:{port}";
+        var site = factory.StartKestrel().GetLeftPart(UriPartial.Authority);
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -125,16 +122,12 @@ public class SecurityHeadersTests
         (await page.EvaluateAsync<string[]>("window.__violations")).Should().BeEmpty();
 
         page.Dialog += (_, dialog) => dialog.DismissAsync();
-        await page.GotoAsync(site + "/admin");
+        await page.GotoAsync(site + "/admin"); // the sign-in form first (an admin page too), then the list
+        await page.Locator("#token").FillAsync(factory.TokenFor("root", "admin"));
+        await page.Locator("#sign-in").ClickAsync();
+        await page.WaitForURLAsync(site + "/admin");
         (await page.Locator("header").TextContentAsync()).Should().Contain("ChatKitServer admin");
         (await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('header')).display")).Should().Be("flex", "the admin stylesheet applies");
         (await page.EvaluateAsync<string[]>("window.__violations")).Should().BeEmpty();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,8 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using ChatKit;
+using ChatKit.Json;
 using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests.Support;
@@ -7,6 +10,40 @@ namespace ChatKitServer.Tests.Support;
 /// <summary>What a client sees on the wire, read from the raw JSON (strings exactly as written).</summary>
 public static partial class Wire
 {
+    /// <summary>A request as the body of a raw <c>POST /chatkit</c> (for tests of the HTTP layer itself).</summary>
+    public static StringContent Body(ChatKitRequest request) => new(ChatKitJson.Serialize(request), Encoding.UTF8, "application/json");
+
+    /// <summary>The visible items of a turn, in the order in which the client first saw each one (<c>thread.item.added</c> or <c>.done</c>).</summary>
+    public static List<string> FirstAppearance(ChatKitTurn turn) =>
+        turn.Events.Select(e => e switch { ThreadItemAddedEvent a => a.Item.Id, ThreadItemDoneEvent d => d.Item.Id, _ => null }).OfType<string>().Distinct().ToList();
+
+    /// <summary>Each item's <c>created_at</c> as the stream wrote it, by item id (every frame of an item must agree); the turn must be collected from frames.</summary>
+    public static Dictionary<string, string> CreatedAtById(ChatKitTurn turn)
+    {
+        turn.Frames.Should().NotBeEmpty("the times as written are in the frames: collect the turn from StreamFramesAsync");
+        var times = new Dictionary<string, string>();
+        foreach (var item in ItemFrames(turn.Frames))
+        {
+            var id = (string)item["id"]!;
+            var at = (string)item["created_at"]!;
+            if (times.TryGetValue(id, out var earlier)) at.Should().Be(earlier, $"every event of {id} carries the same created_at");
+            times[id] = at;
+        }
+        return times;
+    }
+
+    /// <summary>One page of <c>items.list</c> as written (to check the wire: a property left out, a time as written).</summary>
+    public static async Task<JsonNode> ItemsPageAsync(ChatKitClient client, string threadId, SortOrder order = SortOrder.Asc, int limit = 100, string? after = null) =>
+        JsonNode.Parse(await client.SendRawAsync(new ItemsListRequest { Params = new() { ThreadId = threadId, Order = order, Limit = limit, After = after } }))!;
+
+    /// <summary>A thread as <c>threads.get_by_id</c> writes it.</summary>
+    public static async Task<JsonNode> ThreadAsync(ChatKitClient client, string threadId) =>
+        JsonNode.Parse(await client.SendRawAsync(new ThreadsGetByIdRequest { Params = new() { ThreadId = threadId } }))!;
+
+    /// <summary>A page of <c>threads.list</c> as written.</summary>
+    public static async Task<JsonNode> ThreadsPageAsync(ChatKitClient client, int? limit = null, SortOrder order = SortOrder.Desc, string? after = null) =>
+        JsonNode.Parse(await client.SendRawAsync(new ThreadsListRequest { Params = new() { Limit = limit, Order = order, After = after } }))!;
+
     /// <summary>The visible items of a stream, in the order in which the client first saw each one (<c>thread.item.added</c> or <c>.done</c>).</summary>
     public static List<string> FirstAppearance(StreamResult stream) => ItemFrames(stream).Select(i => (string)i["id"]!).Distinct().ToList();
 
@@ -24,8 +61,10 @@ public static partial class Wire
         return times;
     }
 
-    private static IEnumerable<JsonNode> ItemFrames(StreamResult stream) =>
-        stream.Frames.Select(f => JsonNode.Parse(f)!)
+    private static IEnumerable<JsonNode> ItemFrames(StreamResult stream) => ItemFrames(stream.Frames);
+
+    private static IEnumerable<JsonNode> ItemFrames(IEnumerable<string> frames) =>
+        frames.Select(f => JsonNode.Parse(f)!)
             .Where(e => (string)e["type"]! is "thread.item.added" or "thread.item.done")
             .Select(e => e["item"]!);
 
