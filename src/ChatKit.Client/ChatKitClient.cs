@@ -95,6 +95,20 @@ public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
         await EnsureSuccessAsync(response, "upload", cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Uploads a file in one step to <paramref name="uploadUrl"/> (ChatKit's <c>direct</c> upload strategy: a multipart
+    /// field <c>file</c>); returns the attachment the server made for it, ready to send with a message.
+    /// </summary>
+    public async Task<Attachment> UploadDirectAsync(string uploadUrl, Stream content, string name, string mimeType, CancellationToken cancellationToken = default)
+    {
+        var file = new StreamContent(content);
+        file.Headers.ContentType = MediaTypeHeaderValue.Parse(mimeType);
+        using var response = await Http.PostAsync(uploadUrl, new MultipartFormDataContent { { file, "file", name } }, cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, "upload", cancellationToken).ConfigureAwait(false);
+        EnsureMediaType(response, "application/json", "upload");
+        return ChatKitJson.Deserialize<Attachment>(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+    }
+
     /// <summary><c>input.transcribe</c>.</summary>
     public Task<TranscriptionResult> TranscribeAsync(ReadOnlyMemory<byte> audio, string mimeType, CancellationToken cancellationToken = default) =>
         SendAsync<TranscriptionResult>(new InputTranscribeRequest { Params = new InputTranscribeParams { AudioBase64 = Convert.ToBase64String(audio.Span), MimeType = mimeType } }, cancellationToken);

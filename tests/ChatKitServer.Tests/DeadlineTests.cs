@@ -9,7 +9,6 @@ using ChatKitServer.Tests.Support;
 using ChatKitServer.WidgetStreams;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -51,7 +50,7 @@ public class DeadlineTests
     public async Task A_body_trickled_above_the_minimum_rate_is_stopped_at_the_deadline_with_408_and_its_connection_closed()
     {
         using var raw = await RawHttp.ConnectAsync(_server);
-        await raw.SendHeadAsync("POST", "/chatkit", "Content-Type: application/json", "Content-Length: 1000000");
+        await raw.SendHeadAsync("POST", "/chatkit", "Authorization: Bearer " + _factory.TokenFor("alice"), "Content-Type: application/json", "Content-Length: 1000000");
         using var sending = new CancellationTokenSource();
         var trickle = raw.TrickleAsync(250, TimeSpan.FromMilliseconds(100), sending.Token); // 2.5 KB/s: fast enough for Kestrel
         var clock = Stopwatch.StartNew();
@@ -74,7 +73,7 @@ public class DeadlineTests
     public async Task An_upload_has_the_long_deadline()
     {
         using var raw = await RawHttp.ConnectAsync(_server);
-        await raw.SendHeadAsync("POST", "/chatkit/attachments", "Content-Type: multipart/form-data; boundary=b", "Content-Length: 1000000");
+        await raw.SendHeadAsync("POST", "/chatkit/attachments", "Authorization: Bearer " + _factory.TokenFor("alice"), "Content-Type: multipart/form-data; boundary=b", "Content-Length: 1000000");
         await raw.SendAsync("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\n");
         using var sending = new CancellationTokenSource();
         var trickle = raw.TrickleAsync(250, TimeSpan.FromMilliseconds(100), sending.Token);
@@ -108,14 +107,14 @@ public class DeadlineTests
     public async Task Streams_are_not_cut_by_the_deadline()
     {
         _responder.Script = (t, _, ct) => Slowly(t, ["one ", "two ", "three ", "four ", "five ", "six"], ct);
-        using var http = new HttpClient { BaseAddress = _server, Timeout = TimeSpan.FromSeconds(20) };
-        using var client = new ChatKitTestClient(http);
+        using var http = _factory.HttpClientFor("alice");
+        http.Timeout = TimeSpan.FromSeconds(20);
+        http.BaseAddress!.Authority.Should().Be(_server.Authority, "the requests go through Kestrel");
         var clock = Stopwatch.StartNew();
 
-        var chatKit = await client.StreamAsync(Create("take your time"));
+        var chatKit = await new ChatKitClient(http).CreateThreadAsync(ChatKitClient.Text("take your time")).CollectAsync();
         clock.Elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(3), "the stream outlived the deadline of 2 s");
-        chatKit.AssistantText.Should().Be("one two three four five six");
-        chatKit.Events.OfType<ErrorEvent>().Should().BeEmpty();
+        chatKit.Should().HaveAssistantText("one two three four five six").And.NotHaveErrors();
 
         using var simple = await http.PostAsync("/api/chat/stream/message", new StringContent("""{"message":"again"}""", Encoding.UTF8, "application/json"));
         var frames = await SseParser.Create(await simple.Content.ReadAsStreamAsync()).EnumerateAsync().Select(f => f.Data).ToListAsync();
@@ -162,7 +161,7 @@ public class BodyRateTests
         });
         var server = factory.StartKestrel();
         using var raw = await RawHttp.ConnectAsync(server);
-        await raw.SendHeadAsync("POST", "/chatkit", "Content-Type: application/json", "Content-Length: 1000000");
+        await raw.SendHeadAsync("POST", "/chatkit", "Authorization: Bearer " + factory.TokenFor("alice"), "Content-Type: application/json", "Content-Length: 1000000");
         using var sending = new CancellationTokenSource();
         var trickle = raw.TrickleAsync(30, TimeSpan.FromMilliseconds(100), sending.Token); // 300 B/s: above Kestrel's default 240 B/s, below the configured 1,000
         var clock = Stopwatch.StartNew();

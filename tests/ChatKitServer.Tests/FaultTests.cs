@@ -1,12 +1,10 @@
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKit.EntityFrameworkCore;
 using ChatKitServer.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
 
 namespace ChatKitServer.Tests;
@@ -21,15 +19,20 @@ public class FaultTests(TestDatabase database)
     {
         // One quick retry: the outage outlasts it, and the answer must not wait for EF's default minute of retries.
         using var factory = ServerFactory.WithResponder(new TestResponder(), new() { ["Database:MaxRetryCount"] = "1", ["Database:MaxRetryDelaySeconds"] = "0.1" }, database);
-        using var client = factory.CreateChatKitClient();
-        var thread = (await client.StreamAsync(Create("before the outage"))).ThreadId;
+        var client = factory.ClientFor("alice");
+        var thread = (await client.CreateThreadAsync(ChatKitClient.Text("before the outage")).CollectAsync()).ThreadId!;
 
         var bringBack = await DatabaseOutage.StartAsync(factory);
 
-        foreach (var request in new[] { Request("threads.list"), Create("during the outage"), AddMessage(thread, "during the outage") })
+        var during = ChatKitClient.Text("during the outage");
+        foreach (var request in new ChatKitRequest[]
         {
-            using var response = await client.PostAsync(request);
-            response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, request["type"]!.ToString());
+            new ThreadsListRequest(), new ThreadsCreateRequest { Params = new() { Input = during } },
+            new ThreadsAddUserMessageRequest { Params = new() { ThreadId = thread, Input = during } },
+        })
+        {
+            using var response = await client.Http.PostAsync("/chatkit", Wire.Body(request));
+            response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, request.Kind);
             response.Headers.RetryAfter.Should().NotBeNull();
             var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
             problem["detail"]!.GetValue<string>().Should().Contain("database is not available");
@@ -38,10 +41,9 @@ public class FaultTests(TestDatabase database)
 
         // It comes back as it was: the failed requests left nothing behind.
         await bringBack();
-        var items = await client.JsonAsync(Request("items.list", new() { ["thread_id"] = thread, ["order"] = "asc" }));
-        items["data"]!.AsArray().Should().HaveCount(2);
-        (await client.JsonAsync(Request("threads.list")))["data"]!.AsArray().Should().ContainSingle();
-        (await client.StreamAsync(AddMessage(thread, "after"))).AssistantText.Should().Be("echo: after ");
+        (await client.ListItemsAsync(thread, order: SortOrder.Asc)).Data.Should().HaveCount(2);
+        (await client.ListThreadsAsync()).Data.Should().ContainSingle();
+        (await client.AddUserMessageAsync(thread, ChatKitClient.Text("after")).CollectAsync()).Should().HaveAssistantText("echo: after ");
     }
 
     [Test]
@@ -49,16 +51,16 @@ public class FaultTests(TestDatabase database)
     {
         await using var upstream = await ScriptedUpstream.StartAsync();
         using var factory = new ServerFactory(upstream.Settings(), database: database);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         upstream.Enqueue(Reply.Text("Partial", " text") with { Garbage = "{this is not json" });
 
-        var stream = await client.StreamAsync(Create("hi"));
+        var turn = await client.CreateThreadAsync(ChatKitClient.Text("hi")).CollectAsync();
 
-        stream.Events.Last().Should().BeOfType<ErrorEvent>().Which.AllowRetry.Should().BeTrue();
-        var items = await client.JsonAsync(Request("items.list", new() { ["thread_id"] = stream.ThreadId, ["order"] = "asc" }));
-        items["data"]![1]!["content"]![0]!["text"]!.GetValue<string>().Should().Be("Partial text");
+        turn.Events.Last().Should().BeOfType<ErrorEvent>().Which.AllowRetry.Should().BeTrue();
+        var items = await client.ListItemsAsync(turn.ThreadId!, order: SortOrder.Asc);
+        items.Data[1].Should().BeOfType<AssistantMessageItem>().Which.Content[0].Text.Should().Be("Partial text");
         upstream.Enqueue(Reply.Text("fine"));
-        (await client.StreamAsync(AddMessage(stream.ThreadId, "again"))).AssistantText.Should().Be("fine");
+        (await client.AddUserMessageAsync(turn.ThreadId!, ChatKitClient.Text("again")).CollectAsync()).Should().HaveAssistantText("fine");
     }
 
     [Test]
@@ -66,17 +68,17 @@ public class FaultTests(TestDatabase database)
     {
         const string answer = "a b c d e f g h i j k l";
         var responder = new TestResponder { Script = (t, _, ct) => Words(t, answer, ct) };
-        using var factory = ServerFactory.WithResponder(responder, new() { ["RateLimiting:Enabled"] = "false" }, database: database);
-        using var client = factory.CreateChatKitClient();
+        using var factory = ServerFactory.WithResponder(responder, database: database); // the kit's host runs without rate limits
+        var client = factory.ClientFor("alice");
         var random = new Random(20261123);
         var threads = new List<string>();
-        for (var i = 0; i < 40; i++) threads.Add((await client.StreamAsync(Create("start " + i))).ThreadId);
+        for (var i = 0; i < 40; i++) threads.Add((await client.CreateThreadAsync(ChatKitClient.Text("start " + i)).CollectAsync()).ThreadId!);
         var cuts = threads.ToDictionary(t => t, _ => Enumerable.Range(0, 5).Select(_ => random.Next(0, 18)).ToArray());
 
         await Parallel.ForEachAsync(threads, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (thread, _) =>
         {
             for (var turn = 0; turn < 5; turn++)
-                await CutAsync(client.Http, AddMessage(thread, $"turn {turn}"), cuts[thread][turn]);
+                await CutAsync(client.Http, new ThreadsAddUserMessageRequest { Params = new() { ThreadId = thread, Input = ChatKitClient.Text($"turn {turn}") } }, cuts[thread][turn]);
         });
 
         using var scope = factory.Services.CreateScope();
@@ -96,7 +98,7 @@ public class FaultTests(TestDatabase database)
             }
         }
         foreach (var thread in threads.Take(5))
-            (await client.StreamAsync(AddMessage(thread, "still fine?"))).AssistantText.Should().Be(answer + " ");
+            (await client.AddUserMessageAsync(thread, ChatKitClient.Text("still fine?")).CollectAsync()).Should().HaveAssistantText(answer + " ");
     }
 
     private static async IAsyncEnumerable<ThreadStreamEvent> Words(ThreadMetadata t, string text, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -112,9 +114,9 @@ public class FaultTests(TestDatabase database)
     }
 
     /// <summary>Reads <paramref name="frames"/> frames of the stream (all of them when past the end), then hangs up.</summary>
-    private static async Task CutAsync(HttpClient http, JsonObject request, int frames)
+    private static async Task CutAsync(HttpClient http, ChatKitRequest request, int frames)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json") };
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = Wire.Body(request) };
         using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         var seen = 0;

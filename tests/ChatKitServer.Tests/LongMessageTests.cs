@@ -5,7 +5,6 @@ using ChatKitServer.Endpoint;
 using ChatKitServer.Tests.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
 
 namespace ChatKitServer.Tests;
@@ -23,20 +22,20 @@ public class LongMessageTests
         var settings = upstream.Settings();
         settings["Assistant:HistoryBudgetChars"] = "1000";
         using var factory = new ServerFactory(settings);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         client.Http.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue(locale));
         upstream.Enqueue(Reply.Text("Short answer."));
 
-        var turn = await client.StreamAsync(Create(new string('x', 50_000) + "THE END"));
+        var turn = await client.CreateThreadAsync(ChatKitClient.Text(new string('x', 50_000) + "THE END")).CollectAsync();
 
         var sent = (string)upstream.Requests.Single()["messages"]!.AsArray().Last()!["content"]!.ToJsonString();
         sent.Length.Should().BeLessThan(1200, "the budget is 1,000 characters");
         sent.Should().NotContain("THE END").And.Contain("cut here: 50007 characters in all, only the first 1000 are shown");
-        var notice = turn.Events.OfType<NoticeEvent>().Single();
+        var notice = turn.Notices.Single();
         notice.Level.Should().Be(NoticeLevel.Warning);
         notice.Message.Should().StartWith(opening).And.Contain(middle);
         Regex.Replace(notice.Message, @"\D", "").Should().Be("500071000", "the lengths are in the text, with the locale's digit grouping");
-        turn.AssistantText.Should().Be("Short answer.");
+        turn.Should().HaveAssistantText("Short answer.");
     }
 
     [Test]
@@ -46,13 +45,13 @@ public class LongMessageTests
         var settings = upstream.Settings();
         settings["Assistant:HistoryBudgetChars"] = "1000";
         using var factory = new ServerFactory(settings);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         upstream.Enqueue(Reply.Text("Fine."));
 
-        var turn = await client.StreamAsync(Create(new string('y', 900)));
+        var turn = await client.CreateThreadAsync(ChatKitClient.Text(new string('y', 900))).CollectAsync();
 
         ((string)upstream.Requests.Single()["messages"]!.AsArray().Last()!["content"]!.ToJsonString()).Should().Contain(new string('y', 900));
-        turn.Events.OfType<NoticeEvent>().Should().BeEmpty();
+        turn.Notices.Should().BeEmpty();
     }
 
     [Test]

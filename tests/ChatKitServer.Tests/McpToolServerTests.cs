@@ -3,7 +3,6 @@ using ChatKit.Tests.Support;
 using ChatKitServer.Assistant.Mcp;
 using ChatKitServer.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
 
 namespace ChatKitServer.Tests;
@@ -51,19 +50,19 @@ public class McpToolServerTests
     public async Task A_stdio_server_s_tool_is_called_with_a_localized_progress_update_and_a_workflow()
     {
         using var factory = Start(Stdio("local"));
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         (await ToolsAsync(factory)).Select(t => t.Name).Should().BeEquivalentTo(["local__echo", "local__add", "local__crash"]);
         _upstream.Enqueue(Reply.ToolCall("call_1", "local__echo", "{\"text\":", "\"bonjour\"}")).Enqueue(Reply.Text("It said BONJOUR."));
 
         client.Http.DefaultRequestHeaders.AcceptLanguage.ParseAdd("fr");
-        var stream = await client.StreamAsync(Create("echo bonjour"));
+        var stream = await client.StreamFramesAsync(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("echo bonjour") } }).CollectAsync();
 
-        stream.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain("Appel de echo sur local...");
+        stream.Should().HaveProgressUpdate("Appel de echo sur local...");
         _upstream.Requests[0]["tools"]!.AsArray().Select(t => (string)t!["function"]!["name"]!).Should().Contain("local__echo");
         _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("ECHO: BONJOUR");
-        stream.AssistantText.Should().Be("It said BONJOUR.");
+        stream.Should().HaveAssistantText("It said BONJOUR.");
 
-        var workflow = stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<WorkflowItem>().Single().Workflow;
+        var workflow = stream.Items<WorkflowItem>().Single().Workflow;
         workflow.Tasks.Should().ContainSingle().Which.Should().BeOfType<CustomTask>().Which.StatusIndicator.Should().Be(TaskStatusIndicator.Complete);
         workflow.Summary.Should().BeOfType<DurationSummary>();
         var updates = stream.Events.OfType<ThreadItemUpdatedEvent>().Select(e => e.Update).ToList();
@@ -80,14 +79,14 @@ public class McpToolServerTests
         servers["Assistant:McpServers:1:Name"] = "remote";
         servers["Assistant:McpServers:1:Url"] = http.Url.ToString();
         using var factory = Start(servers);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         var tools = await ToolsAsync(factory, atLeast: 6);
         tools.Select(t => t.Name).Should().OnlyHaveUniqueItems().And.Contain(["local__add", "remote__add"]);
         _upstream.Enqueue(Reply.ToolCall("call_1", "remote__add", "{\"a\":2,\"b\":3}")).Enqueue(Reply.Text("5"));
 
-        var stream = await client.StreamAsync(Create("2+3?"));
+        var stream = await client.CreateThreadAsync(ChatKitClient.Text("2+3?")).CollectAsync();
 
-        stream.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain("Calling add on remote...");
+        stream.Should().HaveProgressUpdate("Calling add on remote...");
         _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("5");
     }
 
@@ -95,20 +94,19 @@ public class McpToolServerTests
     public async Task A_server_that_crashes_mid_call_is_isolated_the_conversation_goes_on_and_it_comes_back()
     {
         using var factory = Start(Stdio("fragile"));
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         await ToolsAsync(factory);
         _upstream.Enqueue(Reply.ToolCall("call_1", "fragile__crash", "{}")).Enqueue(Reply.Text("The tool failed, sorry."));
 
-        var stream = await client.StreamAsync(Create("crash it"));
+        var stream = await client.CreateThreadAsync(ChatKitClient.Text("crash it")).CollectAsync();
 
-        stream.AssistantText.Should().Be("The tool failed, sorry.");
-        stream.Events.OfType<ErrorEvent>().Should().BeEmpty("a tool server failing is not a failed answer");
+        stream.Should().HaveAssistantText("The tool failed, sorry.").And.NotHaveErrors("a tool server failing is not a failed answer");
         _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("failed");
-        var task = stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<WorkflowItem>().Single().Workflow.Tasks.Single();
+        var task = stream.Items<WorkflowItem>().Single().Workflow.Tasks.Single();
         ((CustomTask)task).Content.Should().Contain("failed", "the workflow shows the error text");
 
         _upstream.Enqueue(Reply.Text("fine"));
-        (await client.StreamAsync(AddMessage(stream.ThreadId, "still there?"))).AssistantText.Should().Be("fine");
+        (await client.AddUserMessageAsync(stream.ThreadId!, ChatKitClient.Text("still there?")).CollectAsync()).Should().HaveAssistantText("fine");
         (await ToolsAsync(factory)).Should().NotBeEmpty("the server is started again after McpReconnectSeconds");
     }
 
@@ -119,12 +117,12 @@ public class McpToolServerTests
         servers["Assistant:McpServers:1:Name"] = "broken";
         servers["Assistant:McpServers:1:Command"] = "/nonexistent/mcp-server";
         using var factory = Start(servers);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
 
         var tools = await ToolsAsync(factory);
         tools.Should().OnlyContain(t => t.Server == "good");
         _upstream.Enqueue(Reply.Text("hello"));
-        (await client.StreamAsync(Create("hi"))).AssistantText.Should().Be("hello");
+        (await client.CreateThreadAsync(ChatKitClient.Text("hi")).CollectAsync()).Should().HaveAssistantText("hello");
     }
 
     [Test]
@@ -133,13 +131,13 @@ public class McpToolServerTests
         var servers = Stdio("local");
         servers["Assistant:ShowToolWork"] = "false";
         using var factory = Start(servers);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         await ToolsAsync(factory);
         _upstream.Enqueue(Reply.ToolCall("call_1", "local__add", "{\"a\":1,\"b\":1}")).Enqueue(Reply.Text("2"));
 
-        var stream = await client.StreamAsync(Create("1+1"));
+        var stream = await client.CreateThreadAsync(ChatKitClient.Text("1+1")).CollectAsync();
 
-        stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<WorkflowItem>().Should().BeEmpty();
-        stream.Events.OfType<ProgressUpdateEvent>().Should().NotBeEmpty();
+        stream.Items<WorkflowItem>().Should().BeEmpty();
+        stream.ProgressUpdates.Should().NotBeEmpty();
     }
 }

@@ -5,7 +5,6 @@ using ChatKitServer.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Serilog.Core;
 using Serilog.Events;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -33,12 +32,12 @@ public class RequestLogTests
     {
         var sink = new CapturingSink();
         using var factory = new ServerFactory(services: s => s.AddSingleton<ILogEventSink>(sink));
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
 
-        using var missing = await client.PostAsync(Request("threads.get_by_id", new() { ["thread_id"] = "thr_missing" }));
+        var missing = await Refusals.RefusedAsync(() => client.GetThreadAsync("thr_missing"));
         using var nowhere = await client.Http.GetAsync("/no-such-page");
 
-        missing.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        missing.StatusCode.Should().Be(404);
         nowhere.StatusCode.Should().Be(HttpStatusCode.NotFound);
         foreach (var log in new[] { RequestLog(sink, "/chatkit"), RequestLog(sink, "/no-such-page") })
         {
@@ -59,11 +58,11 @@ public class RequestLogTests
             s.AddSingleton<ILogEventSink>(sink);
             s.AddSingleton(_ => DispatchProxy.Create<ChatKit.IChatKitStore, BrokenStore>());
         });
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
 
-        using var response = await client.PostAsync(Request("threads.list"));
+        var response = await Refusals.RefusedAsync(() => client.ListThreadsAsync());
 
-        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        response.StatusCode.Should().Be(500);
         var log = RequestLog(sink, "/chatkit");
         log.Properties["StatusCode"].ToString().Should().Be("500");
         log.Level.Should().Be(LogEventLevel.Error);

@@ -19,7 +19,7 @@ public class SimpleChatTests
     {
         _upstream = await ScriptedUpstream.StartAsync();
         _factory = new ServerFactory(_upstream.Settings());
-        _http = _factory.CreateClient();
+        _http = _factory.HttpClientFor("alice");
     }
 
     [TearDown]
@@ -61,8 +61,7 @@ public class SimpleChatTests
         next[^1]["content"]!.GetValue<string>().Should().Be("Again");
         _upstream.Requests[1]["messages"]!.AsArray().Select(m => (string)m!["role"]!).Should().Equal("system", "user", "assistant", "user");
 
-        var thread = await _http.PostAsync("/chatkit", new StringContent($$$"""{"type":"threads.get_by_id","params":{"thread_id":"{{{threadId}}}"}}""", System.Text.Encoding.UTF8, "application/json"));
-        JsonNode.Parse(await thread.Content.ReadAsStringAsync())!["items"]!["data"]!.AsArray().Should().HaveCount(4, "it is a normal ChatKit thread");
+        (await new ChatKitClient(_http).GetThreadAsync(threadId)).Items.Data.Should().HaveCount(4, "it is a normal ChatKit thread");
     }
 
     [Test]
@@ -85,7 +84,7 @@ public class SimpleChatTests
     public async Task Widgets_come_in_the_final_turn()
     {
         using var offline = new ServerFactory();
-        using var http = offline.CreateClient();
+        using var http = offline.HttpClientFor("alice");
 
         using var response = await http.PostAsJsonAsync("/api/chat/message", new { message = "help" });
 

@@ -1,8 +1,5 @@
-using System.Net;
-using System.Text;
 using ChatKit;
 using ChatKitServer.Tests.Support;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -16,24 +13,33 @@ public class StreamLifecycleTests(TestDatabase database)
     {
         var responder = new TestResponder();
         using var factory = ServerFactory.WithResponder(responder, database: database);
-        using var client = factory.CreateChatKitClient();
-        var threadId = (await client.StreamAsync(Create("first"))).ThreadId;
+        var client = factory.ClientFor("alice");
+        var threadId = (await client.CreateThreadAsync(ChatKitClient.Text("first")).CollectAsync()).ThreadId!;
         responder.Script = (t, _, ct) => TestResponder.SlowThenHang(t, ["Partial ", "answer"], TimeSpan.FromMilliseconds(20), ct);
 
-        await client.HangUpAfterAsync(AddMessage(threadId, "second"), "answer");
+        var sawAnswer = false;
+        await foreach (var ev in client.AddUserMessageAsync(threadId, ChatKitClient.Text("second")))
+        {
+            if (ev is ThreadItemUpdatedEvent { Update: AssistantMessageContentPartTextDelta { Delta: "answer" } })
+            {
+                sawAnswer = true;
+                break; // the client goes away: leaving the stream closes the connection
+            }
+        }
+        sawAnswer.Should().BeTrue("the stream showed \"answer\" before the client left");
 
         await responder.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var texts = await Eventually.WaitForAsync(async () =>
         {
-            var items = await client.JsonAsync(Request("items.list", new() { ["thread_id"] = threadId, ["order"] = "asc" }));
-            var list = items["data"]!.AsArray().Select(i => i!["type"]!.GetValue<string>() == "assistant_message" ? i["content"]![0]!["text"]!.GetValue<string>() : "user").ToList();
+            var items = await client.ListItemsAsync(threadId, order: SortOrder.Asc);
+            var list = items.Data.Select(i => i is AssistantMessageItem a ? a.Text : "user").ToList();
             return list.Count == 4 ? list : null;
         }, "the server to save the cancelled turn");
         texts[3].Should().Be("Partial answer");
 
         responder.Script = (t, input, _) => TestResponder.Text(t, "fine again");
-        var next = await client.StreamAsync(AddMessage(threadId, "third"));
-        next.AssistantText.Should().Be("fine again ");
+        var next = await client.AddUserMessageAsync(threadId, ChatKitClient.Text("third")).CollectAsync();
+        next.Should().HaveAssistantText("fine again ");
     }
 
     [Test]
@@ -41,9 +47,9 @@ public class StreamLifecycleTests(TestDatabase database)
     {
         var responder = new TestResponder { Script = (t, _, ct) => Quiet(t, ct) };
         using var factory = ServerFactory.WithResponder(responder, new() { ["ChatKit:KeepAliveSeconds"] = "0.1" }, database: database);
-        using var client = factory.CreateChatKitClient();
+        using var http = factory.HttpClientFor("alice");
 
-        using var response = await client.PostAsync(Create("wait"));
+        using var response = await http.PostAsync("/chatkit", Wire.Body(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("wait") } }));
         var raw = await response.Content.ReadAsStringAsync();
 
         raw.Should().Contain(": keep-alive\n\n");
@@ -61,20 +67,18 @@ public class StreamLifecycleTests(TestDatabase database)
     {
         var responder = new TestResponder();
         using var factory = ServerFactory.WithResponder(responder, database: database);
-        using var client = factory.CreateChatKitClient();
-        var threadId = (await client.StreamAsync(Create("start"))).ThreadId;
+        var client = factory.ClientFor("alice");
+        var threadId = (await client.CreateThreadAsync(ChatKitClient.Text("start")).CollectAsync()).ThreadId!;
 
-        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.StreamAsync(AddMessage(threadId, "m" + i))));
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.AddUserMessageAsync(threadId, ChatKitClient.Text("m" + i)).CollectAsync()));
 
         var texts = new List<string>();
         string? after = null;
         do
         {
-            var page = await client.JsonAsync(Request("items.list", new() { ["thread_id"] = threadId, ["order"] = "asc", ["limit"] = 100, ["after"] = after }));
-            texts.AddRange(page["data"]!.AsArray().Select(i => i!["type"]!.GetValue<string>() == "user_message"
-                ? "u:" + i["content"]![0]!["text"]!.GetValue<string>()
-                : "a:" + i["content"]![0]!["text"]!.GetValue<string>()));
-            after = page["has_more"]!.GetValue<bool>() ? page["after"]!.GetValue<string>() : null;
+            var page = await client.ListItemsAsync(threadId, limit: 100, order: SortOrder.Asc, after: after);
+            texts.AddRange(page.Data.Select(i => i is UserMessageItem u ? "u:" + u.Text : "a:" + ((AssistantMessageItem)i).Text));
+            after = page.HasMore ? page.After : null;
         } while (after is not null);
 
         texts.Should().HaveCount(102);
@@ -87,16 +91,13 @@ public class StreamLifecycleTests(TestDatabase database)
     public async Task Fifty_concurrent_new_threads_are_all_saved()
     {
         using var factory = ServerFactory.WithResponder(new TestResponder(), database: database);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
 
-        var streams = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.StreamAsync(Create("t" + i))));
+        var turns = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.CreateThreadAsync(ChatKitClient.Text("t" + i)).CollectAsync()));
 
-        var list = await client.JsonAsync(Request("threads.list", new() { ["limit"] = 100 }));
-        list["data"]!.AsArray().Select(t => t!["id"]!.GetValue<string>()).Should().BeEquivalentTo(streams.Select(s => s.ThreadId));
-        foreach (var s in streams.Take(5))
-        {
-            var thread = await client.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = s.ThreadId }));
-            thread["items"]!["data"]!.AsArray().Should().HaveCount(2);
-        }
+        var list = await client.ListThreadsAsync(limit: 100);
+        list.Data.Select(t => t.Id).Should().BeEquivalentTo(turns.Select(s => s.ThreadId));
+        foreach (var turn in turns.Take(5))
+            (await client.GetThreadAsync(turn.ThreadId!)).Items.Data.Should().HaveCount(2);
     }
 }

@@ -1,6 +1,5 @@
 using ChatKit;
 using ChatKitServer.Tests.Support;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
 
 namespace ChatKitServer.Tests;
@@ -16,21 +15,20 @@ public class ThreadTitleTests
         var settings = upstream.Settings();
         settings["Assistant:AutoTitles"] = "true";
         using var factory = new ServerFactory(settings);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         client.Http.DefaultRequestHeaders.AcceptLanguage.ParseAdd(locale);
         upstream.Enqueue(Reply.Text("Mix flour, eggs and milk.")).Enqueue(Reply.Text($"\"{title}\""));
 
-        var stream = await client.StreamAsync(Create("How do I make pancakes?"));
+        var turn = await client.CreateThreadAsync(ChatKitClient.Text("How do I make pancakes?")).CollectAsync();
 
-        stream.Events.OfType<ThreadUpdatedEvent>().Last().Thread.Title.Should().Be(title);
+        turn.Events.OfType<ThreadUpdatedEvent>().Last().Thread.Title.Should().Be(title);
         var titleRequest = upstream.Requests[1]["messages"]!.AsArray();
         titleRequest[0]!["content"]!.ToJsonString().Should().Contain($"locale is {locale}");
         titleRequest[1]!["content"]!.ToJsonString().Should().Contain("How do I make pancakes?");
-        var thread = await client.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = stream.ThreadId }));
-        thread["title"]!.GetValue<string>().Should().Be(title);
+        (await client.GetThreadAsync(turn.ThreadId!)).Title.Should().Be(title);
 
         upstream.Enqueue(Reply.Text("again"));
-        var second = await client.StreamAsync(AddMessage(stream.ThreadId, "And waffles?"));
+        var second = await client.AddUserMessageAsync(turn.ThreadId!, ChatKitClient.Text("And waffles?")).CollectAsync();
         second.Events.OfType<ThreadUpdatedEvent>().Should().BeEmpty("a titled thread keeps its title");
         upstream.Requests.Should().HaveCount(3);
     }
@@ -39,10 +37,10 @@ public class ThreadTitleTests
     public async Task Offline_titles_are_the_first_50_characters_of_the_message()
     {
         using var factory = new ServerFactory();
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
 
-        var longOne = await client.StreamAsync(Create("Tell me everything about the history of the Roman empire, please"));
-        var shortOne = await client.StreamAsync(Create("Hi there"));
+        var longOne = await client.CreateThreadAsync(ChatKitClient.Text("Tell me everything about the history of the Roman empire, please")).CollectAsync();
+        var shortOne = await client.CreateThreadAsync(ChatKitClient.Text("Hi there")).CollectAsync();
 
         longOne.Events.OfType<ThreadUpdatedEvent>().Last().Thread.Title.Should().Be("Tell me everything about the history of the Roman...");
         shortOne.Events.OfType<ThreadUpdatedEvent>().Last().Thread.Title.Should().Be("Hi there");
@@ -55,22 +53,21 @@ public class ThreadTitleTests
         var settings = upstream.Settings();
         settings["Assistant:AutoTitles"] = "true";
         using var factory = new ServerFactory(settings);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         upstream.Enqueue(Reply.Text("slow", " answer", " here") with { Delay = TimeSpan.FromMilliseconds(300) });
 
-        var streaming = client.StreamAsync(Create("question"));
+        var streaming = client.CreateThreadAsync(ChatKitClient.Text("question")).CollectAsync();
         string? threadId = null;
         for (var i = 0; i < 50 && threadId is null; i++)
         {
             await Task.Delay(50);
-            var list = await client.JsonAsync(Request("threads.list"));
-            threadId = list["data"]!.AsArray().FirstOrDefault()?["id"]?.GetValue<string>();
+            threadId = (await client.ListThreadsAsync()).Data.FirstOrDefault()?.Id;
         }
-        await client.JsonAsync(Request("threads.update", new() { ["thread_id"] = threadId, ["title"] = "Mine" }));
+        threadId.Should().NotBeNull("the thread is saved while its answer streams");
+        await client.UpdateThreadAsync(threadId!, "Mine");
         await streaming;
 
-        var thread = await client.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = threadId }));
-        thread["title"]!.GetValue<string>().Should().Be("Mine");
+        (await client.GetThreadAsync(threadId!)).Title.Should().Be("Mine");
         upstream.Requests.Should().ContainSingle("no title was asked of the model");
     }
 }

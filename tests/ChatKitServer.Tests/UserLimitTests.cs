@@ -1,13 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json.Nodes;
+using ChatKit;
 using ChatKit.Json;
 using ChatKit.Widgets;
 using ChatKitServer.Tests.Support;
 using ChatKitServer.WidgetStreams;
 using Microsoft.Extensions.DependencyInjection;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -15,6 +14,9 @@ namespace ChatKitServer.Tests;
 public class UserLimitTests
 {
     private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
+
+    /// <summary>A server with the limits on (the kit's host runs without them) and <paramref name="key"/> set.</summary>
+    private static ServerFactory Limited(string key, string value) => new(new() { ["RateLimiting:Enabled"] = "true", [key] = value });
 
     private static async Task ShouldBeLimitedAsync(HttpResponseMessage response, string limit)
     {
@@ -37,20 +39,20 @@ public class UserLimitTests
     [Test]
     public async Task Open_widget_subscriptions_are_limited_per_user()
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:WidgetSubscriptionsPerUser"] = "2" }));
-        using var alice = Tokens.ClientFor(factory, "alice");
-        using var bob = Tokens.ClientFor(factory, "bob");
+        using var factory = Limited("RateLimiting:WidgetSubscriptionsPerUser", "2");
+        using var alice = factory.HttpClientFor("alice");
+        using var bob = factory.HttpClientFor("bob");
         using var first = new CancellationTokenSource();
         using var second = new CancellationTokenSource();
-        var open = new[] { SubscribeAsync(alice.Http, "public.a", first.Token), SubscribeAsync(alice.Http, "public.b", second.Token) };
+        var open = new[] { SubscribeAsync(alice, "public.a", first.Token), SubscribeAsync(alice, "public.b", second.Token) };
         await Task.Delay(500); // both are open (their headers go out with the first widget)
 
-        using (var third = await SubscribeAsync(alice.Http, "public.c", CancellationToken.None))
+        using (var third = await SubscribeAsync(alice, "public.c", CancellationToken.None))
             await ShouldBeLimitedAsync(third, "at most 2 open widget subscriptions per user");
-        var bobs = SubscribeAsync(bob.Http, "public.c", CancellationToken.None);
+        var bobs = SubscribeAsync(bob, "public.c", CancellationToken.None);
         await first.CancelAsync(); // alice closes one
         await Task.Delay(500);
-        var again = SubscribeAsync(alice.Http, "public.c", CancellationToken.None);
+        var again = SubscribeAsync(alice, "public.c", CancellationToken.None);
         await Task.Delay(300);
         await factory.Services.GetRequiredService<IWidgetSseService>().PublishAsync("public.c", new Card { Children = [new Title { Value = "hi" }] });
 
@@ -65,34 +67,33 @@ public class UserLimitTests
     [Test]
     public async Task Uploads_are_limited_per_user_per_window_and_signed_uploads_count_for_their_owner()
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:UploadsPerWindow"] = "2" }));
-        using var alice = Tokens.ClientFor(factory, "alice");
-        using var bob = Tokens.ClientFor(factory, "bob");
+        using var factory = Limited("RateLimiting:UploadsPerWindow", "2");
+        using var alice = factory.HttpClientFor("alice");
+        using var bob = factory.HttpClientFor("bob");
         using var anonymous = factory.CreateClient();
-        var created = await alice.JsonAsync(Request("attachments.create", new() { ["name"] = "cat.png", ["size"] = Png.Length, ["mime_type"] = "image/png" }));
-        var signedUpload = new Uri((string)created["upload_descriptor"]!["url"]!).PathAndQuery;
+        var created = await new ChatKitClient(alice).CreateAttachmentAsync("cat.png", Png.Length, "image/png");
+        var signedUpload = new Uri(created.UploadDescriptor!.Url).PathAndQuery;
 
         for (var i = 0; i < 2; i++)
-            (await alice.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.OK);
-        using (var third = await alice.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png")))
+            (await alice.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.OK);
+        using (var third = await alice.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png")))
             await ShouldBeLimitedAsync(third, "uploads at once and 2 per 60 s per user");
         using (var signed = await anonymous.PostAsync(signedUpload, Form(Png, "cat.png", "image/png")))
             await ShouldBeLimitedAsync(signed, "2 per 60 s per user");
 
-        (await bob.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.OK, "the limit is per user");
+        (await bob.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.OK, "the limit is per user");
     }
 
     [Test]
     public async Task Uploads_in_progress_are_limited_per_user()
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:ConcurrentUploadsPerUser"] = "1" }));
+        using var factory = Limited("RateLimiting:ConcurrentUploadsPerUser", "1");
         var server = factory.StartKestrel();
-        using var alice = new HttpClient { BaseAddress = server };
-        alice.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Mint("alice"));
+        using var alice = factory.HttpClientFor("alice");
 
         using (var slow = await RawHttp.ConnectAsync(server))
         {
-            await slow.SendHeadAsync("POST", "/chatkit/attachments", "Authorization: Bearer " + Tokens.Mint("alice"), "Content-Type: multipart/form-data; boundary=b", "Content-Length: 5000");
+            await slow.SendHeadAsync("POST", "/chatkit/attachments", "Authorization: Bearer " + factory.TokenFor("alice"), "Content-Type: multipart/form-data; boundary=b", "Content-Length: 5000");
             await slow.SendAsync("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nstill coming");
             await Task.Delay(500);
 
@@ -108,56 +109,56 @@ public class UserLimitTests
     [Test]
     public async Task Widget_publishing_is_limited_per_publisher()
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:WidgetPublishesPerWindow"] = "2" }));
-        using var admin = Tokens.ClientFor(factory, "root", "admin");
-        using var other = Tokens.ClientFor(factory, "ops", "admin");
+        using var factory = Limited("RateLimiting:WidgetPublishesPerWindow", "2");
+        using var admin = factory.HttpClientFor("root", "admin");
+        using var other = factory.HttpClientFor("ops", "admin");
         StringContent Widget() => new(ChatKitJson.Serialize<WidgetRoot>(new Card { Children = [new Title { Value = "x" }] }), Encoding.UTF8, "application/json");
 
         for (var i = 0; i < 2; i++)
-            (await admin.Http.PostAsync("/api/chat/widgets/streams/public.x/events", Widget())).StatusCode.Should().Be(HttpStatusCode.Accepted);
-        using (var third = await admin.Http.PostAsync("/api/chat/widgets/streams/public.x/events", Widget()))
+            (await admin.PostAsync("/api/chat/widgets/streams/public.x/events", Widget())).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        using (var third = await admin.PostAsync("/api/chat/widgets/streams/public.x/events", Widget()))
             await ShouldBeLimitedAsync(third, "at most 2 widgets published per 60 s per user");
-        (await other.Http.PostAsync("/api/chat/widgets/streams/public.x/events", Widget())).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await other.PostAsync("/api/chat/widgets/streams/public.x/events", Widget())).StatusCode.Should().Be(HttpStatusCode.Accepted);
     }
 
     [Test]
     public async Task Admin_requests_are_limited_per_admin()
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:AdminRequestsPerWindow"] = "2" }));
-        using var admin = Tokens.ClientFor(factory, "root", "admin");
-        using var other = Tokens.ClientFor(factory, "ops", "admin");
+        using var factory = Limited("RateLimiting:AdminRequestsPerWindow", "2");
+        using var admin = factory.HttpClientFor("root", "admin");
+        using var other = factory.HttpClientFor("ops", "admin");
 
-        (await admin.Http.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.OK);
-        (await admin.Http.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.OK);
-        using (var third = await admin.Http.GetAsync("/admin/api/threads"))
+        (await admin.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await admin.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.OK);
+        using (var third = await admin.GetAsync("/admin/api/threads"))
             await ShouldBeLimitedAsync(third, "at most 2 admin requests per 60 s per user");
-        (await other.Http.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await other.GetAsync("/admin/api/threads")).StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     [Test]
     public async Task Image_previews_are_limited_per_user()
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:PreviewsPerWindow"] = "1" }));
-        using var alice = Tokens.ClientFor(factory, "alice");
+        using var factory = Limited("RateLimiting:PreviewsPerWindow", "1");
+        using var alice = factory.HttpClientFor("alice");
         using var anonymous = factory.CreateClient();
-        using var uploaded = await alice.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"));
-        var preview = new Uri((string)JsonNode.Parse(await uploaded.Content.ReadAsStringAsync())!["preview_url"]!).PathAndQuery;
+        var uploaded = await new ChatKitClient(alice).UploadDirectAsync("/chatkit/attachments", new MemoryStream(Png), "cat.png", "image/png");
+        var preview = new Uri(((ImageAttachment)uploaded).PreviewUrl).PathAndQuery;
 
         (await anonymous.GetAsync(preview)).StatusCode.Should().Be(HttpStatusCode.OK);
-        using var second = await alice.Http.GetAsync(preview);
+        using var second = await alice.GetAsync(preview);
         await ShouldBeLimitedAsync(second, "at most 1 previews per 60 s per user");
     }
 
     [Test]
     public async Task The_simple_chat_api_shares_the_chatkit_limit()
     {
-        using var factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(new() { ["RateLimiting:PermitLimit"] = "2" }));
-        using var carol = Tokens.ClientFor(factory, "carol");
+        using var factory = ServerFactory.WithResponder(new TestResponder(), new() { ["RateLimiting:Enabled"] = "true", ["RateLimiting:PermitLimit"] = "2" });
+        using var carol = factory.HttpClientFor("carol");
         StringContent Message() => new("""{"message":"hi"}""", Encoding.UTF8, "application/json");
 
-        (await carol.Http.PostAsync("/api/chat/message", Message())).StatusCode.Should().Be(HttpStatusCode.OK);
-        (await carol.Http.PostAsync("/api/chat/stream/message", Message())).StatusCode.Should().Be(HttpStatusCode.OK);
-        using var third = await carol.Http.PostAsync("/api/chat/message", Message());
+        (await carol.PostAsync("/api/chat/message", Message())).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await carol.PostAsync("/api/chat/stream/message", Message())).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var third = await carol.PostAsync("/api/chat/message", Message());
         third.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
         third.Headers.RetryAfter.Should().NotBeNull();
     }
