@@ -1,13 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKitServer.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -20,7 +18,9 @@ public class AttachmentLinkTests
 {
     private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
 
-    private static ServerFactory Server(Dictionary<string, string?>? more = null) => ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings(more));
+    private static ServerFactory Server(Dictionary<string, string?>? more = null) => ServerFactory.WithResponder(new TestResponder(), more);
+
+    private static ThreadsCreateRequest CreateWith(string text, params string[] attachments) => new() { Params = new() { Input = ChatKitClient.Text(text, attachments) } };
 
     private static MultipartFormDataContent Form(byte[] bytes, string name, string type)
     {
@@ -36,7 +36,7 @@ public class AttachmentLinkTests
         return uri.AbsolutePath[uri.AbsolutePath.IndexOf("/chatkit/", StringComparison.Ordinal)..] + uri.Query;
     }
 
-    private static async Task<JsonNode> DirectUploadAsync(ChatKitTestClient client)
+    private static async Task<JsonNode> DirectUploadAsync(ChatKitClient client)
     {
         using var response = await client.Http.PostAsync("/chatkit/attachments", Form(Png, "dot.png", "image/png"));
         var text = await response.Content.ReadAsStringAsync();
@@ -61,10 +61,10 @@ public class AttachmentLinkTests
     public async Task A_forged_host_never_reaches_a_link_or_the_database()
     {
         using var factory = Server(new() { ["ChatKit:PublicBaseUrl"] = "https://chat.example.com/assistant/" });
-        using var alice = Tokens.ClientFor(factory, "alice");
+        var alice = factory.ClientFor("alice");
         alice.Http.DefaultRequestHeaders.Host = "evil.test";
 
-        var created = await alice.JsonAsync(Request("attachments.create", new() { ["name"] = "dot.png", ["size"] = Png.Length, ["mime_type"] = "image/png" }));
+        var created = JsonNode.Parse(await alice.SendRawAsync(new AttachmentsCreateRequest { Params = new() { Name = "dot.png", Size = Png.Length, MimeType = "image/png" } }))!;
         var upload = (string)created["upload_descriptor"]!["url"]!;
         var preview = (string)created["preview_url"]!;
         upload.Should().StartWith("https://chat.example.com/assistant/chatkit/attachments/");
@@ -73,10 +73,9 @@ public class AttachmentLinkTests
         var direct = await DirectUploadAsync(alice);
         ((string)direct["preview_url"]!).Should().StartWith("https://chat.example.com/assistant/");
 
-        var input = Input("two pictures", (string)created["id"]!, (string)direct["id"]!);
-        var turn = await alice.StreamAsync(Request("threads.create", new() { ["input"] = input }));
+        var turn = await alice.StreamAsync(CreateWith("two pictures", (string)created["id"]!, (string)direct["id"]!)).CollectAsync();
 
-        var streamed = turn.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<UserMessageItem>().Single();
+        var streamed = turn.Items<UserMessageItem>().Single();
         streamed.Attachments.OfType<ImageAttachment>().Should().HaveCount(2).And.OnlyContain(a => a.PreviewUrl.StartsWith("https://chat.example.com/assistant/") && a.PreviewUrl.Contains("sig="));
         var stored = StoredJson(factory);
         stored.Should().NotContain("evil.test").And.NotContain("sig=").And.NotContain("chat.example.com", "the database keeps stable paths only");
@@ -87,7 +86,7 @@ public class AttachmentLinkTests
     public async Task Without_a_configured_address_a_foreign_host_is_refused_when_allowed_hosts_are_set()
     {
         using var factory = Server(new() { ["AllowedHosts"] = "localhost" });
-        using var alice = Tokens.ClientFor(factory, "alice");
+        var alice = factory.ClientFor("alice");
         (await DirectUploadAsync(alice))["preview_url"]!.GetValue<string>().Should().StartWith("http://localhost/chatkit/attachments/");
 
         alice.Http.DefaultRequestHeaders.Host = "evil.test";
@@ -99,10 +98,10 @@ public class AttachmentLinkTests
     public async Task An_expired_preview_link_gets_410_and_served_items_carry_a_fresh_one()
     {
         using var factory = Server(new() { ["Attachments:PreviewLinkLifetime"] = "00:00:02" });
-        using var alice = Tokens.ClientFor(factory, "alice");
+        var alice = factory.ClientFor("alice");
         using var anonymous = factory.CreateClient();
         var image = await DirectUploadAsync(alice);
-        var thread = (await alice.StreamAsync(Request("threads.create", new() { ["input"] = Input("look", (string)image["id"]!) }))).ThreadId;
+        var thread = (await alice.StreamAsync(CreateWith("look", (string)image["id"]!)).CollectAsync()).ThreadId!;
         var first = (string)image["preview_url"]!;
         (await anonymous.GetAsync(Local(first))).StatusCode.Should().Be(HttpStatusCode.OK);
 
@@ -113,8 +112,8 @@ public class AttachmentLinkTests
         expired.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
         JsonNode.Parse(await expired.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>().Should().Contain("expired").And.Contain("load the thread again");
 
-        var items = await alice.JsonAsync(Request("items.list", new() { ["thread_id"] = thread, ["order"] = "asc" }));
-        var reloaded = (string)items["data"]![0]!["attachments"]![0]!["preview_url"]!;
+        var items = await alice.ListItemsAsync(thread, order: SortOrder.Asc);
+        var reloaded = items.Data[0].Should().BeOfType<UserMessageItem>().Which.Attachments[0].Should().BeOfType<ImageAttachment>().Which.PreviewUrl;
         reloaded.Should().NotBe(first);
         (await anonymous.GetAsync(Local(reloaded))).StatusCode.Should().Be(HttpStatusCode.OK, "a thread loaded later shows its images");
     }
@@ -123,9 +122,9 @@ public class AttachmentLinkTests
     public async Task An_expired_upload_link_gets_410_and_a_changed_expiry_breaks_the_signature()
     {
         using var factory = Server(new() { ["Attachments:UploadLinkLifetime"] = "00:00:02" });
-        using var alice = Tokens.ClientFor(factory, "alice");
+        var alice = factory.ClientFor("alice");
         using var anonymous = factory.CreateClient();
-        var created = await alice.JsonAsync(Request("attachments.create", new() { ["name"] = "dot.png", ["size"] = Png.Length, ["mime_type"] = "image/png" }));
+        var created = JsonNode.Parse(await alice.SendRawAsync(new AttachmentsCreateRequest { Params = new() { Name = "dot.png", Size = Png.Length, MimeType = "image/png" } }))!;
         var upload = Local((string)created["upload_descriptor"]!["url"]!);
 
         var signature = Uri.UnescapeDataString(upload[(upload.IndexOf("sig=", StringComparison.Ordinal) + 4)..]);
@@ -148,14 +147,14 @@ public class AttachmentLinkTests
         using (untrusted)
         {
             using var viaProxy = new HttpClient { BaseAddress = new Uri(trustedSite) };
-            viaProxy.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Mint("alice"));
+            viaProxy.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", trusted.TokenFor("alice"));
             viaProxy.DefaultRequestHeaders.Add("X-Forwarded-Host", "chat.example.com");
             viaProxy.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
-            var image = await DirectUploadAsync(new ChatKitTestClient(viaProxy));
+            var image = await DirectUploadAsync(new ChatKitClient(viaProxy));
             ((string)image["preview_url"]!).Should().StartWith("https://chat.example.com/chatkit/attachments/");
 
             using var direct = new HttpClient { BaseAddress = new Uri(untrustedSite) };
-            direct.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Tokens.Mint("alice"));
+            direct.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", untrusted.TokenFor("alice"));
             direct.DefaultRequestHeaders.Add("X-Forwarded-Host", "evil.test");
             using var refused = await direct.PostAsync("/chatkit/attachments", Form(Png, "dot.png", "image/png"));
             refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
@@ -171,23 +170,15 @@ public class AttachmentLinkTests
         start.Should().Throw<Exception>().Where(e => e.ToString().Contains("ChatKit:PublicBaseUrl"));
     }
 
-    private static (ServerFactory Factory, string Site) OnKestrel(ServerFactory factory)
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        factory.UseKestrel(port);
-        factory.StartServer();
-        return (factory, $"http://127.0.0.1:{port}");
-    }
+    private static (ServerFactory Factory, string Site) OnKestrel(ServerFactory factory) => (factory, factory.StartKestrel().GetLeftPart(UriPartial.Authority));
 
     private sealed class ProductionFactory : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment(Environments.Production).UseSetting("ConnectionStrings:ChatKit", "Data Source=:memory:");
-            foreach (var (key, value) in Tokens.JwtSettings()) builder.UseSetting(key, value);
+            foreach (var (key, value) in new Dictionary<string, string> { ["Auth:Mode"] = "Jwt", ["Auth:Jwt:SigningKey"] = new string('k', 32), ["Auth:Jwt:Issuer"] = "https://issuer.test", ["Auth:Jwt:Audience"] = "chatkit-tests" })
+                builder.UseSetting(key, value);
         }
     }
 }

@@ -7,7 +7,6 @@ using ChatKit.Tests.Support;
 using ChatKitServer.Attachments;
 using ChatKitServer.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
 
 namespace ChatKitServer.Tests;
@@ -19,23 +18,22 @@ public class AttachmentTests
 
     private ScriptedUpstream _upstream = null!;
     private ServerFactory _factory = null!;
-    private ChatKitTestClient _alice = null!;
+    private ChatKitClient _alice = null!;
 
     [SetUp]
     public async Task SetUp()
     {
         _upstream = await ScriptedUpstream.StartAsync();
-        var settings = Tokens.JwtSettings(_upstream.Settings());
+        var settings = _upstream.Settings();
         settings["Attachments:MaxBytes"] = "1000";
         settings["Attachments:TextBudgetChars"] = "20";
         _factory = new ServerFactory(settings);
-        _alice = Tokens.ClientFor(_factory, "alice");
+        _alice = _factory.ClientFor("alice");
     }
 
     [TearDown]
     public async Task TearDown()
     {
-        _alice.Dispose();
         _factory.Dispose();
         await _upstream.DisposeAsync();
     }
@@ -50,7 +48,9 @@ public class AttachmentTests
     private static string PathOf(JsonNode url) => new Uri((string)url!).PathAndQuery;
 
     private async Task<JsonNode> CreateAsync(string name, long size, string type) =>
-        await _alice.JsonAsync(Request("attachments.create", new() { ["name"] = name, ["size"] = size, ["mime_type"] = type }));
+        JsonNode.Parse(await _alice.SendRawAsync(new AttachmentsCreateRequest { Params = new() { Name = name, Size = size, MimeType = type } }))!;
+
+    private static ThreadsCreateRequest CreateWith(string text, params string[] attachments) => new() { Params = new() { Input = ChatKitClient.Text(text, attachments) } };
 
     private async Task<HttpResponseMessage> UploadAsync(JsonNode attachment, byte[] bytes, string name, string type, HttpClient? client = null) =>
         await (client ?? _alice.Http).PostAsync(PathOf(attachment["upload_descriptor"]!["url"]!), Form(bytes, name, type));
@@ -62,7 +62,6 @@ public class AttachmentTests
         created["type"]!.GetValue<string>().Should().Be("image");
         created["upload_descriptor"]!["method"]!.GetValue<string>().Should().Be("POST");
         created.AsObject().ContainsKey("metadata").Should().BeFalse();
-        SchemaValidator.AssertValid("Attachment", created.ToJsonString());
 
         using var upload = await UploadAsync(created, Png, "cat.png", "image/png", _factory.CreateClient()); // the signed link needs no token
         upload.StatusCode.Should().Be(HttpStatusCode.OK, await upload.Content.ReadAsStringAsync());
@@ -77,13 +76,13 @@ public class AttachmentTests
         (await preview.Content.ReadAsByteArrayAsync()).Should().Equal(Png);
 
         _upstream.Enqueue(Reply.Text("A tiny image."));
-        var stream = await _alice.StreamAsync(Request("threads.create", new() { ["input"] = Input("what is this?", created["id"]!.GetValue<string>()) }));
-        var message = stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<UserMessageItem>().Single();
+        var stream = await _alice.StreamFramesAsync(CreateWith("what is this?", created["id"]!.GetValue<string>())).CollectAsync();
+        var message = stream.Items<UserMessageItem>().Single();
         message.Attachments.Should().ContainSingle().Which.ThreadId.Should().Be(stream.ThreadId);
-        SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
         var content = _upstream.Requests.Single()["messages"]!.AsArray().Last()!["content"]!.AsArray();
         content.Select(p => (string)p!["type"]!).Should().Equal("text", "image_url");
         content[1]!["image_url"]!["url"]!.GetValue<string>().Should().Be("data:image/png;base64," + Convert.ToBase64String(Png));
+        SchemaValidator.AssertValid([("Attachment", created.ToJsonString()), .. stream.Frames.Select(f => ("ThreadStreamEvent", f))]);
     }
 
     [Test]
@@ -95,17 +94,17 @@ public class AttachmentTests
         var attachment = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         attachment["type"]!.GetValue<string>().Should().Be("file");
         attachment.AsObject().ContainsKey("upload_descriptor").Should().BeFalse();
-        SchemaValidator.AssertValid("Attachment", attachment.ToJsonString());
 
         var pdf = await _alice.Http.PostAsync("/chatkit/attachments", Form("%PDF-1.4"u8.ToArray(), "paper.pdf", "application/pdf"));
         var pdfId = JsonNode.Parse(await pdf.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
 
         _upstream.Enqueue(Reply.Text("ok"));
-        await _alice.StreamAsync(Request("threads.create", new() { ["input"] = Input("summarize", attachment["id"]!.GetValue<string>(), pdfId) }));
+        await _alice.StreamAsync(CreateWith("summarize", attachment["id"]!.GetValue<string>(), pdfId)).CollectAsync();
 
         var parts = _upstream.Requests.Single()["messages"]!.AsArray().Last()!["content"]!.AsArray().Select(p => (string)p!["text"]!).ToList();
         parts[1].Should().Contain("notes.md").And.Contain("Line one of the note").And.NotContain("beyond the budget").And.Contain("first 20 characters");
         parts[2].Should().Be("[Attached file: paper.pdf (application/pdf)]");
+        SchemaValidator.AssertValid("Attachment", attachment.ToJsonString());
     }
 
     [TestCase(5000, "image/png", 413, "1000 bytes")]
@@ -113,7 +112,7 @@ public class AttachmentTests
     [TestCase(0, "image/png", 400, "empty")]
     public async Task Declared_files_outside_the_limits_are_refused(long size, string type, int status, string mentions)
     {
-        using var response = await _alice.PostAsync(Request("attachments.create", new() { ["name"] = "x", ["size"] = size, ["mime_type"] = type }));
+        using var response = await _alice.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsCreateRequest { Params = new() { Name = "x", Size = size, MimeType = type } }));
         ((int)response.StatusCode).Should().Be(status);
         (await response.Content.ReadAsStringAsync()).Should().Contain(mentions);
     }
@@ -138,7 +137,7 @@ public class AttachmentTests
 
         var folder = Path.Combine(_factory.Folder, "attachments");
         (Directory.Exists(folder) ? Directory.GetFiles(folder) : []).Should().BeEmpty("no bytes were kept (the bytes stream to storage and are dropped when they do not match)");
-        using var used = await _alice.PostAsync(Request("threads.create", new() { ["input"] = Input("look", created["id"]!.GetValue<string>()) }));
+        using var used = await _alice.Http.PostAsync("/chatkit", Wire.Body(CreateWith("look", created["id"]!.GetValue<string>())));
         used.StatusCode.Should().Be(HttpStatusCode.Conflict, "a message cannot use an attachment whose bytes never arrived");
 
         (await UploadAsync(created, Png, "cat.png", "image/png")).StatusCode.Should().Be(HttpStatusCode.OK);
@@ -184,7 +183,7 @@ public class AttachmentTests
     {
         var created = await CreateAsync("cat.png", Png.Length, "image/png");
         var id = created["id"]!.GetValue<string>();
-        using var bob = Tokens.ClientFor(_factory, "bob");
+        var bob = _factory.ClientFor("bob");
         var uploadPath = new Uri((string)created["upload_descriptor"]!["url"]!).AbsolutePath;
         var previewPath = new Uri((string)created["preview_url"]!).AbsolutePath;
 
@@ -195,8 +194,8 @@ public class AttachmentTests
         var other = await CreateAsync("dog.png", Png.Length, "image/png");
         var signatureOfAnother = new Uri((string)other["preview_url"]!).Query;
         (await bob.Http.GetAsync(previewPath + signatureOfAnother)).StatusCode.Should().Be(HttpStatusCode.NotFound, "a signature is for one attachment");
-        (await bob.PostAsync(Request("attachments.delete", new() { ["attachment_id"] = id }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
-        using var bobUses = await bob.PostAsync(Request("threads.create", new() { ["input"] = Input("mine?", id) }));
+        (await bob.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsDeleteRequest { Params = new() { AttachmentId = id } }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        using var bobUses = await bob.Http.PostAsync("/chatkit", Wire.Body(CreateWith("mine?", id)));
         bobUses.StatusCode.Should().Be(HttpStatusCode.NotFound);
 
         (await _alice.Http.GetAsync(previewPath)).StatusCode.Should().Be(HttpStatusCode.OK, "the owner with a token needs no signature");
@@ -211,11 +210,11 @@ public class AttachmentTests
         var file = Path.Combine(_factory.Folder, "attachments", id + ".bin");
         File.Exists(file).Should().BeTrue();
 
-        (await _alice.JsonAsync(Request("attachments.delete", new() { ["attachment_id"] = id }))).ToJsonString().Should().Be("{}");
+        (await _alice.SendRawAsync(new AttachmentsDeleteRequest { Params = new() { AttachmentId = id } })).Should().Be("{}");
 
         File.Exists(file).Should().BeFalse();
         (await _alice.Http.GetAsync(PathOf(attachment["preview_url"]!))).StatusCode.Should().Be(HttpStatusCode.NotFound);
-        (await _alice.PostAsync(Request("attachments.delete", new() { ["attachment_id"] = id }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await _alice.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsDeleteRequest { Params = new() { AttachmentId = id } }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
     [Test]
@@ -226,7 +225,7 @@ public class AttachmentTests
         using var usedResponse = await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, "kept.png", "image/png"));
         var used = JsonNode.Parse(await usedResponse.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
         _upstream.Enqueue(Reply.Text("ok"));
-        await _alice.StreamAsync(Request("threads.create", new() { ["input"] = Input("keep this", used) }));
+        await _alice.StreamAsync(CreateWith("keep this", used)).CollectAsync();
         var cleanup = _factory.Services.GetRequiredService<UnusedAttachmentCleanup>();
 
         (await cleanup.RunOnceAsync(CancellationToken.None)).Should().Be(0, "nothing is older than the retention yet");
@@ -235,6 +234,6 @@ public class AttachmentTests
 
         File.Exists(Path.Combine(_factory.Folder, "attachments", unused + ".bin")).Should().BeFalse();
         File.Exists(Path.Combine(_factory.Folder, "attachments", used + ".bin")).Should().BeTrue();
-        (await _alice.PostAsync(Request("attachments.delete", new() { ["attachment_id"] = unused }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await _alice.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsDeleteRequest { Params = new() { AttachmentId = unused } }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
+using ChatKit;
 using ChatKit.Tests.Support;
 using ChatKitServer.Hosting;
 using ChatKitServer.KeyRing;
@@ -44,11 +43,11 @@ public class KeyRingTests(TestDatabase database)
     }
 
     /// <summary>An instance on the shared database and the shared attachments folder, with bearer tokens (so only a valid signature opens a preview).</summary>
-    private ServerFactory Instance() => new(Tokens.JwtSettings(new()
+    private ServerFactory Instance() => new(new()
     {
         ["ConnectionStrings:ChatKit"] = _connectionString,
         ["Attachments:Path"] = Path.Combine(_folder, "attachments"),
-    }), database: database);
+    }, database: database);
 
     [Test]
     public async Task A_preview_link_signed_by_one_instance_opens_on_another_and_after_a_restart_but_not_without_the_databases_keys()
@@ -57,12 +56,8 @@ public class KeyRingTests(TestDatabase database)
         using (var first = Instance())
         using (var second = Instance())
         {
-            using var alice = Tokens.ClientFor(first, "alice");
-            var file = new ByteArrayContent(Png);
-            file.Headers.ContentType = MediaTypeHeaderValue.Parse("image/png");
-            using var upload = await alice.Http.PostAsync("/chatkit/attachments", new MultipartFormDataContent { { file, "file", "cat.png" } });
-            upload.StatusCode.Should().Be(HttpStatusCode.OK, await upload.Content.ReadAsStringAsync());
-            preview = new Uri(JsonNode.Parse(await upload.Content.ReadAsStringAsync())!["preview_url"]!.GetValue<string>()).PathAndQuery;
+            var image = await first.ClientFor("alice").UploadDirectAsync("/chatkit/attachments", new MemoryStream(Png), "cat.png", "image/png");
+            preview = new Uri(image.Should().BeOfType<ImageAttachment>().Subject.PreviewUrl).PathAndQuery;
 
             await ExpectPreviewAsync(second, HttpStatusCode.OK, "another instance verifies the signature");
             await ExpectPreviewAsync(first, HttpStatusCode.OK, "the signing instance too");

@@ -1,11 +1,10 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json.Nodes;
 using ChatKit;
-using Microsoft.Extensions.DependencyInjection;
+using ChatKit.Json;
+using ChatKit.Tests.Support;
 using ChatKitServer.Tests.Support;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
+using Microsoft.Extensions.DependencyInjection;
 using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
 
 namespace ChatKitServer.Tests;
@@ -15,7 +14,7 @@ public class ModelResponderTests
 {
     private ScriptedUpstream _upstream = null!;
     private ServerFactory _factory = null!;
-    private ChatKitTestClient _client = null!;
+    private ChatKitClient _client = null!;
 
     [SetUp]
     public async Task SetUp()
@@ -26,38 +25,35 @@ public class ModelResponderTests
 
     private void Start(Dictionary<string, string?> settings)
     {
-        _client?.Dispose();
         _factory?.Dispose();
         _factory = new ServerFactory(settings);
-        _client = _factory.CreateChatKitClient();
+        _client = _factory.ClientFor("alice");
     }
 
     [TearDown]
     public async Task TearDown()
     {
-        _client.Dispose();
         _factory.Dispose();
         await _upstream.DisposeAsync();
     }
 
-    private async Task<List<JsonNode>> ItemsAsync(string threadId)
-    {
-        var page = await _client.JsonAsync(Request("items.list", new() { ["thread_id"] = threadId, ["order"] = "asc", ["limit"] = 100 }));
-        return page["data"]!.AsArray().Select(n => n!).ToList();
-    }
+    private async Task<List<ThreadItem>> ItemsAsync(string threadId) => (await _client.ListItemsAsync(threadId, limit: 100, order: SortOrder.Asc)).Data;
+
+    private Task<ChatKitTurn> CreateAsync(string text) => _client.CreateThreadAsync(ChatKitClient.Text(text)).CollectAsync();
+
+    private Task<ChatKitTurn> AddAsync(string threadId, string text) => _client.AddUserMessageAsync(threadId, ChatKitClient.Text(text)).CollectAsync();
 
     [Test]
     public async Task Each_token_is_a_text_delta_and_the_answer_and_its_usage_are_saved()
     {
         _upstream.Enqueue(Reply.Text("Bon", "jour", " !"));
 
-        var stream = await _client.StreamAsync(Create("Say hello"));
+        var stream = await _client.StreamFramesAsync(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("Say hello") } }).CollectAsync();
 
         var deltas = stream.Events.OfType<ThreadItemUpdatedEvent>().Select(e => e.Update).OfType<AssistantMessageContentPartTextDelta>().Select(d => d.Delta);
         deltas.Should().Equal("Bon", "jour", " !");
-        stream.AssistantText.Should().Be("Bonjour !");
-        stream.Events.OfType<ProgressUpdateEvent>().First().Text.Should().Be("Analyzing your request...");
-        ChatKit.Tests.Support.SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
+        stream.Should().HaveAssistantText("Bonjour !");
+        stream.ProgressUpdates[0].Should().Be("Analyzing your request...");
 
         var request = _upstream.Requests.Single();
         request["model"]!.GetValue<string>().Should().Be("test-model");
@@ -69,24 +65,25 @@ public class ModelResponderTests
 
         using var scope = _factory.Services.CreateScope();
         var store = scope.ServiceProvider.GetRequiredService<IChatKitStore>();
-        var all = await store.LoadThreadItemsAsync(stream.ThreadId, null, 100, SortOrder.Asc, new ChatKitContext { UserId = "local-user" });
+        var all = await store.LoadThreadItemsAsync(stream.ThreadId!, null, 100, SortOrder.Asc, new ChatKitContext { UserId = "alice" });
         var usage = all.Data.OfType<HiddenContextItem>().Single().Content!;
         usage["kind"]!.GetValue<string>().Should().Be("usage");
         usage["prompt_tokens"]!.GetValue<int>().Should().Be(11);
         usage["completion_tokens"]!.GetValue<int>().Should().Be(7);
         usage["item_id"]!.GetValue<string>().Should().Be(all.Data.OfType<AssistantMessageItem>().Single().Id);
+        SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
     }
 
     [Test]
     public async Task The_second_turn_sends_the_history_and_the_locale_reaches_the_system_prompt()
     {
         _upstream.Enqueue(Reply.Text("Paris is in France.")).Enqueue(Reply.Text("About 2 million."));
-        var first = await _client.StreamAsync(Create("Where is Paris?"));
+        var first = await CreateAsync("Where is Paris?");
 
         _client.Http.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue("fr"));
-        var second = await _client.StreamAsync(AddMessage(first.ThreadId, "How many people live there?"));
+        var second = await AddAsync(first.ThreadId!, "How many people live there?");
 
-        second.Events.OfType<ProgressUpdateEvent>().First().Text.Should().Be("Analyse de votre demande...");
+        second.ProgressUpdates[0].Should().Be("Analyse de votre demande...");
         var messages = _upstream.Requests[1]["messages"]!.AsArray().Select(m => (Role: (string)m!["role"]!, Text: m["content"]?.ToJsonString() ?? "")).ToList();
         messages.Select(m => m.Role).Should().Equal("system", "user", "assistant", "user");
         messages[1].Text.Should().Contain("Where is Paris?");
@@ -98,15 +95,14 @@ public class ModelResponderTests
     public async Task A_tool_call_streamed_in_pieces_runs_shows_localized_progress_and_its_result_goes_back()
     {
         _upstream.Enqueue(Reply.Text("Noted."));
-        var old = await _client.StreamAsync(Create("My cat is called Miso"));
+        var old = await CreateAsync("My cat is called Miso");
         _upstream.Enqueue(Reply.ToolCall("call_1", "search_threads", "{\"que", "ry\":\"Miso\"}"))
                  .Enqueue(Reply.Text("You told me about Miso before."));
 
         _client.Http.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue("de"));
-        var stream = await _client.StreamAsync(Create("What is my cat's name?"));
+        var stream = await CreateAsync("What is my cat's name?");
 
-        stream.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain("Suche nach „Miso“...");
-        stream.AssistantText.Should().Be("You told me about Miso before.");
+        stream.Should().HaveProgressUpdate("Suche nach „Miso“...").And.HaveAssistantText("You told me about Miso before.");
         var followUp = _upstream.Requests[2]["messages"]!.AsArray();
         var call = followUp.Single(m => (string?)m!["role"] == "assistant" && m["tool_calls"] is not null)!;
         call["tool_calls"]![0]!["function"]!["name"]!.GetValue<string>().Should().Be("search_threads");
@@ -122,9 +118,9 @@ public class ModelResponderTests
         var query = new string('q', 80);
         _upstream.Enqueue(Reply.ToolCall("call_1", "search_threads", $"{{\"query\":\"{query}\"}}")).Enqueue(Reply.Text("none"));
 
-        var stream = await _client.StreamAsync(Create("search"));
+        var stream = await CreateAsync("search");
 
-        stream.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain($"Searching for \"{new string('q', 50)}…\"...");
+        stream.Should().HaveProgressUpdate($"Searching for \"{new string('q', 50)}…\"...");
     }
 
     [Test]
@@ -136,17 +132,17 @@ public class ModelResponderTests
         Start(settings);
         _upstream.Enqueue(Reply.ToolCall("call_loc", "get_location", "{}")).Enqueue(Reply.Text("You are in Lyon."));
 
-        var first = await _client.StreamAsync(Create("Where am I?"));
-        var call = first.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<ClientToolCallItem>().Single();
+        var first = await CreateAsync("Where am I?");
+        var call = first.Items<ClientToolCallItem>().Single();
         call.Status.Should().Be(ClientToolCallStatus.Pending);
         call.Name.Should().Be("get_location");
 
-        var blocked = await _client.StreamAsync(AddMessage(first.ThreadId, "hello?"));
-        blocked.Events.OfType<NoticeEvent>().Should().ContainSingle();
+        var blocked = await AddAsync(first.ThreadId!, "hello?");
+        blocked.Notices.Should().ContainSingle();
         _upstream.Requests.Should().HaveCount(1, "no model call while a client tool call is pending");
 
-        var resumed = await _client.StreamAsync(Request("threads.add_client_tool_output", new() { ["thread_id"] = first.ThreadId, ["result"] = new JsonObject { ["city"] = "Lyon" } }));
-        resumed.AssistantText.Should().Be("You are in Lyon.");
+        var resumed = await _client.AddClientToolOutputAsync(first.ThreadId!, new JsonObject { ["city"] = "Lyon" }).CollectAsync();
+        resumed.Should().HaveAssistantText("You are in Lyon.");
         var messages = _upstream.Requests[1]["messages"]!.AsArray();
         messages.Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("Lyon");
     }
@@ -159,15 +155,15 @@ public class ModelResponderTests
         Start(settings);
         _upstream.Enqueue(Reply.Text("from big"));
 
-        var input = Input("hi");
-        input["inference_options"] = new JsonObject { ["model"] = "big-model", ["tool_choice"] = new JsonObject { ["id"] = "search_threads" } };
-        await _client.StreamAsync(Request("threads.create", new() { ["input"] = input.DeepClone() }));
+        var input = ChatKitClient.Text("hi");
+        input.InferenceOptions = new() { Model = "big-model", ToolChoice = new() { Id = "search_threads" } };
+        await _client.CreateThreadAsync(input).CollectAsync();
         _upstream.Requests[0]["model"]!.GetValue<string>().Should().Be("big-model");
         _upstream.Requests[0]["tool_choice"]!["function"]!["name"]!.GetValue<string>().Should().Be("search_threads");
 
-        input["inference_options"] = new JsonObject { ["model"] = "secret-model" };
-        var refused = await _client.StreamAsync(Request("threads.create", new() { ["input"] = input.DeepClone() }));
-        var error = refused.Events.OfType<ErrorEvent>().Single();
+        input.InferenceOptions = new() { Model = "secret-model" };
+        var refused = await _client.CreateThreadAsync(input).CollectAsync();
+        var error = refused.Errors.Single();
         error.Message.Should().Contain("secret-model").And.Contain("big-model");
         _upstream.Requests.Should().HaveCount(1);
     }
@@ -181,13 +177,13 @@ public class ModelResponderTests
     {
         _upstream.Enqueue(Reply.Error(status));
 
-        var failed = await _client.StreamAsync(Create("hi"));
+        var failed = await CreateAsync("hi");
 
-        var error = failed.Events.OfType<ErrorEvent>().Single();
+        var error = failed.Errors.Single();
         error.AllowRetry.Should().Be(retry);
         if (!retry) error.Message.Should().Contain(status.ToString());
         _upstream.Enqueue(Reply.Text("better now"));
-        (await _client.StreamAsync(AddMessage(failed.ThreadId, "again"))).AssistantText.Should().Be("better now");
+        (await AddAsync(failed.ThreadId!, "again")).Should().HaveAssistantText("better now");
     }
 
     [Test]
@@ -197,9 +193,9 @@ public class ModelResponderTests
         _upstream.Enqueue(Reply.Error(429, retryAfterSeconds: 1)).Enqueue(Reply.Text("after waiting"));
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var stream = await _client.StreamAsync(Create("hi"));
+        var stream = await CreateAsync("hi");
 
-        stream.AssistantText.Should().Be("after waiting");
+        stream.Should().HaveAssistantText("after waiting");
         _upstream.Requests.Should().HaveCount(2);
         clock.Elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(0.9), "the client waits as Retry-After says");
     }
@@ -209,13 +205,13 @@ public class ModelResponderTests
     {
         _upstream.Enqueue(Reply.Text("The answer", " is", " forty") with { DropAfter = 3 });
 
-        var stream = await _client.StreamAsync(Create("question"));
+        var stream = await CreateAsync("question");
 
         stream.Events.Last().Should().BeOfType<ErrorEvent>().Which.AllowRetry.Should().BeTrue();
-        var items = await ItemsAsync(stream.ThreadId);
-        items.Last()["content"]![0]!["text"]!.GetValue<string>().Should().Be("The answer is");
+        var items = await ItemsAsync(stream.ThreadId!);
+        items.Last().Should().BeOfType<AssistantMessageItem>().Which.Content[0].Text.Should().Be("The answer is");
         _upstream.Enqueue(Reply.Text("ok"));
-        (await _client.StreamAsync(AddMessage(stream.ThreadId, "again"))).AssistantText.Should().Be("ok");
+        (await AddAsync(stream.ThreadId!, "again")).Should().HaveAssistantText("ok");
     }
 
     [Test]
@@ -223,12 +219,10 @@ public class ModelResponderTests
     {
         _upstream.Enqueue(Reply.Text(Enumerable.Range(0, 200).Select(i => "w" + i + " ").ToArray()) with { Delay = TimeSpan.FromMilliseconds(50) });
 
-        using (var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(Create("long").ToJsonString(), Encoding.UTF8, "application/json") })
-        using (var response = await _client.Http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead))
+        await foreach (var ev in _client.CreateThreadAsync(ChatKitClient.Text("long")))
         {
-            var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-            var seen = "";
-            while (!seen.Contains("w2 ")) seen += (char)reader.Read();
+            if (ev is ThreadItemUpdatedEvent { Update: AssistantMessageContentPartTextDelta { Delta: "w2 " } })
+                break; // the client goes away: leaving the stream closes the connection
         }
 
         await _upstream.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -239,26 +233,26 @@ public class ModelResponderTests
     {
         _client.Http.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue("es"));
         _upstream.Enqueue(Reply.ToolCall("call_r", "remember", "{\"fact\":\"Prefers tea over coffee\"}")).Enqueue(Reply.Text("Saved."));
-        var saved = await _client.StreamAsync(Create("Remember that I prefer tea"));
-        saved.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain("Guardando en memoria...");
+        var saved = await CreateAsync("Remember that I prefer tea");
+        saved.Should().HaveProgressUpdate("Guardando en memoria...");
         _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("saved");
 
         _upstream.Enqueue(Reply.ToolCall("call_q", "recall", "{\"query\":\"tea\"}")).Enqueue(Reply.Text("You prefer tea."));
-        var recalled = await _client.StreamAsync(Create("What do I like to drink?"));
+        var recalled = await CreateAsync("What do I like to drink?");
 
-        recalled.Events.OfType<ProgressUpdateEvent>().Select(p => p.Text).Should().Contain("Recordando de la memoria...");
+        recalled.Should().HaveProgressUpdate("Recordando de la memoria...");
         _upstream.Requests[3]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("Prefers tea over coffee");
-        recalled.AssistantText.Should().Be("You prefer tea.");
+        recalled.Should().HaveAssistantText("You prefer tea.");
     }
 
     [Test]
     public async Task Tool_calls_are_kept_hidden_and_shown_to_the_model_on_the_next_turn()
     {
         _upstream.Enqueue(Reply.ToolCall("call_s", "search_threads", "{\"query\":\"x\"}")).Enqueue(Reply.Text("Nothing found.")).Enqueue(Reply.Text("ok"));
-        var first = await _client.StreamAsync(Create("search x"));
-        first.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).Should().NotContain(i => i.IsHidden, "hidden records never reach the client");
+        var first = await CreateAsync("search x");
+        first.Items<ThreadItem>().Should().NotContain(i => i.IsHidden, "hidden records never reach the client");
 
-        await _client.StreamAsync(AddMessage(first.ThreadId, "and now?"));
+        await AddAsync(first.ThreadId!, "and now?");
 
         var roles = _upstream.Requests[2]["messages"]!.AsArray().Select(m => (string)m!["role"]!).ToList();
         roles.Should().Equal("system", "user", "assistant", "tool", "assistant", "user");
@@ -272,9 +266,9 @@ public class ModelResponderTests
         Start(settings);
         _upstream.Enqueue(Reply.ToolCall("c1", "search_threads", "{\"query\":\"a\"}")).Enqueue(Reply.Text("final answer"));
 
-        var stream = await _client.StreamAsync(Create("loop"));
+        var stream = await CreateAsync("loop");
 
-        stream.AssistantText.Should().Be("final answer");
+        stream.Should().HaveAssistantText("final answer");
         _upstream.Requests[1].ContainsKey("tools").Should().BeFalse("the last round offers no tools, so the model must answer");
     }
 
@@ -286,7 +280,7 @@ public class ModelResponderTests
         Start(settings);
         _upstream.Enqueue(Reply.Text("slow", " words") with { Delay = TimeSpan.FromSeconds(3) });
 
-        var stream = await _client.StreamAsync(Create("hurry"));
+        var stream = await CreateAsync("hurry");
 
         stream.Events.Last().Should().BeOfType<ErrorEvent>().Which.AllowRetry.Should().BeTrue();
     }
@@ -298,10 +292,10 @@ public class ModelResponderTests
         settings["OpenAI:TranscriptionModel"] = "whisper-test";
         Start(settings);
 
-        var result = await _client.JsonAsync(Request("input.transcribe", new() { ["audio_base64"] = Convert.ToBase64String(new byte[1234]), ["mime_type"] = "audio/webm;codecs=opus" }));
+        var result = await _client.SendRawAsync(new InputTranscribeRequest { Params = new() { AudioBase64 = Convert.ToBase64String(new byte[1234]), MimeType = "audio/webm;codecs=opus" } });
 
-        result["text"]!.GetValue<string>().Should().Be("transcribed 1234 bytes");
+        ChatKitJson.Deserialize<TranscriptionResult>(result).Text.Should().Be("transcribed 1234 bytes");
         _upstream.Requests.Single()["model"]!.GetValue<string>().Should().Be("whisper-test");
-        ChatKit.Tests.Support.SchemaValidator.AssertValid("TranscriptionResult", result.ToJsonString());
+        SchemaValidator.AssertValid("TranscriptionResult", result);
     }
 }

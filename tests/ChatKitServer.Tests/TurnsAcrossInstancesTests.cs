@@ -1,10 +1,7 @@
-using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text;
 using ChatKit;
 using ChatKit.Tests.Support;
 using ChatKitServer.Tests.Support;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -33,7 +30,6 @@ public class TurnsAcrossInstancesTests
     private Dictionary<string, string?> Shared() => new()
     {
         ["ConnectionStrings:ChatKit"] = _database,
-        ["RateLimiting:Enabled"] = "false",
         ["Assistant:AutoTitles"] = "false",
     };
 
@@ -42,12 +38,16 @@ public class TurnsAcrossInstancesTests
     {
         using var first = ServerFactory.WithResponder(SlowEcho(), Shared(), TestDatabase.PostgreSql);
         using var second = ServerFactory.WithResponder(SlowEcho(), Shared(), TestDatabase.PostgreSql);
-        using var a = first.CreateChatKitClient();
-        using var b = second.CreateChatKitClient();
-        var threadId = (await a.StreamAsync(Create("start"))).ThreadId;
+        var a = first.ClientFor("alice");
+        var b = second.ClientFor("alice");
+        var threadId = (await a.CreateThreadAsync(ChatKitClient.Text("start")).CollectAsync()).ThreadId!;
 
         for (var round = 0; round < 4; round++)
-            await Task.WhenAll(a.StreamAsync(AddMessage(threadId, $"a{round}")), b.StreamAsync(AddMessage(threadId, $"b{round}")));
+        {
+            await Task.WhenAll(
+                a.AddUserMessageAsync(threadId, ChatKitClient.Text($"a{round}")).CollectAsync(),
+                b.AddUserMessageAsync(threadId, ChatKitClient.Text($"b{round}")).CollectAsync());
+        }
 
         var texts = await TextsAsync(b, threadId);
         texts.Should().HaveCount(18);
@@ -76,14 +76,14 @@ public class TurnsAcrossInstancesTests
         try
         {
             // The process's turn is under way (it holds the thread's lock) when the other instance is asked for the next one.
-            var body = Create("go").ToJsonString();
-            using var response = await doomed.Http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = new StringContent(body, Encoding.UTF8, "application/json") }, HttpCompletionOption.ResponseHeadersRead);
-            response.StatusCode.Should().Be(HttpStatusCode.OK);
-            var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-            var threadId = await ThreadIdAsync(reader);
+            await using var turn = new ChatKitClient(doomed.Http).CreateThreadAsync(ChatKitClient.Text("go")).GetAsyncEnumerator();
+            string? threadId = null;
+            while (threadId is null && await turn.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)))
+                threadId = (turn.Current as ThreadCreatedEvent)?.Thread.Id;
+            threadId.Should().NotBeNull("the stream starts with thread.created");
             using var survivor = ServerFactory.WithResponder(new TestResponder(), Shared(), TestDatabase.PostgreSql);
-            using var client = survivor.CreateChatKitClient();
-            var next = client.StreamAsync(AddMessage(threadId, "after the crash"));
+            var client = survivor.ClientFor("local-user"); // the process runs with Development auth: every caller is its local user
+            var next = client.AddUserMessageAsync(threadId!, ChatKitClient.Text("after the crash")).CollectAsync();
             await Task.Delay(1500);
             next.IsCompleted.Should().BeFalse("the killed instance's turn still holds the thread");
 
@@ -91,8 +91,8 @@ public class TurnsAcrossInstancesTests
             (await doomed.WaitExitAsync(TimeSpan.FromSeconds(10))).Should().BeTrue();
 
             var answer = await next.WaitAsync(TimeSpan.FromSeconds(30));
-            answer.AssistantText.Should().Be("echo: after the crash ");
-            var texts = await TextsAsync(client, threadId);
+            answer.Should().HaveAssistantText("echo: after the crash ");
+            var texts = await TextsAsync(client, threadId!);
             texts[0].Should().Be("user:go");
             texts[^2..].Should().Equal("user:after the crash", "assistant:echo: after the crash ");
         }
@@ -101,17 +101,6 @@ public class TurnsAcrossInstancesTests
             doomed.Dispose();
             Directory.Delete(folder, recursive: true);
         }
-    }
-
-    /// <summary>Reads frames until thread.created and returns the new thread's id.</summary>
-    private static async Task<string> ThreadIdAsync(StreamReader reader)
-    {
-        while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)) is { } line)
-        {
-            if (line.StartsWith("data: ") && ChatKit.Json.ChatKitJson.Deserialize<ThreadStreamEvent>(line["data: ".Length..]) is ThreadCreatedEvent created)
-                return created.Thread.Id;
-        }
-        throw new InvalidOperationException("The stream ended before thread.created.");
     }
 
     /// <summary>Echoes the question a word at a time, slowly enough for two turns to overlap if nothing kept them apart.</summary>
@@ -129,14 +118,11 @@ public class TurnsAcrossInstancesTests
         foreach (var ev in message.Complete()) yield return ev;
     }
 
-    private static async Task<List<string>> TextsAsync(ChatKitTestClient client, string threadId)
-    {
-        var page = await client.JsonAsync(Request("items.list", new() { ["thread_id"] = threadId, ["order"] = "asc", ["limit"] = 100 }));
-        return page["data"]!.AsArray().Select(i => i!["type"]!.GetValue<string>() switch
+    private static async Task<List<string>> TextsAsync(ChatKitClient client, string threadId) =>
+        (await client.ListItemsAsync(threadId, limit: 100, order: SortOrder.Asc)).Data.Select(i => i switch
         {
-            "user_message" => "user:" + i["content"]![0]!["text"]!.GetValue<string>(),
-            "assistant_message" => "assistant:" + i["content"]![0]!["text"]!.GetValue<string>(),
-            var other => other,
+            UserMessageItem u => "user:" + ((UserMessageTextContent)u.Content[0]).Text,
+            AssistantMessageItem a => "assistant:" + a.Content[0].Text,
+            var other => other.Kind,
         }).ToList();
-    }
 }

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
+using ChatKit;
 using ChatKitServer.Tests.Support;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -23,9 +23,9 @@ public class UploadChecksTests
     [OneTimeSetUp]
     public void Start()
     {
-        _factory = new ServerFactory(Tokens.JwtSettings(new() { ["RateLimiting:UploadsPerWindow"] = "1000" })); // Attachments:MaxBytes stays 20 MiB
+        _factory = new ServerFactory(new() { ["RateLimiting:UploadsPerWindow"] = "1000" }); // Attachments:MaxBytes stays 20 MiB
         _server = _factory.StartKestrel();
-        _aliceToken = Tokens.Mint("alice");
+        _aliceToken = _factory.TokenFor("alice");
         _alice = new HttpClient { BaseAddress = _server };
         _alice.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _aliceToken);
     }
@@ -54,9 +54,7 @@ public class UploadChecksTests
 
     private async Task<JsonNode> CreateAttachmentAsync(long size)
     {
-        using var created = await _alice.PostAsync("/chatkit", new StringContent(
-            Request("attachments.create", new() { ["name"] = "cat.png", ["size"] = size, ["mime_type"] = "image/png" }).ToJsonString(),
-            System.Text.Encoding.UTF8, "application/json"));
+        using var created = await _alice.PostAsync("/chatkit", Wire.Body(new AttachmentsCreateRequest { Params = new() { Name = "cat.png", Size = size, MimeType = "image/png" } }));
         created.StatusCode.Should().Be(HttpStatusCode.OK);
         return JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
     }

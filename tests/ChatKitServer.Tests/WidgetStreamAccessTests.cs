@@ -5,7 +5,6 @@ using ChatKit.Widgets;
 using ChatKitServer.Tests.Support;
 using ChatKitServer.WidgetStreams;
 using Microsoft.Extensions.DependencyInjection;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -22,7 +21,7 @@ public class WidgetStreamAccessTests
     [SetUp]
     public void Start()
     {
-        _factory = new ServerFactory(Tokens.JwtSettings());
+        _factory = new ServerFactory();
         _streams = _factory.Services.GetRequiredService<IWidgetSseService>();
     }
 
@@ -53,34 +52,34 @@ public class WidgetStreamAccessTests
     public async Task A_user_stream_is_only_for_that_user_and_admins()
     {
         await PublishAsync("user-alice.private.payroll", "secret of alice");
-        using var alice = Tokens.ClientFor(_factory, "alice");
-        using var bob = Tokens.ClientFor(_factory, "bob");
-        using var aliceDotted = Tokens.ClientFor(_factory, "alice.private");
-        using var admin = Tokens.ClientFor(_factory, "root", "admin");
+        using var alice = _factory.HttpClientFor("alice");
+        using var bob = _factory.HttpClientFor("bob");
+        using var aliceDotted = _factory.HttpClientFor("alice.private");
+        using var admin = _factory.HttpClientFor("root", "admin");
 
-        var (status, body) = await ReplayAsync(bob.Http, "user-alice.private.payroll");
+        var (status, body) = await ReplayAsync(bob, "user-alice.private.payroll");
         status.Should().Be(HttpStatusCode.NotFound);
         body.Should().Contain("was not found").And.NotContain("secret");
-        (await ReplayAsync(aliceDotted.Http, "user-alice.private.payroll")).Status.Should().Be(HttpStatusCode.NotFound, "the user id ends at the first dot");
+        (await ReplayAsync(aliceDotted, "user-alice.private.payroll")).Status.Should().Be(HttpStatusCode.NotFound, "the user id ends at the first dot");
 
-        (await ReplayAsync(alice.Http, "user-alice.private.payroll")).Body.Should().Contain("secret of alice");
-        (await ReplayAsync(admin.Http, "user-alice.private.payroll")).Body.Should().Contain("secret of alice");
+        (await ReplayAsync(alice, "user-alice.private.payroll")).Body.Should().Contain("secret of alice");
+        (await ReplayAsync(admin, "user-alice.private.payroll")).Body.Should().Contain("secret of alice");
     }
 
     [Test]
     public async Task A_thread_stream_is_only_for_the_owner_of_the_thread()
     {
-        using var alice = Tokens.ClientFor(_factory, "alice");
-        using var bob = Tokens.ClientFor(_factory, "bob");
-        var thread = (await bob.JsonAsync(Request("threads.list")))["data"]!.AsArray().Count == 0
-            ? (await bob.StreamAsync(Create("hello"))).ThreadId
-            : throw new InvalidOperationException("a fresh server has no threads");
+        using var alice = _factory.HttpClientFor("alice");
+        using var bob = _factory.HttpClientFor("bob");
+        var bobChat = new ChatKitClient(bob);
+        (await bobChat.ListThreadsAsync()).Data.Should().BeEmpty("a fresh server has no threads");
+        var thread = (await bobChat.CreateThreadAsync(ChatKitClient.Text("hello")).CollectAsync()).ThreadId!;
         var stream = WidgetStreamAccess.ForThread(thread, "progress");
         await PublishAsync(stream, "progress of bob");
 
-        (await ReplayAsync(alice.Http, stream)).Status.Should().Be(HttpStatusCode.NotFound);
-        (await ReplayAsync(alice.Http, "thread-thr_doesnotexist.progress")).Status.Should().Be(HttpStatusCode.NotFound);
-        (await ReplayAsync(bob.Http, stream)).Body.Should().Contain("progress of bob");
+        (await ReplayAsync(alice, stream)).Status.Should().Be(HttpStatusCode.NotFound);
+        (await ReplayAsync(alice, "thread-thr_doesnotexist.progress")).Status.Should().Be(HttpStatusCode.NotFound);
+        (await ReplayAsync(bob, stream)).Body.Should().Contain("progress of bob");
     }
 
     [Test]
@@ -88,15 +87,15 @@ public class WidgetStreamAccessTests
     {
         await PublishAsync("public.news", "hello all");
         await PublishAsync("ops-dashboard", "internal");
-        using var alice = Tokens.ClientFor(_factory, "alice");
-        using var admin = Tokens.ClientFor(_factory, "root", "admin");
+        using var alice = _factory.HttpClientFor("alice");
+        using var admin = _factory.HttpClientFor("root", "admin");
         using var anonymous = _factory.CreateClient();
 
-        (await ReplayAsync(alice.Http, "public.news")).Body.Should().Contain("hello all");
+        (await ReplayAsync(alice, "public.news")).Body.Should().Contain("hello all");
         (await anonymous.GetAsync("/api/chat/widgets/streams/public.news/events")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-        (await ReplayAsync(alice.Http, "ops-dashboard")).Status.Should().Be(HttpStatusCode.NotFound);
-        (await ReplayAsync(alice.Http, "publicity")).Status.Should().Be(HttpStatusCode.NotFound, "only 'public' and 'public.*' are public");
-        (await ReplayAsync(admin.Http, "ops-dashboard")).Body.Should().Contain("internal");
+        (await ReplayAsync(alice, "ops-dashboard")).Status.Should().Be(HttpStatusCode.NotFound);
+        (await ReplayAsync(alice, "publicity")).Status.Should().Be(HttpStatusCode.NotFound, "only 'public' and 'public.*' are public");
+        (await ReplayAsync(admin, "ops-dashboard")).Body.Should().Contain("internal");
     }
 
     [Test]

@@ -48,15 +48,15 @@ public class WidgetStreamTests
     [Test]
     public async Task Published_widgets_reach_every_subscriber_in_order_with_ids()
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings());
-        using var admin = Tokens.ClientFor(factory, "root", "admin");
-        using var alice = Tokens.ClientFor(factory, "alice");
-        using var bob = Tokens.ClientFor(factory, "bob");
+        using var factory = new ServerFactory();
+        using var admin = factory.HttpClientFor("root", "admin");
+        using var alice = factory.HttpClientFor("alice");
+        using var bob = factory.HttpClientFor("bob");
 
-        var first = ReadAsync(alice.Http, "public.dash", 2);
-        var second = ReadAsync(bob.Http, "public.dash", 2);
+        var first = ReadAsync(alice, "public.dash", 2);
+        var second = ReadAsync(bob, "public.dash", 2);
         await Task.Delay(500);
-        (await admin.Http.PostAsync("/api/chat/widgets/streams/public.dash/events", Widget("one"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await admin.PostAsync("/api/chat/widgets/streams/public.dash/events", Widget("one"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
         await factory.Services.GetRequiredService<IWidgetSseService>().PublishAsync("public.dash", new Card { Children = [new Title { Value = "two" }] });
 
         (await first).Should().Equal(("1", "one"), ("2", "two"));
@@ -66,32 +66,32 @@ public class WidgetStreamTests
     [Test]
     public async Task A_reconnecting_client_gets_what_it_missed_up_to_the_replay_limit()
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["WidgetStreams:ReplayLimit"] = "3" }));
+        using var factory = new ServerFactory(new() { ["WidgetStreams:ReplayLimit"] = "3" });
         var service = factory.Services.GetRequiredService<IWidgetSseService>();
-        using var alice = Tokens.ClientFor(factory, "alice");
+        using var alice = factory.HttpClientFor("alice");
         for (var i = 1; i <= 5; i++)
             await service.PublishAsync("public.jobs", new Card { Children = [new Title { Value = "p" + i }] });
 
-        (await ReadAsync(alice.Http, "public.jobs", 2, lastEventId: "3")).Should().Equal(("4", "p4"), ("5", "p5"));
-        (await ReadAsync(alice.Http, "public.jobs", 3, lastEventId: "0")).Should().Equal(("3", "p3"), ("4", "p4"), ("5", "p5"));
+        (await ReadAsync(alice, "public.jobs", 2, lastEventId: "3")).Should().Equal(("4", "p4"), ("5", "p5"));
+        (await ReadAsync(alice, "public.jobs", 3, lastEventId: "0")).Should().Equal(("3", "p3"), ("4", "p4"), ("5", "p5"));
     }
 
     [Test]
     public async Task Only_admins_or_the_publisher_role_may_publish_and_bad_input_is_refused()
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings(new() { ["WidgetStreams:PublisherRole"] = "publisher" }));
-        using var user = Tokens.ClientFor(factory, "alice");
-        using var publisher = Tokens.ClientFor(factory, "job-runner", "publisher");
+        using var factory = new ServerFactory(new() { ["WidgetStreams:PublisherRole"] = "publisher" });
+        using var user = factory.HttpClientFor("alice");
+        using var publisher = factory.HttpClientFor("job-runner", "publisher");
         using var anonymous = factory.CreateClient();
 
-        (await user.Http.PostAsync("/api/chat/widgets/streams/s/events", Widget("x"))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await user.PostAsync("/api/chat/widgets/streams/s/events", Widget("x"))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
         (await anonymous.PostAsync("/api/chat/widgets/streams/s/events", Widget("x"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         (await anonymous.GetAsync("/api/chat/widgets/streams/s/events")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-        (await publisher.Http.PostAsync("/api/chat/widgets/streams/s/events", Widget("x"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await publisher.PostAsync("/api/chat/widgets/streams/s/events", Widget("x"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
 
-        using var notWidget = await publisher.Http.PostAsync("/api/chat/widgets/streams/s/events", new StringContent("{\"type\":\"Text\"}", Encoding.UTF8, "application/json"));
+        using var notWidget = await publisher.PostAsync("/api/chat/widgets/streams/s/events", new StringContent("{\"type\":\"Text\"}", Encoding.UTF8, "application/json"));
         notWidget.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        using var badId = await publisher.Http.PostAsync("/api/chat/widgets/streams/bad%20id!/events", Widget("x"));
+        using var badId = await publisher.PostAsync("/api/chat/widgets/streams/bad%20id!/events", Widget("x"));
         badId.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await badId.Content.ReadAsStringAsync()).Should().Contain("stream id");
     }
@@ -100,22 +100,22 @@ public class WidgetStreamTests
     public async Task Through_Redis_a_widget_published_on_one_instance_reaches_a_subscriber_on_another()
     {
         using var redis = RedisServer.Start();
-        var settings = Tokens.JwtSettings(new() { ["Redis:ConnectionString"] = redis.ConnectionString, ["WidgetStreams:IdleExpiry"] = "00:10:00" });
+        var settings = new Dictionary<string, string?> { ["Redis:ConnectionString"] = redis.ConnectionString, ["WidgetStreams:IdleExpiry"] = "00:10:00" };
         using var instanceA = new ServerFactory(settings);
         using var instanceB = new ServerFactory(settings);
-        using var publisherOnA = Tokens.ClientFor(instanceA, "root", "admin");
-        using var subscriberOnB = Tokens.ClientFor(instanceB, "alice");
+        using var publisherOnA = instanceA.HttpClientFor("root", "admin");
+        using var subscriberOnB = instanceB.HttpClientFor("alice");
         var stream = "public.shared-" + Guid.NewGuid().ToString("n")[..8];
 
-        var received = ReadAsync(subscriberOnB.Http, stream, 2);
+        var received = ReadAsync(subscriberOnB, stream, 2);
         await Task.Delay(800);
-        (await publisherOnA.Http.PostAsync($"/api/chat/widgets/streams/{stream}/events", Widget("from A"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await publisherOnA.PostAsync($"/api/chat/widgets/streams/{stream}/events", Widget("from A"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
         await instanceB.Services.GetRequiredService<IWidgetSseService>().PublishAsync(stream, new Card { Children = [new Title { Value = "from B" }] });
 
         (await received).Should().Equal(("1", "from A"), ("2", "from B"));
 
-        using var subscriberOnA = Tokens.ClientFor(instanceA, "alice");
-        (await ReadAsync(subscriberOnA.Http, stream, 1, lastEventId: "1")).Should().Equal([("2", "from B")], "the replay list is shared too");
+        using var subscriberOnA = instanceA.HttpClientFor("alice");
+        (await ReadAsync(subscriberOnA, stream, 1, lastEventId: "1")).Should().Equal([("2", "from B")], "the replay list is shared too");
 
         await using var direct = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var ttl = await direct.GetDatabase().KeyTimeToLiveAsync($"chatkit:widgets:{{{stream}}}:kept");
