@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKit.Widgets;
 using ChatKitServer.Tests.Support;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -26,14 +25,14 @@ public class ReferenceDifferencesFixedTests
               "widget":{"type":"Card","children":[{"type":"Button","label":"Go","onClickAction":{"type":"go","payload":{"n":1}}}]}}]}
             """);
         using var factory = new ServerFactory(script.Settings());
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         var expected = JsonNode.Parse("""{"type":"go","payload":{"n":1},"handler":"server","loadingBehavior":"auto","streaming":true}""");
 
-        var stream = await client.StreamAsync(Create("show me"));
+        var stream = await client.StreamFramesAsync(Create("show me")).CollectAsync();
 
         var streamed = stream.Frames.Select(f => JsonNode.Parse(f)!).Single(e => (string?)e["item"]?["type"] == "widget")["item"]!;
-        var listed = (await Wire.ItemsPageAsync(client, stream.ThreadId))["data"]!.AsArray().Single(i => (string?)i!["type"] == "widget")!;
-        var shown = (await client.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = stream.ThreadId })))["items"]!["data"]!.AsArray().Single(i => (string?)i!["type"] == "widget")!;
+        var listed = (await Wire.ItemsPageAsync(client, stream.ThreadId!))["data"]!.AsArray().Single(i => (string?)i!["type"] == "widget")!;
+        var shown = (await Wire.ThreadAsync(client, stream.ThreadId!))["items"]!["data"]!.AsArray().Single(i => (string?)i!["type"] == "widget")!;
         foreach (var (where, item) in new[] { ("stream", streamed), ("items.list", listed), ("threads.get_by_id", shown) })
         {
             var action = item["widget"]!["children"]![0]!["onClickAction"]!;
@@ -41,26 +40,30 @@ public class ReferenceDifferencesFixedTests
         }
     }
 
+    private static ThreadsCreateRequest Create(string text) => new() { Params = new() { Input = ChatKitClient.Text(text) } };
+
+    private static ThreadsAddUserMessageRequest AddMessage(string threadId, string text) => new() { Params = new() { ThreadId = threadId, Input = ChatKitClient.Text(text) } };
+
     // 2. Only a page with more to come carries an 'after' cursor.
 
     [Test]
     public async Task Threads_list_items_list_and_get_by_id_leave_after_out_of_the_last_page()
     {
         using var factory = ServerFactory.WithResponder(new TestResponder());
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
         var threads = new List<string>();
-        for (var i = 0; i < 3; i++) threads.Add((await client.StreamAsync(Create("t" + i))).ThreadId);
+        for (var i = 0; i < 3; i++) threads.Add((await client.CreateThreadAsync(ChatKitClient.Text("t" + i)).CollectAsync()).ThreadId!);
 
-        foreach (var order in new[] { "asc", "desc" })
+        foreach (var order in new[] { SortOrder.Asc, SortOrder.Desc })
         {
-            var first = await client.JsonAsync(Request("threads.list", new() { ["limit"] = 2, ["order"] = order }));
+            var first = await Wire.ThreadsPageAsync(client, limit: 2, order: order);
             first["has_more"]!.GetValue<bool>().Should().BeTrue();
             first["after"]!.GetValue<string>().Should().Be(Wire.Ids(first)[1], "a page with more to come ends with its last id as the cursor");
-            var last = await client.JsonAsync(Request("threads.list", new() { ["limit"] = 2, ["order"] = order, ["after"] = first["after"]!.GetValue<string>() }));
+            var last = await Wire.ThreadsPageAsync(client, limit: 2, order: order, after: first["after"]!.GetValue<string>());
             last["has_more"]!.GetValue<bool>().Should().BeFalse();
             last.AsObject().ContainsKey("after").Should().BeFalse($"the last page of threads.list ({order}) has no cursor: {last.ToJsonString()}");
         }
-        var whole = await client.JsonAsync(Request("threads.list", new() { ["limit"] = 3 }));
+        var whole = await Wire.ThreadsPageAsync(client, limit: 3);
         whole.AsObject().ContainsKey("after").Should().BeFalse("a full page that is also the last one has no cursor");
 
         var firstItems = await Wire.ItemsPageAsync(client, threads[0], limit: 1);
@@ -68,9 +71,9 @@ public class ReferenceDifferencesFixedTests
         var lastItems = await Wire.ItemsPageAsync(client, threads[0], limit: 1, after: firstItems["after"]!.GetValue<string>());
         lastItems["has_more"]!.GetValue<bool>().Should().BeFalse();
         lastItems.AsObject().ContainsKey("after").Should().BeFalse($"the last page of items.list has no cursor: {lastItems.ToJsonString()}");
-        (await Wire.ItemsPageAsync(client, threads[0], order: "desc")).AsObject().ContainsKey("after").Should().BeFalse();
+        (await Wire.ItemsPageAsync(client, threads[0], order: SortOrder.Desc)).AsObject().ContainsKey("after").Should().BeFalse();
 
-        var thread = await client.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = threads[0] }));
+        var thread = await Wire.ThreadAsync(client, threads[0]);
         thread["items"]!["has_more"]!.GetValue<bool>().Should().BeFalse();
         thread["items"]!.AsObject().ContainsKey("after").Should().BeFalse($"threads.get_by_id's items page has no cursor when it holds every item: {thread.ToJsonString()}");
     }
@@ -83,28 +86,25 @@ public class ReferenceDifferencesFixedTests
         using var factory = ServerFactory.WithResponder(new TestResponder());
         var sent = new Dictionary<string, string>();
         var itemsSent = new Dictionary<string, List<string>>();
-        using (var client = factory.CreateChatKitClient())
+        var client = factory.ClientFor("alice");
+        // Several threads: a time that happens to end in zeros would pass even at 0.1 ms precision.
+        for (var i = 0; i < 4; i++)
         {
-            // Several threads: a time that happens to end in zeros would pass even at 0.1 ms precision.
-            for (var i = 0; i < 4; i++)
-            {
-                var stream = await client.StreamAsync(Create("t" + i));
-                sent[stream.ThreadId] = (string)JsonNode.Parse(stream.Frames[0])!["thread"]!["created_at"]!;
-                itemsSent[stream.ThreadId] = Wire.CreatedAtById(stream).Values.ToList();
-            }
-            await ExpectSameTimesAsync(client, "after a reload");
+            var stream = await client.StreamFramesAsync(Create("t" + i)).CollectAsync();
+            sent[stream.ThreadId!] = (string)JsonNode.Parse(stream.Frames[0])!["thread"]!["created_at"]!;
+            itemsSent[stream.ThreadId!] = Wire.CreatedAtById(stream).Values.ToList();
         }
+        await ExpectSameTimesAsync(client, "after a reload");
 
         using var restarted = ServerFactory.WithResponder(new TestResponder(), new() { ["ConnectionStrings:ChatKit"] = $"Data Source={factory.DatabasePath}" });
-        using (var client = restarted.CreateChatKitClient())
-            await ExpectSameTimesAsync(client, "after a restart on the same database file");
+        await ExpectSameTimesAsync(restarted.ClientFor("alice"), "after a restart on the same database file");
 
-        async Task ExpectSameTimesAsync(ChatKitTestClient client, string when)
+        async Task ExpectSameTimesAsync(ChatKitClient client, string when)
         {
-            var listed = await client.JsonAsync(Request("threads.list", new() { ["limit"] = 10 }));
+            var listed = await Wire.ThreadsPageAsync(client, limit: 10);
             foreach (var (id, at) in sent)
             {
-                var thread = await client.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = id }));
+                var thread = await Wire.ThreadAsync(client, id);
                 ((string)thread["created_at"]!).Should().Be(at, $"threads.get_by_id {when} shows the created_at of thread.created");
                 ((string)listed["data"]!.AsArray().Single(t => (string?)t!["id"] == id)!["created_at"]!).Should().Be(at, $"threads.list {when} too");
                 thread["items"]!["data"]!.AsArray().Select(i => (string)i!["created_at"]!).Should().Equal(itemsSent[id], $"items keep their times {when}");
@@ -125,25 +125,26 @@ public class ReferenceDifferencesFixedTests
               {"match":"*","reply":["ok"]}]}
             """);
         using var factory = new ServerFactory(script.Settings("get_location"));
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
+        using var admin = factory.HttpClientFor("root", "admin");
 
-        var created = await client.StreamAsync(Create("show a card"));
-        var thread = created.ThreadId;
-        var searched = await client.StreamAsync(AddMessage(thread, "search for it"));
-        var asked = await client.StreamAsync(AddMessage(thread, "where am I?"));
-        var resumed = await client.StreamAsync(Request("threads.add_client_tool_output", new() { ["thread_id"] = thread, ["result"] = new JsonObject { ["city"] = "Lyon" } }));
+        var created = await client.StreamFramesAsync(Create("show a card")).CollectAsync();
+        var thread = created.ThreadId!;
+        var searched = await client.StreamFramesAsync(AddMessage(thread, "search for it")).CollectAsync();
+        var asked = await client.StreamFramesAsync(AddMessage(thread, "where am I?")).CollectAsync();
+        var resumed = await client.StreamFramesAsync(new ThreadsAddClientToolOutputRequest { Params = new() { ThreadId = thread, Result = new JsonObject { ["city"] = "Lyon" } } }).CollectAsync();
 
         var streams = new[] { created, searched, asked, resumed };
         var kinds = streams.SelectMany(s => s.Frames).Select(f => JsonNode.Parse(f)!["item"]?["type"]).OfType<JsonNode>().Select(t => (string)t!).ToHashSet();
         kinds.Should().Contain(["user_message", "assistant_message", "widget", "workflow", "client_tool_call"]);
-        var admin = await client.Http.GetStringAsync($"/admin/api/threads/{thread}");
-        JsonNode.Parse(admin)!["items"]!.AsArray().Select(i => (string)i!["type"]!).Should().Contain("hidden_context_item", "the model's usage and tool records are kept");
+        var adminThread = await admin.GetStringAsync($"/admin/api/threads/{thread}");
+        JsonNode.Parse(adminThread)!["items"]!.AsArray().Select(i => (string)i!["type"]!).Should().Contain("hidden_context_item", "the model's usage and tool records are kept");
 
         var texts = streams.SelectMany(s => s.Frames)
             .Append((await Wire.ItemsPageAsync(client, thread)).ToJsonString())
-            .Append((await client.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = thread }))).ToJsonString())
-            .Append((await client.JsonAsync(Request("threads.list"))).ToJsonString())
-            .Append(JsonNode.Parse(admin)!["items"]!.ToJsonString());
+            .Append((await Wire.ThreadAsync(client, thread)).ToJsonString())
+            .Append((await Wire.ThreadsPageAsync(client)).ToJsonString())
+            .Append(JsonNode.Parse(adminThread)!["items"]!.ToJsonString());
         var times = texts.SelectMany(Wire.CreatedAts).ToList();
         times.Should().HaveCountGreaterThan(20);
         times.Should().OnlyContain(t => Wire.FractionalDigits(t) <= 6, "the reference writes microseconds; one clock, one precision");
@@ -153,12 +154,13 @@ public class ReferenceDifferencesFixedTests
     public async Task The_admin_api_shows_a_thread_s_created_at_as_the_protocol_does()
     {
         using var factory = ServerFactory.WithResponder(new TestResponder());
-        using var client = factory.CreateChatKitClient();
-        var stream = await client.StreamAsync(Create("hello"));
+        var client = factory.ClientFor("alice");
+        using var admin = factory.HttpClientFor("root", "admin");
+        var stream = await client.StreamFramesAsync(Create("hello")).CollectAsync();
         var sent = (string)JsonNode.Parse(stream.Frames[0])!["thread"]!["created_at"]!;
 
-        var row = JsonNode.Parse(await client.Http.GetStringAsync("/admin/api/threads"))!["data"]!.AsArray().Single(t => (string?)t!["id"] == stream.ThreadId)!;
-        var detail = JsonNode.Parse(await client.Http.GetStringAsync($"/admin/api/threads/{stream.ThreadId}"))!;
+        var row = JsonNode.Parse(await admin.GetStringAsync("/admin/api/threads"))!["data"]!.AsArray().Single(t => (string?)t!["id"] == stream.ThreadId)!;
+        var detail = JsonNode.Parse(await admin.GetStringAsync($"/admin/api/threads/{stream.ThreadId}"))!;
 
         ((string)row["created_at"]!).Should().Be(sent, "an admin comparing the list with what a user saw finds the same time");
         ((string)detail["created_at"]!).Should().Be(sent);
@@ -209,19 +211,19 @@ public class ReferenceDifferencesFixedTests
     {
         var responder = new TestResponder { Script = (t, _, ct) => script(t, ct) };
         using var factory = ServerFactory.WithResponder(responder);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
 
-        var first = await client.StreamAsync(Create("chart please"));
-        var second = await client.StreamAsync(AddMessage(first.ThreadId, "another"));
+        var first = await client.StreamFramesAsync(Create("chart please")).CollectAsync();
+        var second = await client.StreamFramesAsync(AddMessage(first.ThreadId!, "another")).CollectAsync();
 
         var streamed = Wire.FirstAppearance(first).Concat(Wire.FirstAppearance(second)).ToList();
         streamed.Select(id => first.Events.Concat(second.Events).OfType<ThreadItemDoneEvent>().First(e => e.Item.Id == id).Item.Kind)
             .Should().Equal(kinds.Concat(kinds), "the stream shows the items in this order");
-        Wire.Ids(await Wire.ItemsPageAsync(client, first.ThreadId)).Should().Equal(streamed, "items.list shows what the stream showed");
-        Wire.Ids(await Wire.ItemsPageAsync(client, first.ThreadId, order: "desc")).Should().Equal(Enumerable.Reverse(streamed));
-        (await Wire.GetByIdItemIdsAsync(client, first.ThreadId)).Should().Equal(streamed, "threads.get_by_id too");
+        (await client.ListItemsAsync(first.ThreadId!, limit: 100, order: SortOrder.Asc)).Data.Select(i => i.Id).Should().Equal(streamed, "items.list shows what the stream showed");
+        (await client.ListItemsAsync(first.ThreadId!, limit: 100, order: SortOrder.Desc)).Data.Select(i => i.Id).Should().Equal(Enumerable.Reverse(streamed));
+        (await client.GetThreadAsync(first.ThreadId!)).Items.Data.Select(i => i.Id).Should().Equal(streamed, "threads.get_by_id too");
         var times = Wire.CreatedAtById(first).Concat(Wire.CreatedAtById(second)).ToDictionary();
-        foreach (var item in (await Wire.ItemsPageAsync(client, first.ThreadId))["data"]!.AsArray())
+        foreach (var item in (await Wire.ItemsPageAsync(client, first.ThreadId!))["data"]!.AsArray())
             ((string)item!["created_at"]!).Should().Be(times[(string)item["id"]!], "a stored item keeps the created_at the stream showed");
     }
 
@@ -230,54 +232,52 @@ public class ReferenceDifferencesFixedTests
     [Test]
     public async Task Deleting_an_unknown_a_deleted_or_another_user_s_thread_answers_an_empty_object()
     {
-        using var factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings());
-        using var alice = Tokens.ClientFor(factory, "alice");
-        using var bob = Tokens.ClientFor(factory, "bob");
-        var kept = (await alice.StreamAsync(Create("keep me"))).ThreadId;
-        var deleted = (await alice.StreamAsync(Create("delete me"))).ThreadId;
-        var before = (await alice.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = kept }))).ToJsonString();
+        using var factory = ServerFactory.WithResponder(new TestResponder());
+        var alice = factory.ClientFor("alice");
+        var bob = factory.ClientFor("bob");
+        var kept = (await alice.CreateThreadAsync(ChatKitClient.Text("keep me")).CollectAsync()).ThreadId!;
+        var deleted = (await alice.CreateThreadAsync(ChatKitClient.Text("delete me")).CollectAsync()).ThreadId!;
+        var before = (await Wire.ThreadAsync(alice, kept)).ToJsonString();
 
         var answers = new List<(string Case, HttpStatusCode Status, string Body)>();
         foreach (var (name, who, id) in new[] { ("own", alice, deleted), ("already deleted", alice, deleted), ("unknown", alice, "thr_never_was"), ("another user's", bob, kept) })
         {
-            using var response = await who.PostAsync(Request("threads.delete", new() { ["thread_id"] = id }));
+            using var response = await who.Http.PostAsync("/chatkit", Wire.Body(new ThreadsDeleteRequest { Params = new() { ThreadId = id } }));
             answers.Add((name, response.StatusCode, await response.Content.ReadAsStringAsync()));
         }
 
         answers.Should().OnlyContain(a => a.Status == HttpStatusCode.OK && a.Body == "{}", "a retried delete must not show an error, and another user's thread looks like no thread at all");
-        using var gone = await alice.PostAsync(Request("threads.get_by_id", new() { ["thread_id"] = deleted }));
-        gone.StatusCode.Should().Be(HttpStatusCode.NotFound);
-        (await alice.JsonAsync(Request("threads.get_by_id", new() { ["thread_id"] = kept }))).ToJsonString().Should().Be(before, "Bob's delete changed nothing");
+        (await Refusals.RefusedAsync(() => alice.GetThreadAsync(deleted))).StatusCode.Should().Be(404);
+        (await Wire.ThreadAsync(alice, kept)).ToJsonString().Should().Be(before, "Bob's delete changed nothing");
     }
 
     [Test]
     public async Task Deleting_a_thread_deletes_its_attachments_bytes_and_their_preview_links_stop_working()
     {
-        using var factory = ServerFactory.WithResponder(new TestResponder(), Tokens.JwtSettings());
-        using var alice = Tokens.ClientFor(factory, "alice");
+        using var factory = ServerFactory.WithResponder(new TestResponder());
+        var alice = factory.ClientFor("alice");
         var used = await UploadAsync(alice, "used.png");
         var other = await UploadAsync(alice, "other.png");
-        var thread = (await alice.StreamAsync(Request("threads.create", new() { ["input"] = Input("look", (string)used["id"]!) }))).ThreadId;
-        await alice.StreamAsync(Request("threads.create", new() { ["input"] = Input("and this", (string)other["id"]!) }));
+        var thread = (await alice.CreateThreadAsync(ChatKitClient.Text("look", (string)used["id"]!)).CollectAsync()).ThreadId!;
+        await alice.CreateThreadAsync(ChatKitClient.Text("and this", (string)other["id"]!)).CollectAsync();
         var file = Path.Combine(factory.Folder, "attachments", (string)used["id"]! + ".bin");
         File.Exists(file).Should().BeTrue();
         using (var preview = await alice.Http.GetAsync(new Uri((string)used["preview_url"]!).PathAndQuery))
             preview.StatusCode.Should().Be(HttpStatusCode.OK);
 
-        (await alice.JsonAsync(Request("threads.delete", new() { ["thread_id"] = thread }))).ToJsonString().Should().Be("{}");
+        (await alice.SendRawAsync(new ThreadsDeleteRequest { Params = new() { ThreadId = thread } })).Should().Be("{}");
 
         File.Exists(file).Should().BeFalse("the bytes go with the thread");
         using (var preview = await alice.Http.GetAsync(new Uri((string)used["preview_url"]!).PathAndQuery))
             preview.StatusCode.Should().Be(HttpStatusCode.NotFound);
-        using (var record = await alice.PostAsync(Request("attachments.delete", new() { ["attachment_id"] = (string)used["id"]! })))
-            record.StatusCode.Should().Be(HttpStatusCode.NotFound, "the record went with the thread too");
+        (await alice.RefusedAsync(new AttachmentsDeleteRequest { Params = new() { AttachmentId = (string)used["id"]! } })).StatusCode.Should().Be(404, "the record went with the thread too");
         File.Exists(Path.Combine(factory.Folder, "attachments", (string)other["id"]! + ".bin")).Should().BeTrue("another thread's attachment stays");
         using (var preview = await alice.Http.GetAsync(new Uri((string)other["preview_url"]!).PathAndQuery))
             preview.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
     /// <summary>Uploads a PNG through the real upload endpoint; returns the attachment.</summary>
-    internal static async Task<JsonNode> UploadAsync(ChatKitTestClient client, string name)
+    internal static async Task<JsonNode> UploadAsync(ChatKitClient client, string name)
     {
         using var response = await client.Http.PostAsync("/chatkit/attachments", AttachmentTests.Form(AttachmentTests.Png, name, "image/png"));
         var body = await response.Content.ReadAsStringAsync();

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKit.Widgets;
 using ChatKitServer.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -19,20 +19,23 @@ public class ReferenceParityTests
 {
     private TestResponder _responder = null!;
     private ServerFactory _factory = null!;
-    private ChatKitTestClient _client = null!;
+    private ChatKitClient _client = null!;
+    private HttpClient _admin = null!;
+    private static readonly ChatKitContext Alice = new() { UserId = "alice" };
 
     [SetUp]
     public void SetUp()
     {
         _responder = new TestResponder { Script = (_, _, _) => Nothing() };
         _factory = ServerFactory.WithResponder(_responder);
-        _client = _factory.CreateChatKitClient();
+        _client = _factory.ClientFor("alice");
+        _admin = _factory.HttpClientFor("root", "admin");
     }
 
     [TearDown]
     public void TearDown()
     {
-        _client.Dispose();
+        _admin.Dispose();
         _factory.Dispose();
     }
 
@@ -60,20 +63,37 @@ public class ReferenceParityTests
 
     private static ThreadItemDoneEvent Done(ThreadItem item) => new() { Item = item };
 
-    private static List<string> Types(StreamResult stream) => stream.Frames.Select(f => (string)JsonNode.Parse(f)!["type"]!).ToList();
+    /// <summary>A stream read with its frames as written (the event types, what a frame leaves out).</summary>
+    private Task<ChatKitTurn> StreamAsync(StreamingRequest request) => _client.StreamFramesAsync(request).CollectAsync();
 
-    private static List<T> DoneItems<T>(StreamResult stream) => stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<T>().ToList();
+    private Task<ChatKitTurn> CreateAsync(string text) => StreamAsync(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text(text) } });
 
-    private Task<JsonNode> JsonAsync(string type, JsonObject @params) => _client.JsonAsync(Request(type, @params));
+    private static List<string> Types(ChatKitTurn stream) => stream.Frames.Select(f => (string)JsonNode.Parse(f)!["type"]!).ToList();
 
-    private async Task<List<JsonNode>> ItemsAsync(string threadId, string order = "asc") =>
-        (await Wire.ItemsPageAsync(_client, threadId, order))["data"]!.AsArray().Select(i => i!).ToList();
+    private static List<T> DoneItems<T>(ChatKitTurn stream) => stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<T>().ToList();
 
-    /// <summary>Every item of a thread, hidden ones included, as the admin API shows them (the local user is an admin in Development mode).</summary>
+    private async Task<List<ThreadItem>> ItemsAsync(string threadId, SortOrder order = SortOrder.Asc) =>
+        (await _client.ListItemsAsync(threadId, limit: 100, order: order)).Data;
+
+    /// <summary>A page asked with only <paramref name="params"/>, so the server's own defaults for limit and order apply (the typed client always writes an order).</summary>
+    private async Task<JsonNode> PageWithServerDefaultsAsync(string type, JsonObject @params)
+    {
+        using var response = await _client.Http.PostAsync("/chatkit", new StringContent(new JsonObject { ["type"] = type, ["params"] = @params }.ToJsonString(), Encoding.UTF8, "application/json"));
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, text);
+        return JsonNode.Parse(text)!;
+    }
+
+    /// <summary>Every item of a thread, hidden ones included, as the admin API shows them.</summary>
     private async Task<List<JsonNode>> AllItemsAsync(string threadId) =>
-        JsonNode.Parse(await _client.Http.GetStringAsync($"/admin/api/threads/{threadId}"))!["items"]!.AsArray().Select(i => i!).ToList();
+        JsonNode.Parse(await _admin.GetStringAsync($"/admin/api/threads/{threadId}"))!["items"]!.AsArray().Select(i => i!).ToList();
 
-    private static string TextOf(JsonNode item) => (string)item["content"]![0]!["text"]!;
+    private static string TextOf(ThreadItem item) => item switch
+    {
+        UserMessageItem user => ((UserMessageTextContent)user.Content[0]).Text,
+        AssistantMessageItem answer => answer.Content[0].Text,
+        _ => throw new AssertionException($"{item.Kind} {item.Id} has no text"),
+    };
 
     // Paging: default sizes and orders, has_more and after on every page.
 
@@ -81,14 +101,14 @@ public class ReferenceParityTests
     public async Task Threads_list_shows_twenty_newest_first_by_default_and_pages_on_with_the_cursor()
     {
         var created = new List<string>();
-        for (var i = 0; i < 25; i++) created.Add((await _client.StreamAsync(Create($"Thread {i}"))).ThreadId);
+        for (var i = 0; i < 25; i++) created.Add((await _client.CreateThreadAsync(ChatKitClient.Text($"Thread {i}")).CollectAsync()).ThreadId!);
 
-        var first = await JsonAsync("threads.list", []);
+        var first = await PageWithServerDefaultsAsync("threads.list", []);
         Wire.Ids(first).Should().Equal(Enumerable.Reverse(created).Take(20), "newest first, 20 by default");
         first["data"]!.AsArray().Select(t => DateTimeOffset.Parse((string)t!["created_at"]!)).Should().BeInDescendingOrder();
         first["has_more"]!.GetValue<bool>().Should().BeTrue();
         first["after"]!.GetValue<string>().Should().Be(Wire.Ids(first)[^1]);
-        var rest = await JsonAsync("threads.list", new() { ["after"] = first["after"]!.GetValue<string>() });
+        var rest = await PageWithServerDefaultsAsync("threads.list", new() { ["after"] = first["after"]!.GetValue<string>() });
         Wire.Ids(rest).Should().Equal(Enumerable.Reverse(created).Skip(20));
         rest["has_more"]!.GetValue<bool>().Should().BeFalse();
         rest.AsObject().ContainsKey("after").Should().BeFalse();
@@ -97,10 +117,10 @@ public class ReferenceParityTests
         string? after = null;
         do
         {
-            var page = await JsonAsync("threads.list", new() { ["order"] = "asc", ["limit"] = 10, ["after"] = after });
-            ascending.AddRange(Wire.Ids(page));
-            after = page["has_more"]!.GetValue<bool>() ? page["after"]!.GetValue<string>() : null;
-            if (after is not null) after.Should().Be(Wire.Ids(page)[^1]);
+            var page = await _client.ListThreadsAsync(limit: 10, order: SortOrder.Asc, after: after);
+            ascending.AddRange(page.Data.Select(t => t.Id));
+            after = page.HasMore ? page.After : null;
+            if (after is not null) after.Should().Be(page.Data[^1].Id);
         } while (after is not null);
         ascending.Should().Equal(created);
     }
@@ -115,14 +135,14 @@ public class ReferenceParityTests
             answers.AddRange(items.Select(i => i.Id));
             return Events([.. items.Select(Done)]);
         };
-        var stream = await _client.StreamAsync(Create("Thread 1"));
+        var stream = await CreateAsync("Thread 1");
         var user = DoneItems<UserMessageItem>(stream).Single().Id;
 
-        var first = await JsonAsync("items.list", new() { ["thread_id"] = stream.ThreadId });
+        var first = await PageWithServerDefaultsAsync("items.list", new() { ["thread_id"] = stream.ThreadId });
         Wire.Ids(first).Should().Equal(Enumerable.Reverse(answers).Take(20), "newest first, 20 by default");
         first["has_more"]!.GetValue<bool>().Should().BeTrue();
         first["after"]!.GetValue<string>().Should().Be(Wire.Ids(first)[^1]);
-        var rest = await JsonAsync("items.list", new() { ["thread_id"] = stream.ThreadId, ["after"] = first["after"]!.GetValue<string>() });
+        var rest = await PageWithServerDefaultsAsync("items.list", new() { ["thread_id"] = stream.ThreadId, ["after"] = first["after"]!.GetValue<string>() });
         Wire.Ids(rest).Should().Equal([.. Enumerable.Reverse(answers).Skip(20), user], "the last 5 answers and the user's message");
         rest["has_more"]!.GetValue<bool>().Should().BeFalse();
         rest.AsObject().ContainsKey("after").Should().BeFalse();
@@ -136,20 +156,20 @@ public class ReferenceParityTests
             Done(new HiddenContextItem { Id = ChatKitIds.Message(), ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Content = new JsonObject { ["n"] = i } }),
             Done(Answer(t, $"a{i}")),
         })]);
-        var stream = await _client.StreamAsync(Create("Test thread"));
+        var stream = await CreateAsync("Test thread");
 
-        var thread = await JsonAsync("threads.get_by_id", new() { ["thread_id"] = stream.ThreadId });
+        var thread = await _client.GetThreadAsync(stream.ThreadId!);
 
-        thread["id"]!.GetValue<string>().Should().Be(stream.ThreadId);
-        thread.AsObject().ContainsKey("title").Should().BeFalse("no title was set");
-        var items = thread["items"]!["data"]!.AsArray().Select(i => i!).ToList();
-        items[0]!["type"]!.GetValue<string>().Should().Be("user_message");
+        thread.Id.Should().Be(stream.ThreadId);
+        (await Wire.ThreadAsync(_client, stream.ThreadId!)).AsObject().ContainsKey("title").Should().BeFalse("no title was set");
+        var items = thread.Items.Data;
+        items[0].Should().BeOfType<UserMessageItem>();
         TextOf(items[0]).Should().Be("Test thread");
         items.Skip(1).Select(TextOf).Should().Equal(Enumerable.Range(0, 19).Select(i => $"a{i}"),
             "20 items oldest first; hidden ones are never shown (ours fills the page with visible items, the reference may show fewer)");
-        thread["items"]!["has_more"]!.GetValue<bool>().Should().BeTrue();
-        var rest = await JsonAsync("items.list", new() { ["thread_id"] = stream.ThreadId, ["order"] = "asc", ["after"] = thread["items"]!["after"]!.GetValue<string>() });
-        rest["data"]!.AsArray().Select(i => TextOf(i!)).Should().Equal(Enumerable.Range(19, 6).Select(i => $"a{i}"), "the cursor of get_by_id continues in items.list");
+        thread.Items.HasMore.Should().BeTrue();
+        var rest = await _client.ListItemsAsync(stream.ThreadId!, order: SortOrder.Asc, after: thread.Items.After);
+        rest.Data.Select(TextOf).Should().Equal(Enumerable.Range(19, 6).Select(i => $"a{i}"), "the cursor of get_by_id continues in items.list");
     }
 
     // Hidden context: kept for the model, never sent.
@@ -167,15 +187,15 @@ public class ReferenceParityTests
                 Done(new SdkHiddenContextItem { Id = ChatKitIds.SdkHiddenContext(), ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Content = "sdk note" }));
         };
 
-        var stream = await _client.StreamAsync(Create("hello"));
+        var stream = await CreateAsync("hello");
 
         string[] hidden = ["hidden_context_item", "sdk_hidden_context"];
         stream.Frames.Should().NotContain(f => hidden.Any(f.Contains), "no event about a hidden item is streamed");
-        foreach (var order in new[] { "asc", "desc" })
-            (await ItemsAsync(stream.ThreadId, order)).Select(i => (string)i["type"]!).Should().BeEquivalentTo(["user_message", "assistant_message"], $"items.list ({order})");
-        var thread = await JsonAsync("threads.get_by_id", new() { ["thread_id"] = stream.ThreadId });
-        thread["items"]!["data"]!.AsArray().Select(i => (string)i!["type"]!).Should().Equal("user_message", "assistant_message");
-        (await AllItemsAsync(stream.ThreadId)).Select(i => (string)i["type"]!).Should().Contain(hidden, "they are kept for the model (and admins)");
+        foreach (var order in new[] { SortOrder.Asc, SortOrder.Desc })
+            (await ItemsAsync(stream.ThreadId!, order)).Select(i => i.Kind).Should().BeEquivalentTo(["user_message", "assistant_message"], $"items.list ({order})");
+        var thread = await _client.GetThreadAsync(stream.ThreadId!);
+        thread.Items.Data.Select(i => i.Kind).Should().Equal("user_message", "assistant_message");
+        (await AllItemsAsync(stream.ThreadId!)).Select(i => (string)i["type"]!).Should().Contain(hidden, "they are kept for the model (and admins)");
     }
 
     // Retry.
@@ -191,21 +211,21 @@ public class ReferenceParityTests
                 Done(new HiddenContextItem { Id = ChatKitIds.Message(), ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Content = new JsonObject { ["turn"] = inputs.Count } }),
                 Done(Answer(t, $"Response to: {input!.Text} (#{inputs.Count})")));
         };
-        var created = await _client.StreamAsync(Create("First message"));
-        var thread = created.ThreadId;
-        var second = await _client.StreamAsync(AddMessage(thread, "Second message"));
+        var created = await CreateAsync("First message");
+        var thread = created.ThreadId!;
+        var second = await StreamAsync(new ThreadsAddUserMessageRequest { Params = new() { ThreadId = thread, Input = ChatKitClient.Text("Second message") } });
         var secondMessage = DoneItems<UserMessageItem>(second).Single();
         var oldAnswer = DoneItems<AssistantMessageItem>(second).Single().Id;
 
-        var retried = await _client.StreamAsync(Request("threads.retry_after_item", new() { ["thread_id"] = thread, ["item_id"] = secondMessage.Id }));
+        var retried = await StreamAsync(new ThreadsRetryAfterItemRequest { Params = new() { ThreadId = thread, ItemId = secondMessage.Id } });
 
         Types(retried).Should().Equal(["stream_options", "thread.item.done"], "the user's message is not sent again");
         inputs.Should().HaveCount(3);
         inputs[2]!.Id.Should().Be(secondMessage.Id);
         inputs[2]!.Text.Should().Be("Second message");
-        var items = await ItemsAsync(thread, "desc");
+        var items = await ItemsAsync(thread, SortOrder.Desc);
         items.Select(TextOf).Should().Equal("Response to: Second message (#3)", "Second message", "Response to: First message (#1)", "First message");
-        ((string)items[0]["id"]!).Should().NotBe(oldAnswer);
+        items[0].Id.Should().NotBe(oldAnswer);
         (await AllItemsAsync(thread)).Count(i => (string?)i["type"] == "hidden_context_item").Should().Be(2, "the retried turn's hidden record went with it");
     }
 
@@ -213,15 +233,15 @@ public class ReferenceParityTests
     public async Task Retry_after_an_item_that_is_not_a_user_message_is_refused_and_changes_nothing()
     {
         _responder.Script = (t, _, _) => Events(Done(Answer(t, "Response")));
-        var stream = await _client.StreamAsync(Create("Hello"));
+        var stream = await CreateAsync("Hello");
         var answer = DoneItems<AssistantMessageItem>(stream).Single().Id;
 
         // The reference raises "is not a user message" inside the stream; we answer 400 before it starts.
-        using var notAUserMessage = await _client.PostAsync(Request("threads.retry_after_item", new() { ["thread_id"] = stream.ThreadId, ["item_id"] = answer }));
-        notAUserMessage.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        (await notAUserMessage.Content.ReadAsStringAsync()).Should().Contain("user message");
+        var notAUserMessage = await _client.RefusedAsync(new ThreadsRetryAfterItemRequest { Params = new() { ThreadId = stream.ThreadId!, ItemId = answer } });
+        notAUserMessage.StatusCode.Should().Be(400);
+        notAUserMessage.Detail.Should().Contain("user message");
 
-        (await ItemsAsync(stream.ThreadId)).Should().HaveCount(2);
+        (await ItemsAsync(stream.ThreadId!)).Should().HaveCount(2);
         _responder.Calls.Should().Be(1);
     }
 
@@ -233,12 +253,12 @@ public class ReferenceParityTests
         _responder.Script = (t, _, _) => Events(
             Done(Answer(t, "Feedback received!", "assistant_msg_1")),
             Done(new WidgetItem { Id = "widget_1", ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Widget = new Card { Children = [new Text { Key = "text", Value = "Widget content" }] } }));
-        var thread = (await _client.StreamAsync(Create("Test feedback"))).ThreadId;
+        var thread = (await CreateAsync("Test feedback")).ThreadId!;
 
-        (await JsonAsync("items.feedback", new() { ["thread_id"] = thread, ["item_ids"] = new JsonArray("assistant_msg_1"), ["kind"] = "positive" })).ToJsonString().Should().Be("{}");
-        (await JsonAsync("items.feedback", new() { ["thread_id"] = thread, ["item_ids"] = new JsonArray("widget_1"), ["kind"] = "negative" })).ToJsonString().Should().Be("{}");
+        (await _client.SendRawAsync(new ItemsFeedbackRequest { Params = new() { ThreadId = thread, ItemIds = ["assistant_msg_1"], Kind = FeedbackKind.Positive } })).Should().Be("{}");
+        (await _client.SendRawAsync(new ItemsFeedbackRequest { Params = new() { ThreadId = thread, ItemIds = ["widget_1"], Kind = FeedbackKind.Negative } })).Should().Be("{}");
 
-        var feedback = JsonNode.Parse(await _client.Http.GetStringAsync($"/admin/api/threads/{thread}"))!["feedback"]!.AsArray();
+        var feedback = JsonNode.Parse(await _admin.GetStringAsync($"/admin/api/threads/{thread}"))!["feedback"]!.AsArray();
         feedback.Select(f => ((string)f!["item_id"]!, (string)f["kind"]!)).Should().BeEquivalentTo([("assistant_msg_1", "positive"), ("widget_1", "negative")]);
     }
 
@@ -251,23 +271,22 @@ public class ReferenceParityTests
         var second = await ReferenceDifferencesFixedTests.UploadAsync(_client, "two.png");
         first.AsObject().ContainsKey("metadata").Should().BeFalse("the server keeps metadata on attachments (size, upload state) and never sends it");
 
-        var created = await _client.StreamAsync(Request("threads.create", new() { ["input"] = Input("Message with file", (string)first["id"]!) }));
-        var added = await _client.StreamAsync(Request("threads.add_user_message", new() { ["thread_id"] = created.ThreadId, ["input"] = Input("Second", (string)second["id"]!) }));
+        var created = await StreamAsync(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("Message with file", (string)first["id"]!) } });
+        var added = await StreamAsync(new ThreadsAddUserMessageRequest { Params = new() { ThreadId = created.ThreadId!, Input = ChatKitClient.Text("Second", (string)second["id"]!) } });
 
         using (var scope = _factory.Services.CreateScope())
         {
             var store = scope.ServiceProvider.GetRequiredService<IChatKitStore>();
-            var me = new ChatKitContext { UserId = "local-user" };
             foreach (var attachment in new[] { first, second })
             {
-                var stored = await store.LoadAttachmentAsync((string)attachment["id"]!, me);
+                var stored = await store.LoadAttachmentAsync((string)attachment["id"]!, Alice);
                 stored.ThreadId.Should().Be(created.ThreadId, "the attachment records which thread uses it once a message does");
                 stored.Metadata.Should().NotBeNull("the server's own metadata is still kept");
             }
         }
         var shown = created.Frames.Concat(added.Frames)
-            .Append((await Wire.ItemsPageAsync(_client, created.ThreadId)).ToJsonString())
-            .Append((await JsonAsync("threads.get_by_id", new() { ["thread_id"] = created.ThreadId })).ToJsonString())
+            .Append((await Wire.ItemsPageAsync(_client, created.ThreadId!)).ToJsonString())
+            .Append((await Wire.ThreadAsync(_client, created.ThreadId!)).ToJsonString())
             .SelectMany(json => JsonNode.Parse(json)!.DescendantsNamed("attachments"))
             .SelectMany(a => a.AsArray()).Select(a => a!.AsObject()).ToList();
         shown.Should().HaveCountGreaterThanOrEqualTo(6, "each attachment is shown in the stream, items.list and get_by_id");
@@ -300,40 +319,41 @@ public class ReferenceParityTests
         var inputs = new List<UserMessageItem?>();
         _responder.Script = (t, input, _) => { inputs.Add(input); return ToolCallThenThanks(t, input, 1); };
 
-        var created = await _client.StreamAsync(Create("Hello, world!"));
+        var created = await CreateAsync("Hello, world!");
 
         Types(created).Should().Equal("thread.created", "thread.item.done", "stream_options", "thread.item.done");
         var call = DoneItems<ClientToolCallItem>(created).Single();
         call.Status.Should().Be(ClientToolCallStatus.Pending);
         (call.Name, call.CallId, call.Arguments.ToJsonString()).Should().Be(("tool_call_1", "tool_call_1", """{"arg1":"val1","arg2":false}"""));
 
-        var resumed = await _client.StreamAsync(Request("threads.add_client_tool_output", new() { ["thread_id"] = created.ThreadId, ["result"] = new JsonObject { ["text"] = "Wow!" } }));
+        var resumed = await StreamAsync(new ThreadsAddClientToolOutputRequest { Params = new() { ThreadId = created.ThreadId!, Result = new JsonObject { ["text"] = "Wow!" } } });
 
         Types(resumed).Should().Equal("stream_options", "thread.item.done");
         DoneItems<AssistantMessageItem>(resumed).Single().Text.Should().Be("Glad the tool call succeeded!");
         inputs.Should().HaveCount(2);
         inputs[1].Should().BeNull("the responder resumes after a tool output without a new user message");
-        var items = await ItemsAsync(created.ThreadId);
-        items.Select(i => (string)i["type"]!).Should().Equal("user_message", "client_tool_call", "assistant_message");
-        items[1]["status"]!.GetValue<string>().Should().Be("completed");
-        items[1]["output"]!.ToJsonString().Should().Be("""{"text":"Wow!"}""");
+        var items = await ItemsAsync(created.ThreadId!);
+        items.Select(i => i.Kind).Should().Equal("user_message", "client_tool_call", "assistant_message");
+        var completed = items[1].Should().BeOfType<ClientToolCallItem>().Subject;
+        completed.Status.Should().Be(ClientToolCallStatus.Completed);
+        completed.Output!.ToJsonString().Should().Be("""{"text":"Wow!"}""");
     }
 
     [Test]
     public async Task When_an_output_arrives_older_pending_tool_calls_are_removed()
     {
         _responder.Script = (t, input, _) => ToolCallThenThanks(t, input, 2);
-        var created = await _client.StreamAsync(Create("two calls"));
+        var created = await CreateAsync("two calls");
 
-        await _client.StreamAsync(Request("threads.add_client_tool_output", new() { ["thread_id"] = created.ThreadId, ["result"] = "ok" }));
+        await _client.AddClientToolOutputAsync(created.ThreadId!, JsonValue.Create("ok")).CollectAsync();
 
-        var items = await ItemsAsync(created.ThreadId);
-        items.Select(i => (string)i["id"]!).Should().Equal(DoneItems<UserMessageItem>(created).Single().Id, "tc_2", items[2]["id"]!.GetValue<string>());
-        items[1]["status"]!.GetValue<string>().Should().Be("completed", "the newest pending call gets the output; the older one would dangle and is removed");
+        var items = await ItemsAsync(created.ThreadId!);
+        items.Select(i => i.Id).Should().Equal(DoneItems<UserMessageItem>(created).Single().Id, "tc_2", items[2].Id);
+        items[1].Should().BeOfType<ClientToolCallItem>().Which.Status.Should().Be(ClientToolCallStatus.Completed, "the newest pending call gets the output; the older one would dangle and is removed");
 
         // The reference raises inside the stream when no call is pending; we answer 409 before it starts.
-        using var nothingPending = await _client.PostAsync(Request("threads.add_client_tool_output", new() { ["thread_id"] = created.ThreadId, ["result"] = "again" }));
-        nothingPending.StatusCode.Should().Be(HttpStatusCode.Conflict);
+        var nothingPending = await Refusals.RefusedAsync(() => _client.AddClientToolOutputAsync(created.ThreadId!, JsonValue.Create("again")).CollectAsync());
+        nothingPending.StatusCode.Should().Be(409);
     }
 
     // Cancellation: the client goes away mid-stream.
@@ -356,18 +376,23 @@ public class ReferenceParityTests
     public async Task A_cancelled_stream_keeps_a_non_empty_partial_answer_and_a_hidden_note_for_the_model(string? firstText, string? delta, string? saved)
     {
         _responder.Script = (t, _, ct) => StartAnAnswerThenHang(t, firstText, delta, ct);
-        var seen = await _client.HangUpAfterAsync(Create("Hello"), "progress_update");
-        var thread = (string)JsonNode.Parse(seen.Split("\n\n")[0]["data: ".Length..])!["thread"]!["id"]!;
+        string? thread = null;
+        await foreach (var ev in _client.CreateThreadAsync(ChatKitClient.Text("Hello")))
+        {
+            thread ??= (ev as ThreadCreatedEvent)?.Thread.Id;
+            if (ev is ProgressUpdateEvent) break; // the client goes away after the marker: leaving the stream closes the connection
+        }
+        thread.Should().NotBeNull("the stream started with thread.created");
         await _responder.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         var all = await Eventually.WaitForAsync(async () =>
         {
-            var items = await AllItemsAsync(thread);
+            var items = await AllItemsAsync(thread!);
             return items.Any(i => (string?)i["type"] == "sdk_hidden_context") ? items : null;
         }, "the cancelled turn to be saved");
 
         all[^1]["content"]!.GetValue<string>().Should().Be("The user cancelled the stream. Stop responding to the prior request.");
-        var answer = (await ItemsAsync(thread)).SingleOrDefault(i => (string?)i["id"] == "assistant-message-pending");
+        var answer = (await ItemsAsync(thread!)).SingleOrDefault(i => i.Id == "assistant-message-pending");
         if (saved is null) answer.Should().BeNull("an empty partial answer is not kept");
         else TextOf(answer!).Should().Be(saved, "the partial answer is kept with the deltas the client saw");
     }
@@ -378,14 +403,14 @@ public class ReferenceParityTests
     public async Task A_thread_changed_mid_stream_is_saved_and_sent_right_after_the_event_during_which_it_changed()
     {
         _responder.Script = (t, _, _) => TitleMidStream(t);
-        var stream = await _client.StreamAsync(Create("Hello"));
+        var stream = await CreateAsync("Hello");
 
         var done = stream.Events.Select((e, i) => (e, i)).Where(x => x.e is ThreadItemDoneEvent { Item: AssistantMessageItem }).ToList();
         done.Select(x => ((AssistantMessageItem)((ThreadItemDoneEvent)x.e).Item).Text).Should().Equal("A", "B", "C");
         stream.Events[done[1].i + 1].Should().BeOfType<ThreadUpdatedEvent>().Which.Thread.Title.Should().Be("Mid-stream title");
         stream.Events[done[1].i + 2].Should().BeSameAs(done[2].e, "the stream goes on after thread.updated");
         stream.Events.OfType<ThreadUpdatedEvent>().Should().ContainSingle();
-        (await JsonAsync("threads.get_by_id", new() { ["thread_id"] = stream.ThreadId }))["title"]!.GetValue<string>().Should().Be("Mid-stream title");
+        (await _client.GetThreadAsync(stream.ThreadId!)).Title.Should().Be("Mid-stream title");
 
         static async IAsyncEnumerable<ThreadStreamEvent> TitleMidStream(ThreadMetadata t)
         {
@@ -411,7 +436,7 @@ public class ReferenceParityTests
     {
         _responder.Script = (t, _, _) => { change(t); return Nothing(); };
 
-        var stream = await _client.StreamAsync(Create("Hello, world!"));
+        var stream = await CreateAsync("Hello, world!");
 
         var updated = JsonNode.Parse(stream.Frames[^1])!;
         updated["type"]!.GetValue<string>().Should().Be("thread.updated");
@@ -420,12 +445,12 @@ public class ReferenceParityTests
             // The integration's metadata never reaches the client: like the reference, threads are sent with empty metadata.
             updated["thread"]!["metadata"]!.ToJsonString().Should().Be("{}");
             using var scope = _factory.Services.CreateScope();
-            var saved = await scope.ServiceProvider.GetRequiredService<IChatKitStore>().LoadThreadAsync(stream.ThreadId, new ChatKitContext { UserId = "local-user" });
+            var saved = await scope.ServiceProvider.GetRequiredService<IChatKitStore>().LoadThreadAsync(stream.ThreadId!, Alice);
             saved.Metadata.ToJsonString().Should().Be(json);
             return;
         }
         updated["thread"]![field]!.ToJsonString().Should().Be(json);
-        (await JsonAsync("threads.get_by_id", new() { ["thread_id"] = stream.ThreadId }))[field]!.ToJsonString().Should().Be(json, "it was saved");
+        (await Wire.ThreadAsync(_client, stream.ThreadId!))[field]!.ToJsonString().Should().Be(json, "it was saved");
         if (field != "allowed_image_domains")
         {
             JsonNode.Parse(stream.Frames[0])!["thread"]!.AsObject().ContainsKey("allowed_image_domains").Should().BeFalse("unset image domains are left out of thread.created");
@@ -446,14 +471,14 @@ public class ReferenceParityTests
             new ThreadItemReplacedEvent { Item = Answer(t, "This is the replacement content", "msg_to_replace") },
             new ThreadItemReplacedEvent { Item = new WidgetItem { Id = "widget_to_replace", ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Widget = new Card { Children = [new Text { Value = "Replaced widget content" }] } } });
 
-        var stream = await _client.StreamAsync(Create("Trigger"));
+        var stream = await CreateAsync("Trigger");
 
         stream.Events.OfType<ThreadItemRemovedEvent>().Single().ItemId.Should().Be("msg_to_remove");
         stream.Events.OfType<ThreadItemReplacedEvent>().Select(e => e.Item.Id).Should().Equal("msg_to_replace", "widget_to_replace");
-        var items = await ItemsAsync(stream.ThreadId);
-        items.Select(i => ((string)i["id"]!, (string)i["type"]!)).Skip(1).Should().Equal(("msg_to_replace", "assistant_message"), ("widget_to_replace", "widget"));
+        var items = await ItemsAsync(stream.ThreadId!);
+        items.Select(i => (i.Id, i.Kind)).Skip(1).Should().Equal(("msg_to_replace", "assistant_message"), ("widget_to_replace", "widget"));
         TextOf(items[1]).Should().Be("This is the replacement content");
-        items[2]["widget"]!["children"]![0]!["value"]!.GetValue<string>().Should().Be("Replaced widget content");
+        ((Text)((Card)items[2].Should().BeOfType<WidgetItem>().Subject.Widget).Children[0]).Value.Should().Be("Replaced widget content");
     }
 
     [Test]
@@ -469,11 +494,11 @@ public class ReferenceParityTests
                 Done(new WorkflowItem { Id = workflow.Id, ThreadId = t.Id, CreatedAt = workflow.CreatedAt, Workflow = new Workflow { Tasks = [task] } }));
         };
 
-        var stream = await _client.StreamAsync(Create("Hello"));
+        var stream = await CreateAsync("Hello");
 
         DoneItems<WorkflowItem>(stream).Single().Workflow.Tasks.Should().ContainSingle();
-        var stored = (await ItemsAsync(stream.ThreadId)).Single(i => (string?)i["type"] == "workflow");
-        stored["workflow"]!["tasks"]!.AsArray().Select(x => (string)x!["title"]!).Should().Equal("foo");
+        var stored = (await ItemsAsync(stream.ThreadId!)).OfType<WorkflowItem>().Single();
+        stored.Workflow.Tasks.Select(x => x.Should().BeOfType<CustomTask>().Subject.Title).Should().Equal("foo");
     }
 
     // Errors from the responder.
@@ -490,7 +515,7 @@ public class ReferenceParityTests
     {
         _responder.Script = (t, _, _) => Fail(failure);
 
-        var stream = await _client.StreamAsync(Create("Test error"));
+        var stream = await CreateAsync("Test error");
 
         var error = stream.Events[^1].Should().BeOfType<ErrorEvent>().Subject;
         (error.Code, error.AllowRetry, error.Message).Should().Be((code, retry, message));
@@ -511,12 +536,12 @@ public class ReferenceParityTests
         // and keeps nothing; we finish and save what the user already saw, so a reload shows what the stream showed.
         _responder.Script = (t, _, _) => PartialThenFail(t);
 
-        var stream = await _client.StreamAsync(Create("Hello"));
+        var stream = await CreateAsync("Hello");
 
         Types(stream).Should().Equal("thread.created", "thread.item.done", "stream_options", "thread.item.added", "thread.item.updated", "thread.item.updated", "thread.item.done", "error");
-        var items = await ItemsAsync(stream.ThreadId);
-        items.Select(i => (string)i["type"]!).Should().Equal("user_message", "assistant_message");
-        items[1]!["content"]![0]!["text"]!.GetValue<string>().Should().Be("partial");
+        var items = await ItemsAsync(stream.ThreadId!);
+        items.Select(i => i.Kind).Should().Equal("user_message", "assistant_message");
+        TextOf(items[1]).Should().Be("partial");
 
         static async IAsyncEnumerable<ThreadStreamEvent> PartialThenFail(ThreadMetadata t)
         {
@@ -535,11 +560,11 @@ public class ReferenceParityTests
     {
         var inputs = new List<UserMessageItem?>();
         _responder.Script = (t, input, _) => { inputs.Add(input); return Events(Done(Answer(t, "ok"))); };
-        var input = Input("Hello, world!");
-        input["quoted_text"] = "Quoted text";
-        input["inference_options"] = new JsonObject { ["tool_choice"] = new JsonObject { ["id"] = "web_search" } };
+        var input = ChatKitClient.Text("Hello, world!");
+        input.QuotedText = "Quoted text";
+        input.InferenceOptions = new() { ToolChoice = new() { Id = "web_search" } };
 
-        var created = await _client.StreamAsync(Request("threads.create", new() { ["input"] = input }));
+        var created = await StreamAsync(new ThreadsCreateRequest { Params = new() { Input = input } });
 
         var thread = JsonNode.Parse(created.Frames[0])!;
         thread["type"]!.GetValue<string>().Should().Be("thread.created");
@@ -549,50 +574,50 @@ public class ReferenceParityTests
         created.Events.OfType<StreamOptionsEvent>().Single().StreamOptions.AllowCancel.Should().BeTrue("the user may stop an answer");
         inputs[0]!.InferenceOptions.ToolChoice!.Id.Should().Be("web_search");
 
-        var second = Input("Second");
-        second["inference_options"] = new JsonObject { ["tool_choice"] = new JsonObject { ["id"] = "retrieval" } };
-        await _client.StreamAsync(Request("threads.add_user_message", new() { ["thread_id"] = created.ThreadId, ["input"] = second }));
+        var second = ChatKitClient.Text("Second");
+        second.InferenceOptions = new() { ToolChoice = new() { Id = "retrieval" } };
+        await _client.AddUserMessageAsync(created.ThreadId!, second).CollectAsync();
         inputs[1]!.InferenceOptions.ToolChoice!.Id.Should().Be("retrieval");
 
-        (await JsonAsync("threads.update", new() { ["thread_id"] = created.ThreadId, ["title"] = "New Title" }))["title"]!.GetValue<string>().Should().Be("New Title");
+        (await _client.UpdateThreadAsync(created.ThreadId!, "New Title")).Title.Should().Be("New Title");
     }
 
     // Where we answer differently on purpose (README, "Errors"): a clear status before any stream starts.
 
     private static IEnumerable<TestCaseData> KeptOnPurpose()
     {
-        TestCaseData Case(string name, Func<string, string, JsonObject> request, HttpStatusCode status) => new TestCaseData(request, status).SetName(name);
+        TestCaseData Case(string name, Func<string, string, ChatKitRequest> request, HttpStatusCode status) => new TestCaseData(request, status).SetName(name);
         yield return Case("items.list of an unknown thread is 404 (the reference answers an empty page)",
-            (_, _) => Request("items.list", new() { ["thread_id"] = "thr_unknown" }), HttpStatusCode.NotFound);
+            (_, _) => new ItemsListRequest { Params = new() { ThreadId = "thr_unknown" } }, HttpStatusCode.NotFound);
         yield return Case("items.feedback on an unknown thread is 404 (the reference hands it to its hook and answers an empty object)",
-            (_, _) => Request("items.feedback", new() { ["thread_id"] = "thr_unknown", ["item_ids"] = new JsonArray("msg_x"), ["kind"] = "positive" }), HttpStatusCode.NotFound);
+            (_, _) => new ItemsFeedbackRequest { Params = new() { ThreadId = "thr_unknown", ItemIds = ["msg_x"], Kind = FeedbackKind.Positive } }, HttpStatusCode.NotFound);
         yield return Case("items.feedback on an unknown item is 404 (the reference hands it to its hook and answers an empty object)",
-            (thread, _) => Request("items.feedback", new() { ["thread_id"] = thread, ["item_ids"] = new JsonArray("msg_unknown"), ["kind"] = "positive" }), HttpStatusCode.NotFound);
+            (thread, _) => new ItemsFeedbackRequest { Params = new() { ThreadId = thread, ItemIds = ["msg_unknown"], Kind = FeedbackKind.Positive } }, HttpStatusCode.NotFound);
         yield return Case("threads.retry_after_item on an unknown item is 404 before the stream (the reference answers an empty stream)",
-            (thread, _) => Request("threads.retry_after_item", new() { ["thread_id"] = thread, ["item_id"] = "msg_unknown" }), HttpStatusCode.NotFound);
+            (thread, _) => new ThreadsRetryAfterItemRequest { Params = new() { ThreadId = thread, ItemId = "msg_unknown" } }, HttpStatusCode.NotFound);
         yield return Case("threads.create with an unknown attachment is 404 before the stream (the reference fails after thread.created)",
-            (_, _) => Request("threads.create", new() { ["input"] = Input("look", "atc_unknown") }), HttpStatusCode.NotFound);
+            (_, _) => new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("look", "atc_unknown") } }, HttpStatusCode.NotFound);
         yield return Case("threads.custom_action without an action handler is 400 (the reference streams an error event)",
-            (thread, widget) => Request("threads.custom_action", new() { ["thread_id"] = thread, ["item_id"] = widget, ["action"] = new JsonObject { ["type"] = "x" } }), HttpStatusCode.BadRequest);
+            (thread, widget) => new ThreadsCustomActionRequest { Params = new() { ThreadId = thread, ItemId = widget, Action = new() { Type = "x" } } }, HttpStatusCode.BadRequest);
         yield return Case("threads.sync_custom_action without an action handler is 400 (the reference fails with a server error)",
-            (thread, widget) => Request("threads.sync_custom_action", new() { ["thread_id"] = thread, ["item_id"] = widget, ["action"] = new JsonObject { ["type"] = "x" } }), HttpStatusCode.BadRequest);
+            (thread, widget) => new ThreadsSyncCustomActionRequest { Params = new() { ThreadId = thread, ItemId = widget, Action = new() { Type = "x" } } }, HttpStatusCode.BadRequest);
         yield return Case("input.transcribe without a transcriber is 400 (the reference fails with a server error)",
-            (_, _) => Request("input.transcribe", new() { ["audio_base64"] = "aGVsbG8=", ["mime_type"] = "audio/webm" }), HttpStatusCode.BadRequest);
+            (_, _) => new InputTranscribeRequest { Params = new() { AudioBase64 = "aGVsbG8=", MimeType = "audio/webm" } }, HttpStatusCode.BadRequest);
     }
 
     [TestCaseSource(nameof(KeptOnPurpose))]
-    public async Task Kept_on_purpose_a_clear_status_and_nothing_changed(Func<string, string, JsonObject> request, HttpStatusCode status)
+    public async Task Kept_on_purpose_a_clear_status_and_nothing_changed(Func<string, string, ChatKitRequest> request, HttpStatusCode status)
     {
         _responder.Script = (t, _, _) => Events(Done(new WidgetItem { Id = ChatKitIds.Message(), ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Widget = Chart }));
-        var stream = await _client.StreamAsync(Create("Hello"));
+        var stream = await CreateAsync("Hello");
         var widget = DoneItems<WidgetItem>(stream).Single().Id;
-        var before = (await JsonAsync("threads.list", [])).ToJsonString() + (await ItemsAsync(stream.ThreadId)).Count;
+        var before = await _client.SendRawAsync(new ThreadsListRequest()) + (await ItemsAsync(stream.ThreadId!)).Count;
 
-        using var response = await _client.PostAsync(request(stream.ThreadId, widget));
+        using var response = await _client.Http.PostAsync("/chatkit", Wire.Body(request(stream.ThreadId!, widget)));
 
         response.StatusCode.Should().Be(status);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
-        ((await JsonAsync("threads.list", [])).ToJsonString() + (await ItemsAsync(stream.ThreadId)).Count).Should().Be(before);
+        (await _client.SendRawAsync(new ThreadsListRequest()) + (await ItemsAsync(stream.ThreadId!)).Count).Should().Be(before);
     }
 }
 

@@ -59,9 +59,6 @@ public sealed class ServerFactory : ChatKitTestHost<Program>
     public static ServerFactory WithResponder(IChatKitResponder responder, Dictionary<string, string?>? settings = null, TestDatabase database = TestDatabase.Sqlite) =>
         new(settings, s => s.Replace(ServiceDescriptor.Singleton(responder)), database);
 
-    // TEMPORARY during the move to the kit's client: the local user of Development auth, an admin.
-    public ChatKitTestClient CreateChatKitClient() => new(HttpClientFor("local-user", "admin"));
-
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
