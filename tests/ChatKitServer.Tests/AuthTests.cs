@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKitServer.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatKitServer.Tests;
 
@@ -166,6 +167,22 @@ public class AuthTests(TestDatabase database)
         limited.Headers.RetryAfter!.Delta!.Value.TotalSeconds.Should().BeInRange(1, 60);
         (await limited.Content.ReadAsStringAsync()).Should().Contain("3 requests per 60 s");
         (await dave.ListThreadsAsync()).Data.Should().BeEmpty("the limit is per user");
+    }
+
+    [Test]
+    public async Task In_development_mode_every_caller_is_the_local_user_and_an_admin()
+    {
+        using var factory = ServerFactory.WithResponder(new TestResponder(), new() { ["Auth:Mode"] = "Development" }, database);
+        using var anonymous = factory.CreateClient();
+        var client = new ChatKitClient(anonymous);
+
+        var thread = (await client.CreateThreadAsync(ChatKitClient.Text("hello")).CollectAsync()).ThreadId!;
+
+        (await client.ListThreadsAsync()).Data.Should().ContainSingle().Which.Id.Should().Be(thread);
+        using var scope = factory.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<IChatKitStore>();
+        (await store.LoadThreadAsync(thread, new ChatKitContext { UserId = "local-user" })).Id.Should().Be(thread, "the local user owns what an anonymous caller makes");
+        (await anonymous.GetAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.OK, "the local user is an admin");
     }
 
     [TestCase("Auth:Jwt:Audience", "", "Audience")]
