@@ -20,11 +20,10 @@ public class ReferenceDifferencesFixedTests
     public async Task A_widget_action_that_names_no_handler_is_a_streamed_server_action_in_the_stream_and_on_reload()
     {
         // The server's own scripted model reads its widget from JSON, as an integration reading widget templates does.
-        using var script = new ChatScriptFile("""
+        using var factory = new ServerFactory(NoTitles, inlineScript: """
             {"turns":[{"match":"*","reply":["Pick one."],
               "widget":{"type":"Card","children":[{"type":"Button","label":"Go","onClickAction":{"type":"go","payload":{"n":1}}}]}}]}
             """);
-        using var factory = new ServerFactory(script.Settings());
         var client = factory.ClientFor("alice");
         var expected = JsonNode.Parse("""{"type":"go","payload":{"n":1},"handler":"server","loadingBehavior":"auto","streaming":true}""");
 
@@ -39,6 +38,9 @@ public class ReferenceDifferencesFixedTests
             JsonNode.DeepEquals(action, expected).Should().BeTrue($"{where} sends the click to the server as a stream, like the reference (got {action.ToJsonString()})");
         }
     }
+
+    /// <summary>The scripted model answers only the turns of its script (no title requests in between).</summary>
+    private static Dictionary<string, string?> NoTitles => new() { ["Assistant:AutoTitles"] = "false" };
 
     private static ThreadsCreateRequest Create(string text) => new() { Params = new() { Input = ChatKitClient.Text(text) } };
 
@@ -117,14 +119,17 @@ public class ReferenceDifferencesFixedTests
     [Test]
     public async Task Every_time_on_the_wire_has_at_most_six_fractional_digits_for_every_kind_of_item()
     {
-        using var script = new ChatScriptFile("""
+        var settings = new Dictionary<string, string?>(NoTitles)
+        {
+            ["Assistant:ClientTools:0:Name"] = "get_location", ["Assistant:ClientTools:0:Description"] = "A tool the browser runs",
+        };
+        using var factory = new ServerFactory(settings, inlineScript: """
             {"turns":[
               {"match":"card","reply":["Here is a card."],"widget":{"type":"Card","children":[{"type":"Text","value":"Hi"}]}},
               {"match":"search","toolCalls":[{"name":"search_threads","arguments":{"query":"card"}}],"then":["Found it."]},
               {"match":"where","toolCalls":[{"name":"get_location","arguments":{}}],"then":["You are in Lyon."]},
               {"match":"*","reply":["ok"]}]}
             """);
-        using var factory = new ServerFactory(script.Settings("get_location"));
         var client = factory.ClientFor("alice");
         using var admin = factory.HttpClientFor("root", "admin");
 

@@ -30,13 +30,14 @@ public sealed class ServerFactory : ChatKitTestHost<Program>
     /// <summary>The SQLite file of a <see cref="TestDatabase.Sqlite"/> server.</summary>
     public string DatabasePath => Path.Combine(Folder, "chatkit.db");
 
-    public ServerFactory(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, TestDatabase database = TestDatabase.Sqlite)
-        : this(settings ?? [], services, database, OwnedDatabase(settings, database))
+    /// <summary>A server with <paramref name="settings"/>, <paramref name="services"/> replaced, on <paramref name="database"/>, answering from <paramref name="inlineScript"/> (the scripted model) when given.</summary>
+    public ServerFactory(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, TestDatabase database = TestDatabase.Sqlite, string? inlineScript = null)
+        : this(settings ?? [], services, database, inlineScript, OwnedDatabase(settings, database))
     {
     }
 
-    private ServerFactory(Dictionary<string, string?> settings, Action<IServiceCollection>? services, TestDatabase database, string? ownedPostgreSqlDatabase)
-        : base(settings: OnDatabase(settings, database, ownedPostgreSqlDatabase), services: services)
+    private ServerFactory(Dictionary<string, string?> settings, Action<IServiceCollection>? services, TestDatabase database, string? inlineScript, string? ownedPostgreSqlDatabase)
+        : base(inlineScript: inlineScript, settings: OnDatabase(settings, database, ownedPostgreSqlDatabase), services: services)
     {
         Database = database;
         _ownedPostgreSqlDatabase = ownedPostgreSqlDatabase;
