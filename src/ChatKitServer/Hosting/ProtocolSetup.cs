@@ -6,7 +6,10 @@ namespace ChatKitServer.Hosting;
 
 public static class ProtocolSetup
 {
-    /// <summary>The engine, the responder chosen by <c>Assistant:Provider</c>, and the HTTP plumbing of <c>/chatkit</c>.</summary>
+    /// <summary>
+    /// The engine (a scoped <see cref="ChatKitEngine"/>: its responder comes from <c>AddAssistant</c>, its store from
+    /// <c>AddChatKitPersistence</c>) and the HTTP plumbing of <c>/chatkit</c>: body reader, context factory, SSE writer, shutdown signal.
+    /// </summary>
     public static IServiceCollection AddChatKitProtocol(this IServiceCollection services)
     {
         services.AddSingleton(TimeProvider.System);
