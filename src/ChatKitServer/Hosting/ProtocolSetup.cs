@@ -18,6 +18,7 @@ public static class ProtocolSetup
         services.AddSingleton(ChatKitRequestBody.CreatePool());
         services.AddSingleton<ChatKitRequestBody>();
         services.AddSingleton<ChatKitContextFactory>();
+        services.AddSingleton<ServerSentEventsWriter>();
         services.AddSingleton<ChatKitStreamWriter>();
         services.AddSingleton<ShutdownSignal>();
         services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<ChatKitServerOptions>>((host, chatKit) =>

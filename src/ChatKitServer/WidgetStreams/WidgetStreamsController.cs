@@ -1,5 +1,3 @@
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using ChatKit;
 using ChatKit.Json;
 using ChatKit.Widgets;
@@ -26,6 +24,7 @@ public sealed class WidgetStreamsController(
     WidgetStreamAccess access,
     ChatKitContextFactory contexts,
     ChatKitRequestBody body,
+    ServerSentEventsWriter sse,
     ILogger<WidgetStreamsController> logger) : ControllerBase
 {
     public const string PublisherPolicy = "widget-publisher";
@@ -33,7 +32,7 @@ public sealed class WidgetStreamsController(
     [HttpGet]
     [DisableRequestTimeout] // a subscription is a stream: it stays open as long as the client wants
     [EnableRateLimiting(UserLimits.WidgetSubscriptions)]
-    public async Task<IResult> Subscribe(string streamId, [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, [FromQuery] long? lastEventId, CancellationToken ct)
+    public async Task Subscribe(string streamId, [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, [FromQuery] long? lastEventId, CancellationToken ct)
     {
         WidgetStreamIds.Check(streamId);
         var caller = contexts.Create(HttpContext);
@@ -45,9 +44,15 @@ public sealed class WidgetStreamsController(
         long? last = lastEventId;
         if (!string.IsNullOrEmpty(lastEventIdHeader))
             last = long.TryParse(lastEventIdHeader, out var parsed) ? parsed : throw new ChatKitValidationException("Last-Event-ID must be a number.");
-        Response.Headers["X-Accel-Buffering"] = "no";
         logger.LogInformation("Widget stream {StreamId} subscribed from {LastEventId}", streamId, last);
-        return TypedResults.ServerSentEvents(Frames(streamId, last, ct));
+        await sse.WriteAsync(Response, streams.SubscribeAsync(streamId, last, ct), new SseStream<WidgetStreamMessage>
+        {
+            Kind = "widget stream",
+            Subject = streamId,
+            WaitForFirstItem = false, // a subscription may stay quiet for long: headers (and keep-alives) go out at once
+            EventId = static message => message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            WriteData = static (message, json) => json.WriteRawValue(message.WidgetJson, skipInputValidation: true),
+        }, ct);
     }
 
     [HttpPost]
@@ -69,11 +74,5 @@ public sealed class WidgetStreamsController(
         }
         var id = await streams.PublishAsync(streamId, widget, ct);
         return Accepted(new { id });
-    }
-
-    private async IAsyncEnumerable<SseItem<string>> Frames(string streamId, long? last, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await foreach (var message in streams.SubscribeAsync(streamId, last, ct))
-            yield return new SseItem<string>(message.WidgetJson) { EventId = message.Id.ToString() };
     }
 }
