@@ -27,6 +27,7 @@ public sealed class ChatKitController(
     [HttpPost]
     public async Task Post(CancellationToken cancellationToken)
     {
+        NotJsonException.ThrowIfForm(Request);
         ChatKitRequest request;
         using (var json = await body.ReadAsync(Request, cancellationToken))
             request = ChatKitRequestParser.Parse(json.Span, options.Value.RequestLimits);

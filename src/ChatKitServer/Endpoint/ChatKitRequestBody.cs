@@ -74,3 +74,17 @@ public sealed class RequestTooLargeException(long limit)
 {
     public override int StatusCode => StatusCodes.Status413PayloadTooLarge;
 }
+
+/// <summary>The body is a form, not JSON (415): a form post's fields are not a ChatKit request.</summary>
+public sealed class NotJsonException(string contentType)
+    : ChatKitException($"The request body is '{contentType}'; a ChatKit request is JSON: send it as application/json.")
+{
+    public override int StatusCode => StatusCodes.Status415UnsupportedMediaType;
+
+    /// <summary>Refuses a form body (urlencoded or multipart); any other type is read as JSON, as clients of the protocol send it.</summary>
+    public static void ThrowIfForm(HttpRequest request)
+    {
+        if (request.HasFormContentType)
+            throw new NotJsonException(request.ContentType!.Split(';')[0].Trim());
+    }
+}
