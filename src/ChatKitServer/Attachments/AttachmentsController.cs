@@ -1,5 +1,6 @@
 using ChatKit;
 using ChatKit.Json;
+using ChatKit.AspNetCore;
 using ChatKitServer.Endpoint;
 using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authorization;
@@ -23,7 +24,7 @@ public sealed class AttachmentsController(
     AttachmentPolicy policy,
     AttachmentLinks links,
     ChatKitAttachmentService attachments,
-    ChatKitContextFactory contexts,
+    IChatKitContextFactory contexts,
     ILogger<AttachmentsController> logger) : ControllerBase
 {
     /// <summary>

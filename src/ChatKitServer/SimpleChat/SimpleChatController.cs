@@ -4,6 +4,7 @@ using ChatKit;
 using ChatKit.Json;
 using ChatKitServer.Assistant.History;
 using ChatKitServer.Auth;
+using ChatKit.AspNetCore;
 using ChatKitServer.Endpoint;
 using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authorization;
@@ -26,7 +27,7 @@ public sealed record SimpleChatRequest(string? Message, string? ThreadId);
 [Route("api/chat")]
 [Authorize]
 [EnableRateLimiting(AuthSetup.ChatKitRateLimit)]
-public sealed class SimpleChatController(ChatKitEngine engine, ChatKitContextFactory contexts, IChatKitStore store, ServerSentEventsWriter sse) : ControllerBase
+public sealed class SimpleChatController(ChatKitEngine engine, IChatKitContextFactory contexts, IChatKitStore store, ServerSentEventsWriter sse) : ControllerBase
 {
     public const int MaxMessageChars = 32_000;
 

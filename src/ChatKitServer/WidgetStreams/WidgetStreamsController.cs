@@ -1,6 +1,7 @@
 using ChatKit;
 using ChatKit.Json;
 using ChatKit.Widgets;
+using ChatKit.AspNetCore;
 using ChatKitServer.Endpoint;
 using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authorization;
@@ -22,7 +23,7 @@ namespace ChatKitServer.WidgetStreams;
 public sealed class WidgetStreamsController(
     IWidgetSseService streams,
     WidgetStreamAccess access,
-    ChatKitContextFactory contexts,
+    IChatKitContextFactory contexts,
     ChatKitRequestBody body,
     ServerSentEventsWriter sse,
     ILogger<WidgetStreamsController> logger) : ControllerBase

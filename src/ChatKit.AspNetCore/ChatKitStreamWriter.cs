@@ -2,7 +2,7 @@ using System.Text.Json;
 using ChatKit;
 using ChatKit.Json;
 
-namespace ChatKitServer.Endpoint;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// Writes a ChatKit stream (<see cref="ChatKitStreamResponse"/>) through the server's one SSE writer: a
@@ -12,6 +12,7 @@ namespace ChatKitServer.Endpoint;
 /// </summary>
 public sealed class ChatKitStreamWriter(ServerSentEventsWriter sse)
 {
+    /// <summary>Writes <paramref name="stream"/> to <paramref name="response"/> until it ends, the client leaves or the server stops.</summary>
     public Task WriteAsync(HttpResponse response, ChatKitStreamResponse stream, CancellationToken requestAborted) =>
         sse.WriteAsync(response, stream.Events, new SseStream<ThreadStreamEvent>
         {

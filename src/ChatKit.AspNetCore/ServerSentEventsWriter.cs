@@ -4,10 +4,9 @@ using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using ChatKit.Json;
-using ChatKitServer.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace ChatKitServer.Endpoint;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// How one kind of stream is written by <see cref="ServerSentEventsWriter"/>: the JSON of each item's
@@ -53,7 +52,7 @@ public sealed class SseStream<T>
 /// period (<see cref="ShutdownSignal"/>), and the response completed in <c>finally</c> whatever happened.
 /// Frames are written straight to the response pipe with one reused <see cref="Utf8JsonWriter"/>.
 /// </summary>
-public sealed class ServerSentEventsWriter(IOptions<ChatKitServerOptions> options, ShutdownSignal shutdown, ILogger<ServerSentEventsWriter> logger)
+public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options, ShutdownSignal shutdown, ILogger<ServerSentEventsWriter> logger)
 {
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
     private static readonly byte[] IdPrefix = "id: "u8.ToArray();
