@@ -17,11 +17,13 @@ return await StartupFailure.RunAsync(async () =>
     builder.Services.AddChatKitAuth(builder.Configuration);
     builder.Services.AddRequestLimits();
     builder.Services.AddChatKitWeb(builder.Configuration);
+    builder.Services.AddApiDescription();
 
     var app = builder.Build();
 
     await app.PrepareDatabaseAsync();
     app.UseChatKitWeb();
+    app.MapApiDescription();
 
     await app.RunAsync();
 });

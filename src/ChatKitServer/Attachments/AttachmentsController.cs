@@ -18,6 +18,8 @@ namespace ChatKitServer.Attachments;
 /// </summary>
 [ApiController]
 [Route("chatkit/attachments")]
+[Tags("Attachments")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
 public sealed class AttachmentsController(
     IChatKitStore store,
     IAttachmentStorage storage,

@@ -25,6 +25,10 @@ public sealed record SimpleChatRequest(string? Message, string? ThreadId);
 /// </summary>
 [ApiController]
 [Route("api/chat")]
+[Tags("Simple chat")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
 [Authorize]
 [EnableRateLimiting(AuthSetup.ChatKitRateLimit)]
 public sealed class SimpleChatController(ChatKitEngine engine, IChatKitContextFactory contexts, IChatKitStore store, ServerSentEventsWriter sse) : ControllerBase
@@ -32,6 +36,9 @@ public sealed class SimpleChatController(ChatKitEngine engine, IChatKitContextFa
     public const int MaxMessageChars = 32_000;
 
     [HttpPost("stream/message")]
+    [Consumes("application/json")]
+    [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/event-stream")]
+    [EndpointSummary("Sends a message and streams the answer as SSE: {threadId, content, isDelta: true} frames, then a final frame with the whole text and widgets.")]
     public async Task Stream([FromBody] SimpleChatRequest request, CancellationToken ct)
     {
         var (_, stream) = await StartAsync(request, ct);
@@ -63,6 +70,9 @@ public sealed class SimpleChatController(ChatKitEngine engine, IChatKitContextFa
     }
 
     [HttpPost("message")]
+    [Consumes("application/json")]
+    [ProducesResponseType(typeof(System.Text.Json.Nodes.JsonObject), StatusCodes.Status200OK, "application/json")]
+    [EndpointSummary("Sends a message and answers once the whole answer is there, with its token usage.")]
     [RequestTimeout(RequestDeadlines.LongPolicy)] // waits for the whole answer
     public async Task<IActionResult> Message([FromBody] SimpleChatRequest request, CancellationToken ct)
     {

@@ -19,6 +19,10 @@ namespace ChatKitServer.WidgetStreams;
 /// </summary>
 [ApiController]
 [Route("api/chat/widgets/streams/{streamId}/events")]
+[Tags("Widget streams")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
 [Authorize]
 public sealed class WidgetStreamsController(
     IWidgetSseService streams,
@@ -31,6 +35,8 @@ public sealed class WidgetStreamsController(
     public const string PublisherPolicy = "widget-publisher";
 
     [HttpGet]
+    [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/event-stream")]
+    [EndpointSummary("Subscribes to a widget stream (SSE: id + data per widget; send Last-Event-ID to resume).")]
     [DisableRequestTimeout] // a subscription is a stream: it stays open as long as the client wants
     [EnableRateLimiting(UserLimits.WidgetSubscriptions)]
     public async Task Subscribe(string streamId, [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, [FromQuery] long? lastEventId, CancellationToken ct)
@@ -57,6 +63,9 @@ public sealed class WidgetStreamsController(
     }
 
     [HttpPost]
+    [Consumes("application/json")]
+    [ProducesResponseType(StatusCodes.Status202Accepted)]
+    [EndpointSummary("Publishes a widget root (Card, ListView, Basic) to the stream (admins or the publisher role).")]
     [Authorize(Policy = PublisherPolicy)]
     [EnableRateLimiting(UserLimits.WidgetPublishing)]
     public async Task<IActionResult> Publish(string streamId, CancellationToken ct)
