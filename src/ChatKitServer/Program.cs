@@ -2,26 +2,31 @@ using ChatKitServer.Auth;
 using ChatKitServer.Configuration;
 using ChatKitServer.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.Configuration.AddRepositorySettings();
+return await StartupFailure.RunAsync(async () =>
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.Configuration.AddRepositorySettings();
 
-builder.AddLogging();
-builder.Services.AddValidatedSettings(builder.Environment);
-builder.Services.AddChatKitPersistence(builder.Configuration);
-builder.Services.AddChatKitProtocol();
-builder.Services.AddAssistant(builder.Configuration);
-builder.Services.AddAttachments();
-builder.Services.AddWidgetStreams(builder.Configuration);
-builder.Services.AddChatKitAuth(builder.Configuration);
-builder.Services.AddRequestLimits();
-builder.Services.AddChatKitWeb(builder.Configuration);
+    builder.AddLogging();
+    builder.Services.AddValidatedSettings(builder.Environment);
+    builder.Services.AddChatKitPersistence(builder.Configuration);
+    builder.Services.AddChatKitProtocol();
+    builder.Services.AddAssistant(builder.Configuration);
+    builder.Services.AddAttachments();
+    builder.Services.AddWidgetStreams(builder.Configuration);
+    builder.Services.AddChatKitAuth(builder.Configuration);
+    builder.Services.AddRequestLimits();
+    builder.Services.AddChatKitWeb(builder.Configuration);
+    builder.Services.AddApiDescription();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-await app.PrepareDatabaseAsync();
-app.UseChatKitWeb();
+    await app.PrepareDatabaseAsync();
+    app.UseChatKitWeb();
+    app.MapApiDescription();
 
-app.Run();
+    await app.RunAsync();
+});
 
 /// <summary>The web host's entry point, visible to integration tests.</summary>
 public partial class Program;

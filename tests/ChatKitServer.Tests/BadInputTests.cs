@@ -30,6 +30,18 @@ public class BadInputTests
     [OneTimeTearDown]
     public void TearDown() => _factory.Dispose();
 
+    [Test]
+    public async Task A_form_post_is_told_to_send_json()
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["type"] = "threads.list" });
+
+        using var response = await _alice.Http.PostAsync("/chatkit", form);
+
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.UnsupportedMediaType);
+        var detail = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
+        detail.Should().Contain("application/x-www-form-urlencoded").And.Contain("application/json").And.NotContain("empty");
+    }
+
     [TestCase("text/event-stream")]
     [TestCase("text/html")]
     [TestCase("application/json")]

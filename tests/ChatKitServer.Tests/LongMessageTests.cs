@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
 using ChatKit;
-using ChatKitServer.Endpoint;
+using ChatKit.AspNetCore;
 using ChatKitServer.Tests.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using System.IO.Pipelines;
-using ChatKitServer.Limits;
+using ChatKit.AspNetCore;
 
 namespace ChatKitServer.Tests;
 

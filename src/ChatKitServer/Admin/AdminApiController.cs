@@ -16,6 +16,10 @@ namespace ChatKitServer.Admin;
 /// </summary>
 [ApiController]
 [Route("admin/api/threads")]
+[Tags("Admin")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
 [EnableRateLimiting(Limits.UserLimits.Admin)]
 [Authorize(Policy = AuthSetup.AdminPolicy)]
 public sealed class AdminApiController(AdminQueries queries, ILogger<AdminApiController> logger) : ControllerBase

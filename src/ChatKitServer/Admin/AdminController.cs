@@ -7,6 +7,7 @@ namespace ChatKitServer.Admin;
 
 /// <summary>Server-rendered admin pages: the thread list with filters, and one thread with everything in it.</summary>
 [Route("admin")]
+[ApiExplorerSettings(IgnoreApi = true)] // HTML pages, not an API
 [EnableRateLimiting(Limits.UserLimits.Admin)]
 [Authorize(Policy = AuthSetup.AdminPagesPolicy)] // a bearer header or the admin session cookie (AdminSignIn)
 [AutoValidateAntiforgeryToken]

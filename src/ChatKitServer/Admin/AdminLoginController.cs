@@ -14,6 +14,7 @@ namespace ChatKitServer.Admin;
 /// session. Every POST carries an antiforgery token.
 /// </summary>
 [Route("admin")]
+[ApiExplorerSettings(IgnoreApi = true)] // HTML sign-in form and cookie exchange, not an API
 [AutoValidateAntiforgeryToken]
 public sealed class AdminLoginController(IOptions<AuthOptions> auth, TimeProvider clock, ILogger<AdminLoginController> logger) : Controller
 {

@@ -1,5 +1,6 @@
 using ChatKit;
 using ChatKit.Json;
+using ChatKit.AspNetCore;
 using ChatKitServer.Endpoint;
 using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authorization;
@@ -17,13 +18,15 @@ namespace ChatKitServer.Attachments;
 /// </summary>
 [ApiController]
 [Route("chatkit/attachments")]
+[Tags("Attachments")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
 public sealed class AttachmentsController(
     IChatKitStore store,
     IAttachmentStorage storage,
     AttachmentPolicy policy,
     AttachmentLinks links,
     ChatKitAttachmentService attachments,
-    ChatKitContextFactory contexts,
+    IChatKitContextFactory contexts,
     ILogger<AttachmentsController> logger) : ControllerBase
 {
     /// <summary>

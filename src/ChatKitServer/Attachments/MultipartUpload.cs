@@ -42,7 +42,7 @@ public static class MultipartUpload
     /// <summary>The part of the field named <c>file</c>, its headers read and its bytes not yet.</summary>
     public static async Task<FileMultipartSection> FileAsync(HttpRequest request, string boundary, CancellationToken ct)
     {
-        var body = new ChatKitServer.Limits.StoppableRequestBody(request.BodyReader, ct);
+        var body = new global::ChatKit.AspNetCore.StoppableRequestBody(request.BodyReader, ct);
         request.HttpContext.Response.RegisterForDispose(body); // the file's bytes are read after this returns
         var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
         long skipped = 0;

@@ -6,6 +6,7 @@ using ChatKitServer.Assistant.Models;
 using ChatKitServer.Assistant.Tools;
 using ChatKitServer.Configuration;
 using ChatKitServer.Responders;
+using Microsoft.Extensions.AI;
 using Microsoft.AspNetCore.Localization;
 
 namespace ChatKitServer.Hosting;
@@ -27,22 +28,18 @@ public static class AssistantSetup
         });
 
         services.AddSingleton<IChatKitNotices, LocalizedChatKitNotices>();
+        // One registration: the titling responder wraps whichever responder the provider gives.
+        services.AddScoped<IChatKitResponder, TitlingResponder>();
         var provider = configuration.GetValue(AssistantOptions.Section + ":Provider", AssistantProvider.Offline);
         if (provider == AssistantProvider.Offline)
         {
-            services.AddScoped<OfflineResponder>();
+            services.AddKeyedScoped<IChatKitResponder, OfflineResponder>(TitlingResponder.Inner);
             services.AddSingleton<IThreadTitleMaker, MessageTitleMaker>();
-            services.AddScoped<IChatKitResponder>(sp => new TitlingResponder(
-                sp.GetRequiredService<OfflineResponder>(), sp.GetRequiredService<IThreadTitleMaker>(),
-                sp.GetRequiredService<IChatKitStore>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AssistantOptions>>()));
             return services;
         }
 
         services.AddSingleton<ChatClientFactory>();
-        if (provider == AssistantProvider.Scripted)
-            services.AddSingleton<IChatModel, ScriptedChatModel>();
-        else
-            services.AddSingleton<IChatModel, OpenAIChatModel>();
+        services.AddModelChatClient(provider);
         services.AddScoped<ConversationHistory>();
         services.AddSingleton<AttachmentParts>();
         services.AddScoped<IThreadSearch, StoreThreadSearch>();
@@ -52,11 +49,9 @@ public static class AssistantSetup
         services.AddSingleton<McpServers>();
         services.AddHostedService(sp => sp.GetRequiredService<McpServers>());
         services.AddScoped<ToolRegistry>();
-        services.AddScoped<ModelResponder>();
+        services.AddScoped<ToolCallRunner>();
+        services.AddKeyedScoped<IChatKitResponder, ModelResponder>(TitlingResponder.Inner);
         services.AddSingleton<IThreadTitleMaker, ModelTitleMaker>();
-        services.AddScoped<IChatKitResponder>(sp => new TitlingResponder(
-            sp.GetRequiredService<ModelResponder>(), sp.GetRequiredService<IThreadTitleMaker>(),
-            sp.GetRequiredService<IChatKitStore>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AssistantOptions>>()));
         var transcription = provider == AssistantProvider.AzureOpenAI
             ? configuration[AzureOpenAIOptions.Section + ":TranscriptionDeployment"]
             : configuration[OpenAIOptions.Section + ":TranscriptionModel"];
@@ -64,4 +59,23 @@ public static class AssistantSetup
             services.AddSingleton<IChatKitTranscriber, OpenAITranscriber>();
         return services;
     }
+
+    /// <summary>
+    /// The model seam: an <see cref="IChatClient"/> for the provider (the scripted model, or the official
+    /// OpenAI / Azure OpenAI clients per model), with Microsoft.Extensions.AI's logging and OpenTelemetry
+    /// (GenAI conventions, prompts and answers left out) around it. A host that registers its own
+    /// <see cref="IChatClient"/> first keeps it (any IChatClient: OllamaSharp, another vendor's SDK...).
+    /// </summary>
+    private static void AddModelChatClient(this IServiceCollection services, AssistantProvider provider)
+    {
+        if (services.Any(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService)) return;
+        services.AddChatClient(sp => provider == AssistantProvider.Scripted
+                ? ActivatorUtilities.CreateInstance<ScriptedChatClient>(sp)
+                : ActivatorUtilities.CreateInstance<ModelRouterChatClient>(sp))
+            .UseLogging()
+            .UseOpenTelemetry(sourceName: ModelTelemetrySource);
+    }
+
+    /// <summary>The ActivitySource and Meter name of the model calls (OpenTelemetry GenAI conventions).</summary>
+    public const string ModelTelemetrySource = "ChatKitServer.Model";
 }

@@ -1,24 +1,19 @@
 using ChatKit;
+using ChatKit.AspNetCore;
 using ChatKitServer.Endpoint;
-using ChatKitServer.Configuration;
 
 namespace ChatKitServer.Hosting;
 
 public static class ProtocolSetup
 {
-    /// <summary>The engine, the responder chosen by <c>Assistant:Provider</c>, and the HTTP plumbing of <c>/chatkit</c>.</summary>
+    /// <summary>
+    /// ChatKit.AspNetCore's engine and HTTP layer (body reader, SSE writer, error mapping; settings from the
+    /// <c>ChatKit</c> section), with the server's own context factory (development auth, the admin role).
+    /// The responder comes from <c>AddAssistant</c>, the store from <c>AddChatKitPersistence</c>.
+    /// </summary>
     public static IServiceCollection AddChatKitProtocol(this IServiceCollection services)
     {
-        services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new ChatKitEngineOptions());
-        services.AddScoped<ChatKitEngine>();
-        services.AddSingleton(ChatKitRequestBody.CreatePool());
-        services.AddSingleton<ChatKitRequestBody>();
-        services.AddSingleton<ChatKitContextFactory>();
-        services.AddSingleton<ChatKitStreamWriter>();
-        services.AddSingleton<ShutdownSignal>();
-        services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<ChatKitServerOptions>>((host, chatKit) =>
-            host.ShutdownTimeout = TimeSpan.FromSeconds(chatKit.Value.ShutdownGraceSeconds + 5));
+        services.AddChatKit().BindConfiguration().AddContextFactory<ChatKitContextFactory>();
         services.AddSingleton<Admin.AdminQueries>();
         return services;
     }

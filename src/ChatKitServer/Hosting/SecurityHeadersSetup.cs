@@ -14,6 +14,7 @@ public static class SecurityHeadersSetup
 
     private const string AdminPages = "admin-pages";
     private const string DemoPage = "demo-page";
+    private const string ApiReference = "api-reference";
 
     public static IServiceCollection AddSecurityHeaders(this IServiceCollection services) =>
         services.AddSecurityHeaderPolicies(policies => policies
@@ -47,6 +48,20 @@ public static class SecurityHeadersSetup
                     csp.AddObjectSrc().None();
                     csp.AddFrameAncestors().None();
                 }))
+            // The browsable API reference (/scalar, Development only): Scalar's own script starts with an inline module and styles itself.
+            .AddPolicy(ApiReference, p => p.AddDefaultSecurityHeaders()
+                .AddReferrerPolicyNoReferrer()
+                .AddContentSecurityPolicy(csp =>
+                {
+                    csp.AddDefaultSrc().Self();
+                    csp.AddScriptSrc().Self().UnsafeInline();
+                    csp.AddStyleSrc().Self().UnsafeInline();
+                    csp.AddImgSrc().Self().Data();
+                    csp.AddFontSrc().Self().Data();
+                    csp.AddConnectSrc().Self();
+                    csp.AddObjectSrc().None();
+                    csp.AddFrameAncestors().None();
+                }))
             .SetPolicySelector(context => context.ConfiguredPolicies.TryGetValue(PolicyFor(context.HttpContext.Request.Path) ?? "", out var policy)
                 ? policy
                 : context.SelectedPolicy));
@@ -55,5 +70,6 @@ public static class SecurityHeadersSetup
     internal static string? PolicyFor(PathString path) =>
         path == "/" || path == "/index.html" ? DemoPage
         : path.StartsWithSegments("/admin") && !path.StartsWithSegments("/admin/api") ? AdminPages
+        : path.StartsWithSegments("/scalar") ? ApiReference
         : null;
 }

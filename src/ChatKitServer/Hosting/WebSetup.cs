@@ -1,4 +1,6 @@
 using ChatKitServer.Configuration;
+using ChatKit.AspNetCore;
+using ChatKitServer.Auth;
 using ChatKitServer.Errors;
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -55,6 +57,7 @@ public static class WebSetup
         app.UseRateLimiter();
         app.UseRequestTimeouts();
         app.MapControllers();
+        app.MapChatKit("/chatkit").RequireAuthorization().RequireRateLimiting(AuthSetup.ChatKitRateLimit);
         app.MapChatKitHealth();
         return app;
     }

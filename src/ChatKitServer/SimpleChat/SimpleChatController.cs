@@ -1,10 +1,10 @@
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKit.Json;
 using ChatKitServer.Assistant.History;
 using ChatKitServer.Auth;
+using ChatKit.AspNetCore;
 using ChatKitServer.Endpoint;
 using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authorization;
@@ -25,22 +25,54 @@ public sealed record SimpleChatRequest(string? Message, string? ThreadId);
 /// </summary>
 [ApiController]
 [Route("api/chat")]
+[Tags("Simple chat")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
 [Authorize]
 [EnableRateLimiting(AuthSetup.ChatKitRateLimit)]
-public sealed class SimpleChatController(ChatKitEngine engine, ChatKitContextFactory contexts, IChatKitStore store) : ControllerBase
+public sealed class SimpleChatController(ChatKitEngine engine, IChatKitContextFactory contexts, IChatKitStore store, ServerSentEventsWriter sse) : ControllerBase
 {
     public const int MaxMessageChars = 32_000;
 
     [HttpPost("stream/message")]
-    public async Task<IResult> Stream([FromBody] SimpleChatRequest request, CancellationToken ct)
+    [Consumes("application/json")]
+    [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/event-stream")]
+    [EndpointSummary("Sends a message and streams the answer as SSE: {threadId, content, isDelta: true} frames, then a final frame with the whole text and widgets.")]
+    public async Task Stream([FromBody] SimpleChatRequest request, CancellationToken ct)
     {
-        var (context, stream) = await StartAsync(request, ct);
+        var (_, stream) = await StartAsync(request, ct);
         RequestDeadlines.Lift(HttpContext); // the deadline covered reading the request; a stream runs as long as it needs
-        Response.Headers["X-Accel-Buffering"] = "no";
-        return TypedResults.ServerSentEvents(Frames(new SimpleChatTurn(stream.ThreadId), stream, ct));
+        var turn = new SimpleChatTurn(stream.ThreadId);
+        // The engine's first event decides the status (a failure before it is still an HTTP error); frames
+        // come only with the answer's text, so headers and keep-alives go out without waiting for one.
+        var events = stream.Events.GetAsyncEnumerator(ct);
+        bool any;
+        try
+        {
+            any = await events.MoveNextAsync();
+        }
+        catch
+        {
+            await events.DisposeAsync();
+            throw;
+        }
+        await sse.WriteAsync(Response, Frames(turn, Resumed(events, any), ct), new SseStream<JsonObject>
+        {
+            Kind = "simple chat",
+            Subject = stream.ThreadId,
+            WaitForFirstItem = false,
+            SubjectOf = static frame => (string?)frame["threadId"],
+            WriteData = static (frame, json) => frame.WriteTo(json, ChatKitJson.Options),
+            OnShutdown = () => Failed(turn, allowRetry: true),
+            OnFailure = () => Failed(turn, allowRetry: true),
+        }, ct);
     }
 
     [HttpPost("message")]
+    [Consumes("application/json")]
+    [ProducesResponseType(typeof(System.Text.Json.Nodes.JsonObject), StatusCodes.Status200OK, "application/json")]
+    [EndpointSummary("Sends a message and answers once the whole answer is there, with its token usage.")]
     [RequestTimeout(RequestDeadlines.LongPolicy)] // waits for the whole answer
     public async Task<IActionResult> Message([FromBody] SimpleChatRequest request, CancellationToken ct)
     {
@@ -75,14 +107,35 @@ public sealed class SimpleChatController(ChatKitEngine engine, ChatKitContextFac
         return (context, response);
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> Frames(SimpleChatTurn turn, ChatKitStreamResponse stream, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>The rest of an enumeration whose first step was taken (<paramref name="current"/>: whether it gave an item).</summary>
+    private static async IAsyncEnumerable<ThreadStreamEvent> Resumed(IAsyncEnumerator<ThreadStreamEvent> events, bool current)
     {
-        await foreach (var ev in stream.Events.WithCancellation(ct))
+        await using (events)
+        {
+            while (current)
+            {
+                yield return events.Current;
+                current = await events.MoveNextAsync();
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<JsonObject> Frames(SimpleChatTurn turn, IAsyncEnumerable<ThreadStreamEvent> events, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var ev in events.WithCancellation(ct))
         {
             if (turn.Observe(ev) is { } delta)
-                yield return Frame(new JsonObject { ["threadId"] = turn.ThreadId, ["content"] = delta, ["isDelta"] = true });
+                yield return new JsonObject { ["threadId"] = turn.ThreadId, ["content"] = delta, ["isDelta"] = true };
         }
-        yield return Frame(Final(turn));
+        yield return Final(turn);
+    }
+
+    /// <summary>The last frame of a stream cut short (the server stopping): what was said, and a retryable error.</summary>
+    private static JsonObject Failed(SimpleChatTurn turn, bool allowRetry)
+    {
+        var final = Final(turn);
+        final["error"] = new JsonObject { ["code"] = ErrorCodes.StreamError, ["message"] = null, ["allowRetry"] = allowRetry };
+        return final;
     }
 
     private static JsonObject Final(SimpleChatTurn turn)
@@ -100,8 +153,6 @@ public sealed class SimpleChatController(ChatKitEngine engine, ChatKitContextFac
             final["error"] = new JsonObject { ["code"] = error.Code, ["message"] = error.Message, ["allowRetry"] = error.AllowRetry };
         return final;
     }
-
-    private static SseItem<string> Frame(JsonObject data) => new(data.ToJsonString(ChatKitJson.Options));
 
     private async Task<JsonObject?> UsageAsync(SimpleChatTurn turn, ChatKitContext context, CancellationToken ct)
     {

@@ -1,8 +1,7 @@
-using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using ChatKit;
 using ChatKit.Json;
 using ChatKit.Widgets;
+using ChatKit.AspNetCore;
 using ChatKitServer.Endpoint;
 using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authorization;
@@ -20,20 +19,27 @@ namespace ChatKitServer.WidgetStreams;
 /// </summary>
 [ApiController]
 [Route("api/chat/widgets/streams/{streamId}/events")]
+[Tags("Widget streams")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
 [Authorize]
 public sealed class WidgetStreamsController(
     IWidgetSseService streams,
     WidgetStreamAccess access,
-    ChatKitContextFactory contexts,
+    IChatKitContextFactory contexts,
     ChatKitRequestBody body,
+    ServerSentEventsWriter sse,
     ILogger<WidgetStreamsController> logger) : ControllerBase
 {
     public const string PublisherPolicy = "widget-publisher";
 
     [HttpGet]
+    [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/event-stream")]
+    [EndpointSummary("Subscribes to a widget stream (SSE: id + data per widget; send Last-Event-ID to resume).")]
     [DisableRequestTimeout] // a subscription is a stream: it stays open as long as the client wants
     [EnableRateLimiting(UserLimits.WidgetSubscriptions)]
-    public async Task<IResult> Subscribe(string streamId, [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, [FromQuery] long? lastEventId, CancellationToken ct)
+    public async Task Subscribe(string streamId, [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, [FromQuery] long? lastEventId, CancellationToken ct)
     {
         WidgetStreamIds.Check(streamId);
         var caller = contexts.Create(HttpContext);
@@ -45,12 +51,21 @@ public sealed class WidgetStreamsController(
         long? last = lastEventId;
         if (!string.IsNullOrEmpty(lastEventIdHeader))
             last = long.TryParse(lastEventIdHeader, out var parsed) ? parsed : throw new ChatKitValidationException("Last-Event-ID must be a number.");
-        Response.Headers["X-Accel-Buffering"] = "no";
         logger.LogInformation("Widget stream {StreamId} subscribed from {LastEventId}", streamId, last);
-        return TypedResults.ServerSentEvents(Frames(streamId, last, ct));
+        await sse.WriteAsync(Response, streams.SubscribeAsync(streamId, last, ct), new SseStream<WidgetStreamMessage>
+        {
+            Kind = "widget stream",
+            Subject = streamId,
+            WaitForFirstItem = false, // a subscription may stay quiet for long: headers (and keep-alives) go out at once
+            EventId = static message => message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            WriteData = static (message, json) => json.WriteRawValue(message.WidgetJson, skipInputValidation: true),
+        }, ct);
     }
 
     [HttpPost]
+    [Consumes("application/json")]
+    [ProducesResponseType(StatusCodes.Status202Accepted)]
+    [EndpointSummary("Publishes a widget root (Card, ListView, Basic) to the stream (admins or the publisher role).")]
     [Authorize(Policy = PublisherPolicy)]
     [EnableRateLimiting(UserLimits.WidgetPublishing)]
     public async Task<IActionResult> Publish(string streamId, CancellationToken ct)
@@ -69,11 +84,5 @@ public sealed class WidgetStreamsController(
         }
         var id = await streams.PublishAsync(streamId, widget, ct);
         return Accepted(new { id });
-    }
-
-    private async IAsyncEnumerable<SseItem<string>> Frames(string streamId, long? last, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await foreach (var message in streams.SubscribeAsync(streamId, last, ct))
-            yield return new SseItem<string>(message.WidgetJson) { EventId = message.Id.ToString() };
     }
 }

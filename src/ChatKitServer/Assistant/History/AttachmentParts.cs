@@ -1,6 +1,6 @@
 using System.Text;
 using ChatKit;
-using ChatKitServer.Assistant.Models;
+using Microsoft.Extensions.AI;
 using ChatKitServer.Attachments;
 using Microsoft.Extensions.Options;
 
@@ -13,15 +13,15 @@ namespace ChatKitServer.Assistant.History;
 /// </summary>
 public sealed class AttachmentParts(IAttachmentStorage storage, IOptions<AttachmentOptions> options)
 {
-    public async Task<UserPart> ForModelAsync(Attachment attachment, CancellationToken ct)
+    public async Task<AIContent> ForModelAsync(Attachment attachment, CancellationToken ct)
     {
-        var described = new TextPart($"[Attached file: {attachment.Name} ({attachment.MimeType})]");
+        var described = new TextContent($"[Attached file: {attachment.Name} ({attachment.MimeType})]");
         if (!AttachmentPolicy.IsImage(attachment.MimeType) && !AttachmentPolicy.IsText(attachment.MimeType))
             return described;
         await using var bytes = await storage.OpenReadAsync(attachment.Id, ct);
         if (bytes is null) return described;
         if (AttachmentPolicy.IsImage(attachment.MimeType))
-            return new ImagePart(await BinaryData.FromStreamAsync(bytes, ct), AttachmentPolicy.MediaType(attachment.MimeType));
+            return new DataContent((await BinaryData.FromStreamAsync(bytes, ct)).ToMemory(), AttachmentPolicy.MediaType(attachment.MimeType));
 
         var budget = options.Value.TextBudgetChars;
         using var reader = new StreamReader(bytes, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
@@ -29,6 +29,6 @@ public sealed class AttachmentParts(IAttachmentStorage storage, IOptions<Attachm
         var read = await reader.ReadBlockAsync(buffer, ct);
         var text = new string(buffer, 0, Math.Min(read, budget));
         var cut = read > budget ? $"\n[… cut: only the first {budget} characters are shown]" : "";
-        return new TextPart($"[Attached file: {attachment.Name} ({attachment.MimeType})]\n{text}{cut}");
+        return new TextContent($"[Attached file: {attachment.Name} ({attachment.MimeType})]\n{text}{cut}");
     }
 }

@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using ChatKit;
-using ChatKitServer.Assistant.Models;
+using ChatKit.Json;
+using Microsoft.Extensions.AI;
 
 namespace ChatKitServer.Assistant.History;
 
@@ -23,7 +25,7 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
     /// <summary>The messages for the model; <paramref name="newest"/> is the first page when the caller already has it.</summary>
     public async Task<ModelHistory> BuildAsync(ThreadMetadata thread, ChatKitContext context, int budgetChars, Page<ThreadItem>? newest, CancellationToken ct)
     {
-        var turns = new List<List<ChatModelMessage>>();
+        var turns = new List<List<ChatMessage>>();
         CutMessage? cut = null;
         var spent = 0;
         var seen = 0;
@@ -55,14 +57,14 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
         return new ModelHistory(Ordered(turns), cut);
     }
 
-    private static List<ChatModelMessage> Ordered(List<List<ChatModelMessage>> newestFirst)
+    private static List<ChatMessage> Ordered(List<List<ChatMessage>> newestFirst)
     {
         newestFirst.Reverse();
         return newestFirst.SelectMany(m => m).ToList();
     }
 
     /// <summary>The texts of <paramref name="messages"/> cut so that they hold at most <paramref name="budget"/> characters in all, each cut one saying so.</summary>
-    private static List<ChatModelMessage> Cut(List<ChatModelMessage> messages, int budget)
+    private static List<ChatMessage> Cut(List<ChatMessage> messages, int budget)
     {
         var left = budget;
         string Take(string text)
@@ -71,40 +73,35 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
             left = Math.Max(0, left - text.Length);
             return kept;
         }
-        return messages.Select(m => m switch
+        return messages.Select(m => new ChatMessage(m.Role, m.Contents.Select(c => c switch
         {
-            SystemMessage s => new SystemMessage(Take(s.Text)),
-            UserMessage u => new UserMessage(u.Parts.Select(p => p is TextPart t ? new TextPart(Take(t.Text)) : p).ToList()),
-            AssistantMessage a => a with { Text = a.Text is null ? null : Take(a.Text) },
-            ToolResultMessage r => r with { Result = Take(r.Result) },
-            _ => m,
-        }).ToList();
+            TextContent t => new TextContent(Take(t.Text)),
+            FunctionResultContent r => new FunctionResultContent(r.CallId, Take(r.Result as string ?? "")),
+            _ => c,
+        }).ToList())).ToList();
     }
 
-    internal static List<ChatModelMessage> ToMessages(ThreadItem item) => item switch
+    internal static List<ChatMessage> ToMessages(ThreadItem item) => item switch
     {
-        UserMessageItem m => [new UserMessage(UserText(m, withAttachments: true))],
-        AssistantMessageItem m when m.Text.Length > 0 => [new AssistantMessage(m.Text)],
+        UserMessageItem m => [new ChatMessage(ChatRole.User, UserText(m, withAttachments: true))],
+        AssistantMessageItem m when m.Text.Length > 0 => [new ChatMessage(ChatRole.Assistant, m.Text)],
         ClientToolCallItem { Status: ClientToolCallStatus.Completed } c =>
-        [
-            new AssistantMessage(null, [new ToolCall(c.CallId, c.Name, c.Arguments.ToJsonString())]),
-            new ToolResultMessage(c.CallId, c.Output?.ToJsonString() ?? "null"),
-        ],
+            ToolCallMessages(c.CallId, c.Name, c.Arguments.ToJsonString(ChatKitJson.Options), c.Output?.ToJsonString(ChatKitJson.Options) ?? "null"),
         HiddenContextItem h when HiddenRecords.KindOf(h) == HiddenRecords.ToolCallKind => ToolCallMessages(h),
         HiddenContextItem h when HiddenRecords.KindOf(h) == HiddenRecords.UsageKind => [],
-        HiddenContextItem h => [new SystemMessage("Context: " + (h.Content?.ToJsonString() ?? "null"))],
-        SdkHiddenContextItem s => [new SystemMessage(s.Content)],
-        WidgetItem w => [new AssistantMessage("[A widget was shown to the user]" + (w.CopyText is { Length: > 0 } copy ? ": " + copy : ""))],
+        HiddenContextItem h => [new ChatMessage(ChatRole.System, "Context: " + (h.Content?.ToJsonString(ChatKitJson.Options) ?? "null"))],
+        SdkHiddenContextItem s => [new ChatMessage(ChatRole.System, s.Content)],
+        WidgetItem w => [new ChatMessage(ChatRole.Assistant, "[A widget was shown to the user]" + (w.CopyText is { Length: > 0 } copy ? ": " + copy : ""))],
         StructuredInputItem s => StructuredInputMessages(s),
         _ => [],
     };
 
-    private async Task<ChatModelMessage> UserMessageAsync(UserMessageItem m, CancellationToken ct)
+    private async Task<ChatMessage> UserMessageAsync(UserMessageItem m, CancellationToken ct)
     {
-        var parts = new List<UserPart> { new TextPart(UserText(m, withAttachments: false)) };
+        var parts = new List<AIContent> { new TextContent(UserText(m, withAttachments: false)) };
         foreach (var attachment in m.Attachments)
             parts.Add(await attachments.ForModelAsync(attachment, ct));
-        return new UserMessage(parts);
+        return new ChatMessage(ChatRole.User, parts);
     }
 
     private static string UserText(UserMessageItem m, bool withAttachments)
@@ -121,37 +118,51 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
         return text.ToString();
     }
 
-    private static List<ChatModelMessage> ToolCallMessages(HiddenContextItem h)
+    private static List<ChatMessage> ToolCallMessages(HiddenContextItem h)
     {
         var o = (JsonObject)h.Content!;
-        var callId = (string?)o["call_id"] ?? h.Id;
-        return
-        [
-            new AssistantMessage(null, [new ToolCall(callId, (string?)o["name"] ?? "tool", (string?)o["arguments"] ?? "{}")]),
-            new ToolResultMessage(callId, (string?)o["result"] ?? "null"),
-        ];
+        return ToolCallMessages((string?)o["call_id"] ?? h.Id, (string?)o["name"] ?? "tool", (string?)o["arguments"] ?? "{}", (string?)o["result"] ?? "null");
     }
 
-    private static List<ChatModelMessage> StructuredInputMessages(StructuredInputItem s)
+    /// <summary>A tool call the assistant made and its result, as the model sent and received them.</summary>
+    internal static List<ChatMessage> ToolCallMessages(string callId, string name, string argumentsJson, string result) =>
+    [
+        new ChatMessage(ChatRole.Assistant, [new FunctionCallContent(callId, name, Arguments(argumentsJson))]),
+        new ChatMessage(ChatRole.Tool, [new FunctionResultContent(callId, result)]),
+    ];
+
+    /// <summary>Tool arguments (a JSON object) as a function call carries them; anything else as no arguments.</summary>
+    internal static Dictionary<string, object?>? Arguments(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, object?>>(string.IsNullOrWhiteSpace(json) ? "{}" : json, AIJsonUtilities.DefaultOptions);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static List<ChatMessage> StructuredInputMessages(StructuredInputItem s)
     {
         var asked = "I asked: " + string.Join(" / ", s.Inputs.Select(i => i.Question));
-        if (s.Status == StructuredInputStatus.Pending) return [new AssistantMessage(asked)];
+        if (s.Status == StructuredInputStatus.Pending) return [new ChatMessage(ChatRole.Assistant, asked)];
         var answers = string.Join("\n", s.Inputs.Select(i => $"{i.Question} → " + (i.Answer is { Skipped: false } a ? string.Join(", ", a.Values) : "(skipped)")));
-        return [new AssistantMessage(asked), new UserMessage(answers)];
+        return [new ChatMessage(ChatRole.Assistant, asked), new ChatMessage(ChatRole.User, answers)];
     }
 
-    private static int Size(ChatModelMessage m) => m switch
+    private static int Size(ChatMessage m) => m.Contents.Sum(c => c switch
     {
-        SystemMessage s => s.Text.Length,
-        UserMessage u => u.Parts.Sum(p => p is TextPart t ? t.Text.Length : 1000),
-        AssistantMessage a => (a.Text?.Length ?? 0) + a.ToolCalls.Sum(c => c.Name.Length + c.Arguments.Length),
-        ToolResultMessage r => r.Result.Length,
-        _ => 0,
-    };
+        TextContent t => t.Text.Length,
+        FunctionCallContent f => f.Name.Length + (f.Arguments is null ? 0 : JsonSerializer.Serialize(f.Arguments, AIJsonUtilities.DefaultOptions).Length),
+        FunctionResultContent r => (r.Result as string)?.Length ?? 0,
+        _ => 1000, // an image or other data: a flat estimate
+    });
 }
 
 /// <summary>The messages for the model, and whether the newest user message had to be cut to fit the budget.</summary>
-public sealed record ModelHistory(List<ChatModelMessage> Messages, CutMessage? NewestCut);
+public sealed record ModelHistory(List<ChatMessage> Messages, CutMessage? NewestCut);
 
 /// <summary>A user message of <paramref name="Length"/> characters of which only the first <paramref name="Kept"/> reach the model.</summary>
 public sealed record CutMessage(int Length, int Kept);

@@ -22,7 +22,7 @@ public static class HiddenRecords
         Content = new JsonObject { ["kind"] = ToolCallKind, ["call_id"] = callId, ["name"] = name, ["arguments"] = arguments, ["result"] = result },
     };
 
-    public static HiddenContextItem Usage(string threadId, string itemId, string model, int promptTokens, int completionTokens, DateTimeOffset at) => new()
+    public static HiddenContextItem Usage(string threadId, string itemId, string model, long promptTokens, long completionTokens, DateTimeOffset at) => new()
     {
         Id = ChatKitIds.Message(),
         ThreadId = threadId,

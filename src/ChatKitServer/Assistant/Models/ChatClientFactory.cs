@@ -22,13 +22,14 @@ public sealed class ChatClientFactory(IOptions<AssistantOptions> assistant, IOpt
     private readonly ConcurrentDictionary<string, ChatClient> _chat = new(StringComparer.Ordinal);
     private readonly Lazy<OpenAIClient> _root = new(() => CreateRoot(assistant.Value, openAI.Value, azure.Value));
 
-    /// <summary>The model used when a request names none.</summary>
-    public string DefaultModel => assistant.Value.Provider switch
-    {
-        AssistantProvider.AzureOpenAI => azure.Value.Deployment,
-        AssistantProvider.Scripted => ScriptedChatModel.ModelName,
-        _ => openAI.Value.Model,
-    };
+    /// <summary>The model (Azure: deployment) used when a request names none.</summary>
+    public string DefaultModel => assistant.Value.Provider == AssistantProvider.AzureOpenAI ? azure.Value.Deployment : openAI.Value.Model;
+
+    /// <summary>The provider's name, for telemetry (<see cref="Microsoft.Extensions.AI.ChatClientMetadata"/>).</summary>
+    public string ProviderName => assistant.Value.Provider == AssistantProvider.AzureOpenAI ? "azure.ai.openai" : "openai";
+
+    /// <summary>The endpoint called, when one is configured.</summary>
+    public Uri? Endpoint => assistant.Value.Provider == AssistantProvider.AzureOpenAI ? azure.Value.Endpoint : openAI.Value.Endpoint;
 
     /// <summary>The transcription model or deployment, when one is configured.</summary>
     public string? TranscriptionModel => assistant.Value.Provider == AssistantProvider.AzureOpenAI ? azure.Value.TranscriptionDeployment : openAI.Value.TranscriptionModel;

@@ -7,7 +7,7 @@ using ChatKit.Widgets;
 namespace ChatKitServer.Assistant.Models;
 
 /// <summary>
-/// A script for <see cref="ScriptedChatModel"/>: turns matched against the user's message, in order.
+/// A script for <see cref="ScriptedChatClient"/>: turns matched against the user's message, in order.
 /// <code>
 /// { "turns": [
 ///   { "match": "weather", "reply": ["It is ", "sunny."], "delayMs": 20 },
@@ -69,6 +69,15 @@ public sealed class ChatScript
         foreach (var turn in script.Turns.Where(t => t.Widget is not null))
             ChatKitJson.Deserialize<WidgetRoot>(turn.Widget!.ToJsonString()); // fails early on a bad widget
         return script;
+    }
+
+    /// <summary>Fills <c>$1</c>, <c>$2</c>… in tool arguments (JSON) with the groups of the turn's <c>regex:</c> match, JSON-escaped.</summary>
+    internal static string Fill(string json, Match? match)
+    {
+        if (match is null || !match.Success) return json;
+        for (var g = match.Groups.Count - 1; g >= 1; g--)
+            json = json.Replace("$" + g, JsonEncodedText.Encode(match.Groups[g].Value).ToString());
+        return json;
     }
 
     /// <summary>What is wrong with the script file, or null.</summary>

@@ -1,4 +1,5 @@
-using ChatKitServer.Assistant.Models;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
 using ChatKitServer.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -22,5 +23,10 @@ public sealed class ToolRegistry
 
     public IChatKitTool? Find(string name) => _tools.GetValueOrDefault(name);
 
-    public IReadOnlyList<ChatModelTool> Definitions() => _tools.Values.Select(t => new ChatModelTool(t.Name, t.Description, t.Parameters)).ToList();
+    /// <summary>
+    /// The tools as the model sees them: declarations only (name, description, JSON schema). The responder
+    /// runs each call itself, so that it can show it (progress, workflow) and hand client tools to the client.
+    /// </summary>
+    public IList<AITool> Definitions() =>
+        _tools.Values.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Description, JsonSerializer.SerializeToElement(t.Parameters, ChatKit.Json.ChatKitJson.Options))).ToList();
 }

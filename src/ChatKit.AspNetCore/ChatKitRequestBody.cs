@@ -1,17 +1,15 @@
 using ChatKit;
-using ChatKitServer.Configuration;
-using ChatKitServer.Limits;
 using Microsoft.Extensions.Options;
 using Microsoft.IO;
 
-namespace ChatKitServer.Endpoint;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
-/// Reads a request body up to <see cref="ChatKitServerOptions.MaxRequestBodyBytes"/> (beyond it, 413) into
+/// Reads a request body up to <see cref="ChatKitHttpOptions.MaxRequestBodyBytes"/> (beyond it, 413) into
 /// pooled blocks that are taken as the bytes arrive. A declared <c>Content-Length</c> is checked against
 /// the limit but reserves nothing: a request that promises 10 MB and sends 1 KB holds one 4 KiB block.
 /// </summary>
-public sealed class ChatKitRequestBody(IOptions<ChatKitServerOptions> options, RecyclableMemoryStreamManager buffers)
+public sealed class ChatKitRequestBody(IOptions<ChatKitHttpOptions> options, RecyclableMemoryStreamManager buffers)
 {
     /// <summary>The whole body; dispose the result as soon as it is parsed (its blocks go back to the pool).</summary>
     public async Task<RequestBodyBuffer> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -60,11 +58,13 @@ public sealed class ChatKitRequestBody(IOptions<ChatKitServerOptions> options, R
 /// <summary>A request body read by <see cref="ChatKitRequestBody"/>; its blocks return to the pool on dispose.</summary>
 public sealed class RequestBodyBuffer(RecyclableMemoryStream stream) : IDisposable
 {
+    /// <summary>The number of bytes read.</summary>
     public long Length => stream.Length;
 
     /// <summary>The bytes, contiguous (a body of several blocks is copied once into a pooled buffer of its size).</summary>
     public ReadOnlySpan<byte> Span => stream.GetBuffer().AsSpan(0, (int)stream.Length);
 
+    /// <inheritdoc />
     public void Dispose() => stream.Dispose();
 }
 
@@ -72,5 +72,21 @@ public sealed class RequestBodyBuffer(RecyclableMemoryStream stream) : IDisposab
 public sealed class RequestTooLargeException(long limit)
     : ChatKitException($"The request body is larger than the limit of {limit} bytes.")
 {
+    /// <inheritdoc />
     public override int StatusCode => StatusCodes.Status413PayloadTooLarge;
+}
+
+/// <summary>The body is a form, not JSON (415): a form post's fields are not a ChatKit request.</summary>
+public sealed class NotJsonException(string contentType)
+    : ChatKitException($"The request body is '{contentType}'; a ChatKit request is JSON: send it as application/json.")
+{
+    /// <inheritdoc />
+    public override int StatusCode => StatusCodes.Status415UnsupportedMediaType;
+
+    /// <summary>Refuses a form body (urlencoded or multipart); any other type is read as JSON, as clients of the protocol send it.</summary>
+    public static void ThrowIfForm(HttpRequest request)
+    {
+        if (request.HasFormContentType)
+            throw new NotJsonException(request.ContentType!.Split(';')[0].Trim());
+    }
 }

@@ -2,7 +2,7 @@ using ChatKit;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
-namespace ChatKitServer.Errors;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// The one place where exceptions become HTTP statuses, with a ProblemDetails body that says what
@@ -11,6 +11,7 @@ namespace ChatKitServer.Errors;
 /// </summary>
 public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILogger<ChatKitExceptionHandler> logger) : IExceptionHandler
 {
+    /// <inheritdoc />
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
     {
         var (status, title, detail) = exception switch

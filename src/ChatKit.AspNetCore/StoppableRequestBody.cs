@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 
-namespace ChatKitServer.Limits;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// A request body read as a stream that stops when a token fires by cancelling the pending read rather
@@ -16,6 +16,7 @@ public sealed class StoppableRequestBody : Stream
     private readonly CancellationToken _stop;
     private readonly CancellationTokenRegistration _stopping;
 
+    /// <summary>Reads <paramref name="reader"/> until it ends or <paramref name="stop"/> fires.</summary>
     public StoppableRequestBody(PipeReader reader, CancellationToken stop)
     {
         _reader = reader;
@@ -23,6 +24,7 @@ public sealed class StoppableRequestBody : Stream
         _stopping = stop.Register(reader.CancelPendingRead);
     }
 
+    /// <inheritdoc />
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a slow body is many small reads: no allocation per read
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
@@ -41,24 +43,36 @@ public sealed class StoppableRequestBody : Stream
         return count;
     }
 
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing) _stopping.Dispose();
         base.Dispose(disposing);
     }
 
+    /// <inheritdoc />
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <inheritdoc />
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("The request body is read asynchronously.");
 
+    /// <inheritdoc />
     public override bool CanRead => true;
+    /// <inheritdoc />
     public override bool CanSeek => false;
+    /// <inheritdoc />
     public override bool CanWrite => false;
+    /// <inheritdoc />
     public override long Length => throw new NotSupportedException();
+    /// <inheritdoc />
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    /// <inheritdoc />
     public override void Flush() { }
+    /// <inheritdoc />
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    /// <inheritdoc />
     public override void SetLength(long value) => throw new NotSupportedException();
+    /// <inheritdoc />
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

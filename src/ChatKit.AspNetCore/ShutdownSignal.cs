@@ -1,10 +1,9 @@
-using ChatKitServer.Configuration;
 using Microsoft.Extensions.Options;
 
-namespace ChatKitServer.Endpoint;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
-/// Fires <see cref="ChatKitServerOptions.ShutdownGraceSeconds"/> after the host starts stopping, so
+/// Fires <see cref="ChatKitHttpOptions.ShutdownGraceSeconds"/> after the host starts stopping, so
 /// open streams get the grace period to finish and then end with an error event (their partial
 /// answers are saved by the engine's normal cancellation path) before the server goes away.
 /// </summary>
@@ -13,7 +12,8 @@ public sealed class ShutdownSignal : IDisposable
     private readonly CancellationTokenSource _expired = new();
     private readonly CancellationTokenRegistration _registration;
 
-    public ShutdownSignal(IHostApplicationLifetime lifetime, IOptions<ChatKitServerOptions> options, ILogger<ShutdownSignal> logger)
+    /// <summary>Starts counting the grace period when <paramref name="lifetime"/> begins stopping.</summary>
+    public ShutdownSignal(IHostApplicationLifetime lifetime, IOptions<ChatKitHttpOptions> options, ILogger<ShutdownSignal> logger)
     {
         var grace = TimeSpan.FromSeconds(options.Value.ShutdownGraceSeconds);
         _registration = lifetime.ApplicationStopping.Register(() =>
@@ -26,6 +26,7 @@ public sealed class ShutdownSignal : IDisposable
     /// <summary>Cancelled when the grace period after shutdown began is over.</summary>
     public CancellationToken GraceExpired => _expired.Token;
 
+    /// <inheritdoc />
     public void Dispose()
     {
         _registration.Dispose();

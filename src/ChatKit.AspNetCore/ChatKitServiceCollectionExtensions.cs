@@ -1,0 +1,121 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace ChatKit.AspNetCore;
+
+/// <summary>Adds ChatKit to an ASP.NET Core app, in the style of <c>AddSignalR</c>/<c>MapHub</c>.</summary>
+public static class ChatKitServiceCollectionExtensions
+{
+    /// <summary>
+    /// The protocol's engine and HTTP layer: request body reader, SSE writer, error mapping, context factory
+    /// (the caller's <c>sub</c> claim), settings validated at start. Add a responder and a store on the
+    /// returned builder (<see cref="ChatKitBuilder.AddResponder{T}"/>, <see cref="ChatKitBuilder.AddInMemoryStore"/>,
+    /// or ChatKit.EntityFrameworkCore's store), then map the endpoint with
+    /// <see cref="ChatKitEndpointRouteBuilderExtensions.MapChatKit"/>.
+    /// <code>
+    /// builder.Services.AddChatKit().AddResponder&lt;MyResponder&gt;().AddInMemoryStore();
+    /// app.MapChatKit("/chatkit").RequireAuthorization();
+    /// </code>
+    /// </summary>
+    public static ChatKitBuilder AddChatKit(this IServiceCollection services, Action<ChatKitHttpOptions>? configure = null)
+    {
+        var options = services.AddOptions<ChatKitHttpOptions>().ValidateDataAnnotations().ValidateOnStart();
+        if (configure is not null) options.Configure(configure);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(new ChatKitEngineOptions());
+        services.TryAddScoped<ChatKitEngine>();
+        services.TryAddSingleton(_ => ChatKitRequestBody.CreatePool());
+        services.TryAddSingleton<ChatKitRequestBody>();
+        services.TryAddSingleton<IChatKitContextFactory, ClaimsChatKitContextFactory>();
+        services.TryAddSingleton<ShutdownSignal>();
+        services.TryAddSingleton<ServerSentEventsWriter>();
+        services.TryAddSingleton<ChatKitStreamWriter>();
+        services.AddProblemDetails();
+        services.TryAddSingleton<ChatKitExceptionHandler>();
+        // Streams get their grace period on shutdown, and the host waits for it.
+        services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<ChatKitHttpOptions>>((host, chatKit) =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(chatKit.Value.ShutdownGraceSeconds + 5));
+        return new ChatKitBuilder(services);
+    }
+}
+
+/// <summary>Configures ChatKit's services: the responder, the store and the optional seams.</summary>
+public sealed class ChatKitBuilder(IServiceCollection services)
+{
+    /// <summary>The services being configured.</summary>
+    public IServiceCollection Services { get; } = services;
+
+    /// <summary>Binds <see cref="ChatKitHttpOptions"/> from a configuration section (<c>ChatKit</c> by default).</summary>
+    public ChatKitBuilder BindConfiguration(string section = ChatKitHttpOptions.Section)
+    {
+        Services.AddOptions<ChatKitHttpOptions>().BindConfiguration(section);
+        return this;
+    }
+
+    /// <summary>The responder that answers every turn (scoped: one per request).</summary>
+    public ChatKitBuilder AddResponder<TResponder>() where TResponder : class, IChatKitResponder
+    {
+        Services.AddScoped<IChatKitResponder, TResponder>();
+        return this;
+    }
+
+    /// <summary>Where threads, items, attachments and feedback live (a singleton, shared by concurrent streams).</summary>
+    public ChatKitBuilder AddStore<TStore>() where TStore : class, IChatKitStore
+    {
+        Services.AddSingleton<IChatKitStore, TStore>();
+        return this;
+    }
+
+    /// <summary>The library's in-memory store: for samples, tests and small tools (nothing survives a restart).</summary>
+    public ChatKitBuilder AddInMemoryStore()
+    {
+        Services.AddSingleton<IChatKitStore, InMemoryChatKitStore>();
+        return this;
+    }
+
+    /// <summary>Handles widget actions (<c>threads.custom_action</c>, <c>threads.sync_custom_action</c>).</summary>
+    public ChatKitBuilder AddActionHandler<THandler>() where THandler : class, IChatKitActionHandler
+    {
+        Services.AddScoped<IChatKitActionHandler, THandler>();
+        return this;
+    }
+
+    /// <summary>Transcribes dictation (<c>input.transcribe</c>).</summary>
+    public ChatKitBuilder AddTranscriber<TTranscriber>() where TTranscriber : class, IChatKitTranscriber
+    {
+        Services.AddSingleton<IChatKitTranscriber, TTranscriber>();
+        return this;
+    }
+
+    /// <summary>Who the caller is (the default reads the <c>sub</c> claim).</summary>
+    public ChatKitBuilder AddContextFactory<TFactory>() where TFactory : class, IChatKitContextFactory
+    {
+        Services.Replace(ServiceDescriptor.Singleton<IChatKitContextFactory, TFactory>());
+        return this;
+    }
+
+    /// <summary>The engine's settings (page sizes, title length, cancel notes).</summary>
+    public ChatKitBuilder ConfigureEngine(Action<ChatKitEngineOptions> configure)
+    {
+        var options = new ChatKitEngineOptions();
+        configure(options);
+        Services.Replace(ServiceDescriptor.Singleton(options));
+        return this;
+    }
+}
+
+/// <summary>Maps the ChatKit endpoint.</summary>
+public static class ChatKitEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// <c>POST {pattern}</c> answers every ChatKit request (<see cref="ChatKitEndpoint"/>). Chain the host's
+    /// policies on the result: <c>.RequireAuthorization()</c>, <c>.RequireRateLimiting("…")</c>,
+    /// <c>.RequireCors("…")</c>.
+    /// </summary>
+    public static IEndpointConventionBuilder MapChatKit(this IEndpointRouteBuilder endpoints, [System.Diagnostics.CodeAnalysis.StringSyntax("Route")] string pattern = "/chatkit") =>
+        endpoints.MapPost(pattern, ChatKitEndpoint.HandleAsync)
+            .WithName("ChatKit")
+            .WithDisplayName("ChatKit protocol")
+            .ExcludeFromDescription(); // the protocol is described by its JSON Schemas, not OpenAPI
+}

@@ -1,0 +1,232 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using ChatKit.Json;
+using Microsoft.Extensions.Options;
+
+namespace ChatKit.AspNetCore;
+
+/// <summary>
+/// How one kind of stream is written by <see cref="ServerSentEventsWriter"/>: the JSON of each item's
+/// <c>data:</c> line, its optional <c>id:</c>, and the last frame it ends with when the server stops or fails.
+/// </summary>
+public sealed class SseStream<T>
+{
+    /// <summary>What the stream is, for the log (a request type, "widget stream").</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>What it is about, for the log (a thread id, a stream id); may be learnt from the items (<see cref="SubjectOf"/>).</summary>
+    public string? Subject { get; set; }
+
+    /// <summary>What an item says the stream is about, when it says so (a created thread's id).</summary>
+    public Func<T, string?>? SubjectOf { get; init; }
+
+    /// <summary>Writes an item's JSON (the frame's <c>data:</c>).</summary>
+    public required Action<T, Utf8JsonWriter> WriteData { get; init; }
+
+    /// <summary>An item's event id (the frame's <c>id:</c>, echoed by a reconnecting client as <c>Last-Event-ID</c>).</summary>
+    public Func<T, string?>? EventId { get; init; }
+
+    /// <summary>
+    /// Whether the response waits for the first item before sending its headers, so that a failure before
+    /// anything was sent is still an HTTP error with a body (the protocol's streams); a subscription that may
+    /// stay quiet for long sends its headers at once.
+    /// </summary>
+    public bool WaitForFirstItem { get; init; } = true;
+
+    /// <summary>The frame that ends the stream when the shutdown grace period is over (none: the stream just ends).</summary>
+    public Func<T>? OnShutdown { get; init; }
+
+    /// <summary>The frame that ends the stream after an unexpected failure (none: the stream just ends).</summary>
+    public Func<T>? OnFailure { get; init; }
+}
+
+/// <summary>
+/// The one Server-Sent-Events writer of the server, for the ChatKit protocol's streams, simple chat and
+/// widget subscriptions alike: <c>data:</c> frames (with an <c>id:</c> when the stream has ids), items that
+/// are ready together leave in one write and are flushed as soon as the source has to wait, a
+/// <c>: keep-alive</c> comment whenever the source is quiet for <c>ChatKit:KeepAliveSeconds</c> (a proxy's
+/// read timeout must not cut an idle stream), <c>X-Accel-Buffering: no</c> for nginx, the shutdown grace
+/// period (<see cref="ShutdownSignal"/>), and the response completed in <c>finally</c> whatever happened.
+/// Frames are written straight to the response pipe with one reused <see cref="Utf8JsonWriter"/>.
+/// </summary>
+public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options, ShutdownSignal shutdown, ILogger<ServerSentEventsWriter> logger)
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] IdPrefix = "id: "u8.ToArray();
+    private static readonly byte[] LineEnd = "\n"u8.ToArray();
+    private static readonly byte[] FrameEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+    private const int FlushThreshold = 16 * 1024;
+
+    /// <summary>Writes <paramref name="items"/> as an SSE response until they end, the client leaves or the server stops.</summary>
+    public async Task WriteAsync<T>(HttpResponse response, IAsyncEnumerable<T> items, SseStream<T> stream, CancellationToken requestAborted)
+    {
+        // The stream stops when the client leaves or when the shutdown grace period is over.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, shutdown.GraceExpired);
+        var cancellationToken = stop.Token;
+        var enumerator = items.GetAsyncEnumerator(cancellationToken);
+        ValueTask<bool> first;
+        if (stream.WaitForFirstItem)
+        {
+            try
+            {
+                // The first item decides the status: a failure before anything was sent (the database is
+                // down, say) is still an HTTP error with a body, not a 200 stream with an error in it.
+                first = new ValueTask<bool>(await enumerator.MoveNextAsync());
+            }
+            catch
+            {
+                await enumerator.DisposeAsync();
+                throw;
+            }
+        }
+        else
+        {
+            first = enumerator.MoveNextAsync();
+        }
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no"; // nginx: pass each frame on at once
+        response.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+
+        var clock = Stopwatch.StartNew();
+        var count = 0;
+        var cancelled = false;
+        string? failure = null;
+        var keepAlive = options.Value.KeepAliveInterval;
+        using var json = new Utf8JsonWriter(response.BodyWriter, ChatKitJson.WriterOptions);
+        try
+        {
+            await response.StartAsync(cancellationToken);
+            if (!first.IsCompleted) await FlushAsync(response, cancellationToken); // headers out now: the source may stay quiet
+            var next = await NextAsync(first, response, keepAlive, cancellationToken);
+            while (next)
+            {
+                var item = enumerator.Current;
+                if (stream.SubjectOf?.Invoke(item) is { } subject) stream.Subject = subject;
+                AppendFrame(json, response.BodyWriter, item, stream);
+                count++;
+                // Items that are already there go out together: the flush (a write to the socket)
+                // happens when the source has to wait, or when enough is buffered.
+                var pending = enumerator.MoveNextAsync();
+                if (!pending.IsCompleted || (response.BodyWriter.CanGetUnflushedBytes && response.BodyWriter.UnflushedBytes >= FlushThreshold))
+                    await FlushAsync(response, cancellationToken);
+                next = await NextAsync(pending, response, keepAlive, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (shutdown.GraceExpired.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+        {
+            // The server is stopping: the source saves what it must; the client is told, when the stream has a way to.
+            failure = "shutdown";
+            await enumerator.DisposeAsync();
+            if (stream.OnShutdown is { } ending)
+                await WriteFrameAsync(json, response, ending(), stream);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            cancelled = true;
+        }
+        catch (IOException) when (cancellationToken.IsCancellationRequested || response.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            cancelled = true; // the client went away mid-write
+        }
+        catch (Exception ex)
+        {
+            // Sources turn their own failures into frames (the engine: error events); this is a failure of the source itself.
+            failure = ex.GetType().Name;
+            logger.LogError(ex, "Stream {StreamKind} for {Subject} failed after {EventCount} events", stream.Kind, stream.Subject, count);
+            if (!response.HttpContext.RequestAborted.IsCancellationRequested && stream.OnFailure is { } ending)
+                await WriteFrameAsync(json, response, ending(), stream);
+        }
+        finally
+        {
+            // Disposing runs the source's cleanup (the engine saves a cancelled turn) before the response ends.
+            await enumerator.DisposeAsync();
+            await CompleteAsync(response);
+            logger.LogInformation(
+                "Streamed {EventCount} events for {Subject} ({StreamKind}) in {ElapsedMs} ms; cancelled: {Cancelled}; failure: {Failure}",
+                count, stream.Subject, stream.Kind, clock.ElapsedMilliseconds, cancelled, failure);
+        }
+    }
+
+    /// <summary>
+    /// Waits for the next item, writing a keep-alive comment each time the wait passes the interval.
+    /// The pending <c>MoveNextAsync</c> is never abandoned: disposing an async iterator while it runs
+    /// throws, so on cancellation (the enumeration sees the same token) or a failed write, it is
+    /// awaited first.
+    /// </summary>
+    private static async ValueTask<bool> NextAsync(ValueTask<bool> next, HttpResponse response, TimeSpan keepAlive, CancellationToken ct)
+    {
+        if (next.IsCompleted || keepAlive <= TimeSpan.Zero)
+            return await next;
+        var pending = next.AsTask();
+        while (true)
+        {
+            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var delay = Task.Delay(keepAlive, quiet.Token);
+            var first = await Task.WhenAny(pending, delay);
+            if (first == pending || ct.IsCancellationRequested)
+            {
+                await quiet.CancelAsync();
+                return await pending;
+            }
+            try
+            {
+                await response.Body.WriteAsync(KeepAlive, ct);
+                await response.Body.FlushAsync(ct);
+            }
+            catch
+            {
+                // The write's failure is the one reported; the enumeration's own outcome is secondary here.
+                await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+        }
+    }
+
+    private static async Task WriteFrameAsync<T>(Utf8JsonWriter json, HttpResponse response, T item, SseStream<T> stream)
+    {
+        AppendFrame(json, response.BodyWriter, item, stream);
+        await FlushAsync(response, CancellationToken.None);
+    }
+
+    /// <summary>Serializes one frame (<c>id: …\n</c> when it has one, then <c>data: {json}\n\n</c>) into the response pipe, without flushing.</summary>
+    private static void AppendFrame<T>(Utf8JsonWriter json, PipeWriter pipe, T item, SseStream<T> stream)
+    {
+        if (stream.EventId?.Invoke(item) is { } id)
+        {
+            pipe.Write(IdPrefix);
+            pipe.Write(Encoding.UTF8.GetBytes(id));
+            pipe.Write(LineEnd);
+        }
+        pipe.Write(DataPrefix);
+        json.Reset(pipe);
+        stream.WriteData(item, json);
+        json.Flush();
+        pipe.Write(FrameEnd);
+    }
+
+    private static async Task FlushAsync(HttpResponse response, CancellationToken ct)
+    {
+        var flushed = await response.BodyWriter.FlushAsync(ct);
+        if (flushed.IsCanceled) throw new OperationCanceledException(ct);
+    }
+
+    private async Task CompleteAsync(HttpResponse response)
+    {
+        try
+        {
+            await response.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // The connection is already gone; there is nobody left to complete the response for.
+            logger.LogDebug(ex, "Could not complete the SSE response; the client had gone");
+        }
+    }
+}

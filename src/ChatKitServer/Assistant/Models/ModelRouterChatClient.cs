@@ -1,0 +1,38 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.AI;
+
+namespace ChatKitServer.Assistant.Models;
+
+/// <summary>
+/// The <see cref="IChatClient"/> of the OpenAI and Azure OpenAI providers: each request goes to the model
+/// (Azure: deployment) named by <see cref="ChatOptions.ModelId"/>, the configured default when it names
+/// none, through the official client of that model (Microsoft.Extensions.AI.OpenAI's adapter). A request
+/// may name another model when <c>Assistant:Models</c> allows it; the clients are made once per model.
+/// </summary>
+public sealed class ModelRouterChatClient(ChatClientFactory clients) : IChatClient
+{
+    private readonly ConcurrentDictionary<string, IChatClient> _byModel = new(StringComparer.Ordinal);
+
+    private IChatClient For(ChatOptions? options) =>
+        _byModel.GetOrAdd(options?.ModelId ?? clients.DefaultModel, model => clients.For(model).AsIChatClient());
+
+    /// <inheritdoc />
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        For(options).GetResponseAsync(messages, options, cancellationToken);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        For(options).GetStreamingResponseAsync(messages, options, cancellationToken);
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType == typeof(ChatClientMetadata)
+            ? new ChatClientMetadata(clients.ProviderName, clients.Endpoint, clients.DefaultModel)
+            : serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var client in _byModel.Values) client.Dispose();
+    }
+}

@@ -1,0 +1,100 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using ChatKit;
+using ChatKit.Json;
+using ChatKit.Widgets;
+using ChatKitServer.Configuration;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace ChatKitServer.Assistant.Models;
+
+/// <summary>
+/// A deterministic model for QA and integration tests (<c>Assistant:Provider=Scripted</c>): an
+/// <see cref="IChatClient"/> that answers from <see cref="ChatScript"/>, behind the same seam as the
+/// real models, so tools, progress, persistence and cancellation run through the real code paths.
+/// </summary>
+public sealed class ScriptedChatClient(IOptions<AssistantOptions> options, TimeProvider time) : IChatClient
+{
+    /// <summary>The model name it reports (in usage records).</summary>
+    public const string ModelName = "scripted";
+
+    private readonly Lazy<ChatScript> _script = new(() => ChatScript.Load(options.Value.ScriptPath!));
+
+    /// <inheritdoc />
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default) =>
+        await GetStreamingResponseAsync(messages, chatOptions, cancellationToken).ToChatResponseAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var conversation = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
+        var userText = conversation.LastOrDefault(m => m.Role == ChatRole.User)?.Contents.OfType<TextContent>().FirstOrDefault()?.Text ?? "";
+        var (turn, match) = Find(userText);
+        if (ChatPurposes.IsTitle(chatOptions))
+        {
+            yield return Text(turn?.Title ?? MessageTitleMaker.From(userText) ?? "Conversation");
+            yield break;
+        }
+        if (turn is null)
+        {
+            yield return Text("(The script has no turn for this message.)");
+            yield break;
+        }
+
+        var afterTools = conversation.Count > 0 && conversation[^1].Role == ChatRole.Tool;
+        if (!afterTools && turn.Error is { } error)
+        {
+            await Delay(turn, cancellationToken);
+            if (error.Retry) throw new StreamError(ErrorCodes.StreamError, allowRetry: true);
+            throw new CustomStreamError(error.Message ?? "The scripted model failed.", allowRetry: false);
+        }
+        if (!afterTools && turn.ToolCalls.Count > 0 && chatOptions?.Tools is { Count: > 0 })
+        {
+            for (var i = 0; i < turn.ToolCalls.Count; i++)
+            {
+                var call = turn.ToolCalls[i];
+                await Delay(turn, cancellationToken);
+                var arguments = JsonSerializer.Deserialize<Dictionary<string, object?>>(ChatScript.Fill(call.Arguments.ToJsonString(), match), AIJsonUtilities.DefaultOptions);
+                yield return new ChatResponseUpdate(ChatRole.Assistant, [new FunctionCallContent($"call_{i}_{Guid.NewGuid():n}"[..20], call.Name, arguments)]);
+            }
+            yield return Usage(turn);
+            yield break;
+        }
+
+        foreach (var chunk in afterTools && turn.Then.Count > 0 ? turn.Then : turn.Reply)
+        {
+            await Delay(turn, cancellationToken);
+            yield return Text(chunk);
+        }
+        if (!afterTools && turn.Widget is not null)
+            yield return new ChatResponseUpdate(ChatRole.Assistant, [new WidgetContent(ChatKitJson.Deserialize<WidgetRoot>(turn.Widget.ToJsonString()), turn.CopyText)]);
+        yield return Usage(turn);
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("scripted", null, ModelName)
+        : serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+
+    /// <inheritdoc />
+    public void Dispose() { }
+
+    private static ChatResponseUpdate Text(string text) => new(ChatRole.Assistant, text) { ModelId = ModelName };
+
+    private static ChatResponseUpdate Usage(ChatScript.Turn turn) =>
+        new(ChatRole.Assistant, [new UsageContent(new UsageDetails { InputTokenCount = turn.PromptTokens, OutputTokenCount = turn.CompletionTokens })]) { ModelId = ModelName };
+
+    private (ChatScript.Turn?, System.Text.RegularExpressions.Match?) Find(string text)
+    {
+        foreach (var turn in _script.Value.Turns)
+        {
+            if (turn.Matches(text) is { } match) return (turn, match);
+        }
+        return (null, null);
+    }
+
+    private Task Delay(ChatScript.Turn turn, CancellationToken ct) =>
+        turn.DelayMs > 0 ? Task.Delay(TimeSpan.FromMilliseconds(turn.DelayMs), time, ct) : Task.CompletedTask;
+}

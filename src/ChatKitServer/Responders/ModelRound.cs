@@ -1,0 +1,81 @@
+using System.Runtime.CompilerServices;
+using ChatKit;
+using ChatKit.Widgets;
+using ChatKitServer.Assistant.Models;
+using Microsoft.Extensions.AI;
+
+namespace ChatKitServer.Responders;
+
+/// <summary>
+/// One call to the model: streams its text as an assistant message (begun at the first token),
+/// shows the widgets it sends, and gathers its tool calls and token usage for the steps after it.
+/// </summary>
+internal sealed class ModelRound(string threadId, TimeProvider time)
+{
+    /// <summary>The answer streamed in this round, if the model wrote any text.</summary>
+    public AssistantMessageStream? Answer { get; private set; }
+
+    /// <summary>The tools the model called, in order.</summary>
+    public List<FunctionCallContent> Calls { get; } = [];
+
+    /// <summary>Set when a call went to the client: the turn ends with a pending client tool call.</summary>
+    public bool HandedToClient { get; set; }
+
+    public async IAsyncEnumerable<ThreadStreamEvent> StreamAsync(IAsyncEnumerable<ChatResponseUpdate> updates, UsageTotals usage, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var update in updates.WithCancellation(ct))
+        {
+            foreach (var content in update.Contents)
+            {
+                switch (content)
+                {
+                    case TextContent { Text.Length: > 0 } text:
+                        if (Answer is null)
+                        {
+                            Answer = new AssistantMessageStream(threadId, time);
+                            foreach (var ev in Answer.Begin()) yield return ev;
+                        }
+                        yield return Answer.Append(text.Text);
+                        break;
+                    case FunctionCallContent call:
+                        Calls.Add(call);
+                        break;
+                    case UsageContent used:
+                        usage.Add(update.ModelId, used.Details);
+                        break;
+                    case WidgetContent shown:
+                        yield return WidgetStreaming.Static(threadId, shown.Widget, shown.CopyText, time);
+                        break;
+                }
+            }
+        }
+        if (Answer is not null)
+        {
+            foreach (var ev in Answer.Complete()) yield return ev;
+        }
+    }
+
+    /// <summary>What the model said in this round, as the next round's history carries it: its text and its calls.</summary>
+    public ChatMessage ToMessage()
+    {
+        var contents = new List<AIContent>();
+        if (Answer is { Text.Length: > 0 } answer) contents.Add(new TextContent(answer.Text));
+        contents.AddRange(Calls);
+        return new ChatMessage(ChatRole.Assistant, contents);
+    }
+}
+
+/// <summary>The tokens a turn used, over all its rounds, and the model that answered.</summary>
+internal sealed class UsageTotals(string model)
+{
+    public string Model { get; private set; } = model;
+    public long Prompt { get; private set; }
+    public long Completion { get; private set; }
+
+    public void Add(string? model, UsageDetails details)
+    {
+        Model = model ?? Model;
+        Prompt += details.InputTokenCount ?? 0;
+        Completion += details.OutputTokenCount ?? 0;
+    }
+}
