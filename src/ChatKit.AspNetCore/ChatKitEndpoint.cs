@@ -18,6 +18,7 @@ public static class ChatKitEndpoint
     {
         var services = http.RequestServices;
         var cancellationToken = http.RequestAborted;
+        System.Diagnostics.Activity? activity = null;
         try
         {
             NotJsonException.ThrowIfForm(http.Request);
@@ -26,6 +27,8 @@ public static class ChatKitEndpoint
             using (var json = await services.GetRequiredService<ChatKitRequestBody>().ReadAsync(http.Request, cancellationToken))
                 request = ChatKitRequestParser.Parse(json.Span, options.RequestLimits);
             var context = services.GetRequiredService<IChatKitContextFactory>().Create(http);
+            activity = ChatKitTelemetry.Source.StartActivity("chatkit " + request.Kind);
+            activity?.SetTag(ChatKitTelemetry.RequestTypeTag, request.Kind);
             var response = await services.GetRequiredService<ChatKitEngine>().ProcessAsync(request, context, cancellationToken);
             switch (response)
             {
@@ -38,6 +41,7 @@ public static class ChatKitEndpoint
                 case ChatKitStreamResponse stream:
                     // A request deadline covers reading the request; a stream runs as long as it needs.
                     http.Features.Get<IHttpRequestTimeoutFeature>()?.DisableTimeout();
+                    activity?.SetTag(ChatKitTelemetry.ThreadTag, stream.ThreadId);
                     await services.GetRequiredService<ChatKitStreamWriter>().WriteAsync(http.Response, stream, cancellationToken);
                     break;
             }
@@ -47,6 +51,10 @@ public static class ChatKitEndpoint
             // A cancellation is the host's to answer: the client left (nobody to tell), or a request
             // deadline passed (ASP.NET Core's request timeouts middleware answers it with its status).
             await services.GetRequiredService<ChatKitExceptionHandler>().TryHandleAsync(http, ex, CancellationToken.None);
+        }
+        finally
+        {
+            activity?.Dispose();
         }
     }
 }

@@ -24,6 +24,8 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => (499, "Client closed request", "The client closed the request."),
             _ => (StatusCodes.Status500InternalServerError, "Internal server error", "The server failed to process the request; the error was logged."),
         };
+        ChatKitTelemetry.Errors.Add(1, new KeyValuePair<string, object?>(ChatKitTelemetry.ErrorTag, status.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        System.Diagnostics.Activity.Current?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, title);
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
             logger.LogError(exception, "Unhandled error for {Method} {Path}", http.Request.Method, http.Request.Path);
         else if (status == StatusCodes.Status503ServiceUnavailable)

@@ -66,6 +66,8 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
     {
         // The stream stops when the client leaves or when the shutdown grace period is over.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, shutdown.GraceExpired);
+        var started = Stopwatch.GetTimestamp();
+        var kind = new KeyValuePair<string, object?>("chatkit.stream.kind", stream.Kind);
         var cancellationToken = stop.Token;
         var enumerator = items.GetAsyncEnumerator(cancellationToken);
         ValueTask<bool> first;
@@ -95,6 +97,7 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
         response.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
 
         var clock = Stopwatch.StartNew();
+        ChatKitTelemetry.ActiveStreams.Add(1, kind);
         var count = 0;
         var cancelled = false;
         string? failure = null;
@@ -108,6 +111,7 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
             while (next)
             {
                 var item = enumerator.Current;
+                if (count == 0) ChatKitTelemetry.TimeToFirstEvent.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, kind);
                 if (stream.SubjectOf?.Invoke(item) is { } subject) stream.Subject = subject;
                 AppendFrame(json, response.BodyWriter, item, stream);
                 count++;
@@ -148,6 +152,7 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
             // Disposing runs the source's cleanup (the engine saves a cancelled turn) before the response ends.
             await enumerator.DisposeAsync();
             await CompleteAsync(response);
+            ChatKitTelemetry.ActiveStreams.Add(-1, kind);
             logger.LogInformation(
                 "Streamed {EventCount} events for {Subject} ({StreamKind}) in {ElapsedMs} ms; cancelled: {Cancelled}; failure: {Failure}",
                 count, stream.Subject, stream.Kind, clock.ElapsedMilliseconds, cancelled, failure);

@@ -73,9 +73,10 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         return await read(db);
     }
 
-    /// <summary>A write: its turn at the gate first, then a context of its own.</summary>
-    private async Task WriteAsync(Func<ChatKitDbContext, Task> write, CancellationToken cancellationToken)
+    /// <summary>A write: its turn at the gate first, then a context of its own; traced as <c>chatkit.store {operation}</c>.</summary>
+    private async Task WriteAsync(Func<ChatKitDbContext, Task> write, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
+        using var span = ChatKitTelemetry.StoreWrite(operation.EndsWith("Async", StringComparison.Ordinal) ? operation[..^5] : operation);
         using var turn = await _writes.EnterAsync(cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await write(db);

@@ -18,12 +18,14 @@ return await StartupFailure.RunAsync(async () =>
     builder.Services.AddRequestLimits();
     builder.Services.AddChatKitWeb(builder.Configuration);
     builder.Services.AddApiDescription();
+    builder.Services.AddChatKitTelemetry(builder.Configuration);
 
     var app = builder.Build();
 
     await app.PrepareDatabaseAsync();
     app.UseChatKitWeb();
     app.MapApiDescription();
+    app.MapChatKitTelemetry();
 
     await app.RunAsync();
 });

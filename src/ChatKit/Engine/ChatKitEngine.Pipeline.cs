@@ -124,6 +124,14 @@ public sealed partial class ChatKitEngine
 
     private ErrorEvent ToErrorEvent(Exception ex, ThreadMetadata thread)
     {
+        var error = ErrorEventFor(ex, thread);
+        ChatKitTelemetry.Errors.Add(1, new KeyValuePair<string, object?>(ChatKitTelemetry.ErrorTag, error.Code));
+        System.Diagnostics.Activity.Current?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.Code);
+        return error;
+    }
+
+    private ErrorEvent ErrorEventFor(Exception ex, ThreadMetadata thread)
+    {
         switch (ex)
         {
             case CustomStreamError custom:

@@ -62,6 +62,8 @@ public sealed partial class ChatKitEngine
     {
         context.RequestMetadata = request.Metadata;
         _logger.LogDebug("Processing {RequestType} for {UserId}", request.Kind, context.UserId);
+        if (request is StreamingRequest)
+            ChatKitTelemetry.Turns.Add(1, new KeyValuePair<string, object?>(ChatKitTelemetry.RequestTypeTag, request.Kind));
         return request switch
         {
             StreamingRequest streaming => await PrepareStreamAsync(streaming, context, cancellationToken).ConfigureAwait(false),

@@ -71,8 +71,13 @@ public sealed class ModelResponder(
     }
 
     /// <summary>The hidden record of the tokens a turn used, kept with the item that ended it (for admins).</summary>
-    internal static ThreadItemDoneEvent UsageRecord(ThreadMetadata thread, string itemId, UsageTotals usage, TimeProvider time) =>
-        new() { Item = HiddenRecords.Usage(thread.Id, itemId, usage.Model, usage.Prompt, usage.Completion, ChatKitClock.Now(time)) };
+    internal static ThreadItemDoneEvent UsageRecord(ThreadMetadata thread, string itemId, UsageTotals usage, TimeProvider time)
+    {
+        var model = new KeyValuePair<string, object?>("gen_ai.response.model", usage.Model);
+        ChatKitTelemetry.Tokens.Add(usage.Prompt, model, new("gen_ai.token.type", "input"));
+        ChatKitTelemetry.Tokens.Add(usage.Completion, model, new("gen_ai.token.type", "output"));
+        return new() { Item = HiddenRecords.Usage(thread.Id, itemId, usage.Model, usage.Prompt, usage.Completion, ChatKitClock.Now(time)) };
+    }
 
     /// <summary>One round's request: the model, the tools offered (none in the last round), the tool it must call (first round only).</summary>
     private static ChatOptions RoundOptions(string model, IList<AITool> offered, string? required) => new()

@@ -43,6 +43,7 @@ public sealed class ToolCallRunner(
                     Id = ChatKitIds.ToolCall(), ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(time),
                     CallId = call.CallId, Name = call.Name, Arguments = arguments ?? [],
                 };
+                ChatKitTelemetry.ToolCalls.Add(1, ToolTag(call.Name), Outcome("client"));
                 yield return new ThreadItemDoneEvent { Item = item };
                 yield return ModelResponder.UsageRecord(thread, item.Id, usage, time);
                 round.HandedToClient = true; // the client answers with threads.add_client_tool_output
@@ -84,8 +85,26 @@ public sealed class ToolCallRunner(
             ? JsonSerializer.SerializeToNode(call.Arguments, AIJsonUtilities.DefaultOptions) as JsonObject
             : call.Exception is null ? [] : null;
 
-    /// <summary>Runs a server tool; returns the JSON the model gets, and the error shown in the workflow when it failed.</summary>
+    private static KeyValuePair<string, object?> ToolTag(string name) => new("gen_ai.tool.name", name);
+    private static KeyValuePair<string, object?> Outcome(string outcome) => new("chatkit.tool.outcome", outcome);
+
+    /// <summary>
+    /// Runs a server tool in a span of its own (<c>execute_tool {name}</c>, OpenTelemetry's GenAI conventions)
+    /// and counts it by outcome; returns the JSON the model gets, and the error shown in the workflow when it failed.
+    /// </summary>
     private async Task<(string Result, string? Error)> RunAsync(IChatKitTool? tool, FunctionCallContent call, JsonObject? arguments, ToolContext context, CancellationToken ct)
+    {
+        using var span = ChatKitTelemetry.Source.StartActivity("execute_tool " + call.Name);
+        span?.SetTag("gen_ai.operation.name", "execute_tool");
+        span?.SetTag("gen_ai.tool.name", call.Name);
+        span?.SetTag("gen_ai.tool.call.id", call.CallId);
+        var (result, error) = await RunToolAsync(tool, call, arguments, context, ct);
+        if (error is not null) span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error);
+        ChatKitTelemetry.ToolCalls.Add(1, ToolTag(call.Name), Outcome(error is null ? "ok" : "error"));
+        return (result, error);
+    }
+
+    private async Task<(string Result, string? Error)> RunToolAsync(IChatKitTool? tool, FunctionCallContent call, JsonObject? arguments, ToolContext context, CancellationToken ct)
     {
         if (tool is null)
             return Failed($"There is no tool named '{call.Name}'.");

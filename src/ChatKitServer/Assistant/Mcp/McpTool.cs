@@ -19,8 +19,14 @@ public sealed class McpTool(McpServers servers, string server, string tool, stri
 
     public string ProgressText(JsonObject arguments, IStringLocalizer<AssistantTexts> texts) => texts[AssistantTexts.CallingMcpTool, tool, server];
 
-    public Task<JsonNode?> ExecuteAsync(JsonObject arguments, ToolContext context, CancellationToken cancellationToken) =>
-        servers.CallAsync(server, tool, arguments, cancellationToken);
+    public async Task<JsonNode?> ExecuteAsync(JsonObject arguments, ToolContext context, CancellationToken cancellationToken)
+    {
+        // A span of its own inside the tool's: the call to the MCP server, with the server named.
+        using var span = ChatKit.ChatKitTelemetry.Source.StartActivity($"mcp {server}/{tool}", System.Diagnostics.ActivityKind.Client);
+        span?.SetTag("mcp.server.name", server);
+        span?.SetTag("mcp.tool.name", tool);
+        return await servers.CallAsync(server, tool, arguments, cancellationToken);
+    }
 
     /// <summary>Letters, digits, _ and - only, at most 64 characters, as model APIs require.</summary>
     public static string NameFor(string server, string tool)

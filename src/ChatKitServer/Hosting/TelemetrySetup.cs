@@ -1,0 +1,74 @@
+using System.ComponentModel.DataAnnotations;
+using ChatKit;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace ChatKitServer.Hosting;
+
+/// <summary>Settings of OpenTelemetry (section <c>Telemetry</c>).</summary>
+public sealed class TelemetryOptions : IValidatableObject
+{
+    public const string Section = "Telemetry";
+
+    /// <summary>The service name traces and metrics carry.</summary>
+    [Required]
+    public string ServiceName { get; set; } = "ChatKitServer";
+
+    /// <summary>Where to send traces and metrics over OTLP (e.g. <c>http://collector:4317</c>); none: not sent. <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> works too.</summary>
+    public Uri? OtlpEndpoint { get; set; }
+
+    /// <summary>Serve metrics for Prometheus to scrape at <see cref="PrometheusPath"/>.</summary>
+    public bool Prometheus { get; set; }
+
+    /// <summary>The scrape path.</summary>
+    public string PrometheusPath { get; set; } = "/metrics";
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (OtlpEndpoint is { IsAbsoluteUri: false } or { Scheme: not ("http" or "https") })
+            yield return new ValidationResult($"Telemetry:OtlpEndpoint must be an absolute http(s) address, e.g. http://collector:4317 (got '{OtlpEndpoint}').", [nameof(OtlpEndpoint)]);
+        if (!PrometheusPath.StartsWith('/'))
+            yield return new ValidationResult($"Telemetry:PrometheusPath must start with '/' (got '{PrometheusPath}').", [nameof(PrometheusPath)]);
+    }
+}
+
+public static class TelemetrySetup
+{
+    /// <summary>
+    /// OpenTelemetry traces and metrics: ASP.NET Core's, ChatKit's (<see cref="ChatKitTelemetry"/>: a span per
+    /// request, store writes, tool calls and MCP calls; turns, time to first event, active streams, tokens,
+    /// tool calls, errors) and the model calls' (Microsoft.Extensions.AI, GenAI conventions). Exported over OTLP
+    /// when <c>Telemetry:OtlpEndpoint</c> (or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>) is set; metrics for Prometheus
+    /// with <c>Telemetry:Prometheus=true</c>.
+    /// </summary>
+    public static IServiceCollection AddChatKitTelemetry(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var otlp = options.OtlpEndpoint is not null || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(options.ServiceName))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(ChatKitTelemetry.Name, AssistantSetup.ModelTelemetrySource).AddAspNetCoreInstrumentation();
+                if (otlp) tracing.AddOtlpExporter(o => { if (options.OtlpEndpoint is { } endpoint) o.Endpoint = endpoint; });
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(ChatKitTelemetry.Name, AssistantSetup.ModelTelemetrySource).AddAspNetCoreInstrumentation();
+                if (otlp) metrics.AddOtlpExporter(o => { if (options.OtlpEndpoint is { } endpoint) o.Endpoint = endpoint; });
+                if (options.Prometheus) metrics.AddPrometheusExporter();
+            });
+        return services;
+    }
+
+    /// <summary>The Prometheus scrape endpoint, when <c>Telemetry:Prometheus</c> is on.</summary>
+    public static WebApplication MapChatKitTelemetry(this WebApplication app)
+    {
+        var options = app.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        if (options.Prometheus)
+            app.MapPrometheusScrapingEndpoint(options.PrometheusPath);
+        return app;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using ChatKit;
+using ChatKitServer.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using static ChatKitServer.Tests.Support.ChatKitTestClient;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>
+/// OpenTelemetry through the real pipeline, collected with the in-memory exporter: a turn with a tool call
+/// produces the request's span with the model call, the tool call and the store writes inside it, and the
+/// metric points of turns, time to first event, active streams, tokens, tool calls and errors.
+/// </summary>
+public class TelemetryTests
+{
+    private readonly List<Activity> _spans = [];
+    private readonly List<Metric> _metrics = [];
+
+    private ServerFactory Start(ChatScriptFile script) => new(script.Settings(), services =>
+    {
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans));
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(_metrics));
+    });
+
+    private void Flush(ServerFactory factory)
+    {
+        factory.Services.GetRequiredService<TracerProvider>().ForceFlush();
+        factory.Services.GetRequiredService<MeterProvider>().ForceFlush();
+    }
+
+    [Test]
+    public async Task A_turn_with_a_tool_call_produces_its_spans_and_metric_points()
+    {
+        using var script = new ChatScriptFile("""
+            { "turns": [ { "match": "*", "toolCalls": [ { "name": "search_threads", "arguments": { "query": "pancakes" } } ],
+                           "then": ["Nothing ", "found."], "promptTokens": 10, "completionTokens": 4 } ] }
+            """);
+        using var factory = Start(script);
+        using var client = factory.CreateChatKitClient();
+
+        var stream = await client.StreamAsync(Create("find my pancakes"));
+        using (var missing = await client.PostAsync(AddMessage("thr_missing", "hello"))) { }
+        Flush(factory);
+
+        stream.AssistantText.Should().Be("Nothing found.");
+        var request = _spans.Should().ContainSingle(s => s.DisplayName == "chatkit threads.create").Subject;
+        request.GetTagItem(ChatKitTelemetry.RequestTypeTag).Should().Be("threads.create");
+        request.GetTagItem(ChatKitTelemetry.ThreadTag).Should().Be(stream.ThreadId);
+        // The HTTP server span (ASP.NET Core's) is the request span's parent; everything else of the trace is inside it.
+        request.Parent?.Source.Name.Should().Be("Microsoft.AspNetCore");
+        var inside = _spans.Where(s => s.TraceId == request.TraceId && s != request && s.Source.Name != "Microsoft.AspNetCore").ToList();
+        inside.Where(s => s.DisplayName == "chat scripted").Should().HaveCount(2, "two model rounds: the tool call, then the answer");
+        var tool = inside.Should().ContainSingle(s => s.DisplayName == "execute_tool search_threads").Subject;
+        tool.GetTagItem("gen_ai.tool.name").Should().Be("search_threads");
+        inside.Select(s => s.DisplayName).Should().Contain(["chatkit.store SaveThread", "chatkit.store AddThreadItem"]);
+        inside.Should().OnlyContain(s => IsWithin(s, request), "every span of the turn hangs under the request's span");
+        _spans.Should().Contain(s => s.DisplayName == "chatkit threads.add_user_message" && s.Status == ActivityStatusCode.Error);
+
+        Sum("chatkit.turns", ("chatkit.request.type", "threads.create")).Should().Be(1);
+        Count("chatkit.stream.time_to_first_event").Should().BeGreaterThanOrEqualTo(1);
+        Sum("chatkit.stream.active").Should().Be(0, "the stream was opened and closed");
+        Sum("chatkit.tokens", ("gen_ai.token.type", "input")).Should().Be(20, "10 prompt tokens in each of the two rounds");
+        Sum("chatkit.tokens", ("gen_ai.token.type", "output")).Should().Be(8);
+        Sum("chatkit.tool.calls", ("gen_ai.tool.name", "search_threads"), ("chatkit.tool.outcome", "ok")).Should().Be(1);
+        Sum("chatkit.errors", ("error.type", "404")).Should().Be(1, "the message to a thread that does not exist");
+        _metrics.Should().Contain(m => m.Name == "gen_ai.client.token.usage", "the model calls' own GenAI metrics");
+    }
+
+    [Test]
+    public async Task Metrics_can_be_scraped_by_Prometheus_when_asked()
+    {
+        using var factory = new ServerFactory(new() { ["Telemetry:Prometheus"] = "true" });
+        using var client = factory.CreateChatKitClient();
+        await client.StreamAsync(Create("count me"));
+
+        var scraped = await client.Http.GetStringAsync("/metrics");
+
+        scraped.Should().Contain("chatkit_turns_total").And.Contain("chatkit_request_type=\"threads.create\"");
+        scraped.Should().Contain("chatkit_stream_time_to_first_event_seconds_bucket");
+    }
+
+    [Test]
+    public async Task Without_Prometheus_there_is_no_metrics_endpoint()
+    {
+        using var factory = new ServerFactory();
+        using var client = factory.CreateChatKitClient();
+
+        (await client.Http.GetAsync("/metrics")).StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+    }
+
+    private bool IsWithin(Activity span, Activity root)
+    {
+        for (var parent = span.ParentSpanId; parent != default; parent = _spans.FirstOrDefault(s => s.SpanId == parent)?.ParentSpanId ?? default)
+        {
+            if (parent == root.SpanId) return true;
+        }
+        return false;
+    }
+
+    private IEnumerable<MetricPoint> Points(string name, params (string Key, string Value)[] tags)
+    {
+        var found = new List<MetricPoint>();
+        foreach (var metric in _metrics.Where(m => m.Name == name))
+        {
+            foreach (ref readonly var point in metric.GetMetricPoints())
+            {
+                var pointTags = new Dictionary<string, object?>();
+                foreach (var tag in point.Tags) pointTags[tag.Key] = tag.Value;
+                if (tags.All(t => Equals(pointTags.GetValueOrDefault(t.Key)?.ToString(), t.Value)))
+                    found.Add(point);
+            }
+        }
+        return found;
+    }
+
+    private long Sum(string name, params (string Key, string Value)[] tags)
+    {
+        var points = Points(name, tags).ToList();
+        points.Should().NotBeEmpty($"the metric {name} has points");
+        return points.Sum(p => p.GetSumLong());
+    }
+
+    private long Count(string name) => Points(name).Sum(p => p.GetHistogramCount());
+}
