@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
@@ -19,11 +18,12 @@ public class TelemetryTests
     private readonly List<Activity> _spans = [];
     private readonly List<Metric> _metrics = [];
 
-    private ServerFactory Start(ChatScriptFile script) => new(script.Settings(), services =>
+    /// <summary>A server on the scripted model answering from <paramref name="script"/>, its telemetry collected in memory.</summary>
+    private ServerFactory Start(string script) => new(new() { ["Assistant:AutoTitles"] = "false" }, services =>
     {
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans));
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(_metrics));
-    });
+    }, inlineScript: script);
 
     private void Flush(ServerFactory factory)
     {
@@ -34,18 +34,17 @@ public class TelemetryTests
     [Test]
     public async Task A_turn_with_a_tool_call_produces_its_spans_and_metric_points()
     {
-        using var script = new ChatScriptFile("""
+        using var factory = Start("""
             { "turns": [ { "match": "*", "toolCalls": [ { "name": "search_threads", "arguments": { "query": "pancakes" } } ],
                            "then": ["Nothing ", "found."], "promptTokens": 10, "completionTokens": 4 } ] }
             """);
-        using var factory = Start(script);
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
 
-        var stream = await client.StreamAsync(Create("find my pancakes"));
-        using (var missing = await client.PostAsync(AddMessage("thr_missing", "hello"))) { }
+        var stream = await client.CreateThreadAsync(ChatKitClient.Text("find my pancakes")).CollectAsync();
+        await client.RefusedAsync(new ThreadsAddUserMessageRequest { Params = new() { ThreadId = "thr_missing", Input = ChatKitClient.Text("hello") } });
         Flush(factory);
 
-        stream.AssistantText.Should().Be("Nothing found.");
+        stream.Should().HaveAssistantText("Nothing found.");
         var request = _spans.Should().ContainSingle(s => s.DisplayName == "chatkit threads.create").Subject;
         request.GetTagItem(ChatKitTelemetry.RequestTypeTag).Should().Be("threads.create");
         request.GetTagItem(ChatKitTelemetry.ThreadTag).Should().Be(stream.ThreadId);
@@ -73,8 +72,8 @@ public class TelemetryTests
     public async Task Metrics_can_be_scraped_by_Prometheus_when_asked()
     {
         using var factory = new ServerFactory(new() { ["Telemetry:Prometheus"] = "true" });
-        using var client = factory.CreateChatKitClient();
-        await client.StreamAsync(Create("count me"));
+        var client = factory.ClientFor("alice");
+        await client.CreateThreadAsync(ChatKitClient.Text("count me")).CollectAsync();
 
         var scraped = await client.Http.GetStringAsync("/metrics");
 
@@ -86,9 +85,9 @@ public class TelemetryTests
     public async Task Without_Prometheus_there_is_no_metrics_endpoint()
     {
         using var factory = new ServerFactory();
-        using var client = factory.CreateChatKitClient();
+        using var http = factory.HttpClientFor("alice");
 
-        (await client.Http.GetAsync("/metrics")).StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+        (await http.GetAsync("/metrics")).StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
     }
 
     private bool IsWithin(Activity span, Activity root)
