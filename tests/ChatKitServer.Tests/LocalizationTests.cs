@@ -26,6 +26,21 @@ public class LocalizationTests
         Keys($"AssistantTexts.{culture}.resx").Should().BeEquivalentTo(english);
     }
 
+    [TestCase("AssistantTexts.resx")]
+    [TestCase("AssistantTexts.fr.resx")]
+    [TestCase("AssistantTexts.de.resx")]
+    [TestCase("AssistantTexts.es.resx")]
+    public void Progress_texts_use_one_ellipsis_style(string file)
+    {
+        var progress = new[] { AssistantTexts.Thinking, AssistantTexts.Analyzing, AssistantTexts.Searching, AssistantTexts.SavingMemory,
+            AssistantTexts.RecallingMemory, AssistantTexts.ExecutingTool, AssistantTexts.CallingMcpTool };
+        var texts = XDocument.Load(Path.Combine(Locales, file)).Root!.Elements("data")
+            .Where(d => progress.Contains((string)d.Attribute("name")!)).ToDictionary(d => (string)d.Attribute("name")!, d => (string)d.Element("value")!);
+
+        texts.Keys.Should().BeEquivalentTo(progress);
+        texts.Values.Should().OnlyContain(t => t.EndsWith("...") && !t.Contains('…'), "progress texts end with three dots, never the single ellipsis character");
+    }
+
     [TestCase("en", "Executing tool_x...")]
     [TestCase("fr", "Exécution de tool_x...")]
     [TestCase("de", "tool_x wird ausgeführt...")]

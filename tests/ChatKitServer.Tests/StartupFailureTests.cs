@@ -15,11 +15,19 @@ public class StartupFailureTests
         }
     }
 
-    [TestCase("ChatKit__KeepAliveSeconds", "-3", "ChatKit:KeepAliveSeconds")]
-    [TestCase("OpenAI__TimeoutSeconds", "0", "OpenAI:TimeoutSeconds")]
-    [TestCase("Assistant__Provider", "Telepathy", "Assistant:Provider")]
-    [TestCase("ChatKit__MaxRequestBodyBytes", "ten", "ChatKit:MaxRequestBodyBytes")]
-    public async Task A_wrong_setting_stops_the_server_with_one_line_naming_the_key(string variable, string value, string key)
+    [TestCase("ChatKit__KeepAliveSeconds=-3", "ChatKit:KeepAliveSeconds")]
+    [TestCase("OpenAI__TimeoutSeconds=0", "OpenAI:TimeoutSeconds")]
+    [TestCase("Assistant__Provider=Telepathy", "Assistant:Provider")]
+    [TestCase("ChatKit__MaxRequestBodyBytes=ten", "ChatKit:MaxRequestBodyBytes")]
+    [TestCase("ChatKit__DefaultPageSize=0", "ChatKit:DefaultPageSize")]
+    [TestCase("Assistant__Provider=OpenAI;OpenAI__Model=m;OpenAI__Endpoint=localhost:11434/v1", "OpenAI:Endpoint")]
+    [TestCase("Auth__Mode=Jwt;Auth__Jwt__Audience=a;Auth__Jwt__Authority=http://login.example.com/", "Auth:Jwt:Authority")]
+    [TestCase("Redis__ConnectionString=127.0.0.1:1", "Redis:ConnectionString")]
+    [TestCase("Serilog__WriteTo__0__Name=Elasticsearchh", "Serilog:WriteTo:0:Name")]
+    [TestCase("Attachments__AllowedMimeTypes__0=", "Attachments:AllowedMimeTypes:0")]
+    [TestCase("Attachments__AllowedMimeTypes__0=Image/PNG", "Attachments:AllowedMimeTypes:0")]
+    [TestCase("ChatKit__AllowedOrigins__0=https://app.example.com/chat", "ChatKit:AllowedOrigins:0")]
+    public async Task A_wrong_setting_stops_the_server_with_one_line_naming_the_key(string settings, string key)
     {
         var folder = Directory.CreateTempSubdirectory("chatkit-startup-").FullName;
         try
@@ -30,7 +38,11 @@ public class StartupFailureTests
             };
             start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
             start.Environment["ConnectionStrings__ChatKit"] = $"Data Source={Path.Combine(folder, "chatkit.db")}";
-            start.Environment[variable] = value;
+            foreach (var setting in settings.Split(';'))
+            {
+                var (variable, value) = (setting[..setting.IndexOf('=')], setting[(setting.IndexOf('=') + 1)..]);
+                start.Environment[variable] = value;
+            }
             using var process = Process.Start(start)!;
             var stderr = process.StandardError.ReadToEndAsync();
             var stdout = process.StandardOutput.ReadToEndAsync();

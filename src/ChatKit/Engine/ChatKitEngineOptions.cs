@@ -1,15 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace ChatKit;
 
 /// <summary>Settings of <see cref="ChatKitEngine"/>.</summary>
-public sealed class ChatKitEngineOptions
+public sealed class ChatKitEngineOptions : IValidatableObject
 {
     /// <summary>Page size when a list request gives none (the protocol's 20).</summary>
+    [Range(1, 1000)]
     public int DefaultPageSize { get; set; } = 20;
 
     /// <summary>The largest page a list request may ask for; larger limits are refused with a 400.</summary>
+    [Range(1, 1000)]
     public int MaxPageSize { get; set; } = 100;
 
     /// <summary>The longest thread title accepted.</summary>
+    [Range(1, 10_000)]
     public int MaxTitleLength { get; set; } = 200;
 
     /// <summary>Whether clients may cancel streams (<c>stream_options.allow_cancel</c>).</summary>
@@ -23,4 +28,11 @@ public sealed class ChatKitEngineOptions
     /// (<see cref="ChatKitContext.ServerStopping"/>), not because the user cancelled.
     /// </summary>
     public string ShutdownNote { get; set; } = "The server restarted while answering; the answer above may be incomplete. Answer the prior request again if the user asks.";
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (DefaultPageSize > MaxPageSize)
+            yield return new ValidationResult($"DefaultPageSize ({DefaultPageSize}) must not be larger than MaxPageSize ({MaxPageSize}).", [nameof(DefaultPageSize), nameof(MaxPageSize)]);
+    }
 }

@@ -2,10 +2,11 @@ namespace ChatKitServer.Assistant;
 
 /// <summary>
 /// Marker type of the localized texts in <c>locales/AssistantTexts*.resx</c> (progress updates,
-/// notices, errors). Keys are the constants below.
+/// notices, errors). Keys are the constants below. Progress texts end with three dots ("..."), in every culture.
 /// </summary>
 public sealed class AssistantTexts
 {
+    public const string Thinking = "Thinking";
     public const string Analyzing = "Analyzing";
     public const string Searching = "Searching";
     public const string SavingMemory = "SavingMemory";

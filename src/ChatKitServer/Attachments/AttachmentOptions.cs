@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace ChatKitServer.Attachments;
 
 /// <summary>Uploads (section <c>Attachments</c>).</summary>
-public sealed class AttachmentOptions
+public sealed class AttachmentOptions : IValidatableObject
 {
     public const string Section = "Attachments";
 
@@ -15,12 +15,22 @@ public sealed class AttachmentOptions
     [Range(1, 1L << 32)]
     public long MaxBytes { get; set; } = 20 * 1024 * 1024;
 
-    /// <summary>MIME types accepted (exact, lower case; parameters like <c>;charset=</c> are ignored).</summary>
-    public string[] AllowedMimeTypes { get; set; } =
+    /// <summary>The MIME types accepted when <see cref="AllowedMimeTypes"/> names none.</summary>
+    public static readonly IReadOnlyList<string> DefaultMimeTypes =
     [
         "image/png", "image/jpeg", "image/gif", "image/webp",
         "text/plain", "text/markdown", "text/csv", "application/json", "application/pdf",
     ];
+
+    /// <summary>
+    /// MIME types accepted (exact; parameters like <c>;charset=</c> are ignored); empty means
+    /// <see cref="DefaultMimeTypes"/>. A configured list replaces the defaults: they are not an initializer,
+    /// which the configuration binder would append the configured types to.
+    /// </summary>
+    public string[] AllowedMimeTypes { get; set; } = [];
+
+    /// <summary>The types accepted: the configured ones, or the defaults when none are configured.</summary>
+    public IReadOnlyList<string> AcceptedMimeTypes => AllowedMimeTypes.Length > 0 ? AllowedMimeTypes : DefaultMimeTypes;
 
     /// <summary>An attachment no message uses is removed after this long.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
@@ -33,4 +43,14 @@ public sealed class AttachmentOptions
     /// <summary>Characters of a text-like attachment (txt, md, csv, json) the model sees.</summary>
     [Range(0, 1_000_000)]
     public int TextBudgetChars { get; set; } = 20_000;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < AllowedMimeTypes.Length; i++)
+        {
+            var type = AllowedMimeTypes[i];
+            if (string.IsNullOrWhiteSpace(type) || !System.Text.RegularExpressions.Regex.IsMatch(type, @"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$"))
+                yield return new ValidationResult($"Attachments:AllowedMimeTypes:{i} must be a MIME type in lower case like image/png (got '{type}').", [nameof(AllowedMimeTypes)]);
+        }
+    }
 }

@@ -45,9 +45,9 @@ public sealed class AttachmentPolicy(IOptions<AttachmentOptions> options)
     private string CheckType(string? mimeType)
     {
         var type = MediaType(mimeType);
-        if (!options.Value.AllowedMimeTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
+        if (!options.Value.AcceptedMimeTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
             throw new AttachmentRejectedException(StatusCodes.Status415UnsupportedMediaType,
-                $"Files of type '{(type.Length == 0 ? "(none)" : type)}' are not accepted; allowed: {string.Join(", ", options.Value.AllowedMimeTypes)}.");
+                $"Files of type '{(type.Length == 0 ? "(none)" : type)}' are not accepted; allowed: {string.Join(", ", options.Value.AcceptedMimeTypes)}.");
         return type;
     }
 

@@ -48,6 +48,9 @@ public sealed class AuthOptions : IValidatableObject
         if (oidc == hs256)
             yield return new ValidationResult(
                 "Auth:Mode=Jwt needs either Auth:Jwt:Authority (an OpenID Connect issuer) or Auth:Jwt:SigningKey with Auth:Jwt:Issuer (HS256 tokens), not both.", [nameof(Jwt)]);
+        // JwtBearer refuses an issuer's metadata over plain http at the first request (every request would fail): refuse it now.
+        if (oidc && !(Uri.TryCreate(Jwt.Authority, UriKind.Absolute, out var authority) && authority.Scheme == "https"))
+            yield return new ValidationResult($"Auth:Jwt:Authority must be an https address of an OpenID Connect issuer, e.g. https://login.example.com/ (got '{Jwt.Authority}').", [nameof(Jwt)]);
         if (hs256 && string.IsNullOrWhiteSpace(Jwt.Issuer))
             yield return new ValidationResult("Auth:Jwt:SigningKey needs Auth:Jwt:Issuer.", [nameof(Jwt)]);
         if (hs256 && Encoding.UTF8.GetByteCount(Jwt.SigningKey!) < 32)

@@ -56,6 +56,11 @@ public sealed class ModelProviderValidation(
     public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, AssistantOptions options)
     {
         var errors = new List<string>();
+        // An address without a scheme binds as a relative URI and fails every turn later ("relative URI"): say so now.
+        if (openAI.Value.Endpoint is { } openAIEndpoint && !IsHttp(openAIEndpoint))
+            errors.Add($"OpenAI:Endpoint must be an absolute http(s) address, e.g. http://localhost:11434/v1 (got '{openAIEndpoint}').");
+        if (azure.Value.Endpoint is { } azureEndpoint && !IsHttp(azureEndpoint))
+            errors.Add($"AzureOpenAI:Endpoint must be an absolute https address, e.g. https://my-resource.openai.azure.com/ (got '{azureEndpoint}').");
         switch (options.Provider)
         {
             case AssistantProvider.OpenAI:
@@ -70,4 +75,6 @@ public sealed class ModelProviderValidation(
         }
         return errors.Count == 0 ? Microsoft.Extensions.Options.ValidateOptionsResult.Success : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(errors);
     }
+
+    private static bool IsHttp(Uri uri) => uri.IsAbsoluteUri && uri.Scheme is "http" or "https";
 }

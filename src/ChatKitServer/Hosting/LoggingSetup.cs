@@ -9,6 +9,7 @@ public static class LoggingSetup
     /// <summary>Serilog from the <c>Serilog</c> section of appsettings.json (console by default).</summary>
     public static WebApplicationBuilder AddLogging(this WebApplicationBuilder builder)
     {
+        StartupChecks.CheckSerilogSinks(builder.Configuration);
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)

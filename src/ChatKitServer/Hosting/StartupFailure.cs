@@ -57,7 +57,8 @@ public static partial class StartupFailure
     /// <summary>"DataAnnotation validation failed for 'X' members: 'Y' with the error: 'Z'." → "Section:Y: Z".</summary>
     private static string Describe(Type options, string failure)
     {
-        var section = options.GetField("Section", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) as string;
+        var section = options.GetField("Section", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) as string
+            ?? (options == typeof(ChatKit.ChatKitEngineOptions) ? ChatKit.AspNetCore.ChatKitHttpOptions.Section : null);
         var match = DataAnnotationFailure().Match(failure);
         if (!match.Success) return failure;
         var keys = match.Groups["members"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)

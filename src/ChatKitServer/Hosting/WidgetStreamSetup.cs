@@ -16,7 +16,10 @@ public static class WidgetStreamSetup
         if (string.IsNullOrWhiteSpace(redis))
             services.AddSingleton<IWidgetSseService, InMemoryWidgetSseService>();
         else
+        {
+            services.AddHostedService(sp => new StartupChecks.RedisReachable(redis, sp.GetRequiredService<ILogger<StartupChecks.RedisReachable>>()));
             services.AddSingleton<IWidgetSseService>(sp => new RedisWidgetSseService(redis, sp.GetRequiredService<IOptions<WidgetStreamOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisWidgetSseService>>()));
+        }
 
         var adminRole = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.AdminRole ?? "admin";
         var publisherRole = configuration.GetSection(WidgetStreamOptions.Section).Get<WidgetStreamOptions>()?.PublisherRole;

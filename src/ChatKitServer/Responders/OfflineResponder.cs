@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using ChatKit;
 using ChatKit.Widgets;
 using ChatKitServer.Configuration;
+using ChatKitServer.Assistant;
+using Microsoft.Extensions.Localization;
 using Microsoft.Extensions.Options;
 
 namespace ChatKitServer.Responders;
@@ -11,12 +13,12 @@ namespace ChatKitServer.Responders;
 /// a progress update, a reply streamed word by word, and a help card widget when asked for
 /// "help" (or "widget"). Replace it by configuring <c>Assistant:Provider</c>.
 /// </summary>
-public sealed class OfflineResponder(TimeProvider time, IOptions<AssistantOptions> options) : IChatKitResponder
+public sealed class OfflineResponder(TimeProvider time, IOptions<AssistantOptions> options, IStringLocalizer<AssistantTexts> texts) : IChatKitResponder
 {
     public async IAsyncEnumerable<ThreadStreamEvent> RespondAsync(ThreadMetadata thread, UserMessageItem? input, ChatKitContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var text = input?.Text.Trim() ?? "";
-        yield return ResponderEvents.Progress("Thinking…", "sparkle");
+        yield return ResponderEvents.Progress(texts[AssistantTexts.Thinking], "sparkle");
 
         var wordDelay = TimeSpan.FromMilliseconds(options.Value.OfflineWordDelayMs);
         var message = new AssistantMessageStream(thread.Id, time);

@@ -19,7 +19,7 @@ namespace ChatKitServer.Assistant.Models;
 /// <c>match</c> is a case-insensitive substring, <c>regex:</c> a pattern (groups fill <c>$1</c>… in tool
 /// arguments), or <c>*</c>. After tool calls, the model answers with <c>then</c>.
 /// </summary>
-public sealed class ChatScript
+public sealed partial class ChatScript
 {
     public List<Turn> Turns { get; init; } = [];
 
@@ -61,15 +61,36 @@ public sealed class ChatScript
         public bool Retry { get; init; }
     }
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    // Unknown keys are refused: a typo ("replly") must fail the test that uses the script, not give an empty answer.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true,
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <summary>The keys a turn may have.</summary>
+    public static readonly IReadOnlyList<string> TurnKeys =
+        ["match", "reply", "delayMs", "toolCalls", "then", "widget", "copyText", "error", "title", "promptTokens", "completionTokens"];
 
     public static ChatScript Load(string path)
     {
-        var script = JsonSerializer.Deserialize<ChatScript>(File.ReadAllText(path), Json) ?? throw new JsonException("The script is empty.");
+        ChatScript script;
+        try
+        {
+            script = JsonSerializer.Deserialize<ChatScript>(File.ReadAllText(path), Json) ?? throw new JsonException("The script is empty.");
+        }
+        catch (JsonException ex) when (UnknownKey().Match(ex.Message) is { Success: true } unknown)
+        {
+            throw new JsonException($"{path}, line {(ex.LineNumber ?? 0) + 1}: unknown key '{unknown.Groups["key"].Value}' at {ex.Path}; "
+                + $"a turn's keys are {string.Join(", ", TurnKeys)}; a tool call has name and arguments; an error has message and retry.", ex);
+        }
         foreach (var turn in script.Turns.Where(t => t.Widget is not null))
             ChatKitJson.Deserialize<WidgetRoot>(turn.Widget!.ToJsonString()); // fails early on a bad widget
         return script;
     }
+
+    [GeneratedRegex("The JSON property '(?<key>[^']*)' could not be mapped")]
+    private static partial Regex UnknownKey();
 
     /// <summary>Fills <c>$1</c>, <c>$2</c>… in tool arguments (JSON) with the groups of the turn's <c>regex:</c> match, JSON-escaped.</summary>
     internal static string Fill(string json, Match? match)

@@ -47,14 +47,19 @@ public sealed class ScriptedChatClient(IOptions<AssistantOptions> options, TimeP
         if (!afterTools && turn.Error is { } error)
         {
             await Delay(turn, cancellationToken);
-            if (error.Retry) throw new StreamError(ErrorCodes.StreamError, allowRetry: true);
-            throw new CustomStreamError(error.Message ?? "The scripted model failed.", allowRetry: false);
+            // A message is shown whether or not a retry is offered; without one, the protocol's own error.
+            if (error.Message is { } message) throw new CustomStreamError(message, allowRetry: error.Retry);
+            throw new StreamError(ErrorCodes.StreamError, allowRetry: error.Retry);
         }
         if (!afterTools && turn.ToolCalls.Count > 0 && chatOptions?.Tools is { Count: > 0 })
         {
+            var offered = chatOptions.Tools.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
             for (var i = 0; i < turn.ToolCalls.Count; i++)
             {
                 var call = turn.ToolCalls[i];
+                // A script that calls a tool the server does not offer is wrong: fail the turn, do not pretend it ran.
+                if (!offered.Contains(call.Name))
+                    throw new CustomStreamError($"The script calls the tool '{call.Name}', which this server does not offer (offered: {string.Join(", ", offered.Order(StringComparer.Ordinal))}).", allowRetry: false);
                 await Delay(turn, cancellationToken);
                 var arguments = JsonSerializer.Deserialize<Dictionary<string, object?>>(ChatScript.Fill(call.Arguments.ToJsonString(), match), AIJsonUtilities.DefaultOptions);
                 yield return new ChatResponseUpdate(ChatRole.Assistant, [new FunctionCallContent($"call_{i}_{Guid.NewGuid():n}"[..20], call.Name, arguments)]);
