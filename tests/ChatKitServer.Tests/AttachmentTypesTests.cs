@@ -1,37 +1,36 @@
-using System.Net;
-using System.Text.Json.Nodes;
+using ChatKit;
 using ChatKitServer.Tests.Support;
-using static ChatKitServer.Tests.Support.ChatKitTestClient;
 
 namespace ChatKitServer.Tests;
 
 /// <summary>A configured list of accepted attachment types replaces the defaults (the configuration binder appends to an array that has an initializer).</summary>
 public class AttachmentTypesTests
 {
+    private static AttachmentsCreateRequest Declare(string name, string type) => new() { Params = new() { Name = name, Size = 10, MimeType = type } };
+
     [Test]
     public async Task Configured_types_replace_the_defaults()
     {
         using var factory = new ServerFactory(new() { ["Attachments:AllowedMimeTypes:0"] = "text/plain", ["Attachments:AllowedMimeTypes:1"] = "image/png" });
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
 
         foreach (var refused in new[] { "application/pdf", "application/json" })
         {
-            using var response = await client.PostAsync(Request("attachments.create", new() { ["name"] = "x", ["size"] = 10, ["mime_type"] = refused }));
-            response.StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType, refused + " is a default type, not a configured one");
-            JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>().Should().EndWith("allowed: text/plain, image/png.");
+            var refusal = await client.RefusedAsync(Declare("x", refused));
+            refusal.StatusCode.Should().Be(415, refused + " is a default type, not a configured one");
+            refusal.Detail.Should().EndWith("allowed: text/plain, image/png.");
         }
-        using var accepted = await client.PostAsync(Request("attachments.create", new() { ["name"] = "x.png", ["size"] = 10, ["mime_type"] = "image/png" }));
-        accepted.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await client.CreateAttachmentAsync("x.png", 10, "image/png")).MimeType.Should().Be("image/png");
     }
 
     [Test]
     public async Task Without_configured_types_the_defaults_apply()
     {
         using var factory = new ServerFactory();
-        using var client = factory.CreateChatKitClient();
+        var client = factory.ClientFor("alice");
 
-        using var pdf = await client.PostAsync(Request("attachments.create", new() { ["name"] = "x.pdf", ["size"] = 10, ["mime_type"] = "application/pdf" }));
+        var pdf = await client.CreateAttachmentAsync("x.pdf", 10, "application/pdf");
 
-        pdf.StatusCode.Should().Be(HttpStatusCode.OK);
+        pdf.MimeType.Should().Be("application/pdf");
     }
 }
