@@ -2,10 +2,15 @@
 # Load across instances (issue 17): starts PostgreSQL, Redis, Azurite, three ChatKitServer instances (each in a
 # folder and HOME of its own) and nginx in front of them, all on loopback; runs bench/ChatKit.LoadTest through
 # nginx and restarts one instance (SIGTERM, then started again on its port) while the load runs. The load tool
-# then reads every thread back through nginx and checks that no item was lost, duplicated or reordered.
+# recovers failed turns as a careful client would (--retries: read the thread back, then send the message
+# again or ask for the answer again) and then reads every thread back through nginx and checks that no item
+# was lost, duplicated or reordered and that no stray thread exists.
 #   bench/multi-instance.sh
 # Environment: CONVERSATIONS (default 500), TURNS (5), RESTART_AFTER (seconds into the load, default 10),
-# RESTARTED (which instance, 0-2, default 1), KEEP=1 keeps the work folder (logs) for reading.
+# RESTARTED (which instance, 0-2, default 1), RETRIES (per failed turn, default 3), SHUTDOWN_GRACE (the
+# instances' ChatKit:ShutdownGraceSeconds, default 25: an orchestrator's usual 30 s termination grace, less
+# a margin), KEEP=1 keeps the work folder (logs) for reading. Any other setting of the instances can be
+# given as an environment variable (e.g. Database__MaxRetryCount=0).
 # Needs: Debian's postgresql, redis-server and nginx; Node.js (Azurite is installed from tools/azurite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +19,7 @@ CONVERSATIONS=${CONVERSATIONS:-500}
 TURNS=${TURNS:-5}
 RESTART_AFTER=${RESTART_AFTER:-10}
 RESTARTED=${RESTARTED:-1}
+RETRIES=${RETRIES:-3}
 INSTANCES=3
 WORK=$(mktemp -d /tmp/chatkit-multi.XXXXXX)
 chmod 755 "$WORK"
@@ -72,7 +78,7 @@ export Database__Provider=PostgreSql ConnectionStrings__ChatKit="Host=127.0.0.1;
 export Redis__ConnectionString="127.0.0.1:$REDIS_PORT"
 export Attachments__Storage=AzureBlob Attachments__AzureBlob__Container=chatkit-attachments
 export Attachments__AzureBlob__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$AZURITE_PORT/devstoreaccount1;"
-export ChatKit__TrustedProxies__0=127.0.0.1
+export ChatKit__TrustedProxies__0=127.0.0.1 ChatKit__ShutdownGraceSeconds=${SHUTDOWN_GRACE:-25}
 
 PORTS=()
 for i in $(seq 0 $((INSTANCES - 1))); do PORTS+=("$(free_port)"); done
@@ -123,9 +129,9 @@ nginx -c "$WORK/nginx.conf" -p "$WORK/nginx/" -e "$WORK/nginx/error.log" &
 NGINX_PID=$!
 wait_http "http://127.0.0.1:$NGINX_PORT/health/live" nginx "$NGINX_PID"
 
-echo "== load: $CONVERSATIONS conversations × $TURNS turns through nginx (127.0.0.1:$NGINX_PORT); instance $RESTARTED restarts after ${RESTART_AFTER}s"
+echo "== load: $CONVERSATIONS conversations × $TURNS turns through nginx (127.0.0.1:$NGINX_PORT), $RETRIES retries per failed turn; instance $RESTARTED restarts after ${RESTART_AFTER}s (shutdown grace ${ChatKit__ShutdownGraceSeconds}s)"
 dotnet bench/ChatKit.LoadTest/bin/Release/net10.0/ChatKit.LoadTest.dll --url "http://127.0.0.1:$NGINX_PORT" \
-  --conversations "$CONVERSATIONS" --turns "$TURNS" >"$WORK/load.out" 2>"$WORK/load.err" &
+  --conversations "$CONVERSATIONS" --turns "$TURNS" --retries "$RETRIES" >"$WORK/load.out" 2>"$WORK/load.err" &
 LOAD_PID=$!
 sleep "$RESTART_AFTER"
 kill -0 "$LOAD_PID" 2>/dev/null || { echo "the load ended before the restart: raise CONVERSATIONS or lower RESTART_AFTER" >&2; cat "$WORK/load.out" "$WORK/load.err"; exit 1; }
