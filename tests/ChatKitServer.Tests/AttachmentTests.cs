@@ -12,8 +12,10 @@ using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
 
 namespace ChatKitServer.Tests;
 
-/// <summary>Two-phase and direct uploads, limits, previews, deletion, cleanup, and what the model receives.</summary>
-public class AttachmentTests
+/// <summary>Two-phase and direct uploads, limits, previews, deletion, cleanup, and what the model receives, on each storage.</summary>
+[TestFixture(AttachmentStorageKind.Local)]
+[TestFixture(AttachmentStorageKind.AzureBlob)]
+public class AttachmentTests(AttachmentStorageKind storage)
 {
     internal static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
 
@@ -28,7 +30,7 @@ public class AttachmentTests
         var settings = Tokens.JwtSettings(_upstream.Settings());
         settings["Attachments:MaxBytes"] = "1000";
         settings["Attachments:TextBudgetChars"] = "20";
-        _factory = new ServerFactory(settings);
+        _factory = new ServerFactory(settings.WithStorage(storage));
         _alice = Tokens.ClientFor(_factory, "alice");
     }
 
@@ -136,8 +138,7 @@ public class AttachmentTests
         using (var noFile = await _alice.Http.PostAsync(PathOf(created["upload_descriptor"]!["url"]!), Form(Png, "cat.png", "image/png", field: "upload")))
             noFile.StatusCode.Should().Be(HttpStatusCode.BadRequest);
 
-        var folder = Path.Combine(_factory.Folder, "attachments");
-        (Directory.Exists(folder) ? Directory.GetFiles(folder) : []).Should().BeEmpty("no bytes were kept (the bytes stream to storage and are dropped when they do not match)");
+        (await AttachmentStorages.StoredAsync(_factory)).Should().BeEmpty("no bytes were kept (the bytes stream to storage and are dropped when they do not match)");
         using var used = await _alice.PostAsync(Request("threads.create", new() { ["input"] = Input("look", created["id"]!.GetValue<string>()) }));
         used.StatusCode.Should().Be(HttpStatusCode.Conflict, "a message cannot use an attachment whose bytes never arrived");
 
@@ -166,8 +167,7 @@ public class AttachmentTests
         var attachment = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         attachment["name"]!.GetValue<string>().Should().Be(shown);
-        var files = Directory.GetFiles(_factory.Folder, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Where(f => !f!.StartsWith("chatkit.db"));
-        files.Should().Equal(attachment["id"]!.GetValue<string>() + ".bin");
+        (await AttachmentStorages.StoredAsync(_factory)).Should().Equal(attachment["id"]!.GetValue<string>());
     }
 
     [TestCase("..%2F..%2Fchatkit.db")]
@@ -208,12 +208,11 @@ public class AttachmentTests
         using var response = await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"));
         var attachment = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         var id = attachment["id"]!.GetValue<string>();
-        var file = Path.Combine(_factory.Folder, "attachments", id + ".bin");
-        File.Exists(file).Should().BeTrue();
+        (await AttachmentStorages.BytesAsync(_factory, id)).Should().Equal(Png);
 
         (await _alice.JsonAsync(Request("attachments.delete", new() { ["attachment_id"] = id }))).ToJsonString().Should().Be("{}");
 
-        File.Exists(file).Should().BeFalse();
+        (await AttachmentStorages.BytesAsync(_factory, id)).Should().BeNull();
         (await _alice.Http.GetAsync(PathOf(attachment["preview_url"]!))).StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await _alice.PostAsync(Request("attachments.delete", new() { ["attachment_id"] = id }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
@@ -233,8 +232,8 @@ public class AttachmentTests
         _factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AttachmentOptions>>().Value.UnusedRetention = TimeSpan.Zero;
         (await cleanup.RunOnceAsync(CancellationToken.None)).Should().Be(1);
 
-        File.Exists(Path.Combine(_factory.Folder, "attachments", unused + ".bin")).Should().BeFalse();
-        File.Exists(Path.Combine(_factory.Folder, "attachments", used + ".bin")).Should().BeTrue();
+        (await AttachmentStorages.BytesAsync(_factory, unused)).Should().BeNull();
+        (await AttachmentStorages.BytesAsync(_factory, used)).Should().Equal(Png);
         (await _alice.PostAsync(Request("attachments.delete", new() { ["attachment_id"] = unused }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 }
