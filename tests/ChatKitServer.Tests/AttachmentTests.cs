@@ -26,20 +26,23 @@ public class AttachmentTests(AttachmentStorageKind storage)
     [SetUp]
     public async Task SetUp()
     {
+        var storageSettings = new Dictionary<string, string?>().WithStorage(storage); // skips without Azurite, before anything starts
         _upstream = await ScriptedUpstream.StartAsync();
         var settings = Tokens.JwtSettings(_upstream.Settings());
+        foreach (var (key, value) in storageSettings) settings[key] = value;
         settings["Attachments:MaxBytes"] = "1000";
         settings["Attachments:TextBudgetChars"] = "20";
-        _factory = new ServerFactory(settings.WithStorage(storage));
+        _factory = new ServerFactory(settings);
         _alice = Tokens.ClientFor(_factory, "alice");
     }
 
     [TearDown]
     public async Task TearDown()
     {
-        _alice.Dispose();
-        _factory.Dispose();
-        await _upstream.DisposeAsync();
+        // A set-up that skipped (no Azurite for the blob storage) leaves some of these unset.
+        _alice?.Dispose();
+        _factory?.Dispose();
+        if (_upstream is not null) await _upstream.DisposeAsync();
     }
 
     internal static MultipartFormDataContent Form(byte[] bytes, string name, string type, string field = "file")
