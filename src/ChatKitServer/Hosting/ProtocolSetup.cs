@@ -15,6 +15,8 @@ public static class ProtocolSetup
     {
         services.AddChatKit().BindConfiguration().AddContextFactory<ChatKitContextFactory>();
         services.AddSingleton<Admin.AdminQueries>();
+        services.AddSingleton<Admin.AdminOverviewQueries>();
+        services.AddSingleton<Admin.AdminThreadExport>();
         return services;
     }
 }
