@@ -14,9 +14,12 @@ namespace ChatKitServer.Tests;
 /// <summary>
 /// The admin overview (figures per UTC day, read from the real store through HTTP) and the thread exports.
 /// Three days of activity are made through the protocol on a clock set back in time: the server's own
-/// <see cref="TimeProvider"/> dates every thread, item, usage record and feedback.
+/// <see cref="TimeProvider"/> dates every thread, item, usage record and feedback. On SQLite and on a real
+/// PostgreSQL (skipped when it is not installed).
 /// </summary>
-public class AdminOverviewTests
+[TestFixture(TestDatabase.Sqlite)]
+[TestFixture(TestDatabase.PostgreSql)]
+public class AdminOverviewTests(TestDatabase database)
 {
     private readonly ShiftedClock _clock = new();
     private ScriptedUpstream _upstream = null!;
@@ -33,7 +36,7 @@ public class AdminOverviewTests
         _upstream = await ScriptedUpstream.StartAsync();
         var settings = _upstream.Settings();
         settings["Assistant:Models:0"] = "other-model";
-        _factory = new ServerFactory(Tokens.JwtSettings(settings), services: s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock)));
+        _factory = new ServerFactory(Tokens.JwtSettings(settings), services: s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock)), database: database);
         _admin = Http("root", "admin");
         _today = DateOnly.FromDateTime(DateTime.UtcNow);
         var alice = new ChatKitClient(Http("alice"));
@@ -318,7 +321,7 @@ public class AdminOverviewTests
     [Test]
     public async Task A_widget_is_exported_as_its_copy_text()
     {
-        using var factory = new ServerFactory(Tokens.JwtSettings());
+        using var factory = new ServerFactory(Tokens.JwtSettings(), database: database);
         var alice = new ChatKitClient(With(factory.CreateClient(), Tokens.Mint("alice")));
         var turn = await alice.CreateThreadAsync(ChatKitClient.Text("help")).CollectAsync();
         var widget = turn.Items<WidgetItem>().Single();

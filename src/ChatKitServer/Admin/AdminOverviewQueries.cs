@@ -27,14 +27,15 @@ public sealed class AdminOverviewQueries(IDbContextFactory<ChatKitDbContext> con
     /// <summary>How many threads the slowest-threads ranking shows.</summary>
     public const int SlowestCount = 10;
 
-    private sealed record ItemRow(long Sequence, string ThreadId, string Type, DateTimeOffset CreatedAt, string? HiddenJson);
+    internal sealed record ItemRow(long Sequence, string ThreadId, string Type, DateTimeOffset CreatedAt, string? HiddenJson);
 
-    public async Task<AdminOverview> GetAsync(AdminOverviewFilter filter, CancellationToken ct)
+    internal sealed record FeedbackRow(string Kind, DateTimeOffset CreatedAt);
+
+    /// <summary>What one overview reads (each one row more than <see cref="MaxRows"/>, to tell when there are too many).</summary>
+    internal sealed record Reads(IQueryable<DateTimeOffset> ThreadTimes, IQueryable<ItemRow> Items, IQueryable<FeedbackRow> Feedback);
+
+    internal static Reads ReadsFor(ChatKitDbContext db, DateTimeOffset from, DateTimeOffset to, string? user)
     {
-        var (from, to) = Range(filter);
-        var user = string.IsNullOrWhiteSpace(filter.User) ? null : filter.User;
-        await using var db = await contexts.CreateDbContextAsync(ct);
-
         var threads = db.Threads.AsNoTracking().Where(t => t.CreatedAt >= from && t.CreatedAt < to);
         var items = db.Items.AsNoTracking().Where(i => i.CreatedAt >= from && i.CreatedAt < to);
         var feedback = db.Feedback.AsNoTracking().Where(f => f.CreatedAt >= from && f.CreatedAt < to);
@@ -44,11 +45,30 @@ public sealed class AdminOverviewQueries(IDbContextFactory<ChatKitDbContext> con
             items = items.Where(i => i.UserId == user);
             feedback = feedback.Where(f => f.UserId == user);
         }
-        var threadTimes = Bounded(await threads.OrderBy(t => t.Sequence).Select(t => t.CreatedAt).Take(MaxRows + 1).ToListAsync(ct), "threads", from, to);
-        var itemRows = Bounded(await items.OrderBy(i => i.Sequence)
-            .Select(i => new ItemRow(i.Sequence, i.ThreadId, i.Type, i.CreatedAt, i.Type == ItemTypes.HiddenContext ? i.Json : null))
-            .Take(MaxRows + 1).ToListAsync(ct), "items", from, to);
-        var feedbackRows = Bounded(await feedback.OrderBy(f => f.Sequence).Select(f => new { f.Kind, f.CreatedAt }).Take(MaxRows + 1).ToListAsync(ct), "feedback rows", from, to);
+        return new Reads(
+            threads.OrderBy(t => t.Sequence).Select(t => t.CreatedAt).Take(MaxRows + 1),
+            items.OrderBy(i => i.Sequence)
+                .Select(i => new ItemRow(i.Sequence, i.ThreadId, i.Type, i.CreatedAt, i.Type == ItemTypes.HiddenContext ? i.Json : null))
+                .Take(MaxRows + 1),
+            feedback.OrderBy(f => f.Sequence).Select(f => new FeedbackRow(f.Kind, f.CreatedAt)).Take(MaxRows + 1));
+    }
+
+    /// <summary>The titles and owners of the threads ranked slowest.</summary>
+    internal static IQueryable<ThreadName> NamesOf(ChatKitDbContext db, List<string> ids) =>
+        db.Threads.AsNoTracking().Where(t => ids.Contains(t.Id)).Select(t => new ThreadName(t.Id, t.Title, t.UserId));
+
+    internal sealed record ThreadName(string Id, string? Title, string UserId);
+
+    public async Task<AdminOverview> GetAsync(AdminOverviewFilter filter, CancellationToken ct)
+    {
+        var (from, to) = Range(filter);
+        var user = string.IsNullOrWhiteSpace(filter.User) ? null : filter.User;
+        await using var db = await contexts.CreateDbContextAsync(ct);
+
+        var reads = ReadsFor(db, from, to, user);
+        var threadTimes = Bounded(await reads.ThreadTimes.ToListAsync(ct), "threads", from, to);
+        var itemRows = Bounded(await reads.Items.ToListAsync(ct), "items", from, to);
+        var feedbackRows = Bounded(await reads.Feedback.ToListAsync(ct), "feedback rows", from, to);
 
         var tokens = new Dictionary<(DateOnly Day, string Model), (long Prompt, long Completion)>();
         var errors = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -122,7 +142,7 @@ public sealed class AdminOverviewQueries(IDbContextFactory<ChatKitDbContext> con
         }
         var top = perThread.OrderByDescending(t => t.Slowest).ThenBy(t => t.ThreadId, StringComparer.Ordinal).Take(SlowestCount).ToList();
         var ids = top.Select(t => t.ThreadId).ToList();
-        var names = await db.Threads.AsNoTracking().Where(t => ids.Contains(t.Id)).Select(t => new { t.Id, t.Title, t.UserId }).ToDictionaryAsync(t => t.Id, ct);
+        var names = await NamesOf(db, ids).ToDictionaryAsync(t => t.Id, ct);
         return top.Where(t => names.ContainsKey(t.ThreadId))
             .Select(t => new AdminSlowThread(t.ThreadId, names[t.ThreadId].Title, names[t.ThreadId].UserId, t.Turns,
                 Math.Round(t.Slowest.TotalSeconds, 3), Math.Round(t.Mean.TotalSeconds, 3), t.SlowestAt))

@@ -20,11 +20,12 @@
   const short = (value) => value >= 1e6 ? number(value / 1e6) + 'M' : value >= 1e4 ? number(value / 1e3) + 'k' : number(value);
   const clip = (text, length) => text.length > length ? text.slice(0, length - 1) + '…' : text;
 
-  // The top of the value axis: the smallest 1, 2, 2.5 or 5 times a power of ten not below the largest value.
-  function axisTop(value) {
-    if (value <= 0) return 1;
-    const power = Math.pow(10, Math.floor(Math.log10(value)));
-    return [1, 2, 2.5, 5, 10].map((m) => m * power).find((top) => top >= value);
+  // The value axis of counts: four steps or fewer of 1, 2 or 5 times a power of ten (whole numbers), from 0 to a top at or above the largest value.
+  function axis(value) {
+    const rough = Math.max(1, value / 4);
+    const power = Math.pow(10, Math.floor(Math.log10(rough)));
+    const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= rough);
+    return { step, top: Math.max(step, Math.ceil(value / step) * step) };
   }
 
   function frame(host, height) {
@@ -60,12 +61,11 @@
     const sums = labels.map((_, i) => stacked
       ? series.reduce((sum, s) => sum + s.values[i], 0)
       : Math.max(0, ...series.map((s) => s.values[i])));
-    const max = axisTop(Math.max(0, ...sums));
-    const y = (value) => top + plotHeight - (value / max) * plotHeight;
+    const scale = axis(Math.max(0, ...sums));
+    const y = (value) => top + plotHeight - (value / scale.top) * plotHeight;
 
-    for (let step = 0; step <= 4; step++) {
-      const value = (max * step) / 4;
-      svg.append(node('line', { x1: left, x2: WIDTH - right, y1: y(value), y2: y(value), class: step === 0 ? 'axis' : 'grid' }));
+    for (let value = 0; value <= scale.top; value += scale.step) {
+      svg.append(node('line', { x1: left, x2: WIDTH - right, y1: y(value), y2: y(value), class: value === 0 ? 'axis' : 'grid' }));
       svg.append(node('text', { x: left - 6, y: y(value) + 4, 'text-anchor': 'end', class: 'tick' }, short(value)));
     }
     const band = plotWidth / Math.max(1, labels.length);
@@ -100,16 +100,17 @@
       empty(svg, height, 'Nothing in this range');
       return;
     }
-    const max = axisTop(Math.max(...items.map((item) => item.value)));
+    const max = Math.max(...items.map((item) => item.value)) || 1;
     const scale = (value) => (value / max) * (WIDTH - left - right);
+    const show = (value) => (value < 10 && unit ? value.toFixed(2) : number(value)) + unit;
     items.forEach((item, i) => {
       const y = top + i * rowHeight;
       const group = item.href ? node('a', { href: item.href }) : node('g');
-      group.append(node('text', { x: left - 8, y: y + rowHeight / 2 + 4, 'text-anchor': 'end', class: 'label' }, clip(item.label, 32)));
+      group.append(node('text', { x: left - 8, y: y + rowHeight / 2 + 4, 'text-anchor': 'end', class: 'label' }, clip(item.label, 30)));
       const bar = node('rect', { x: left, y: y + 4, width: Math.max(1, scale(item.value)), height: rowHeight - 8, class: 'bar ' + (item.tone || 't0') });
-      bar.append(node('title', {}, `${item.label}: ${number(item.value)}${unit}`));
+      bar.append(node('title', {}, `${item.label}: ${show(item.value)}`));
       group.append(bar);
-      group.append(node('text', { x: left + scale(item.value) + 6, y: y + rowHeight / 2 + 4, class: 'value' }, number(item.value) + unit));
+      group.append(node('text', { x: left + scale(item.value) + 6, y: y + rowHeight / 2 + 4, class: 'value' }, show(item.value)));
       svg.append(group);
     });
   }
@@ -147,7 +148,7 @@
     slowest: (host) => rows(host, {
       unit: ' s',
       items: data.slowest_threads.map((t) => ({
-        label: (t.title || t.id) + ' · ' + t.user_id,
+        label: (t.title || '(untitled)') + ' · ' + t.user_id,
         value: t.slowest_turn_seconds,
         href: '/admin/threads/' + encodeURIComponent(t.id),
         tone: 't2',
