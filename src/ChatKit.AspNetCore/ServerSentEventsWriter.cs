@@ -103,11 +103,21 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
         string? failure = null;
         var keepAlive = options.Value.KeepAliveInterval;
         using var json = new Utf8JsonWriter(response.BodyWriter, ChatKitJson.WriterOptions);
+        // A MoveNextAsync that runs while we write: an async iterator must not be disposed while it runs, so
+        // whatever ends the stream (the grace period, a failed write) first lets it finish (see Settle).
+        Task<bool>? inFlight = null;
         try
         {
             await response.StartAsync(cancellationToken);
-            if (!first.IsCompleted) await FlushAsync(response, cancellationToken); // headers out now: the source may stay quiet
+            if (!first.IsCompleted)
+            {
+                var waiting = first.AsTask();
+                inFlight = waiting;
+                await FlushAsync(response, cancellationToken); // headers out now: the source may stay quiet
+                first = new ValueTask<bool>(waiting);
+            }
             var next = await NextAsync(first, response, keepAlive, cancellationToken);
+            inFlight = null;
             while (next)
             {
                 var item = enumerator.Current;
@@ -119,14 +129,21 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
                 // happens when the source has to wait, or when enough is buffered.
                 var pending = enumerator.MoveNextAsync();
                 if (!pending.IsCompleted || (response.BodyWriter.CanGetUnflushedBytes && response.BodyWriter.UnflushedBytes >= FlushThreshold))
+                {
+                    var waiting = pending.AsTask();
+                    inFlight = waiting;
                     await FlushAsync(response, cancellationToken);
+                    pending = new ValueTask<bool>(waiting);
+                }
                 next = await NextAsync(pending, response, keepAlive, cancellationToken);
+                inFlight = null;
             }
         }
         catch (OperationCanceledException) when (shutdown.GraceExpired.IsCancellationRequested && !requestAborted.IsCancellationRequested)
         {
             // The server is stopping: the source saves what it must; the client is told, when the stream has a way to.
             failure = "shutdown";
+            await SettleAsync(stop, inFlight);
             await enumerator.DisposeAsync();
             if (stream.OnShutdown is { } ending)
                 await WriteFrameAsync(json, response, ending(), stream);
@@ -144,12 +161,14 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
             // Sources turn their own failures into frames (the engine: error events); this is a failure of the source itself.
             failure = ex.GetType().Name;
             logger.LogError(ex, "Stream {StreamKind} for {Subject} failed after {EventCount} events", stream.Kind, stream.Subject, count);
+            await SettleAsync(stop, inFlight);
             if (!response.HttpContext.RequestAborted.IsCancellationRequested && stream.OnFailure is { } ending)
                 await WriteFrameAsync(json, response, ending(), stream);
         }
         finally
         {
             // Disposing runs the source's cleanup (the engine saves a cancelled turn) before the response ends.
+            await SettleAsync(stop, inFlight);
             await enumerator.DisposeAsync();
             await CompleteAsync(response);
             ChatKitTelemetry.ActiveStreams.Add(-1, kind);
@@ -157,6 +176,18 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
                 "Streamed {EventCount} events for {Subject} ({StreamKind}) in {ElapsedMs} ms; cancelled: {Cancelled}; failure: {Failure}",
                 count, stream.Subject, stream.Kind, clock.ElapsedMilliseconds, cancelled, failure);
         }
+    }
+
+    /// <summary>
+    /// Lets a MoveNextAsync that was still running when the stream ended finish (the source sees the stream's
+    /// token cancelled, so it ends soon), so that the source can then be disposed: disposing an async iterator
+    /// while it runs throws, and its cleanup (the engine saving a cut turn) would never run.
+    /// </summary>
+    private static async Task SettleAsync(CancellationTokenSource stop, Task<bool>? inFlight)
+    {
+        if (inFlight is null || inFlight.IsCompleted) return;
+        await stop.CancelAsync();
+        await ((Task)inFlight).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>

@@ -101,7 +101,8 @@ public static class ChatKitDatabaseSetup
 
     /// <summary>
     /// Applies the provider's pending migrations (creating the database, for SQLite the file and its
-    /// folder, when missing). SQLite is switched to WAL so readers never wait for the writer.
+    /// folder, when missing). SQLite is switched to WAL so readers never wait for the writer. Instances
+    /// that start together on one database apply each migration once (<see cref="ChatKitMigrations"/>).
     /// </summary>
     public static async Task MigrateChatKitDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
@@ -113,7 +114,7 @@ public static class ChatKitDatabaseSetup
             if (!string.IsNullOrEmpty(folder) && file != ":memory:") Directory.CreateDirectory(folder);
         }
         await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync(cancellationToken);
-        await db.Database.MigrateAsync(cancellationToken);
+        await ChatKitMigrations.MigrateAsync(db, options, cancellationToken);
         if (options.Provider == ChatKitDatabaseProvider.Sqlite)
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
     }

@@ -1,15 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
 using ChatKit.Client;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace ChatKit.Testing;
 
@@ -69,10 +65,6 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
                 ? $"Data Source={Path.Combine(Folder, "chatkit.db")}"
                 : $"Data Source=file:{Guid.NewGuid():n}?mode=memory&cache=shared",
             ["Attachments:Path"] = Path.Combine(Folder, "attachments"),
-            ["Auth:Mode"] = "Jwt",
-            ["Auth:Jwt:SigningKey"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
-            ["Auth:Jwt:Issuer"] = "https://chatkit-testing.local",
-            ["Auth:Jwt:Audience"] = "chatkit-testing",
             ["RateLimiting:Enabled"] = "false",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
@@ -81,7 +73,9 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
             _settings["Assistant:Provider"] = "Scripted";
             _settings["Assistant:ScriptPath"] = Path.GetFullPath(script);
         }
+        foreach (var (key, value) in new ChatKitTestTokens().Settings) _settings[key] = value;
         foreach (var (key, value) in settings ?? []) _settings[key] = value;
+        Tokens = new ChatKitTestTokens(_settings["Auth:Jwt:SigningKey"]!, _settings["Auth:Jwt:Issuer"]!, _settings["Auth:Jwt:Audience"]!);
         if (services is not null) _services.Add(services);
         if (database == TestDatabase.Memory)
         {
@@ -129,36 +123,19 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
         return new Uri($"http://127.0.0.1:{port}");
     }
 
+    /// <summary>The host's token minter (its key, issuer and audience are the host's <c>Auth:Jwt:*</c> settings).</summary>
+    public ChatKitTestTokens Tokens { get; }
+
     /// <summary>A real bearer token for <paramref name="userId"/> (the <c>sub</c> claim) with the given roles (<c>role</c> claims).</summary>
-    public string TokenFor(string userId, params string[] roles)
-    {
-        var claims = new Dictionary<string, object> { ["sub"] = userId };
-        if (roles.Length == 1) claims["role"] = roles[0];
-        else if (roles.Length > 1) claims["role"] = roles;
-        return CreateToken(claims);
-    }
+    public string TokenFor(string userId, params string[] roles) => Tokens.For(userId, roles);
 
     /// <summary>
     /// A bearer token whose claims are exactly <paramref name="claims"/> (plus issuer, audience and times), signed with the
     /// host's key unless told otherwise: to test what the app refuses (an expired token, another audience or issuer, a
     /// forged signature, a token without <c>sub</c>).
     /// </summary>
-    public string CreateToken(IReadOnlyDictionary<string, object> claims, DateTime? expires = null, string? issuer = null, string? audience = null, string? signingKey = null)
-    {
-        var expiry = expires ?? DateTime.UtcNow.AddHours(1);
-        var issued = expiry.AddMinutes(-30) < DateTime.UtcNow ? expiry.AddMinutes(-30) : DateTime.UtcNow;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Claims = claims.ToDictionary(),
-            Issuer = issuer ?? _settings["Auth:Jwt:Issuer"],
-            Audience = audience ?? _settings["Auth:Jwt:Audience"],
-            IssuedAt = issued,
-            NotBefore = issued,
-            Expires = expiry,
-            SigningCredentials = new SigningCredentials(
-                new SymmetricSecurityKey(Encoding.UTF8.GetBytes(signingKey ?? _settings["Auth:Jwt:SigningKey"]!)), SecurityAlgorithms.HmacSha256),
-        });
-    }
+    public string CreateToken(IReadOnlyDictionary<string, object> claims, DateTime? expires = null, string? issuer = null, string? audience = null, string? signingKey = null) =>
+        Tokens.Create(claims, expires, issuer, audience, signingKey);
 
     /// <summary>An <see cref="HttpClient"/> signed in as <paramref name="userId"/>, for the app's other endpoints (uploads, admin pages, your own API).</summary>
     public HttpClient HttpClientFor(string userId, params string[] roles)

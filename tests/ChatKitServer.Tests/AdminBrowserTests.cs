@@ -11,7 +11,7 @@ namespace ChatKitServer.Tests;
 /// </summary>
 public class AdminBrowserTests
 {
-    private static string? Chromium() =>
+    internal static string? Chromium() =>
         new[] { Environment.GetEnvironmentVariable("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using ChatKit;
+using ChatKitServer.Attachments;
 using ChatKitServer.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Data.Sqlite;
@@ -14,11 +15,13 @@ namespace ChatKitServer.Tests;
 /// proxy and never from a forged Host header, and items store a stable path that is signed anew when served,
 /// so reloading an old thread still shows its images.
 /// </summary>
-public class AttachmentLinkTests
+[TestFixture(AttachmentStorageKind.Local)]
+[TestFixture(AttachmentStorageKind.AzureBlob)]
+public class AttachmentLinkTests(AttachmentStorageKind storage)
 {
     private static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
 
-    private static ServerFactory Server(Dictionary<string, string?>? more = null) => ServerFactory.WithResponder(new TestResponder(), more);
+    private ServerFactory Server(Dictionary<string, string?>? more = null) => ServerFactory.WithResponder(new TestResponder(), (more ?? []).WithStorage(storage));
 
     private static ThreadsCreateRequest CreateWith(string text, params string[] attachments) => new() { Params = new() { Input = ChatKitClient.Text(text, attachments) } };
 

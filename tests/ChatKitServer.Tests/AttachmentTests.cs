@@ -11,8 +11,10 @@ using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
 
 namespace ChatKitServer.Tests;
 
-/// <summary>Two-phase and direct uploads, limits, previews, deletion, cleanup, and what the model receives.</summary>
-public class AttachmentTests
+/// <summary>Two-phase and direct uploads, limits, previews, deletion, cleanup, and what the model receives, on each storage.</summary>
+[TestFixture(AttachmentStorageKind.Local)]
+[TestFixture(AttachmentStorageKind.AzureBlob)]
+public class AttachmentTests(AttachmentStorageKind storage)
 {
     internal static readonly byte[] Png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");
 
@@ -23,8 +25,10 @@ public class AttachmentTests
     [SetUp]
     public async Task SetUp()
     {
+        var storageSettings = new Dictionary<string, string?>().WithStorage(storage); // skips without Azurite, before anything starts
         _upstream = await ScriptedUpstream.StartAsync();
         var settings = _upstream.Settings();
+        foreach (var (key, value) in storageSettings) settings[key] = value;
         settings["Attachments:MaxBytes"] = "1000";
         settings["Attachments:TextBudgetChars"] = "20";
         _factory = new ServerFactory(settings);
@@ -34,8 +38,10 @@ public class AttachmentTests
     [TearDown]
     public async Task TearDown()
     {
-        _factory.Dispose();
-        await _upstream.DisposeAsync();
+        // A set-up that skipped (no Azurite for the blob storage) leaves some of these unset.
+        _alice?.Http.Dispose();
+        _factory?.Dispose();
+        if (_upstream is not null) await _upstream.DisposeAsync();
     }
 
     internal static MultipartFormDataContent Form(byte[] bytes, string name, string type, string field = "file")
@@ -135,8 +141,7 @@ public class AttachmentTests
         using (var noFile = await _alice.Http.PostAsync(PathOf(created["upload_descriptor"]!["url"]!), Form(Png, "cat.png", "image/png", field: "upload")))
             noFile.StatusCode.Should().Be(HttpStatusCode.BadRequest);
 
-        var folder = Path.Combine(_factory.Folder, "attachments");
-        (Directory.Exists(folder) ? Directory.GetFiles(folder) : []).Should().BeEmpty("no bytes were kept (the bytes stream to storage and are dropped when they do not match)");
+        (await AttachmentStorages.StoredAsync(_factory)).Should().BeEmpty("no bytes were kept (the bytes stream to storage and are dropped when they do not match)");
         using var used = await _alice.Http.PostAsync("/chatkit", Wire.Body(CreateWith("look", created["id"]!.GetValue<string>())));
         used.StatusCode.Should().Be(HttpStatusCode.Conflict, "a message cannot use an attachment whose bytes never arrived");
 
@@ -165,8 +170,7 @@ public class AttachmentTests
         var attachment = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         attachment["name"]!.GetValue<string>().Should().Be(shown);
-        var files = Directory.GetFiles(_factory.Folder, "*", SearchOption.AllDirectories).Select(Path.GetFileName).Where(f => !f!.StartsWith("chatkit.db"));
-        files.Should().Equal(attachment["id"]!.GetValue<string>() + ".bin");
+        (await AttachmentStorages.StoredAsync(_factory)).Should().Equal(attachment["id"]!.GetValue<string>());
     }
 
     [TestCase("..%2F..%2Fchatkit.db")]
@@ -207,12 +211,11 @@ public class AttachmentTests
         using var response = await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"));
         var attachment = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         var id = attachment["id"]!.GetValue<string>();
-        var file = Path.Combine(_factory.Folder, "attachments", id + ".bin");
-        File.Exists(file).Should().BeTrue();
+        (await AttachmentStorages.BytesAsync(_factory, id)).Should().Equal(Png);
 
         (await _alice.SendRawAsync(new AttachmentsDeleteRequest { Params = new() { AttachmentId = id } })).Should().Be("{}");
 
-        File.Exists(file).Should().BeFalse();
+        (await AttachmentStorages.BytesAsync(_factory, id)).Should().BeNull();
         (await _alice.Http.GetAsync(PathOf(attachment["preview_url"]!))).StatusCode.Should().Be(HttpStatusCode.NotFound);
         (await _alice.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsDeleteRequest { Params = new() { AttachmentId = id } }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
@@ -232,8 +235,8 @@ public class AttachmentTests
         _factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AttachmentOptions>>().Value.UnusedRetention = TimeSpan.Zero;
         (await cleanup.RunOnceAsync(CancellationToken.None)).Should().Be(1);
 
-        File.Exists(Path.Combine(_factory.Folder, "attachments", unused + ".bin")).Should().BeFalse();
-        File.Exists(Path.Combine(_factory.Folder, "attachments", used + ".bin")).Should().BeTrue();
+        (await AttachmentStorages.BytesAsync(_factory, unused)).Should().BeNull();
+        (await AttachmentStorages.BytesAsync(_factory, used)).Should().Equal(Png);
         (await _alice.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsDeleteRequest { Params = new() { AttachmentId = unused } }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 }

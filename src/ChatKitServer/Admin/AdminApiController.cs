@@ -22,7 +22,7 @@ namespace ChatKitServer.Admin;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
 [EnableRateLimiting(Limits.UserLimits.Admin)]
 [Authorize(Policy = AuthSetup.AdminPolicy)]
-public sealed class AdminApiController(AdminQueries queries, ILogger<AdminApiController> logger) : ControllerBase
+public sealed class AdminApiController(AdminQueries queries, AdminThreadExport export, ILogger<AdminApiController> logger) : ControllerBase
 {
     [HttpGet]
     public async Task<IActionResult> List([FromQuery] string? user, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? q,
@@ -57,6 +57,18 @@ public sealed class AdminApiController(AdminQueries queries, ILogger<AdminApiCon
         return Json(thread);
     }
 
+    /// <summary>The thread and every item exactly as stored (hidden ones included) and its feedback, as a JSON file.</summary>
+    [HttpGet("{id}/export.json")]
+    [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> ExportJson(string id, CancellationToken ct) => Download(await export.JsonAsync(id, ct));
+
+    /// <summary>The thread as a readable Markdown transcript: messages, tool calls, widgets as their copy text, usage, errors, feedback.</summary>
+    [HttpGet("{id}/export.md")]
+    [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/markdown")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    public async Task<IActionResult> ExportMarkdown(string id, CancellationToken ct) => Download(await export.MarkdownAsync(id, ct));
+
     [HttpDelete("{id}")]
     public async Task<IActionResult> Delete(string id, CancellationToken ct)
     {
@@ -81,6 +93,9 @@ public sealed class AdminApiController(AdminQueries queries, ILogger<AdminApiCon
             ? date
             : throw new ChatKitValidationException($"'{name}' is not a date: '{value}' (use ISO-8601, e.g. 2026-11-23 or 2026-11-23T10:00:00Z).");
     }
+
+    /// <summary>A file to save (<c>Content-Disposition: attachment</c>).</summary>
+    internal static FileContentResult Download(AdminExportFile file) => new(file.Content, file.ContentType) { FileDownloadName = file.FileName };
 
     private ContentResult Json(JsonNode node) => Content(node.ToJsonString(ChatKitJson.Options), "application/json");
 }

@@ -1,7 +1,9 @@
+using System.Text.Json;
 using ChatKitServer.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace ChatKitServer.Admin;
 
@@ -11,7 +13,7 @@ namespace ChatKitServer.Admin;
 [EnableRateLimiting(Limits.UserLimits.Admin)]
 [Authorize(Policy = AuthSetup.AdminPagesPolicy)] // a bearer header or the admin session cookie (AdminSignIn)
 [AutoValidateAntiforgeryToken]
-public sealed class AdminController(AdminQueries queries) : Controller
+public sealed class AdminController(AdminQueries queries, AdminOverviewQueries overview, AdminThreadExport export, IOptions<JsonOptions> json) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index([FromQuery] string? user, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? q,
@@ -24,6 +26,20 @@ public sealed class AdminController(AdminQueries queries) : Controller
     [HttpGet("threads/{id}")]
     public async Task<IActionResult> Thread(string id, CancellationToken ct) => View(await queries.GetAsync(id, ct));
 
+    /// <summary>Charts of the figures of <c>GET /admin/api/overview</c>, which ride in the page: the API takes no cookie.</summary>
+    [HttpGet("overview")]
+    public async Task<IActionResult> Overview([FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? user, CancellationToken ct)
+    {
+        var figures = await overview.GetAsync(new AdminOverviewFilter(AdminApiController.Date(from, "from"), AdminApiController.Date(to, "to"), user), ct);
+        return View(new AdminOverviewPage(figures, JsonSerializer.Serialize(figures, json.Value.JsonSerializerOptions)));
+    }
+
+    [HttpGet("threads/{id}/export.json")]
+    public async Task<IActionResult> ExportJson(string id, CancellationToken ct) => AdminApiController.Download(await export.JsonAsync(id, ct));
+
+    [HttpGet("threads/{id}/export.md")]
+    public async Task<IActionResult> ExportMarkdown(string id, CancellationToken ct) => AdminApiController.Download(await export.MarkdownAsync(id, ct));
+
     [HttpPost("threads/{id}/delete")]
     public async Task<IActionResult> Delete(string id, CancellationToken ct)
     {
@@ -34,3 +50,6 @@ public sealed class AdminController(AdminQueries queries) : Controller
 }
 
 public sealed record AdminIndexModel(AdminThreadFilter Filter, string? From, string? To, AdminThreadPage Page);
+
+/// <summary>The overview page: the figures, and the same as the API's JSON for the charts' script.</summary>
+public sealed record AdminOverviewPage(AdminOverview Figures, string Json);

@@ -21,6 +21,9 @@ public sealed record AdminFeedback(string ItemId, string Kind, DateTimeOffset At
 /// <summary>Everything about one thread: its items (hidden ones included), token usage and feedback.</summary>
 public sealed record AdminThreadDetail(AdminThreadRow Thread, ThreadMetadata Metadata, IReadOnlyList<ThreadItem> Items, IReadOnlyList<AdminUsage> Usage, IReadOnlyList<AdminFeedback> Feedback)
 {
+    /// <summary>Each item's JSON exactly as the store keeps it, in the same order as <see cref="Items"/>.</summary>
+    public IReadOnlyList<string> StoredItems { get; init; } = [];
+
     public int PromptTokens => Usage.Sum(u => u.PromptTokens);
     public int CompletionTokens => Usage.Sum(u => u.CompletionTokens);
 }
@@ -64,8 +67,8 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var thread = await db.Threads.AsNoTracking().FirstOrDefaultAsync(t => t.Id == threadId, ct) ?? throw ChatKitNotFoundException.Thread(threadId);
-        var items = (await db.Items.AsNoTracking().Where(i => i.ThreadId == threadId).OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Select(i => i.Json).ToListAsync(ct))
-            .Select(json => ChatKitJson.Deserialize<ThreadItem>(json)).ToList();
+        var stored = await db.Items.AsNoTracking().Where(i => i.ThreadId == threadId).OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Select(i => i.Json).ToListAsync(ct);
+        var items = stored.Select(json => ChatKitJson.Deserialize<ThreadItem>(json)).ToList();
         var feedback = await db.Feedback.AsNoTracking().Where(f => f.ThreadId == threadId).OrderBy(f => f.Sequence)
             .Select(f => new AdminFeedback(f.ItemId, f.Kind, f.CreatedAt)).ToListAsync(ct);
         var usage = items.OfType<HiddenContextItem>().Where(h => HiddenRecords.KindOf(h) == HiddenRecords.UsageKind)
@@ -73,7 +76,7 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
             .Select(o => new AdminUsage((string?)o["item_id"] ?? "", (string?)o["model"] ?? "", (int?)o["prompt_tokens"] ?? 0, (int?)o["completion_tokens"] ?? 0))
             .ToList();
         var row = new AdminThreadRow(thread.Id, thread.UserId, thread.Title, thread.CreatedAt, thread.UpdatedAt, StatusOf(thread.StatusJson), items.Count);
-        return new AdminThreadDetail(row, EfChatKitStore.ToThread(thread), items, usage, feedback);
+        return new AdminThreadDetail(row, EfChatKitStore.ToThread(thread), items, usage, feedback) { StoredItems = stored };
     }
 
     public async Task DeleteAsync(string threadId, CancellationToken ct)

@@ -7,7 +7,13 @@ public sealed class AttachmentOptions : IValidatableObject
 {
     public const string Section = "Attachments";
 
-    /// <summary>Folder of the uploaded bytes (created when missing).</summary>
+    /// <summary>Where the bytes live: <see cref="Path"/> on this machine, or the blob container of <see cref="AzureBlob"/> (shared by every instance).</summary>
+    public AttachmentStorageKind Storage { get; set; } = AttachmentStorageKind.Local;
+
+    /// <summary>The blob container of <see cref="AttachmentStorageKind.AzureBlob"/> (section <c>Attachments:AzureBlob</c>).</summary>
+    public AzureBlobAttachmentOptions AzureBlob { get; set; } = new();
+
+    /// <summary>Folder of the uploaded bytes with <see cref="AttachmentStorageKind.Local"/> (created when missing).</summary>
     [Required(AllowEmptyStrings = false)]
     public string Path { get; set; } = "data/attachments";
 
@@ -52,5 +58,20 @@ public sealed class AttachmentOptions : IValidatableObject
             if (string.IsNullOrWhiteSpace(type) || !System.Text.RegularExpressions.Regex.IsMatch(type, @"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$"))
                 yield return new ValidationResult($"Attachments:AllowedMimeTypes:{i} must be a MIME type in lower case like image/png (got '{type}').", [nameof(AllowedMimeTypes)]);
         }
+
+        if (Storage != AttachmentStorageKind.AzureBlob) yield break;
+        var problems = new List<ValidationResult>();
+        Validator.TryValidateObject(AzureBlob, new ValidationContext(AzureBlob), problems, validateAllProperties: true);
+        foreach (var problem in problems)
+            yield return new ValidationResult($"Attachments:Storage is AzureBlob: {problem.ErrorMessage}", problem.MemberNames.Select(m => nameof(AzureBlob) + ":" + m));
     }
+}
+
+/// <summary>Where attachment bytes live (<c>Attachments:Storage</c>).</summary>
+public enum AttachmentStorageKind
+{
+    /// <summary>Files under <c>Attachments:Path</c> on this machine (one instance, or a shared volume).</summary>
+    Local,
+    /// <summary>Blobs in an Azure Blob Storage container, shared by every instance.</summary>
+    AzureBlob,
 }

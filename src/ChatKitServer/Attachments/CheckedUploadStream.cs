@@ -9,6 +9,10 @@ internal sealed class CheckedUploadStream(Stream inner, long minBytes, long maxB
 {
     public long Count { get; private set; }
 
+    /// <summary>Bytes counted with an upper limit only.</summary>
+    public static CheckedUploadStream AtMost(Stream inner, long maxBytes, Func<long, Exception> tooMany) =>
+        new(inner, 0, maxBytes, tooMany, count => new InvalidOperationException($"No minimum was set, yet {count} bytes were too few."));
+
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var read = await inner.ReadAsync(buffer, cancellationToken);

@@ -28,8 +28,8 @@ public static class AssistantSetup
         });
 
         services.AddSingleton<IChatKitNotices, LocalizedChatKitNotices>();
-        // One registration: the titling responder wraps whichever responder the provider gives.
-        services.AddScoped<IChatKitResponder, TitlingResponder>();
+        // One registration: errors are recorded around the titling responder, which wraps whichever responder the provider gives.
+        services.AddScoped<IChatKitResponder>(sp => new ErrorRecordingResponder(ActivatorUtilities.CreateInstance<TitlingResponder>(sp), sp.GetRequiredService<TimeProvider>()));
         var provider = configuration.GetValue(AssistantOptions.Section + ":Provider", AssistantProvider.Offline);
         if (provider == AssistantProvider.Offline)
         {

@@ -1,12 +1,14 @@
 using ChatKit;
 using ChatKitServer.Attachments;
+using Microsoft.Extensions.Options;
 
 namespace ChatKitServer.Hosting;
 
 public static class AttachmentSetup
 {
     /// <summary>
-    /// Uploads to <c>Attachments:Path</c>, signed upload and preview links (expiring, on the public address;
+    /// Uploads to <c>Attachments:Path</c> or, with <c>Attachments:Storage=AzureBlob</c>, to a blob container
+    /// (created at start when missing), signed upload and preview links (expiring, on the public address;
     /// stored unsigned, signed when served), and the cleanup of unused uploads. Call after the store is registered.
     /// </summary>
     public static IServiceCollection AddAttachments(this IServiceCollection services)
@@ -27,7 +29,14 @@ public static class AttachmentSetup
         services.AddSingleton<AttachmentPolicy>();
         services.AddSingleton<AttachmentLinks>();
         services.DecorateStore((store, sp) => new SignedLinkStore(store, sp.GetRequiredService<AttachmentLinks>()));
-        services.AddSingleton<IAttachmentStorage, LocalAttachmentStorage>();
+        services.AddSingleton<LocalAttachmentStorage>();
+        services.AddSingleton<AzureBlobAttachmentStorage>();
+        services.AddSingleton<IAttachmentStorage>(sp => sp.GetRequiredService<IOptions<AttachmentOptions>>().Value.Storage switch
+        {
+            AttachmentStorageKind.AzureBlob => sp.GetRequiredService<AzureBlobAttachmentStorage>(),
+            _ => sp.GetRequiredService<LocalAttachmentStorage>(),
+        });
+        services.AddHostedService<AttachmentStorageStart>();
         services.AddSingleton<ChatKitAttachmentService>();
         services.AddSingleton<IChatKitAttachmentStore>(sp => sp.GetRequiredService<ChatKitAttachmentService>());
         services.AddSingleton<UnusedAttachmentCleanup>();

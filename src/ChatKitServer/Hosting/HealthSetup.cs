@@ -1,3 +1,4 @@
+using ChatKitServer.Attachments;
 using ChatKitServer.Health;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 
@@ -10,12 +11,17 @@ public static class HealthSetup
 
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>The database, and Redis when <c>Redis:ConnectionString</c> is set, as readiness checks.</summary>
+    /// <summary>
+    /// The database, Redis when <c>Redis:ConnectionString</c> is set, and the attachment container with
+    /// <c>Attachments:Storage=AzureBlob</c>, as readiness checks.
+    /// </summary>
     public static IServiceCollection AddChatKitHealth(this IServiceCollection services, IConfiguration configuration)
     {
         var checks = services.AddHealthChecks().AddCheck<StoreHealthCheck>("database", tags: [Ready], timeout: CheckTimeout);
         if (!string.IsNullOrWhiteSpace(configuration["Redis:ConnectionString"]))
             checks.AddCheck<RedisHealthCheck>("redis", tags: [Ready], timeout: CheckTimeout);
+        if (configuration.GetValue("Attachments:Storage", AttachmentStorageKind.Local) == AttachmentStorageKind.AzureBlob)
+            checks.AddCheck<BlobStorageHealthCheck>("attachments", tags: [Ready], timeout: CheckTimeout);
         return services;
     }
 

@@ -36,11 +36,11 @@ public static class KeyRingSetup
         return services;
     }
 
-    /// <summary>Creates or migrates the key ring's table (after the store's: for SQLite, the store creates the file).</summary>
+    /// <summary>Creates or migrates the key ring's table (after the store's: for SQLite, the store creates the file), one instance at a time.</summary>
     public static async Task MigrateKeyRingAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<KeyRingDbContext>().Database.MigrateAsync(cancellationToken);
+        await ChatKitMigrations.MigrateAsync(scope.ServiceProvider.GetRequiredService<KeyRingDbContext>(), services.GetRequiredService<ChatKitDatabaseOptions>(), cancellationToken);
     }
 
     private static void Add<T>(IServiceCollection services, Action<DbContextOptionsBuilder> configure) where T : KeyRingDbContext

@@ -18,6 +18,8 @@ public static class ProtocolSetup
         services.AddOptions<ChatKitEngineOptions>().BindConfiguration(ChatKitHttpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatKitEngineOptions>>().Value);
         services.AddSingleton<Admin.AdminQueries>();
+        services.AddSingleton<Admin.AdminOverviewQueries>();
+        services.AddSingleton<Admin.AdminThreadExport>();
         return services;
     }
 }

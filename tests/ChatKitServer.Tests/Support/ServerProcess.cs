@@ -20,10 +20,22 @@ public sealed class ServerProcess : IDisposable
     public HttpClient Http { get; }
 
     /// <summary>Starts the server and waits until <c>/health</c> answers.</summary>
-    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    public static Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment) => StartAsync(environment, FreePort(), home: null);
+
+    /// <summary>
+    /// Starts the server on <paramref name="port"/> (e.g. again after a restart) and waits until <c>/health</c>
+    /// answers. With <paramref name="home"/>, the process runs in that folder with it as its <c>HOME</c>, as a
+    /// host of its own would (nothing a user profile holds is shared with another process).
+    /// </summary>
+    public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, int port, string? home)
     {
-        var port = FreePort();
         var start = new ProcessStartInfo("dotnet", [ServerDll, "--urls", $"http://127.0.0.1:{port}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (home is not null)
+        {
+            Directory.CreateDirectory(home);
+            start.WorkingDirectory = home;
+            start.Environment["HOME"] = home;
+        }
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
         foreach (var (k, v) in environment) start.Environment[k] = v;
@@ -109,7 +121,8 @@ public sealed class ServerProcess : IDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port free at the moment of asking.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -88,7 +88,7 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
         ClientToolCallItem { Status: ClientToolCallStatus.Completed } c =>
             ToolCallMessages(c.CallId, c.Name, c.Arguments.ToJsonString(ChatKitJson.Options), c.Output?.ToJsonString(ChatKitJson.Options) ?? "null"),
         HiddenContextItem h when HiddenRecords.KindOf(h) == HiddenRecords.ToolCallKind => ToolCallMessages(h),
-        HiddenContextItem h when HiddenRecords.KindOf(h) == HiddenRecords.UsageKind => [],
+        HiddenContextItem h when HiddenRecords.KindOf(h) is HiddenRecords.UsageKind or HiddenRecords.ErrorKind => [],
         HiddenContextItem h => [new ChatMessage(ChatRole.System, "Context: " + (h.Content?.ToJsonString(ChatKitJson.Options) ?? "null"))],
         SdkHiddenContextItem s => [new ChatMessage(ChatRole.System, s.Content)],
         WidgetItem w => [new ChatMessage(ChatRole.Assistant, "[A widget was shown to the user]" + (w.CopyText is { Length: > 0 } copy ? ": " + copy : ""))],

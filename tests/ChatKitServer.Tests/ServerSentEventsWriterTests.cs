@@ -1,0 +1,122 @@
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using ChatKit.AspNetCore;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>The SSE writer itself, with a response whose writes can be held back.</summary>
+public class ServerSentEventsWriterTests
+{
+    [Test]
+    public async Task A_grace_period_that_ends_during_a_write_lets_the_source_finish_and_clean_up_and_tells_the_client()
+    {
+        var lifetime = new Lifetime();
+        var options = Options.Create(new ChatKitHttpOptions { ShutdownGraceSeconds = 0, KeepAliveSeconds = 0 });
+        using var shutdown = new ShutdownSignal(lifetime, options, NullLogger<ShutdownSignal>.Instance);
+        var writer = new ServerSentEventsWriter(options, shutdown, NullLogger<ServerSentEventsWriter>.Instance);
+        var body = new HeldBackWriter();
+        var http = new DefaultHttpContext();
+        http.Features.Set<IHttpResponseBodyFeature>(new Body(body));
+        var source = new Source();
+
+        var writing = writer.WriteAsync(http.Response, source.ItemsAsync(), new SseStream<string>
+        {
+            Kind = "test",
+            WriteData = static (item, json) => json.WriteStringValue(item),
+            OnShutdown = static () => "bye",
+        }, CancellationToken.None);
+        await body.FirstFlushStarted.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the first item is being written; the source waits for its next
+        lifetime.Stop(); // grace 0: the write in progress is cut
+        _ = Task.Delay(300).ContinueWith(_ => source.Release.TrySetResult()); // the source's wait ends a little later
+
+        await writing.WaitAsync(TimeSpan.FromSeconds(10));
+
+        source.CleanedUp.Should().BeTrue("the source was let finish, then disposed: its cleanup ran");
+        body.Written.Should().Contain("data: \"first\"\n\n").And.EndWith("data: \"bye\"\n\n");
+    }
+
+    private sealed class Source
+    {
+        public bool CleanedUp { get; private set; }
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async IAsyncEnumerable<string> ItemsAsync([EnumeratorCancellation] CancellationToken ct = default)
+        {
+            try
+            {
+                yield return "first";
+                // Busy with something that does not see the token at once (a database write, an upstream read).
+                await Release.Task;
+                ct.ThrowIfCancellationRequested();
+                yield return "never";
+            }
+            finally
+            {
+                CleanedUp = true;
+            }
+        }
+    }
+
+    /// <summary>A response body whose first flush waits until it is cancelled, like a slow client's socket.</summary>
+    private sealed class HeldBackWriter : PipeWriter
+    {
+        private readonly Pipe _pipe = new();
+        private readonly System.Text.StringBuilder _written = new();
+        private int _flushes;
+
+        public TaskCompletionSource FirstFlushStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public string Written => _written.ToString();
+
+        public override void Advance(int bytes)
+        {
+            _pipe.Writer.Advance(bytes);
+        }
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => _pipe.Writer.GetMemory(sizeHint);
+        public override Span<byte> GetSpan(int sizeHint = 0) => _pipe.Writer.GetSpan(sizeHint);
+        public override void CancelPendingFlush() { }
+        public override void Complete(Exception? exception = null) => _pipe.Writer.Complete(exception);
+
+        public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            await _pipe.Writer.FlushAsync(CancellationToken.None);
+            while (_pipe.Reader.TryRead(out var read))
+            {
+                foreach (var segment in read.Buffer) _written.Append(System.Text.Encoding.UTF8.GetString(segment.Span));
+                _pipe.Reader.AdvanceTo(read.Buffer.End);
+                if (read.Buffer.IsEmpty) break;
+            }
+            if (Interlocked.Increment(ref _flushes) == 1) // the first item's
+            {
+                FirstFlushStarted.TrySetResult();
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            return new FlushResult(isCanceled: false, isCompleted: false);
+        }
+    }
+
+    private sealed class Body(PipeWriter writer) : IHttpResponseBodyFeature
+    {
+        public Stream Stream => writer.AsStream();
+        public PipeWriter Writer => writer;
+        public void DisableBuffering() { }
+        public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+        public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default) => Task.CompletedTask;
+        public Task CompleteAsync() => Task.CompletedTask;
+    }
+
+    private sealed class Lifetime : IHostApplicationLifetime
+    {
+        private readonly CancellationTokenSource _stopping = new();
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+        public CancellationToken ApplicationStopping => _stopping.Token;
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+        public void StopApplication() => _stopping.Cancel();
+        public void Stop() => _stopping.Cancel();
+    }
+}
