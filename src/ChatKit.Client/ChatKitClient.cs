@@ -13,9 +13,25 @@ namespace ChatKit.Client;
 /// <c>System.Net.ServerSentEvents</c>; stopping the enumeration (or cancelling) closes the stream,
 /// which is how a ChatKit client cancels. Failed requests throw <see cref="ChatKitClientException"/>;
 /// a success of another content type than the protocol's (JSON or an event stream) throws <see cref="InvalidDataException"/>.
+/// An error the server reports inside a stream is an <see cref="ErrorEvent"/>, not an exception:
+/// <see cref="ChatKitTurn.EnsureSuccess"/> (or <see cref="ChatKitStreamExtensions.TextDeltasAsync"/>) turns it into one.
 /// </summary>
-public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
+/// <param name="http">The HTTP client; its <see cref="HttpClient.BaseAddress"/> says where the server is.</param>
+/// <param name="path">
+/// The ChatKit endpoint, resolved against <see cref="HttpClient.BaseAddress"/> as any relative URI is. The default,
+/// <c>chatkit</c>, is relative: with <c>https://host/assistant/</c> (ending with a slash) requests go to
+/// <c>https://host/assistant/chatkit</c>; with <c>https://host/assistant</c> (no slash) the last segment is replaced and
+/// they go to <c>https://host/chatkit</c>; with <c>https://host</c> to <c>https://host/chatkit</c>. A path starting with
+/// <c>/</c> (such as <c>/chatkit</c>) always starts at the host, whatever the base address's path.
+/// </param>
+public sealed partial class ChatKitClient(HttpClient http, string path = ChatKitClient.DefaultPath)
 {
+    /// <summary>The default endpoint path, <c>chatkit</c>: relative, so that it goes under the base address's path (see the class's <c>path</c> parameter).</summary>
+    public const string DefaultPath = "chatkit";
+
+    /// <summary>The endpoint path requests are sent to, relative to <see cref="HttpClient.BaseAddress"/> unless it starts with <c>/</c>.</summary>
+    public string Path { get; } = path;
+
     /// <summary>The HTTP client (its base address, default headers and handlers are used as they are).</summary>
     public HttpClient Http { get; } = http;
 
@@ -55,7 +71,7 @@ public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
     public Task<ChatKitThread> GetThreadAsync(string threadId, CancellationToken cancellationToken = default) =>
         SendAsync<ChatKitThread>(new ThreadsGetByIdRequest { Params = new ThreadIdParams { ThreadId = threadId } }, cancellationToken);
 
-    /// <summary><c>threads.list</c>.</summary>
+    /// <summary><c>threads.list</c>: one page (<see cref="GetAllThreadsAsync"/> follows the pages).</summary>
     public Task<Page<ChatKitThread>> ListThreadsAsync(int? limit = null, SortOrder order = SortOrder.Desc, string? after = null, CancellationToken cancellationToken = default) =>
         SendAsync<Page<ChatKitThread>>(new ThreadsListRequest { Params = new ListParams { Limit = limit, Order = order, After = after } }, cancellationToken);
 
@@ -67,7 +83,7 @@ public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
     public Task DeleteThreadAsync(string threadId, CancellationToken cancellationToken = default) =>
         SendRawAsync(new ThreadsDeleteRequest { Params = new ThreadIdParams { ThreadId = threadId } }, cancellationToken);
 
-    /// <summary><c>items.list</c>.</summary>
+    /// <summary><c>items.list</c>: one page (<see cref="GetAllItemsAsync"/> follows the pages).</summary>
     public Task<Page<ThreadItem>> ListItemsAsync(string threadId, int? limit = null, SortOrder order = SortOrder.Desc, string? after = null, CancellationToken cancellationToken = default) =>
         SendAsync<Page<ThreadItem>>(new ItemsListRequest { Params = new ItemsListParams { ThreadId = threadId, Limit = limit, Order = order, After = after } }, cancellationToken);
 
@@ -119,14 +135,18 @@ public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
 
     // The two transports
 
-    /// <summary>Sends any streaming request and yields its events as they arrive.</summary>
+    /// <summary>
+    /// Sends any streaming request and yields its events as they arrive. Once <paramref name="cancellationToken"/> is
+    /// cancelled nothing more is yielded (events already received but not yet read included): the next read throws
+    /// <see cref="OperationCanceledException"/> and the stream is closed, which cancels the turn on the server.
+    /// </summary>
     public async IAsyncEnumerable<ThreadStreamEvent> StreamAsync(StreamingRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await foreach (var frame in StreamFramesAsync(request, cancellationToken).ConfigureAwait(false))
             yield return ChatKitJson.Deserialize<ThreadStreamEvent>(frame);
     }
 
-    /// <summary>Sends any streaming request and yields each frame's raw <c>data</c> (for tools that check the wire itself).</summary>
+    /// <summary>Sends any streaming request and yields each frame's raw <c>data</c> (for tools that check the wire itself); cancelled as <see cref="StreamAsync"/> is.</summary>
     public async IAsyncEnumerable<string> StreamFramesAsync(ChatKitRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var message = Message(request);
@@ -137,6 +157,8 @@ public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await foreach (var frame in SseParser.Create(body).EnumerateAsync(cancellationToken).ConfigureAwait(false))
         {
+            // The parser hands out the frames it has already read without looking at the token: once cancelled, none.
+            cancellationToken.ThrowIfCancellationRequested();
             if (frame.EventType != SseParser.EventTypeDefault)
                 throw new InvalidDataException($"ChatKit frames carry no 'event:' line; got '{frame.EventType}'.");
             yield return frame.Data;
@@ -168,7 +190,7 @@ public sealed class ChatKitClient(HttpClient http, string path = "/chatkit")
             throw new InvalidDataException($"{what} was answered with {(int)response.StatusCode} and '{actual ?? "no content type"}', not {expected}: is this a ChatKit endpoint?");
     }
 
-    private HttpRequestMessage Message(ChatKitRequest request) => new(HttpMethod.Post, path)
+    private HttpRequestMessage Message(ChatKitRequest request) => new(HttpMethod.Post, Path)
     {
         Content = new StringContent(ChatKitJson.Serialize(request), Encoding.UTF8, "application/json"),
     };

@@ -4,7 +4,10 @@ using ChatKit.Widgets;
 
 namespace ChatKit.Client;
 
-/// <summary>Everything a turn streamed, collected: the thread, the assistant's text, progress, errors, widgets.</summary>
+/// <summary>
+/// Everything a turn streamed, collected: the thread, the assistant's text, progress, errors, widgets. An error the
+/// server reported in the stream is in <see cref="Errors"/>; <see cref="EnsureSuccess"/> throws it.
+/// </summary>
 public sealed class ChatKitTurn
 {
     /// <summary>Every event, in order.</summary>
@@ -39,12 +42,51 @@ public sealed class ChatKitTurn
     public IEnumerable<T> Items<T>() where T : ThreadItem =>
         Events.Select(e => e switch { ThreadItemDoneEvent d => d.Item, ThreadItemReplacedEvent r => r.Item, _ => null }).OfType<T>();
 
-    /// <summary>Reads a whole stream.</summary>
-    public static async Task<ChatKitTurn> CollectAsync(IAsyncEnumerable<ThreadStreamEvent> events, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Throws <see cref="ChatKitStreamErrorException"/> (with the first error's code, message and <c>allow_retry</c>)
+    /// when the server reported an error in the stream; otherwise returns this turn, for chaining:
+    /// <c>var text = (await stream.CollectAsync()).EnsureSuccess().AssistantText;</c>
+    /// </summary>
+    public ChatKitTurn EnsureSuccess()
     {
+        foreach (var ev in Events)
+        {
+            if (ev is ErrorEvent error) throw new ChatKitStreamErrorException(this, error);
+        }
+        return this;
+    }
+
+    /// <summary>Reads a whole stream.</summary>
+    public static Task<ChatKitTurn> CollectAsync(IAsyncEnumerable<ThreadStreamEvent> events, CancellationToken cancellationToken = default) =>
+        CollectAsync(events, static (_, _) => ValueTask.CompletedTask, cancellationToken);
+
+    /// <summary>
+    /// Reads a whole stream, calling <paramref name="onEvent"/> with each event as it arrives (after adding it to the
+    /// turn): to show the answer while it streams and still get the whole turn at the end.
+    /// </summary>
+    public static Task<ChatKitTurn> CollectAsync(IAsyncEnumerable<ThreadStreamEvent> events, Action<ThreadStreamEvent> onEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onEvent);
+        return CollectAsync(events, (ev, _) =>
+        {
+            onEvent(ev);
+            return ValueTask.CompletedTask;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads a whole stream, awaiting <paramref name="onEvent"/> with each event as it arrives (after adding it to the
+    /// turn) before reading the next: for a callback that itself awaits (a UI dispatcher, a socket).
+    /// </summary>
+    public static async Task<ChatKitTurn> CollectAsync(IAsyncEnumerable<ThreadStreamEvent> events, Func<ThreadStreamEvent, CancellationToken, ValueTask> onEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onEvent);
         var turn = new ChatKitTurn();
         await foreach (var ev in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
             turn.Add(ev);
+            await onEvent(ev, cancellationToken).ConfigureAwait(false);
+        }
         return turn;
     }
 
@@ -60,7 +102,7 @@ public sealed class ChatKitTurn
         return turn;
     }
 
-    private void Add(ThreadStreamEvent ev)
+    internal void Add(ThreadStreamEvent ev)
     {
         Events.Add(ev);
         ThreadId ??= ev switch
@@ -87,6 +129,17 @@ public static class ChatKitTurnExtensions
     /// <summary>Reads the whole stream into a <see cref="ChatKitTurn"/>.</summary>
     public static Task<ChatKitTurn> CollectAsync(this IAsyncEnumerable<ThreadStreamEvent> events, CancellationToken cancellationToken = default) =>
         ChatKitTurn.CollectAsync(events, cancellationToken);
+
+    /// <summary>
+    /// Reads the whole stream into a <see cref="ChatKitTurn"/>, calling <paramref name="onEvent"/> with each event as it
+    /// arrives: <c>var turn = await stream.CollectAsync(ev => Console.Write(ev.TextDelta()));</c>
+    /// </summary>
+    public static Task<ChatKitTurn> CollectAsync(this IAsyncEnumerable<ThreadStreamEvent> events, Action<ThreadStreamEvent> onEvent, CancellationToken cancellationToken = default) =>
+        ChatKitTurn.CollectAsync(events, onEvent, cancellationToken);
+
+    /// <summary>Reads the whole stream into a <see cref="ChatKitTurn"/>, awaiting <paramref name="onEvent"/> with each event as it arrives.</summary>
+    public static Task<ChatKitTurn> CollectAsync(this IAsyncEnumerable<ThreadStreamEvent> events, Func<ThreadStreamEvent, CancellationToken, ValueTask> onEvent, CancellationToken cancellationToken = default) =>
+        ChatKitTurn.CollectAsync(events, onEvent, cancellationToken);
 
     /// <summary>Reads a whole stream of raw frames into a <see cref="ChatKitTurn"/> that keeps them in <see cref="ChatKitTurn.Frames"/>.</summary>
     public static Task<ChatKitTurn> CollectAsync(this IAsyncEnumerable<string> frames, CancellationToken cancellationToken = default) =>
