@@ -35,13 +35,7 @@ string Question(int conversation, int turn) => $"run {run}: conversation {conver
 async Task<List<ThreadItem>> ItemsAsync(string thread)
 {
     var items = new List<ThreadItem>();
-    string? after = null;
-    do
-    {
-        var page = await client.ListItemsAsync(thread, limit: 100, order: SortOrder.Asc, after: after);
-        items.AddRange(page.Data);
-        after = page.HasMore ? page.After : null;
-    } while (after is not null);
+    await foreach (var item in client.GetAllItemsAsync(thread, SortOrder.Asc, pageSize: 100)) items.Add(item);
     return items;
 }
 
@@ -173,17 +167,12 @@ for (var c = 0; c < conversations; c++)
 // Threads of this run that no conversation knows of (a creation whose answer was lost, then sent again).
 var known = threads.Values.ToHashSet();
 var stray = 0;
-string? afterThread = null;
-do
+await foreach (var other in client.GetAllThreadsAsync(SortOrder.Asc, pageSize: 100))
 {
-    var page = await client.ListThreadsAsync(limit: 100, order: SortOrder.Asc, after: afterThread);
-    foreach (var other in page.Data.Where(t => !known.Contains(t.Id)))
-    {
-        var firstItem = (await client.ListItemsAsync(other.Id, limit: 1, order: SortOrder.Asc)).Data.FirstOrDefault();
-        if (firstItem is UserMessageItem m && m.Text.StartsWith($"run {run}: ", StringComparison.Ordinal)) stray++;
-    }
-    afterThread = page.HasMore ? page.After : null;
-} while (afterThread is not null);
+    if (known.Contains(other.Id)) continue;
+    var firstItem = (await client.ListItemsAsync(other.Id, limit: 1, order: SortOrder.Asc)).Data.FirstOrDefault();
+    if (firstItem is UserMessageItem m && m.Text.StartsWith($"run {run}: ", StringComparison.Ordinal)) stray++;
+}
 
 var expected = (long)conversations * turns * 2;
 var sorted = firstEvent.OrderBy(x => x).ToArray();

@@ -73,13 +73,8 @@ public class StreamLifecycleTests(TestDatabase database)
         await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.AddUserMessageAsync(threadId, ChatKitClient.Text("m" + i)).CollectAsync()));
 
         var texts = new List<string>();
-        string? after = null;
-        do
-        {
-            var page = await client.ListItemsAsync(threadId, limit: 100, order: SortOrder.Asc, after: after);
-            texts.AddRange(page.Data.Select(i => i is UserMessageItem u ? "u:" + u.Text : "a:" + ((AssistantMessageItem)i).Text));
-            after = page.HasMore ? page.After : null;
-        } while (after is not null);
+        await foreach (var item in client.GetAllItemsAsync(threadId, SortOrder.Asc, pageSize: 100))
+            texts.Add(item is UserMessageItem u ? "u:" + u.Text : "a:" + ((AssistantMessageItem)item).Text);
 
         texts.Should().HaveCount(102);
         for (var i = 0; i < texts.Count; i += 2)
