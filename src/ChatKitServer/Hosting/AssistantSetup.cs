@@ -3,10 +3,12 @@ using ChatKitServer.Assistant;
 using ChatKitServer.Assistant.History;
 using ChatKitServer.Assistant.Mcp;
 using ChatKitServer.Assistant.Models;
+using ChatKit.Scripted;
 using ChatKitServer.Assistant.Tools;
 using ChatKitServer.Configuration;
 using ChatKitServer.Responders;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Localization;
 
 namespace ChatKitServer.Hosting;
@@ -70,7 +72,7 @@ public static class AssistantSetup
     {
         if (services.Any(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService)) return;
         services.AddChatClient(sp => provider == AssistantProvider.Scripted
-                ? ActivatorUtilities.CreateInstance<ScriptedChatClient>(sp)
+                ? ScriptedChatClient.FromFile(sp.GetRequiredService<IOptions<AssistantOptions>>().Value.ScriptPath!, sp.GetRequiredService<TimeProvider>())
                 : ActivatorUtilities.CreateInstance<ModelRouterChatClient>(sp))
             .UseLogging()
             .UseOpenTelemetry(sourceName: ModelTelemetrySource);
