@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using ChatKit.Client;
+using ChatKit.Scripted;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -39,6 +40,7 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
     private readonly Dictionary<string, string?> _settings;
     private readonly List<Action<IServiceCollection>> _services = [];
     private readonly Microsoft.Data.Sqlite.SqliteConnection? _keepAlive;
+    private readonly string? _scriptPath;
     private bool _built;
 
     /// <summary>The folder of this host's files (database, attachments, inline script).</summary>
@@ -70,8 +72,9 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
         };
         if (script is not null)
         {
+            _scriptPath = Path.GetFullPath(script);
             _settings["Assistant:Provider"] = "Scripted";
-            _settings["Assistant:ScriptPath"] = Path.GetFullPath(script);
+            _settings["Assistant:ScriptPath"] = _scriptPath;
         }
         foreach (var (key, value) in new ChatKitTestTokens().Settings) _settings[key] = value;
         foreach (var (key, value) in settings ?? []) _settings[key] = value;
@@ -107,6 +110,8 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
+            TestAuthentication.Add(services, Tokens);
+            if (_scriptPath is { } path) ScriptedModel.Use(services, () => ChatScript.Load(path));
             foreach (var configure in _services) configure(services);
         });
     }

@@ -71,8 +71,11 @@ public static class AssistantSetup
     private static void AddModelChatClient(this IServiceCollection services, AssistantProvider provider)
     {
         if (services.Any(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService)) return;
+        // The scripted model is a service of its own under the pipeline, so a test host can swap its script and keep the middleware.
+        if (provider == AssistantProvider.Scripted)
+            services.AddSingleton(sp => ScriptedChatClient.FromFile(sp.GetRequiredService<IOptions<AssistantOptions>>().Value.ScriptPath!, sp.GetRequiredService<TimeProvider>()));
         services.AddChatClient(sp => provider == AssistantProvider.Scripted
-                ? ScriptedChatClient.FromFile(sp.GetRequiredService<IOptions<AssistantOptions>>().Value.ScriptPath!, sp.GetRequiredService<TimeProvider>())
+                ? sp.GetRequiredService<ScriptedChatClient>()
                 : ActivatorUtilities.CreateInstance<ModelRouterChatClient>(sp))
             .UseLogging()
             .UseOpenTelemetry(sourceName: ModelTelemetrySource);
