@@ -76,9 +76,11 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
             _settings["Assistant:Provider"] = "Scripted";
             _settings["Assistant:ScriptPath"] = _scriptPath;
         }
-        foreach (var (key, value) in new ChatKitTestTokens().Settings) _settings[key] = value;
+        var own = new ChatKitTestTokens();
+        foreach (var (key, value) in own.Settings) _settings[key] = value;
         foreach (var (key, value) in settings ?? []) _settings[key] = value;
-        Tokens = new ChatKitTestTokens(_settings["Auth:Jwt:SigningKey"]!, _settings["Auth:Jwt:Issuer"]!, _settings["Auth:Jwt:Audience"]!);
+        // Settings that name no key (an app trusting an identity provider instead) leave the kit its own.
+        Tokens = new ChatKitTestTokens(_settings["Auth:Jwt:SigningKey"] ?? own.SigningKey, _settings["Auth:Jwt:Issuer"] ?? own.Issuer, _settings["Auth:Jwt:Audience"] ?? own.Audience);
         if (services is not null) _services.Add(services);
         if (database == TestDatabase.Memory)
         {
