@@ -51,10 +51,29 @@ public class PackagedSampleTests
     }
 
     [Test]
-    public async Task The_sample_apps_tests_run_on_the_packages_alone()
+    public void Each_package_has_its_own_readme_and_says_where_its_source_is()
+    {
+        foreach (var package in Directory.GetFiles(Packages, "*.nupkg"))
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(package);
+            var id = Path.GetFileName(package)[..^$".{_version}.nupkg".Length];
+            using (var readme = new StreamReader(zip.GetEntry("README.md")!.Open()))
+                readme.ReadLine().Should().Be("# " + id, $"{id} carries its own README, not the repository's");
+            using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+            var text = nuspec.ReadToEnd();
+            text.Should().Contain("<readme>README.md</readme>").And.MatchRegex("<repository type=\"git\" url=\"https://[^\"]+\"", id);
+            if (id == "ChatKit.Testing")
+                text.Should().Contain("id=\"FluentAssertions\" version=\"[6.12.0, 8.0.0)\"", "the supported FluentAssertions range is stated");
+        }
+    }
+
+    [TestCase("6.12.0")]
+    [TestCase("7.2.2")]
+    public async Task The_sample_apps_tests_run_on_the_packages_alone(string fluentAssertions)
     {
         var sample = Path.Combine(Root, "samples", "EmbeddedChatKit.Tests");
-        var run = await DotnetAsync(sample, "test", "-c", "Release", $"-p:ChatKitVersion={_version}", $"-p:ChatKitPackages={Packages}");
+        var run = await DotnetAsync(sample, "test", "-c", "Release", $"-p:ChatKitVersion={_version}", $"-p:ChatKitPackages={Packages}",
+            $"-p:FluentAssertionsVersion={fluentAssertions}");
 
         run.ExitCode.Should().Be(0, run.Output);
         run.Output.Should().MatchRegex(@"Passed!\s+-\s+Failed:\s+0, Passed:\s+[1-9]", "the sample's tests ran and passed");
