@@ -1,10 +1,12 @@
 using ChatKit.AspNetCore;
 using EmbeddedChatKit;
+using Microsoft.Extensions.AI;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddAuthentication().AddScheme<SampleAuthOptions, SampleAuthHandler>("sample", null);
 builder.Services.AddAuthorization();
-builder.Services.AddChatKit().AddResponder<ShoutingResponder>().AddInMemoryStore();
+builder.Services.AddSingleton<IChatClient, ShoutingChatClient>(); // the app's model: any IChatClient (OpenAI, Azure OpenAI, Ollama...)
+builder.Services.AddChatKit().AddResponder<AskTheModelResponder>().AddInMemoryStore();
 
 var app = builder.Build();
 app.UseAuthentication();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using ChatKit.Client;
+using ChatKit.Scripted;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -39,6 +40,7 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
     private readonly Dictionary<string, string?> _settings;
     private readonly List<Action<IServiceCollection>> _services = [];
     private readonly Microsoft.Data.Sqlite.SqliteConnection? _keepAlive;
+    private readonly string? _scriptPath;
     private bool _built;
 
     /// <summary>The folder of this host's files (database, attachments, inline script).</summary>
@@ -70,12 +72,15 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
         };
         if (script is not null)
         {
+            _scriptPath = Path.GetFullPath(script);
             _settings["Assistant:Provider"] = "Scripted";
-            _settings["Assistant:ScriptPath"] = Path.GetFullPath(script);
+            _settings["Assistant:ScriptPath"] = _scriptPath;
         }
-        foreach (var (key, value) in new ChatKitTestTokens().Settings) _settings[key] = value;
+        var own = new ChatKitTestTokens();
+        foreach (var (key, value) in own.Settings) _settings[key] = value;
         foreach (var (key, value) in settings ?? []) _settings[key] = value;
-        Tokens = new ChatKitTestTokens(_settings["Auth:Jwt:SigningKey"]!, _settings["Auth:Jwt:Issuer"]!, _settings["Auth:Jwt:Audience"]!);
+        // Settings that name no key (an app trusting an identity provider instead) leave the kit its own.
+        Tokens = new ChatKitTestTokens(_settings["Auth:Jwt:SigningKey"] ?? own.SigningKey, _settings["Auth:Jwt:Issuer"] ?? own.Issuer, _settings["Auth:Jwt:Audience"] ?? own.Audience);
         if (services is not null) _services.Add(services);
         if (database == TestDatabase.Memory)
         {
@@ -107,6 +112,8 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
+            TestAuthentication.Add(services, Tokens);
+            if (_scriptPath is { } path) ScriptedModel.Use(services, () => ChatScript.Load(path));
             foreach (var configure in _services) configure(services);
         });
     }

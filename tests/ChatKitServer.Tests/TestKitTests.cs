@@ -28,6 +28,26 @@ public class TestKitTests
     }
 
     [Test]
+    public async Task An_app_trusting_an_identity_provider_accepts_the_kits_tokens_without_calling_it()
+    {
+        // An unreachable authority: were its metadata fetched, every request would fail.
+        using var host = new ChatKitTestHost<Program>(settings: new Dictionary<string, string?>
+        {
+            ["Auth:Jwt:Authority"] = "https://idp.invalid/",
+            ["Auth:Jwt:SigningKey"] = null,
+            ["Auth:Jwt:Issuer"] = null,
+        });
+
+        var turn = await host.ClientFor("alice").CreateThreadAsync(ChatKitClient.Text("hello")).CollectAsync();
+
+        turn.Should().NotHaveErrors();
+        (await host.ClientFor("alice").ListThreadsAsync()).Data.Select(t => t.Id).Should().Equal(turn.ThreadId);
+        using var forged = host.CreateClient();
+        forged.DefaultRequestHeaders.Authorization = new("Bearer", host.CreateToken(new Dictionary<string, object> { ["sub"] = "alice" }, signingKey: new string('k', 32)));
+        (await forged.PostAsync("/chatkit", Wire.Body(new ThreadsListRequest()))).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "the app's rules still hold");
+    }
+
+    [Test]
     public async Task A_second_host_given_the_first_ones_settings_shares_its_database_and_its_token_key()
     {
         using var first = new ChatKitTestHost<Program>();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using ChatKit;
 using ChatKit.Client;
 using ChatKit.Testing;
@@ -94,6 +95,40 @@ public class AssistantTests
             await Task.Delay(50);
         }
         throw new AssertionException("timed out");
+    }
+}
+
+/// <summary>A tool of the team's own, registered through the kit's services hook, called by the scripted model.</summary>
+public class OwnToolTests
+{
+    /// <summary>The team's tool: what time it is in a city (fixed here, so the test knows the answer).</summary>
+    private sealed class ClockTool : ChatKitServer.Assistant.Tools.IChatKitTool
+    {
+        public string Name => "clock";
+        public string Description => "The local time in a city.";
+        public System.Text.Json.Nodes.JsonObject Parameters => new() { ["type"] = "object", ["properties"] = new System.Text.Json.Nodes.JsonObject { ["city"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "string" } } };
+        public List<string> Cities { get; } = [];
+
+        public Task<System.Text.Json.Nodes.JsonNode?> ExecuteAsync(System.Text.Json.Nodes.JsonObject arguments, ChatKitServer.Assistant.Tools.ToolContext context, CancellationToken cancellationToken)
+        {
+            Cities.Add((string)arguments["city"]!);
+            return Task.FromResult<System.Text.Json.Nodes.JsonNode?>(new System.Text.Json.Nodes.JsonObject { ["time"] = "12:00" });
+        }
+    }
+
+    [Test]
+    public async Task The_scripted_model_calls_a_tool_registered_through_the_services_hook()
+    {
+        var clock = new ClockTool();
+        using var host = new ChatKitTestHost<Program>(
+            inlineScript: """{ "turns": [ { "match": "regex:time in (\\w+)", "toolCalls": [ { "name": "clock", "arguments": { "city": "$1" } } ], "then": ["It is noon."] } ] }""",
+            settings: new Dictionary<string, string?> { ["Assistant:AutoTitles"] = "false" },
+            services: s => s.AddScoped<ChatKitServer.Assistant.Tools.IChatKitTool>(_ => clock));
+
+        var turn = await host.ClientFor("alice").CreateThreadAsync(ChatKitClient.Text("what time in Lisbon?")).CollectAsync();
+
+        turn.Should().HaveAssistantText("It is noon.").And.HaveProgressUpdate("Executing clock...").And.NotHaveErrors();
+        clock.Cities.Should().Equal("Lisbon");
     }
 }
 

@@ -1,6 +1,6 @@
 using System.Text;
 using ChatKit;
-using ChatKitServer.Assistant.Models;
+using ChatKit.Scripted;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Localization;
 
@@ -15,16 +15,8 @@ public interface IThreadTitleMaker
 /// <summary>The first 50 characters of the user's message, with "..." when cut (the offline responder's titles).</summary>
 public sealed class MessageTitleMaker : IThreadTitleMaker
 {
-    public const int Length = 50;
-
     public Task<string?> MakeAsync(UserMessageItem message, string answer, ChatKitContext context, CancellationToken cancellationToken) =>
-        Task.FromResult(From(message.Text));
-
-    public static string? From(string text)
-    {
-        var flat = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        return flat.Length == 0 ? null : flat.Length <= Length ? flat : flat[..Length].TrimEnd() + "...";
-    }
+        Task.FromResult(ThreadTitles.FromMessage(message.Text));
 }
 
 /// <summary>Asks the model for a short title in the user's language; falls back to the message's start.</summary>
@@ -54,6 +46,6 @@ public sealed class ModelTitleMaker(IChatClient chat, IStringLocalizer<Assistant
         {
             logger.LogWarning(ex, "The model could not make a title; using the message's start");
         }
-        return MessageTitleMaker.From(message.Text);
+        return ThreadTitles.FromMessage(message.Text);
     }
 }

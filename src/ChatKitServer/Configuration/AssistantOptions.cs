@@ -57,7 +57,7 @@ public sealed class AssistantOptions : IValidatableObject
         {
             if (string.IsNullOrWhiteSpace(ScriptPath) || !File.Exists(ScriptPath))
                 yield return new ValidationResult($"Assistant:Provider=Scripted needs Assistant:ScriptPath naming a script file; '{ScriptPath}' does not exist.", [nameof(ScriptPath)]);
-            else if (Assistant.Models.ChatScript.Problem(ScriptPath) is { } problem)
+            else if (ChatKit.Scripted.ChatScript.Problem(ScriptPath) is { } problem)
                 yield return new ValidationResult($"Assistant:ScriptPath '{ScriptPath}' is not a valid script: {problem}", [nameof(ScriptPath)]);
         }
         foreach (var server in McpServers)

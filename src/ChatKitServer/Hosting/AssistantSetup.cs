@@ -3,10 +3,12 @@ using ChatKitServer.Assistant;
 using ChatKitServer.Assistant.History;
 using ChatKitServer.Assistant.Mcp;
 using ChatKitServer.Assistant.Models;
+using ChatKit.Scripted;
 using ChatKitServer.Assistant.Tools;
 using ChatKitServer.Configuration;
 using ChatKitServer.Responders;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Localization;
 
 namespace ChatKitServer.Hosting;
@@ -69,8 +71,11 @@ public static class AssistantSetup
     private static void AddModelChatClient(this IServiceCollection services, AssistantProvider provider)
     {
         if (services.Any(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService)) return;
+        // The scripted model is a service of its own under the pipeline, so a test host can swap its script and keep the middleware.
+        if (provider == AssistantProvider.Scripted)
+            services.AddSingleton(sp => ScriptedChatClient.FromFile(sp.GetRequiredService<IOptions<AssistantOptions>>().Value.ScriptPath!, sp.GetRequiredService<TimeProvider>()));
         services.AddChatClient(sp => provider == AssistantProvider.Scripted
-                ? ActivatorUtilities.CreateInstance<ScriptedChatClient>(sp)
+                ? sp.GetRequiredService<ScriptedChatClient>()
                 : ActivatorUtilities.CreateInstance<ModelRouterChatClient>(sp))
             .UseLogging()
             .UseOpenTelemetry(sourceName: ModelTelemetrySource);

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using ChatKit;
 using ChatKit.Widgets;
 using ChatKitServer.Assistant.Models;
+using ChatKit.Scripted;
 using Microsoft.Extensions.AI;
 
 namespace ChatKitServer.Responders;

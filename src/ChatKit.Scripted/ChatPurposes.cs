@@ -1,11 +1,11 @@
 using Microsoft.Extensions.AI;
 
-namespace ChatKitServer.Assistant.Models;
+namespace ChatKit.Scripted;
 
 /// <summary>
 /// Why the assistant calls the model, carried in <see cref="ChatOptions.AdditionalProperties"/> so that
-/// any <see cref="IChatClient"/> may look (the scripted client answers a title request with the
-/// script's title); real models ignore it.
+/// any <see cref="IChatClient"/> may look (<see cref="ScriptedChatClient"/> answers a title request with the
+/// script's title); real models ignore it. A responder that asks a model for a thread's title sets it.
 /// </summary>
 public static class ChatPurposes
 {
@@ -20,7 +20,7 @@ public static class ChatPurposes
         options?.AdditionalProperties?.TryGetValue(Key, out var purpose) == true && Equals(purpose, Title);
 }
 
-/// <summary>A widget a model shows (only the scripted model does: Chat Completions has no such output).</summary>
+/// <summary>A widget a model shows (only the scripted model does: Chat Completions has no such output); a responder that renders widgets looks for it in the updates.</summary>
 public sealed class WidgetContent(ChatKit.Widgets.WidgetRoot widget, string? copyText) : AIContent
 {
     /// <summary>The widget.</summary>

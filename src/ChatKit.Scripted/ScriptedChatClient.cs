@@ -3,23 +3,37 @@ using System.Text.Json;
 using ChatKit;
 using ChatKit.Json;
 using ChatKit.Widgets;
-using ChatKitServer.Configuration;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Options;
 
-namespace ChatKitServer.Assistant.Models;
+namespace ChatKit.Scripted;
 
 /// <summary>
-/// A deterministic model for QA and integration tests (<c>Assistant:Provider=Scripted</c>): an
-/// <see cref="IChatClient"/> that answers from <see cref="ChatScript"/>, behind the same seam as the
-/// real models, so tools, progress, persistence and cancellation run through the real code paths.
+/// A deterministic model for QA and integration tests: an <see cref="IChatClient"/> that answers from a
+/// <see cref="ChatScript"/>, behind the same seam as a real model, so an app's tools, progress, persistence
+/// and cancellation run through their real code paths.
+/// <code>
+/// builder.Services.AddChatClient(ScriptedChatClient.FromFile("scripts/assistant.json"));
+/// </code>
+/// The user's last message picks the turn. A turn with tool calls answers with
+/// <see cref="FunctionCallContent"/> when the request offers tools (a call to a tool not offered fails the
+/// turn), then with its <c>then</c> chunks once the tool results are in the conversation. A widget comes as
+/// <see cref="WidgetContent"/>; a scripted error is thrown as <see cref="CustomStreamError"/> (with a
+/// message) or <see cref="StreamError"/>; every answer ends with its usage.
 /// </summary>
-public sealed class ScriptedChatClient(IOptions<AssistantOptions> options, TimeProvider time) : IChatClient
+/// <param name="script">The turns to answer from.</param>
+/// <param name="time">The clock for the turns' delays (the system's when null).</param>
+public sealed class ScriptedChatClient(ChatScript script, TimeProvider? time = null) : IChatClient
 {
     /// <summary>The model name it reports (in usage records).</summary>
     public const string ModelName = "scripted";
 
-    private readonly Lazy<ChatScript> _script = new(() => ChatScript.Load(options.Value.ScriptPath!));
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>A client answering from the script file at <paramref name="path"/> (read now; a wrong script throws a <see cref="JsonException"/> naming the line and the key).</summary>
+    public static ScriptedChatClient FromFile(string path, TimeProvider? time = null) => new(ChatScript.Load(path), time);
+
+    /// <summary>The script it answers from.</summary>
+    public ChatScript Script { get; } = script;
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default) =>
@@ -34,7 +48,7 @@ public sealed class ScriptedChatClient(IOptions<AssistantOptions> options, TimeP
         var (turn, match) = Find(userText);
         if (ChatPurposes.IsTitle(chatOptions))
         {
-            yield return Text(turn?.Title ?? MessageTitleMaker.From(userText) ?? "Conversation");
+            yield return Text(turn?.Title ?? ThreadTitles.FromMessage(userText) ?? "Conversation");
             yield break;
         }
         if (turn is null)
@@ -93,7 +107,7 @@ public sealed class ScriptedChatClient(IOptions<AssistantOptions> options, TimeP
 
     private (ChatScript.Turn?, System.Text.RegularExpressions.Match?) Find(string text)
     {
-        foreach (var turn in _script.Value.Turns)
+        foreach (var turn in Script.Turns)
         {
             if (turn.Matches(text) is { } match) return (turn, match);
         }
@@ -101,5 +115,5 @@ public sealed class ScriptedChatClient(IOptions<AssistantOptions> options, TimeP
     }
 
     private Task Delay(ChatScript.Turn turn, CancellationToken ct) =>
-        turn.DelayMs > 0 ? Task.Delay(TimeSpan.FromMilliseconds(turn.DelayMs), time, ct) : Task.CompletedTask;
+        turn.DelayMs > 0 ? Task.Delay(TimeSpan.FromMilliseconds(turn.DelayMs), _time, ct) : Task.CompletedTask;
 }
