@@ -2,7 +2,8 @@
 # Runs the load benchmark of bench/README.md: the same scenarios against ChatKitServer, a bare Kestrel
 # baseline and the Node peer (chatkit-node-backend-sdk), one server at a time on loopback, each phase on
 # a fresh process (and a fresh SQLite file). Writes bench/results/<date>.jsonl and .md.
-#   bench/run.sh [targets...]          default: baseline chatkit node; also: python (the official SDK, SQLite store)
+#   bench/run.sh [targets...]          default: baseline chatkit node; also: python (the official SDK, SQLite store),
+#                                      chatkit-pg (ChatKitServer on a PostgreSQL it starts on loopback, a fresh database per phase)
 # Environment: SECONDS_PER_RUN (default 10), IDLE_STREAMS (default 5000), PHASES (default "streams lists idle idle-burst"),
 # CHATKIT_DLL (another build of ChatKitServer to measure as "chatkit", e.g. an older commit's, for before/after),
 # PYTHON_PEER (default ../shared/peers/python), PYTHON_PEER_MIRRORS (a folder of bare clones OWNER+NAME/repo, for a
@@ -46,6 +47,14 @@ start() { # target port -> sets PID
         RateLimiting__Enabled=false "ConnectionStrings__ChatKit=Data Source=$WORK/chatkit.db" \
         Serilog__MinimumLevel__Default=Warning \
         dotnet "${CHATKIT_DLL:-src/ChatKitServer/bin/Release/net10.0/ChatKitServer.dll}" --urls "http://127.0.0.1:$2" >"$WORK/$1.log" 2>&1 & ;;
+    chatkit-pg)
+      PG_DB=$((PG_DB + 1))
+      psql -h 127.0.0.1 -p "$PG_PORT" -U chatkit -d postgres -qc "CREATE DATABASE bench_$PG_DB"
+      env ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$SCRIPT" \
+        RateLimiting__Enabled=false Database__Provider=PostgreSql \
+        "ConnectionStrings__ChatKit=Host=127.0.0.1;Port=$PG_PORT;Username=chatkit;Database=bench_$PG_DB;Maximum Pool Size=200" \
+        Serilog__MinimumLevel__Default=Warning \
+        dotnet "${CHATKIT_DLL:-src/ChatKitServer/bin/Release/net10.0/ChatKitServer.dll}" --urls "http://127.0.0.1:$2" >"$WORK/$1.log" 2>&1 & ;;
     node) node bench/node-peer/server.mjs --port "$2" --script "$SCRIPT" >"$WORK/$1.log" 2>&1 & ;;
     python)
       rm -f "$WORK"/python.db*
@@ -61,8 +70,26 @@ start() { # target port -> sets PID
   echo "$1 did not answer /health" >&2; exit 1
 }
 
+if [[ " ${TARGETS[*]} " == *" chatkit-pg "* ]]; then
+  # PostgreSQL 15 from Debian's postgresql package, in the work folder, trusted on loopback only.
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -n "$PG_BIN" ] || { echo "chatkit-pg needs PostgreSQL (apt-get install postgresql)" >&2; exit 2; }
+  as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+  PG_PORT=5486
+  mkdir -p "$WORK/pg" "$WORK/pg-socket"
+  if [ "$(id -u)" = 0 ]; then chmod 755 "$WORK"; chown postgres:postgres "$WORK/pg" "$WORK/pg-socket"; fi
+  as_postgres "$PG_BIN/initdb" -D "$WORK/pg" -U chatkit --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w start \
+    -o "-p $PG_PORT -k $WORK/pg-socket -c listen_addresses=127.0.0.1 -c max_connections=500" >/dev/null
+  PG_DB=0
+fi
+
 stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
-trap 'stop' EXIT
+cleanup() {
+  stop
+  if [ -n "${PG_BIN:-}" ] && [ -f "$WORK/pg/postmaster.pid" ]; then as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast -w stop >/dev/null 2>&1 || true; fi
+}
+trap 'cleanup' EXIT
 
 for target in "${TARGETS[@]}"; do
   for phase in $PHASES; do
