@@ -1,3 +1,4 @@
+using ChatKit.EntityFrameworkCore.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -40,12 +41,12 @@ public class MigrationTests
         db.GetService<IMigrator>().GenerateScript().Should().Contain("COLLATE Latin1_General_100_BIN2");
     }
 
-    [TestCase(ChatKitDatabaseProvider.SqlServer, "Server=nowhere;Database=ChatKit;TrustServerCertificate=True")]
-    [TestCase(ChatKitDatabaseProvider.PostgreSql, "Host=nowhere;Database=chatkit")]
-    public async Task Database_servers_retry_transient_failures_as_configured(ChatKitDatabaseProvider provider, string connectionString)
+    [TestCase("SqlServer", "Server=nowhere;Database=ChatKit;TrustServerCertificate=True")]
+    [TestCase("PostgreSql", "Host=nowhere;Database=chatkit")]
+    public async Task Database_servers_retry_transient_failures_as_configured(string provider, string connectionString)
     {
         await using var services = new ServiceCollection()
-            .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { Provider = provider, ConnectionString = connectionString, MaxRetryCount = 4 })
+            .AddChatKitEntityFrameworkStore(store => store.Use(provider, connectionString))
             .BuildServiceProvider();
         await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
 
