@@ -99,4 +99,22 @@ public class MigrationTests
         tables.Should().Contain(["chatkit_threads", "chatkit_items", "chatkit_attachments", "chatkit_feedback", "chatkit_memories"]);
         (await db.Database.GetPendingMigrationsAsync()).Should().BeEmpty();
     }
+
+    [Test]
+    public void Each_provider_keeps_the_migration_ids_its_databases_already_record()
+    {
+        // The ids in the __EFMigrationsHistory of databases migrated before the providers became packages of their own
+        // (decision 0017): a renamed or lost id would make EF apply that migration again to an existing database.
+        using var postgreSql = PostgreSql();
+        postgreSql.Database.GetMigrations().Should().StartWith(["20261201032203_Initial", "20261201042017_ThreadsByCreationTime"]);
+
+        using var sqlServer = SqlServer();
+        sqlServer.Database.GetMigrations().Should().StartWith(
+            ["20261123081040_Initial", "20261201031229_ExactTimesAndCreationOrder", "20261201042005_ThreadsByCreationTime"]);
+
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        using var sqlite = new SqliteChatKitDbContext(new DbContextOptionsBuilder<SqliteChatKitDbContext>().UseSqlite(connection).Options);
+        sqlite.Database.GetMigrations().Should().StartWith(
+            ["20261123083359_Initial", "20261201031216_ExactTimesAndCreationOrder", "20261201041952_ThreadsByCreationTime"]);
+    }
 }
