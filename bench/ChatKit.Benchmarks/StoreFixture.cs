@@ -45,7 +45,7 @@ internal sealed class StoreFixture
         {
             folder = Path.Combine(Path.GetTempPath(), "chatkit-bench", Guid.NewGuid().ToString("n"));
             services = new ServiceCollection()
-                .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { ConnectionString = $"Data Source={Path.Combine(folder, "chatkit.db")}" })
+                .AddChatKitEntityFrameworkStore(store => store.UseSqlite($"Data Source={Path.Combine(folder, "chatkit.db")}"))
                 .BuildServiceProvider();
             await services.MigrateChatKitDatabaseAsync();
             store = services.GetRequiredService<IChatKitStore>();

@@ -4,10 +4,9 @@ using Microsoft.EntityFrameworkCore;
 namespace ChatKit.EntityFrameworkCore;
 
 /// <summary>
-/// The ChatKit tables. Each database provider has a subclass that owns its migrations
-/// (<see cref="SqliteChatKitDbContext"/>, <see cref="SqlServerChatKitDbContext"/>,
-/// <see cref="PostgreSqlChatKitDbContext"/>); the store only
-/// sees this base type.
+/// The ChatKit tables. Each database provider has a subclass that owns its migrations, in the
+/// provider's package (<c>SqliteChatKitDbContext</c> in ChatKit.EntityFrameworkCore.Sqlite,
+/// <c>SqlServerChatKitDbContext</c>, <c>PostgreSqlChatKitDbContext</c>); the store only sees this base type.
 /// </summary>
 public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(options)
 {
@@ -86,55 +85,4 @@ public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(opt
             m.HasIndex(x => new { x.UserId, x.Sequence });
         });
     }
-}
-
-/// <summary>
-/// The SQLite schema and its migrations (Migrations/Sqlite). SQLite has no date type EF can compare
-/// or sort, so times are stored as sortable integers: UTC ticks, exact to 100 ns
-/// (<see cref="UtcTicksConverter"/>). Text compares byte by byte (SQLite's BINARY collation), so user
-/// ids are exact without further settings.
-/// </summary>
-public sealed class SqliteChatKitDbContext(DbContextOptions<SqliteChatKitDbContext> options) : ChatKitDbContext(options)
-{
-    /// <inheritdoc />
-    protected override void ConfigureConventions(ModelConfigurationBuilder configuration) =>
-        configuration.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
-}
-
-/// <summary>
-/// The SQL Server schema and its migrations (Migrations/SqlServer). Times are <c>datetimeoffset(7)</c>
-/// (exact to 100 ns). Ids and user ids use a binary collation: a database's default collation is
-/// usually case-insensitive, which would let <c>Alice</c> and <c>alice</c> share threads.
-/// </summary>
-public sealed class SqlServerChatKitDbContext(DbContextOptions<SqlServerChatKitDbContext> options) : ChatKitDbContext(options)
-{
-    /// <summary>The collation of every id and user id column: compares code points, case- and accent-sensitive.</summary>
-    public const string ExactCollation = "Latin1_General_100_BIN2";
-
-    /// <inheritdoc />
-    protected override void OnModelCreating(ModelBuilder model)
-    {
-        base.OnModelCreating(model);
-        foreach (var property in model.Model.GetEntityTypes().SelectMany(e => e.GetProperties()))
-        {
-            if (property.ClrType == typeof(string) && (property.Name == "UserId" || property.Name.EndsWith("Id", StringComparison.Ordinal)))
-                property.SetCollation(ExactCollation);
-        }
-    }
-}
-
-/// <summary>
-/// The PostgreSQL schema and its migrations (Migrations/PostgreSql). Times are <c>timestamp with time
-/// zone</c>, which keeps whole microseconds: ChatKit times are UTC microseconds (<see cref="ChatKitClock"/>),
-/// so they read back exactly as sent; any other value is stored as its UTC instant truncated to the
-/// microsecond (<see cref="UtcMicrosecondsConverter"/>; Npgsql refuses offsets other than zero).
-/// Ids and user ids need no collation setting: PostgreSQL's collations are deterministic unless
-/// created otherwise, and a deterministic collation calls two strings equal only when their bytes
-/// are equal, so <c>Alice</c> and <c>alice</c> are two users whatever the database's locale.
-/// </summary>
-public sealed class PostgreSqlChatKitDbContext(DbContextOptions<PostgreSqlChatKitDbContext> options) : ChatKitDbContext(options)
-{
-    /// <inheritdoc />
-    protected override void ConfigureConventions(ModelConfigurationBuilder configuration) =>
-        configuration.Properties<DateTimeOffset>().HaveConversion<UtcMicrosecondsConverter>();
 }

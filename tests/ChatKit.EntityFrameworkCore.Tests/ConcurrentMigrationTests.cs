@@ -27,7 +27,7 @@ public sealed class ConcurrentMigrationTests
     private static async Task MigrateTogetherAsync(PostgreSqlServer server, string database)
     {
         var instances = Enumerable.Range(0, 4).Select(_ => new ServiceCollection()
-            .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { Provider = ChatKitDatabaseProvider.PostgreSql, ConnectionString = database })
+            .AddChatKitEntityFrameworkStore(store => store.UsePostgreSql(database))
             .BuildServiceProvider()).ToList();
         try
         {

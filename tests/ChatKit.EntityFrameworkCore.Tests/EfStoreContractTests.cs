@@ -13,7 +13,7 @@ public sealed class EfStoreContractTests : StoreContractTests
     {
         _folder = Path.Combine(Path.GetTempPath(), "chatkit-ef-tests", Guid.NewGuid().ToString("n"));
         _services = new ServiceCollection()
-            .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { ConnectionString = $"Data Source={Path.Combine(_folder, "sub", "chatkit.db")}" })
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlite($"Data Source={Path.Combine(_folder, "sub", "chatkit.db")}"))
             .BuildServiceProvider();
         await _services.MigrateChatKitDatabaseAsync();
         File.Exists(Path.Combine(_folder, "sub", "chatkit.db")).Should().BeTrue("the database file and its folder are created on first run");

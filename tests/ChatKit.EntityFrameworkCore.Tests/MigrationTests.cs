@@ -1,3 +1,4 @@
+using ChatKit.EntityFrameworkCore.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -40,12 +41,12 @@ public class MigrationTests
         db.GetService<IMigrator>().GenerateScript().Should().Contain("COLLATE Latin1_General_100_BIN2");
     }
 
-    [TestCase(ChatKitDatabaseProvider.SqlServer, "Server=nowhere;Database=ChatKit;TrustServerCertificate=True")]
-    [TestCase(ChatKitDatabaseProvider.PostgreSql, "Host=nowhere;Database=chatkit")]
-    public async Task Database_servers_retry_transient_failures_as_configured(ChatKitDatabaseProvider provider, string connectionString)
+    [TestCase("SqlServer", "Server=nowhere;Database=ChatKit;TrustServerCertificate=True")]
+    [TestCase("PostgreSql", "Host=nowhere;Database=chatkit")]
+    public async Task Database_servers_retry_transient_failures_as_configured(string provider, string connectionString)
     {
         await using var services = new ServiceCollection()
-            .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { Provider = provider, ConnectionString = connectionString, MaxRetryCount = 4 })
+            .AddChatKitEntityFrameworkStore(store => store.Use(provider, connectionString))
             .BuildServiceProvider();
         await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
 
@@ -97,5 +98,23 @@ public class MigrationTests
         var tables = await db.Database.SqlQueryRaw<string>("SELECT name AS Value FROM sqlite_master WHERE type = 'table'").ToListAsync();
         tables.Should().Contain(["chatkit_threads", "chatkit_items", "chatkit_attachments", "chatkit_feedback", "chatkit_memories"]);
         (await db.Database.GetPendingMigrationsAsync()).Should().BeEmpty();
+    }
+
+    [Test]
+    public void Each_provider_keeps_the_migration_ids_its_databases_already_record()
+    {
+        // The ids in the __EFMigrationsHistory of databases migrated before the providers became packages of their own
+        // (decision 0017): a renamed or lost id would make EF apply that migration again to an existing database.
+        using var postgreSql = PostgreSql();
+        postgreSql.Database.GetMigrations().Should().StartWith(["20261201032203_Initial", "20261201042017_ThreadsByCreationTime"]);
+
+        using var sqlServer = SqlServer();
+        sqlServer.Database.GetMigrations().Should().StartWith(
+            ["20261123081040_Initial", "20261201031229_ExactTimesAndCreationOrder", "20261201042005_ThreadsByCreationTime"]);
+
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        using var sqlite = new SqliteChatKitDbContext(new DbContextOptionsBuilder<SqliteChatKitDbContext>().UseSqlite(connection).Options);
+        sqlite.Database.GetMigrations().Should().StartWith(
+            ["20261123083359_Initial", "20261201031216_ExactTimesAndCreationOrder", "20261201041952_ThreadsByCreationTime"]);
     }
 }

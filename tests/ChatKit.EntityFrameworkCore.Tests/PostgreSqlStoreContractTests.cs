@@ -15,7 +15,7 @@ public sealed class PostgreSqlStoreContractTests : StoreContractTests
         _server = await PostgreSqlServer.SharedAsync();
         _connectionString = await _server.CreateDatabaseAsync();
         _services = new ServiceCollection()
-            .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { Provider = ChatKitDatabaseProvider.PostgreSql, ConnectionString = _connectionString })
+            .AddChatKitEntityFrameworkStore(store => store.UsePostgreSql(_connectionString))
             .BuildServiceProvider();
         await _services.MigrateChatKitDatabaseAsync();
         return _services.GetRequiredService<IChatKitStore>();

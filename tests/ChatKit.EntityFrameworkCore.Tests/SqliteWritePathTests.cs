@@ -15,7 +15,7 @@ public sealed class SqliteWritePathTests
     {
         _folder = Path.Combine(Path.GetTempPath(), "chatkit-ef-tests", Guid.NewGuid().ToString("n"));
         _services = new ServiceCollection()
-            .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { ConnectionString = $"Data Source={Path.Combine(_folder, "chatkit.db")}" })
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlite($"Data Source={Path.Combine(_folder, "chatkit.db")}"))
             .BuildServiceProvider();
         await _services.MigrateChatKitDatabaseAsync();
     }
@@ -56,7 +56,7 @@ public sealed class SqliteWritePathTests
     public async Task The_sql_server_registration_does_not_gate_writes()
     {
         await using var services = new ServiceCollection()
-            .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { Provider = ChatKitDatabaseProvider.SqlServer, ConnectionString = "Server=unused;Database=unused" })
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlServer("Server=unused;Database=unused"))
             .BuildServiceProvider();
         var gate = services.GetRequiredService<ChatKitWriteGate>();
         using var first = await gate.EnterAsync(CancellationToken.None);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ChatKit.EntityFrameworkCore.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatKit.EntityFrameworkCore.Tests;
@@ -6,21 +7,21 @@ namespace ChatKit.EntityFrameworkCore.Tests;
 /// <summary>Which turn lock the store registration gives the engine.</summary>
 public sealed class TurnLockRegistrationTests
 {
-    [TestCase(ChatKitDatabaseProvider.Sqlite, ChatKitTurnLockMode.Auto, typeof(InProcessTurnLock))]
-    [TestCase(ChatKitDatabaseProvider.PostgreSql, ChatKitTurnLockMode.Auto, typeof(PostgreSqlTurnLock))]
-    [TestCase(ChatKitDatabaseProvider.SqlServer, ChatKitTurnLockMode.Auto, typeof(SqlServerTurnLock))]
-    [TestCase(ChatKitDatabaseProvider.PostgreSql, ChatKitTurnLockMode.InProcess, typeof(InProcessTurnLock))]
-    [TestCase(ChatKitDatabaseProvider.SqlServer, ChatKitTurnLockMode.Database, typeof(SqlServerTurnLock))]
-    public async Task The_provider_chooses_the_lock_unless_the_setting_says_otherwise(ChatKitDatabaseProvider provider, ChatKitTurnLockMode mode, Type expected)
+    [TestCase("Sqlite", ChatKitTurnLockMode.Auto, typeof(InProcessTurnLock))]
+    [TestCase("PostgreSql", ChatKitTurnLockMode.Auto, typeof(PostgreSqlTurnLock))]
+    [TestCase("SqlServer", ChatKitTurnLockMode.Auto, typeof(SqlServerTurnLock))]
+    [TestCase("PostgreSql", ChatKitTurnLockMode.InProcess, typeof(InProcessTurnLock))]
+    [TestCase("SqlServer", ChatKitTurnLockMode.Database, typeof(SqlServerTurnLock))]
+    public async Task The_provider_chooses_the_lock_unless_the_setting_says_otherwise(string provider, ChatKitTurnLockMode mode, Type expected)
     {
         var connectionString = provider switch
         {
-            ChatKitDatabaseProvider.Sqlite => "Data Source=unused.db",
-            ChatKitDatabaseProvider.PostgreSql => "Host=nowhere;Database=chatkit",
+            "Sqlite" => "Data Source=unused.db",
+            "PostgreSql" => "Host=nowhere;Database=chatkit",
             _ => "Server=nowhere;Database=ChatKit;TrustServerCertificate=True",
         };
         await using var services = new ServiceCollection()
-            .AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { Provider = provider, ConnectionString = connectionString, TurnLock = mode })
+            .AddChatKitEntityFrameworkStore(store => store.Use(provider, connectionString).UseTurnLock(mode))
             .BuildServiceProvider();
 
         services.GetRequiredService<IChatKitTurnLock>().Should().BeOfType(expected);
@@ -29,7 +30,7 @@ public sealed class TurnLockRegistrationTests
     [Test]
     public void A_database_lock_on_SQLite_is_refused_with_a_reason()
     {
-        var act = () => new ServiceCollection().AddChatKitEntityFrameworkStore(new ChatKitDatabaseOptions { TurnLock = ChatKitTurnLockMode.Database });
+        var act = () => new ServiceCollection().AddChatKitEntityFrameworkStore(store => store.UseSqlite("Data Source=unused.db").UseTurnLock(ChatKitTurnLockMode.Database));
         act.Should().Throw<ValidationException>().WithMessage("*SqlServer or PostgreSql*");
     }
 }

@@ -46,7 +46,8 @@ public class PackagedSampleTests
     public void Every_library_is_packed()
     {
         Directory.GetFiles(Packages, "*.nupkg").Select(Path.GetFileName).Should().Contain(
-            new[] { "ChatKit", "ChatKit.AspNetCore", "ChatKit.Client", "ChatKit.Scripted", "ChatKit.Testing", "ChatKit.EntityFrameworkCore" }.Select(id => $"{id}.{_version}.nupkg"),
+            new[] { "ChatKit", "ChatKit.AspNetCore", "ChatKit.Client", "ChatKit.Scripted", "ChatKit.Testing", "ChatKit.EntityFrameworkCore",
+                "ChatKit.EntityFrameworkCore.Sqlite", "ChatKit.EntityFrameworkCore.SqlServer", "ChatKit.EntityFrameworkCore.PostgreSql" }.Select(id => $"{id}.{_version}.nupkg"),
             "each library ships as a package");
     }
 

@@ -6,7 +6,7 @@ namespace ChatKit;
 /// thread until its last item is saved, so two turns never interleave their items and each starts
 /// from what the one before it left (title, status, pending calls). The engine takes it in one place.
 /// <see cref="InProcessTurnLock"/> serializes the turns of one process; instances sharing a database
-/// need a lock the database holds (ChatKit.EntityFrameworkCore has them for PostgreSQL and SQL Server),
+/// need a lock the database holds (ChatKit.EntityFrameworkCore.PostgreSql and .SqlServer have one),
 /// which a holder that dies must release.
 /// </summary>
 public interface IChatKitTurnLock

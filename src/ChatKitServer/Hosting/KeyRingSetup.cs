@@ -14,19 +14,19 @@ public static class KeyRingSetup
     public const string ApplicationName = "ChatKitServer";
 
     /// <summary>Data Protection keys kept in the ChatKit database (<see cref="KeyRingDbContext"/>), shared by every instance.</summary>
-    public static IServiceCollection AddSharedKeyRing(this IServiceCollection services, ChatKitDatabaseOptions database)
+    public static IServiceCollection AddSharedKeyRing(this IServiceCollection services, DatabaseOptions database)
     {
         var connectionString = database.ConnectionString;
         switch (database.Provider)
         {
-            case ChatKitDatabaseProvider.Sqlite:
+            case DatabaseProvider.Sqlite:
                 Add<SqliteKeyRingDbContext>(services, o => o.UseSqlite(connectionString, sql => sql.MigrationsHistoryTable(KeyRingDbContext.HistoryTable)));
                 break;
-            case ChatKitDatabaseProvider.SqlServer:
+            case DatabaseProvider.SqlServer:
                 Add<SqlServerKeyRingDbContext>(services, o => o.UseSqlServer(connectionString, sql => sql
                     .MigrationsHistoryTable(KeyRingDbContext.HistoryTable).EnableRetryOnFailure(database.MaxRetryCount, database.MaxRetryDelay, errorNumbersToAdd: null)));
                 break;
-            case ChatKitDatabaseProvider.PostgreSql:
+            case DatabaseProvider.PostgreSql:
                 Add<PostgreSqlKeyRingDbContext>(services, o => o.UseNpgsql(connectionString, npgsql => npgsql
                     .MigrationsHistoryTable(KeyRingDbContext.HistoryTable).EnableRetryOnFailure(database.MaxRetryCount, database.MaxRetryDelay, errorCodesToAdd: null)));
                 break;
@@ -36,11 +36,14 @@ public static class KeyRingSetup
         return services;
     }
 
-    /// <summary>Creates or migrates the key ring's table (after the store's: for SQLite, the store creates the file), one instance at a time.</summary>
+    /// <summary>
+    /// Creates or migrates the key ring's table (after the store's: for SQLite, the store creates the file), one instance at a
+    /// time: the way the store's database provider applies its own migrations (<see cref="ChatKitDatabaseProvider.MigrateAsync"/>).
+    /// </summary>
     public static async Task MigrateKeyRingAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
-        await ChatKitMigrations.MigrateAsync(scope.ServiceProvider.GetRequiredService<KeyRingDbContext>(), services.GetRequiredService<ChatKitDatabaseOptions>(), cancellationToken);
+        await services.GetRequiredService<ChatKitDatabaseProvider>().MigrateAsync(scope.ServiceProvider.GetRequiredService<KeyRingDbContext>(), cancellationToken);
     }
 
     private static void Add<T>(IServiceCollection services, Action<DbContextOptionsBuilder> configure) where T : KeyRingDbContext

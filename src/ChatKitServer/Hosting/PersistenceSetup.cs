@@ -12,16 +12,9 @@ public static class PersistenceSetup
     /// </summary>
     public static IServiceCollection AddChatKitPersistence(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = new ChatKitDatabaseOptions
-        {
-            Provider = configuration.GetValue("Database:Provider", ChatKitDatabaseProvider.Sqlite),
-            ConnectionString = configuration.GetConnectionString("ChatKit") ?? "Data Source=chatkit.db",
-        };
-        options.MaxRetryCount = configuration.GetValue("Database:MaxRetryCount", options.MaxRetryCount);
-        options.MaxRetryDelay = TimeSpan.FromSeconds(configuration.GetValue("Database:MaxRetryDelaySeconds", options.MaxRetryDelay.TotalSeconds));
-        options.TurnLock = configuration.GetValue("Database:TurnLock", options.TurnLock);
-        services.AddChatKitEntityFrameworkStore(options);
-        services.AddSharedKeyRing(options);
+        var database = DatabaseOptions.From(configuration);
+        services.AddChatKitEntityFrameworkStore(store => database.UseIn(store));
+        services.AddSharedKeyRing(database);
         services.AddSingleton<IUserMemory, EfUserMemory>();
         return services;
     }

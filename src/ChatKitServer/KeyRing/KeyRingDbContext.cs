@@ -7,8 +7,8 @@ namespace ChatKitServer.KeyRing;
 /// <summary>
 /// The ASP.NET Core Data Protection key ring in the ChatKit database (table <c>chatkit_data_protection_keys</c>),
 /// so that every instance signs and verifies attachment links with the same keys, and links survive
-/// restarts and redeployments. A context of the server's own: the ChatKit.EntityFrameworkCore package
-/// stays free of ASP.NET Core. One subclass per provider owns its migrations (KeyRing/Migrations/…),
+/// restarts and redeployments. A context of the server's own: the ChatKit.EntityFrameworkCore packages
+/// stay free of ASP.NET Core. One subclass per provider owns its migrations (KeyRing/Migrations/…),
 /// with a migrations history table of its own.
 /// </summary>
 public abstract class KeyRingDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext

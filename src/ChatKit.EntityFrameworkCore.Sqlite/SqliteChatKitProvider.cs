@@ -1,0 +1,30 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+
+namespace ChatKit.EntityFrameworkCore;
+
+/// <summary>
+/// The store on a SQLite file: one writer at a time through the <see cref="ChatKitWriteGate"/>, each connection with
+/// <c>synchronous=NORMAL</c> (<see cref="SqliteConnectionSettings"/>), the database in WAL mode once migrated, the turn
+/// lock of the process (SQLite has none that a crashed instance gives back). See docs/decisions/0007-sqlite-write-path.md.
+/// </summary>
+internal sealed class SqliteChatKitProvider(string connectionString, Action<SqliteDbContextOptionsBuilder>? sqliteOptions)
+    : ChatKitDatabaseProvider<SqliteChatKitDbContext>
+{
+    public override string Name => "SQLite";
+
+    public override ChatKitWriteGate CreateWriteGate() => ChatKitWriteGate.SingleWriter();
+
+    protected override void Configure(DbContextOptionsBuilder options) =>
+        options.UseSqlite(connectionString, sqliteOptions).AddInterceptors(new SqliteConnectionSettings());
+
+    public override async Task MigrateStoreAsync(ChatKitDbContext db, CancellationToken cancellationToken = default)
+    {
+        var file = new SqliteConnectionStringBuilder(connectionString).DataSource;
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+        if (!string.IsNullOrEmpty(folder) && file != ":memory:") Directory.CreateDirectory(folder);
+        await MigrateAsync(db, cancellationToken).ConfigureAwait(false);
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+using ChatKit.EntityFrameworkCore;
+
+namespace ChatKitServer.Hosting;
+
+/// <summary>The database providers the server chooses from (<c>Database:Provider</c>), one provider package each.</summary>
+public enum DatabaseProvider
+{
+    /// <summary>An embedded SQLite file (the default; ChatKit.EntityFrameworkCore.Sqlite).</summary>
+    Sqlite,
+    /// <summary>Microsoft SQL Server or Azure SQL (ChatKit.EntityFrameworkCore.SqlServer).</summary>
+    SqlServer,
+    /// <summary>PostgreSQL (ChatKit.EntityFrameworkCore.PostgreSql, Npgsql).</summary>
+    PostgreSql,
+}
+
+/// <summary>The server's database: <c>Database:*</c> and <c>ConnectionStrings:ChatKit</c>.</summary>
+public sealed class DatabaseOptions : IValidatableObject
+{
+    /// <summary>The provider (<c>Database:Provider</c>).</summary>
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>The provider's connection string (<c>ConnectionStrings:ChatKit</c>).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string ConnectionString { get; set; } = "Data Source=chatkit.db";
+
+    /// <summary>
+    /// How many times SQL Server and PostgreSQL retry an operation that failed with a transient error
+    /// (EF's retry-on-failure execution strategy; 0 turns it off). SQLite does not retry.
+    /// </summary>
+    [Range(0, 20)]
+    public int MaxRetryCount { get; set; } = ChatKitDatabaseProvider.DefaultMaxRetryCount;
+
+    /// <summary>The longest wait between two retries (they back off exponentially up to this).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan MaxRetryDelay { get; set; } = ChatKitDatabaseProvider.DefaultMaxRetryDelay;
+
+    /// <summary>The turn lock (<see cref="ChatKitTurnLockMode.Database"/> needs SQL Server or PostgreSQL).</summary>
+    public ChatKitTurnLockMode TurnLock { get; set; } = ChatKitTurnLockMode.Auto;
+
+    /// <summary>Reads the settings from <paramref name="configuration"/> and validates them (a <see cref="ValidationException"/> names what is wrong).</summary>
+    public static DatabaseOptions From(IConfiguration configuration)
+    {
+        var options = new DatabaseOptions
+        {
+            Provider = configuration.GetValue("Database:Provider", DatabaseProvider.Sqlite),
+            ConnectionString = configuration.GetConnectionString("ChatKit") ?? "Data Source=chatkit.db",
+        };
+        options.MaxRetryCount = configuration.GetValue("Database:MaxRetryCount", options.MaxRetryCount);
+        options.MaxRetryDelay = TimeSpan.FromSeconds(configuration.GetValue("Database:MaxRetryDelaySeconds", options.MaxRetryDelay.TotalSeconds));
+        options.TurnLock = configuration.GetValue("Database:TurnLock", options.TurnLock);
+        Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
+        return options;
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (TurnLock == ChatKitTurnLockMode.Database && Provider == DatabaseProvider.Sqlite)
+            yield return new ValidationResult("Database:TurnLock=Database needs SqlServer or PostgreSql: SQLite has no lock that a crashed instance gives back. Use Auto or InProcess.", [nameof(TurnLock)]);
+    }
+
+    /// <summary>Runs the ChatKit store on this database (its provider package's <c>Use…</c> method, with the retries and the turn lock).</summary>
+    public ChatKitStoreBuilder UseIn(ChatKitStoreBuilder store) => (Provider switch
+    {
+        DatabaseProvider.Sqlite => store.UseSqlite(ConnectionString),
+        DatabaseProvider.SqlServer => store.UseSqlServer(ConnectionString, sql => sql.EnableRetryOnFailure(MaxRetryCount, MaxRetryDelay, errorNumbersToAdd: null)),
+        DatabaseProvider.PostgreSql => store.UsePostgreSql(ConnectionString, npgsql => npgsql.EnableRetryOnFailure(MaxRetryCount, MaxRetryDelay, errorCodesToAdd: null)),
+        _ => throw new ArgumentOutOfRangeException(nameof(Provider), Provider, "Unknown database provider."),
+    }).UseTurnLock(TurnLock);
+}

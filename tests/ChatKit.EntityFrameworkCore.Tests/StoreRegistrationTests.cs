@@ -1,0 +1,49 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatKit.EntityFrameworkCore.Tests;
+
+/// <summary>How the store's database is chosen: one provider package's <c>Use…</c> call, with EF's provider options after the store's defaults.</summary>
+public sealed class StoreRegistrationTests
+{
+    [Test]
+    public void A_store_without_a_database_is_refused_with_the_calls_that_choose_one()
+    {
+        var act = () => new ServiceCollection().AddChatKitEntityFrameworkStore(store => store.UseTurnLock(ChatKitTurnLockMode.InProcess));
+        act.Should().Throw<InvalidOperationException>().WithMessage("*store.UseSqlite(...)*ChatKit.EntityFrameworkCore.Sqlite*");
+    }
+
+    [Test]
+    public void A_store_on_two_databases_is_refused()
+    {
+        var act = () => new ServiceCollection().AddChatKitEntityFrameworkStore(store => store.UseSqlite("Data Source=unused.db").UsePostgreSql("Host=nowhere;Database=chatkit"));
+        act.Should().Throw<InvalidOperationException>().WithMessage("*already SQLite*");
+    }
+
+    [Test]
+    public async Task The_callers_provider_options_run_after_the_stores_defaults()
+    {
+        await using var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(store => store.UsePostgreSql("Host=nowhere;Database=chatkit",
+                npgsql => npgsql.ExecutionStrategy(dependencies => new NonRetryingExecutionStrategy(dependencies))))
+            .BuildServiceProvider();
+        await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
+
+        db.Database.CreateExecutionStrategy().RetriesOnFailure.Should().BeFalse("the caller turned the default retries off");
+    }
+
+    [Test]
+    public async Task The_chosen_database_is_registered_for_the_hosts_own_migrations()
+    {
+        await using var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlServer("Server=nowhere;Database=ChatKit;TrustServerCertificate=True"))
+            .BuildServiceProvider();
+
+        var database = services.GetRequiredService<ChatKitDatabaseProvider>();
+        database.Name.Should().Be("SQL Server");
+        database.HasDatabaseTurnLock.Should().BeTrue();
+        await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
+        db.Should().BeOfType<SqlServerChatKitDbContext>();
+    }
+}
