@@ -77,9 +77,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     private async Task WriteAsync(Func<ChatKitDbContext, Task> write, CancellationToken cancellationToken, [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
     {
         using var span = ChatKitTelemetry.StoreWrite(operation.EndsWith("Async", StringComparison.Ordinal) ? operation[..^5] : operation);
-        using var turn = await _writes.EnterAsync(cancellationToken);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await write(db);
+        await _writes.WriteAsync(contexts, write, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -126,13 +124,21 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// the strategy, and a transient failure then replays the whole transaction, not its last statement.
     /// The work must be safe to run again (deletes are).
     /// </summary>
-    private static Task InTransactionAsync(ChatKitDbContext db, Func<Task<bool>> work, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+    private static async Task InTransactionAsync(ChatKitDbContext db, Func<Task<bool>> work, CancellationToken cancellationToken)
+    {
+        // Inside a group commit (ChatKitWriteGate) the work already runs in a savepoint of the batch's transaction.
+        if (db.Database.CurrentTransaction is not null)
+        {
+            await work();
+            return;
+        }
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             if (await work())
                 await tx.CommitAsync(ct);
         }, cancellationToken);
+    }
 
     /// <inheritdoc />
     public Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>

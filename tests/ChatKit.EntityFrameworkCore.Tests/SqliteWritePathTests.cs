@@ -1,3 +1,4 @@
+using ChatKit.EntityFrameworkCore.Records;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,6 +51,40 @@ public sealed class SqliteWritePathTests
         second.IsCompleted.Should().BeFalse("the first writer still holds the gate");
         first.Dispose();
         (await second.WaitAsync(TimeSpan.FromSeconds(10))).Dispose();
+    }
+
+    [Test]
+    public async Task Writes_queued_together_commit_in_one_transaction_and_one_that_fails_fails_alone()
+    {
+        var gate = _services.GetRequiredService<ChatKitWriteGate>();
+        var contexts = _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
+        var store = _services.GetRequiredService<IChatKitStore>();
+        var alice = new ChatKitContext { UserId = "alice" };
+        await store.SaveThreadAsync(new ThreadMetadata { Id = "thr_batch", CreatedAt = DateTimeOffset.UtcNow }, alice);
+        var transactions = new List<string?>();
+
+        // While a writer holds the gate, the next writes queue up; they then go in as one batch.
+        Task[] writes;
+        using (await gate.EnterAsync(CancellationToken.None))
+        {
+            writes = Enumerable.Range(0, 5).Select(i => gate.WriteAsync(contexts, async db =>
+            {
+                lock (transactions) transactions.Add(db.Database.CurrentTransaction?.TransactionId.ToString());
+                if (i == 2) throw new InvalidOperationException("write 2 fails");
+                db.Items.Add(new ItemRecord { Id = $"msg_{i}", ThreadId = "thr_batch", UserId = "alice", Type = "user_message", CreatedAt = DateTimeOffset.UtcNow, Json = "{}" });
+                await db.SaveChangesAsync();
+            }, CancellationToken.None)).ToArray();
+            await Task.Delay(100);
+            writes.Should().OnlyContain(w => !w.IsCompleted, "nothing is answered before its transaction commits");
+        }
+
+        var failed = () => writes[2];
+        await failed.Should().ThrowAsync<InvalidOperationException>().WithMessage("write 2 fails");
+        await Task.WhenAll(writes.Where((_, i) => i != 2));
+        transactions.Should().HaveCount(5).And.OnlyContain(t => t != null && t == transactions[0], "the five writes shared one transaction");
+        await using var db = await contexts.CreateDbContextAsync();
+        (await db.Items.Where(i => i.ThreadId == "thr_batch").Select(i => i.Id).OrderBy(i => i).ToListAsync())
+            .Should().Equal("msg_0", "msg_1", "msg_3", "msg_4");
     }
 
     [Test]
