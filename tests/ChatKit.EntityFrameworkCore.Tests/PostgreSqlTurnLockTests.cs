@@ -79,6 +79,49 @@ public sealed class PostgreSqlTurnLockTests
         await (await _first.AcquireAsync("thr_a", CancellationToken.None).WaitAsync(Patience)).DisposeAsync();
     }
 
+    [Test]
+    public async Task Many_turns_held_at_once_share_one_session()
+    {
+        var held = new List<IAsyncDisposable>();
+        for (var i = 0; i < 300; i++) held.Add(await _first.AcquireAsync($"thr_{i}", CancellationToken.None).WaitAsync(Patience));
+
+        (await LockSessionsAsync()).Should().Be(1, "holding a lock costs no connection: 300 turns in flight, one session (a lock per connection ran out of connections)");
+        var other = _second.AcquireAsync("thr_7", CancellationToken.None);
+        await Task.Delay(300);
+        other.IsCompleted.Should().BeFalse("every one of the 300 is still held");
+
+        foreach (var lease in held) await lease.DisposeAsync();
+        await (await other.WaitAsync(Patience)).DisposeAsync();
+    }
+
+    [Test]
+    public async Task A_session_replaced_under_running_turns_takes_their_locks_again()
+    {
+        var held = await _first.AcquireAsync("thr_a", CancellationToken.None);
+        var session = (await HoldersAsync("thr_a")).Single();
+        await _server.ExecuteAsync($"SELECT pg_terminate_backend({session})");
+
+        // The instance's next command finds its session gone, opens another and takes thr_a again for the running turn.
+        await (await _first.AcquireAsync("thr_b", CancellationToken.None).WaitAsync(Patience)).DisposeAsync();
+
+        (await HoldersAsync("thr_a")).Should().ContainSingle().Which.Should().NotBe(session);
+        var other = _second.AcquireAsync("thr_a", CancellationToken.None);
+        await Task.Delay(300);
+        other.IsCompleted.Should().BeFalse("the running turn holds thr_a again");
+        await held.DisposeAsync();
+        await (await other.WaitAsync(Patience)).DisposeAsync();
+    }
+
+    /// <summary>How many sessions the lock instances have open on the database.</summary>
+    private async Task<long> LockSessionsAsync()
+    {
+        await using var connection = new NpgsqlConnection(_database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = DatabaseTurnLock.ApplicationName });
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     /// <summary>The server process ids of the sessions holding <paramref name="threadId"/>'s advisory lock.</summary>
     private async Task<List<int>> HoldersAsync(string threadId)
     {
