@@ -4,7 +4,8 @@
 # a fresh process (and a fresh SQLite file). Writes bench/results/<date>.jsonl and .md.
 #   bench/run.sh [targets...]          default: baseline chatkit node; also: python (the official SDK, SQLite store),
 #                                      chatkit-pg (ChatKitServer on a PostgreSQL it starts on loopback, a fresh database per phase)
-# Environment: SECONDS_PER_RUN (default 10), IDLE_STREAMS (default 5000), PHASES (default "streams lists idle idle-burst"),
+# Environment: SECONDS_PER_RUN (default 10), WARMUP_SECONDS (default 20: load before the warm events/s figure; every target
+# gets the same), IDLE_STREAMS (default 5000), PHASES (default "streams lists idle idle-burst"),
 # CHATKIT_DLL (another build of ChatKitServer to measure as "chatkit", e.g. an older commit's, for before/after),
 # PYTHON_PEER (default ../shared/peers/python), PYTHON_PEER_MIRRORS (a folder of bare clones OWNER+NAME/repo, for a
 # machine without PyPI: the wheels are packed from them, see that peer's README), PYTHON_PEER_WHEELS (wheels already packed).
@@ -15,6 +16,7 @@ TARGETS=("${@:-baseline chatkit node}")
 read -r -a TARGETS <<< "${TARGETS[*]}"
 PHASES=${PHASES:-streams lists idle idle-burst}
 SECS=${SECONDS_PER_RUN:-10}
+WARMUP=${WARMUP_SECONDS:-20}
 IDLE=${IDLE_STREAMS:-5000}
 STAMP=$(date -u +%Y-%m-%dT%H%M)
 OUT=$ROOT/bench/results/$STAMP.jsonl
@@ -95,7 +97,7 @@ for target in "${TARGETS[@]}"; do
   for phase in $PHASES; do
     start "$target" 5085
     dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll run --target "$target" --url http://127.0.0.1:5085 \
-      --phase "$phase" --out "$OUT" --pid "$PID" --seconds "$SECS" --idle-streams "$IDLE" \
+      --phase "$phase" --out "$OUT" --pid "$PID" --seconds "$SECS" --warmup "$WARMUP" --idle-streams "$IDLE" \
       || { echo "== $target $phase failed; server log:"; tail -50 "$WORK/$target.log"; exit 1; }
     stop
   done

@@ -1,5 +1,5 @@
 // The load harness of bench/README.md. Two commands:
-//   run --target NAME --url URL --phase streams|lists|idle|idle-burst --out results.jsonl [--pid PID] [--seconds 10] [--idle-streams 5000]
+//   run --target NAME --url URL --phase streams|events|lists|idle|idle-burst --out results.jsonl [--pid PID] [--seconds 10] [--warmup 20] [--idle-streams 5000]
 //   report --in results.jsonl        (Markdown tables: every figure, its ratio to the baseline and to the Node peer)
 using System.Net;
 
@@ -14,13 +14,14 @@ if (command == "report")
 }
 if (command != "run")
 {
-    Console.Error.WriteLine("usage: ChatKit.Bench run --target NAME --url URL --phase streams|lists|idle|idle-burst --out FILE [--pid PID]\n       ChatKit.Bench report --in FILE");
+    Console.Error.WriteLine("usage: ChatKit.Bench run --target NAME --url URL --phase streams|events|lists|idle|idle-burst --out FILE [--pid PID] [--seconds 10] [--warmup 20]\n       ChatKit.Bench report --in FILE");
     return 2;
 }
 
 var target = Arg("target");
 var phase = Arg("phase");
 var seconds = TimeSpan.FromSeconds(double.Parse(Arg("seconds", "10")));
+var warmup = TimeSpan.FromSeconds(double.Parse(Arg("warmup", "20")));
 var results = new Results(Arg("out"), target);
 using var http = new HttpClient(new SocketsHttpHandler
 {
@@ -39,9 +40,12 @@ Console.WriteLine($"{target}: {phase}");
 switch (phase)
 {
     case "streams":
-        await StreamScenarios.ThroughputAsync(wire, results, concurrency: 16, seconds);
+        await StreamScenarios.ThroughputAsync(wire, results, concurrency: 16, seconds, warmup);
         foreach (var concurrency in new[] { 1, 64, 512 })
             await StreamScenarios.FirstEventAsync(wire, results, concurrency, seconds);
+        break;
+    case "events": // the throughput figure alone, to watch a server warm up run after run
+        await StreamScenarios.ThroughputAsync(wire, results, concurrency: 16, seconds, warmup);
         break;
     case "lists":
         await ListScenarios.RunAsync(wire, results, threads: 10_000, concurrency: 16, seconds);

@@ -2,25 +2,39 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 
 /// <summary>
-/// (a) events per second through whole streams with the instant scripted reply, and (b) time to first
-/// event with N streams open, each conversation five turns long (a new thread, then four messages).
+/// (a) events per second through whole streams with the instant scripted reply (cold, then warm), and
+/// (b) time to first event with N streams open (on the warmed server), each conversation five turns long (a new thread, then four messages).
 /// </summary>
 internal static class StreamScenarios
 {
     private const int TurnsPerConversation = 5;
 
-    public static async Task ThroughputAsync(ChatKitWire wire, Results results, int concurrency, TimeSpan duration)
+    /// <summary>
+    /// Events per second, measured twice: on the fresh server (<c>a.cold_events_per_s</c>, the first
+    /// <paramref name="duration"/> of load: what a server that just started does while its JIT and caches
+    /// warm up), then again after <paramref name="warmup"/> more of the same load (<c>a.events_per_s</c>,
+    /// the steady state a long-running server is in). Every target gets the same load and the same warm-up.
+    /// </summary>
+    public static async Task ThroughputAsync(ChatKitWire wire, Results results, int concurrency, TimeSpan duration, TimeSpan warmup)
     {
-        await RunAsync(wire, concurrency, TimeSpan.FromSeconds(3), "go", _ => { });
+        var (coldEvents, coldTurns, coldElapsed) = await MeasureAsync(wire, concurrency, duration);
+        results.Add("a.cold_events_per_s", coldEvents / coldElapsed.TotalSeconds, "events/s");
+        if (warmup > TimeSpan.Zero) await RunAsync(wire, concurrency, warmup, "go", _ => { });
+        var (events, turns, elapsed) = await MeasureAsync(wire, concurrency, duration);
+        results.Add("a.events_per_s", events / elapsed.TotalSeconds, "events/s");
+        results.Add("a.turns_per_s", turns / elapsed.TotalSeconds, "turns/s");
+        results.Add("a.events_per_turn", (double)events / turns, "events");
+    }
+
+    private static async Task<(long Events, long Turns, TimeSpan Elapsed)> MeasureAsync(ChatKitWire wire, int concurrency, TimeSpan duration)
+    {
         long events = 0, turns = 0;
         var elapsed = await RunAsync(wire, concurrency, duration, "go", t =>
         {
             Interlocked.Add(ref events, t.Events);
             Interlocked.Increment(ref turns);
         });
-        results.Add("a.events_per_s", events / elapsed.TotalSeconds, "events/s");
-        results.Add("a.turns_per_s", turns / elapsed.TotalSeconds, "turns/s");
-        results.Add("a.events_per_turn", (double)events / turns, "events");
+        return (events, turns, elapsed);
     }
 
     public static async Task FirstEventAsync(ChatKitWire wire, Results results, int concurrency, TimeSpan duration)
