@@ -17,6 +17,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ChatKitWriteGate _writes = writes ?? ChatKitWriteGate.None;
     private readonly StoreQueries _queries = new();
+    private System.Runtime.CompilerServices.StrongBox<ItemUpsert?>? _itemUpsert;
 
     /// <summary>The largest page the store returns, whatever the caller asks.</summary>
     public const int MaxPageSize = 500;
@@ -184,9 +185,23 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
     {
+        var json = ChatKitStorageJson.Serialize(item);
+        if (_itemUpsert is not { } known || known.Value is not null)
+        {
+            // One statement where the database has ON CONFLICT: no read before the write (ItemUpsert).
+            var saved = true;
+            var upserted = false;
+            await WriteAsync(async db =>
+            {
+                if (UpsertFor(db) is not { } upsert) return;
+                upserted = true;
+                saved = await upsert.SaveAsync(db, threadId, item, context.UserId, json, cancellationToken);
+            }, cancellationToken);
+            if (!saved) throw ChatKitNotFoundException.Thread(threadId);
+            if (upserted) return;
+        }
         var probe = await ReadAsync(db => _queries.ItemInOwnThread(db, threadId, context.UserId, item.Id), cancellationToken)
             ?? throw ChatKitNotFoundException.Thread(threadId);
-        var json = ChatKitStorageJson.Serialize(item);
         await WriteAsync(async db =>
         {
             if (probe.Sequence is { } sequence)
@@ -199,6 +214,10 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             await db.SaveChangesAsync(cancellationToken);
         }, cancellationToken);
     }
+
+    /// <summary>The one-statement item save of this store's database, learnt from the first context (null: the database has none).</summary>
+    private ItemUpsert? UpsertFor(ChatKitDbContext db) =>
+        (_itemUpsert ??= new System.Runtime.CompilerServices.StrongBox<ItemUpsert?>(ItemUpsert.For(db))).Value;
 
     /// <inheritdoc />
     public Task SaveItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default) =>
