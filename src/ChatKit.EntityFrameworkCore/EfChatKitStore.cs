@@ -17,7 +17,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ChatKitWriteGate _writes = writes ?? ChatKitWriteGate.None;
     private readonly StoreQueries _queries = new();
-    private System.Runtime.CompilerServices.StrongBox<ItemUpsert?>? _itemUpsert;
+    private System.Runtime.CompilerServices.StrongBox<StoreUpserts?>? _upserts;
 
     /// <summary>The largest page the store returns, whatever the caller asks.</summary>
     public const int MaxPageSize = 500;
@@ -33,14 +33,19 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        var owner = await ReadAsync(db => _queries.ThreadOwner(db, thread.Id), cancellationToken);
-        if (owner is not null && owner.UserId != context.UserId)
-            throw ChatKitNotFoundException.Thread(thread.Id);
         var status = ChatKitJson.Serialize(thread.Status);
         var metadata = thread.Metadata.ToJsonString();
         var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
         var now = _time.GetUtcNow();
+        if (await UpsertAsync((upserts, db) => upserts.SaveThreadAsync(db, thread, context.UserId, status, metadata, domains, now, cancellationToken), cancellationToken) is { } saved)
+        {
+            if (!saved) throw ChatKitNotFoundException.Thread(thread.Id);
+            return;
+        }
 
+        var owner = await ReadAsync(db => _queries.ThreadOwner(db, thread.Id), cancellationToken);
+        if (owner is not null && owner.UserId != context.UserId)
+            throw ChatKitNotFoundException.Thread(thread.Id);
         await WriteAsync(async db =>
         {
             if (owner is null)
@@ -60,6 +65,23 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
                 .SetProperty(t => t.AllowedImageDomainsJson, domains)
                 .SetProperty(t => t.UpdatedAt, now), cancellationToken);
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// A save as one statement (<see cref="StoreUpserts"/>) through the write path, when the database has one: whether it
+    /// wrote (false: the record is another user's), or null when the database has none and the caller saves the long way.
+    /// </summary>
+    private async Task<bool?> UpsertAsync(Func<StoreUpserts, ChatKitDbContext, Task<bool>> save, CancellationToken cancellationToken,
+        [System.Runtime.CompilerServices.CallerMemberName] string operation = "")
+    {
+        if (_upserts is { Value: null }) return null;
+        bool? saved = null;
+        await WriteAsync(async db =>
+        {
+            if ((_upserts ??= new(StoreUpserts.For(db))).Value is { } upserts)
+                saved = await save(upserts, db);
+        }, cancellationToken, operation);
+        return saved;
     }
 
     // The one write path. Every write first reads what it needs in its own short-lived context
@@ -152,12 +174,14 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     private async Task<Page<ThreadItem>> LoadItemsAsync(string threadId, string? after, int limit, SortOrder order, bool visibleOnly, ChatKitContext context, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await EnsureThreadAsync(db, threadId, context, cancellationToken);
         var take = Clamp(limit) + 1;
         var asc = order == SortOrder.Asc;
         IAsyncEnumerable<StoreQueries.ItemRow> query;
         if (after is null)
         {
+            // The first page is read first: when it has items and they are the caller's (an item carries its thread
+            // owner's id), the thread is theirs and one round trip was enough; else the thread is looked at.
+            cancellationToken.ThrowIfCancellationRequested();
             query = (asc, visibleOnly) switch
             {
                 (true, false) => _queries.ItemsAsc(db, threadId, take),
@@ -168,6 +192,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         }
         else
         {
+            await EnsureThreadAsync(db, threadId, context, cancellationToken);
             var cursor = await _queries.ItemPosition(db, threadId, after)
                 ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name an item of thread '{threadId}'.");
             query = (asc, visibleOnly) switch
@@ -179,6 +204,8 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             };
         }
         var rows = await query.ToListAsync(cancellationToken);
+        if (after is null && (rows.Count == 0 || rows[0].UserId != context.UserId))
+            await EnsureThreadAsync(db, threadId, context, cancellationToken);
         return PageOf(rows, Clamp(limit), r => ChatKitStorageJson.Deserialize<ThreadItem>(r.Json), r => r.Id);
     }
 
@@ -186,20 +213,12 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     public async Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         var json = ChatKitStorageJson.Serialize(item);
-        if (_itemUpsert is not { } known || known.Value is not null)
+        if (await UpsertAsync((upserts, db) => upserts.SaveItemAsync(db, threadId, item, context.UserId, json, cancellationToken), cancellationToken) is { } saved)
         {
-            // One statement where the database has ON CONFLICT: no read before the write (ItemUpsert).
-            var saved = true;
-            var upserted = false;
-            await WriteAsync(async db =>
-            {
-                if (UpsertFor(db) is not { } upsert) return;
-                upserted = true;
-                saved = await upsert.SaveAsync(db, threadId, item, context.UserId, json, cancellationToken);
-            }, cancellationToken);
             if (!saved) throw ChatKitNotFoundException.Thread(threadId);
-            if (upserted) return;
+            return;
         }
+
         var probe = await ReadAsync(db => _queries.ItemInOwnThread(db, threadId, context.UserId, item.Id), cancellationToken)
             ?? throw ChatKitNotFoundException.Thread(threadId);
         await WriteAsync(async db =>
@@ -214,10 +233,6 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             await db.SaveChangesAsync(cancellationToken);
         }, cancellationToken);
     }
-
-    /// <summary>The one-statement item save of this store's database, learnt from the first context (null: the database has none).</summary>
-    private ItemUpsert? UpsertFor(ChatKitDbContext db) =>
-        (_itemUpsert ??= new System.Runtime.CompilerServices.StrongBox<ItemUpsert?>(ItemUpsert.For(db))).Value;
 
     /// <inheritdoc />
     public Task SaveItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default) =>

@@ -1,4 +1,6 @@
 using ChatKit.EntityFrameworkCore.Records;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -114,5 +116,78 @@ public sealed class SqliteWritePathTests
         }));
         var page = await store.LoadThreadsAsync(500, null, SortOrder.Desc, context);
         page.Data.Should().HaveCount(200).And.OnlyContain(t => t.Title != null);
+    }
+
+    [Test]
+    public async Task A_turns_saves_are_one_statement_each_and_a_first_page_of_items_one_read()
+    {
+        var commands = new CommandLog();
+        await using var services = new ServiceCollection()
+            .AddLogging(logs => logs.AddProvider(commands).SetMinimumLevel(LogLevel.Debug))
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlite($"Data Source={Path.Combine(_folder, "counted.db")}"))
+            .BuildServiceProvider();
+        await services.MigrateChatKitDatabaseAsync();
+        var store = services.GetRequiredService<IChatKitStore>();
+        var alice = new ChatKitContext { UserId = "alice" };
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow };
+        UserMessageItem Message(string text) => new() { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = DateTimeOffset.UtcNow, Content = [new UserMessageTextContent { Text = text }] };
+        var message = Message("first");
+
+        commands.Take();
+        await store.SaveThreadAsync(thread, alice);
+        commands.Take().Should().ContainSingle("a new thread is one INSERT … ON CONFLICT").Which.Should().StartWith("INSERT");
+        await store.AddThreadItemAsync(thread.Id, message, alice);
+        commands.Take().Should().ContainSingle("an item is one INSERT … ON CONFLICT, with no read before it").Which.Should().StartWith("INSERT");
+        thread.Title = "Named";
+        await store.SaveThreadAsync(thread, alice);
+        commands.Take().Should().ContainSingle("a thread saved again is the same statement");
+        await store.LoadThreadItemsAsync(thread.Id, null, 20, SortOrder.Desc, alice);
+        commands.Take().Should().ContainSingle("a first page with the caller's items proves the thread is theirs");
+
+        // The statements keep the rules the reads before them enforced.
+        var bob = new ChatKitContext { UserId = "bob" };
+        await store.Invoking(s => s.AddThreadItemAsync(thread.Id, Message("intruder"), bob)).Should().ThrowAsync<ChatKitNotFoundException>();
+        await store.Invoking(s => s.SaveThreadAsync(new ThreadMetadata { Id = thread.Id, CreatedAt = DateTimeOffset.UtcNow, Title = "Bob's" }, bob)).Should().ThrowAsync<ChatKitNotFoundException>();
+        await store.Invoking(s => s.LoadThreadItemsAsync(thread.Id, null, 20, SortOrder.Desc, bob)).Should().ThrowAsync<ChatKitNotFoundException>();
+        await store.Invoking(s => s.AddThreadItemAsync(ChatKitIds.Thread(), Message("lost"), alice)).Should().ThrowAsync<ChatKitNotFoundException>();
+        await store.Invoking(s => s.LoadThreadItemsAsync(ChatKitIds.Thread(), null, 20, SortOrder.Asc, alice)).Should().ThrowAsync<ChatKitNotFoundException>();
+        var resaved = new UserMessageItem { Id = message.Id, ThreadId = thread.Id, CreatedAt = DateTimeOffset.UtcNow.AddHours(1), Content = [new UserMessageTextContent { Text = "edited" }] };
+        await store.AddThreadItemAsync(thread.Id, resaved, alice);
+        await store.AddThreadItemAsync(thread.Id, Message("second"), alice);
+
+        var stored = await store.LoadThreadItemsAsync(thread.Id, null, 20, SortOrder.Asc, alice);
+        stored.Data.Select(i => ((UserMessageTextContent)((UserMessageItem)i).Content[0]).Text).Should().Equal(["edited", "second"], "an item saved again keeps its place, though its new created_at is an hour later");
+        (await store.LoadThreadAsync(thread.Id, alice)).Title.Should().Be("Named");
+    }
+
+    /// <summary>The SQL commands EF ran, from its command log (category Microsoft.EntityFrameworkCore.Database.Command).</summary>
+    private sealed class CommandLog : ILoggerProvider, ILogger
+    {
+        private readonly List<string> _commands = [];
+
+        /// <summary>The commands run since the last call, each from its first keyword.</summary>
+        public List<string> Take()
+        {
+            lock (_commands)
+            {
+                var taken = _commands.ToList();
+                _commands.Clear();
+                return taken;
+            }
+        }
+
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == DbLoggerCategory.Database.Command.Name ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (eventId.Id != RelationalEventId.CommandExecuted.Id) return;
+            var message = formatter(state, exception);
+            lock (_commands) _commands.Add(message[(message.IndexOf('\n') + 1)..].TrimStart());
+        }
+
+        public void Dispose() { }
     }
 }
