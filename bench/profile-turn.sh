@@ -39,9 +39,30 @@ done
 kill $PID; wait $PID 2>/dev/null || true
 
 start Serilog__MinimumLevel__Override__Microsoft.EntityFrameworkCore.Database.Command=Information
-turns 1 go; sleep 1; : > "$WORK/server.log"; turns 1 go; sleep 1
-echo "SQL commands in one turn (the first of its thread, with a title): $(grep -ac 'Executed DbCommand' "$WORK/server.log")"
-grep -a -A1 'Executed DbCommand' "$WORK/server.log" | grep -aEo '^(SELECT|INSERT|UPDATE|DELETE)[^(]*' | sed 's/^/  /' || true
+turns 1 go; sleep 1
+sql() { # label -> the commands logged since the last call
+  sleep 1
+  echo "SQL commands in $1: $(grep -ac 'Executed DbCommand' "$WORK/server.log")"
+  grep -a -A1 'Executed DbCommand' "$WORK/server.log" | grep -aEo '^(SELECT|INSERT|UPDATE|DELETE)[^(]*' | sed 's/^/  /' || true
+  : > "$WORK/server.log"
+}
+: > "$WORK/server.log"
+THREAD=$(python3 - "$PORT" <<'PY'
+import http.client, json, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+body = {"type": "threads.create", "params": {"input": {"content": [{"type": "input_text", "text": "go"}], "attachments": [], "inference_options": {}}}}
+c.request("POST", "/chatkit", json.dumps(body), {"content-type": "application/json"}); r = c.getresponse().read()
+k = r.find(b'"thread.created"'); j = r.find(b'"id":"', k); print(r[j + 6:r.find(b'"', j + 6)].decode())
+PY
+)
+sql "one turn (the first of its thread, with a title)"
+python3 - "$PORT" "$THREAD" <<'PY'
+import http.client, json, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+body = {"type": "threads.add_user_message", "params": {"thread_id": sys.argv[2], "input": {"content": [{"type": "input_text", "text": "go"}], "attachments": [], "inference_options": {}}}}
+c.request("POST", "/chatkit", json.dumps(body), {"content-type": "application/json"}); c.getresponse().read()
+PY
+sql "one turn (a message in that thread)"
 kill $PID; wait $PID 2>/dev/null || true
 
 if command -v dotnet-trace >/dev/null || [ -x "$HOME/.dotnet/tools/dotnet-trace" ]; then
