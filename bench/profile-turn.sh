@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Where a turn's time goes in ChatKitServer: server CPU per turn for sequential turns with a 1-chunk
 # and a 100-chunk scripted reply (the difference is the per-event cost, the rest the per-turn cost),
-# the SQL commands one turn runs, and (when dotnet-trace is installed) a sampled profile under load.
+# the SQL commands of a thread's first turn and of a later one, and (when dotnet-trace is installed) a sampled profile under load.
 #   bench/profile-turn.sh            see bench/README.md, "Profile"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,8 +69,8 @@ if command -v dotnet-trace >/dev/null || [ -x "$HOME/.dotnet/tools/dotnet-trace"
   TRACE=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
   start
   dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll run --target chatkit --url "http://127.0.0.1:$PORT" \
-    --phase streams --out "$WORK/r.jsonl" --seconds 10 >/dev/null &
-  sleep 6
+    --phase events --out "$WORK/r.jsonl" --seconds 10 --warmup 20 >/dev/null &
+  sleep 25 # past the cold first run: the profile is of the warm server
   "$TRACE" collect -p "$PID" --profile dotnet-sampled-thread-time --duration 00:00:00:06 -o "$WORK/turns.nettrace" >/dev/null
   echo "Sampled profile under load (inclusive, ChatKit and EF frames): $WORK/turns.nettrace"
   "$TRACE" report "$WORK/turns.nettrace" topN -n 300 --inclusive | grep -E 'ChatKit|EntityFrameworkCore\.|Sqlite' | head -40

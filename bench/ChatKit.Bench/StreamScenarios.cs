@@ -26,6 +26,9 @@ internal static class StreamScenarios
         results.Add("a.events_per_turn", (double)events / turns, "events");
     }
 
+    /// <summary>The events phase's load for <paramref name="warmup"/>, measuring nothing.</summary>
+    public static Task WarmUpAsync(ChatKitWire wire, TimeSpan warmup) => RunAsync(wire, 16, warmup, "go", _ => { });
+
     private static async Task<(long Events, long Turns, TimeSpan Elapsed)> MeasureAsync(ChatKitWire wire, int concurrency, TimeSpan duration)
     {
         long events = 0, turns = 0;

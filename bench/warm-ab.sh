@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Before/after of one change, alternated on this machine so both builds meet the same noise:
+#   bench/warm-ab.sh BEFORE.dll AFTER.dll [rounds]     (default 2 rounds; build the "before" commit aside, e.g. in a git worktree)
+# Each round, for each build on a fresh server and SQLite file: the events phase of ChatKit.Bench (16 clients,
+# 10 s cold, 25 s warm-up, 10 s warm), then the server CPU of 1,000 sequential turns after 3,000 warm-up turns
+# (one in five a new thread, the others a message in it), read from /proc/<pid>/stat.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BEFORE=$1 AFTER=$2 ROUNDS=${3:-2}
+PORT=5088
+WORK=$(mktemp -d)
+dotnet build bench/ChatKit.Bench -c Release -nologo -v q >/dev/null
+start() {
+  rm -f "$WORK"/ab.db*
+  env ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$PWD/bench/bench-script.json" \
+    RateLimiting__Enabled=false "ConnectionStrings__ChatKit=Data Source=$WORK/ab.db" Serilog__MinimumLevel__Default=Warning \
+    dotnet "$1" --urls "http://127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && return; sleep 0.5; done
+  echo "server did not start" >&2; exit 1
+}
+stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
+trap stop EXIT
+turns() { # count -> sequential turns on one keep-alive connection, a new thread every fifth
+  python3 - "$1" "$PORT" <<'PY'
+import http.client, json, sys
+n, port = int(sys.argv[1]), int(sys.argv[2])
+c = http.client.HTTPConnection("127.0.0.1", port)
+inp = {"content": [{"type": "input_text", "text": "go"}], "attachments": [], "inference_options": {}}
+thread = None
+for i in range(n):
+    body = {"type": "threads.create", "params": {"input": inp}} if i % 5 == 0 else \
+           {"type": "threads.add_user_message", "params": {"thread_id": thread, "input": inp}}
+    c.request("POST", "/chatkit", json.dumps(body), {"content-type": "application/json"}); r = c.getresponse().read()
+    if i % 5 == 0:
+        k = r.find(b'"thread.created"'); j = r.find(b'"id":"', k); thread = r[j + 6:r.find(b'"', j + 6)].decode()
+PY
+}
+cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+figure() { grep -E "^ *chatkit +$1 " "$WORK/events.out" | awk '{printf "%.0f", $3}'; }
+for round in $(seq 1 "$ROUNDS"); do
+  for label in before after; do
+    dll=$BEFORE; [ "$label" = after ] && dll=$AFTER
+    start "$dll"
+    dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll run --target chatkit --url "http://127.0.0.1:$PORT" \
+      --phase events --out "$WORK/events.jsonl" --seconds 10 --warmup 25 >"$WORK/events.out"
+    stop
+    start "$dll"
+    turns 3000; sleep 3
+    c0=$(cpu); turns 1000; c1=$(cpu)
+    stop
+    echo "round $round $label: events/s cold $(figure a.cold_events_per_s), warm $(figure a.events_per_s); server CPU per sequential turn $(( (c1 - c0) * 10 )) µs"
+  done
+done
