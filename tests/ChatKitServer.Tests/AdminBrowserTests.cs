@@ -11,6 +11,13 @@ namespace ChatKitServer.Tests;
 /// </summary>
 public class AdminBrowserTests
 {
+    /// <summary>
+    /// How the browser tests wait for a page: until its DOM is parsed (the admin pages are rendered on the server,
+    /// and locators wait for what they look for), with room for a CI machine busy with other test assemblies.
+    /// Waiting for the <c>load</c> event once timed out there after 30 s.
+    /// </summary>
+    internal static readonly PageWaitForURLOptions Loaded = new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 };
+
     internal static string? Chromium() =>
         new[] { Environment.GetEnvironmentVariable("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }
             .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p));
@@ -38,15 +45,15 @@ public class AdminBrowserTests
         var page = await context.NewPageAsync();
 
         await page.GotoAsync(site + "/admin");
-        await page.WaitForURLAsync("**/admin/login?ReturnUrl=%2Fadmin");
+        await page.WaitForURLAsync("**/admin/login?ReturnUrl=%2Fadmin", Loaded);
         await page.Locator("#token").FillAsync(factory.TokenFor("root", "admin"));
         await page.Locator("#sign-in").ClickAsync();
-        await page.WaitForURLAsync(site + "/admin");
+        await page.WaitForURLAsync(site + "/admin", Loaded);
         var session = (await context.CookiesAsync()).Single(c => c.Name == AdminSignIn.CookieName);
         (session.HttpOnly, session.Secure, session.SameSite).Should().Be((true, true, SameSiteAttribute.Strict));
         (await page.Locator("#threads tbody tr").CountAsync()).Should().Be(2);
         await page.GetByRole(AriaRole.Link, new() { Name = "Pancakes" }).ClickAsync();
-        await page.WaitForURLAsync($"**/admin/threads/{aliceThread}");
+        await page.WaitForURLAsync($"**/admin/threads/{aliceThread}", Loaded);
 
         (await page.Locator("#title").TextContentAsync()).Should().Be("Pancakes");
         (await page.Locator("#owner").TextContentAsync()).Should().Be("alice");
@@ -61,7 +68,7 @@ public class AdminBrowserTests
 
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
         await page.Locator("#delete").ClickAsync();
-        await page.WaitForURLAsync("**/admin");
+        await page.WaitForURLAsync("**/admin", Loaded);
         (await page.Locator(".message").TextContentAsync()).Should().Contain($"Thread {aliceThread} was deleted.");
         (await page.Locator("#threads tbody tr").CountAsync()).Should().Be(1);
     }

@@ -59,10 +59,10 @@ public class AdminOverviewBrowserTests
         page.PageError += (_, error) => { lock (problems) problems.Add("page error: " + error); };
 
         await page.GotoAsync(site + "/admin/overview");
-        await page.WaitForURLAsync("**/admin/login?ReturnUrl=%2Fadmin%2Foverview");
+        await page.WaitForURLAsync("**/admin/login?ReturnUrl=%2Fadmin%2Foverview", AdminBrowserTests.Loaded);
         await page.Locator("#token").FillAsync(factory.TokenFor("root", "admin"));
         await page.Locator("#sign-in").ClickAsync();
-        await page.WaitForURLAsync(site + "/admin/overview");
+        await page.WaitForURLAsync(site + "/admin/overview", AdminBrowserTests.Loaded);
 
         (await page.Locator("#overview svg.chart-svg").CountAsync()).Should().Be(5, "five charts: activity, tokens, feedback, errors, slowest threads");
         (await page.Locator("[data-chart=activity] rect.bar").CountAsync()).Should().Be(2, "today: threads and turns");
@@ -82,16 +82,16 @@ public class AdminOverviewBrowserTests
         // Filter by user: the charts are drawn again from Bob's figures.
         await page.Locator("input[name=user]").FillAsync("bob");
         await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
-        await page.WaitForURLAsync("**/admin/overview?*user=bob*");
+        await page.WaitForURLAsync("**/admin/overview?*user=bob*", AdminBrowserTests.Loaded);
         (await page.Locator("[data-chart=activity] rect.bar.t0 title").TextContentAsync()).Should().EndWith("Threads: 1");
         (await page.Locator("[data-chart=errors] .empty").TextContentAsync()).Should().Be("Nothing in this range");
         (await page.Locator("[data-chart=slowest] a").CountAsync()).Should().Be(1);
 
         // From the overview to a thread, and its Markdown transcript downloaded from the thread page.
         await page.Locator("#nav-overview").ClickAsync();
-        await page.WaitForURLAsync(site + "/admin/overview");
+        await page.WaitForURLAsync(site + "/admin/overview", AdminBrowserTests.Loaded);
         await page.Locator($"[data-chart=slowest] a[href='/admin/threads/{aliceThread}']").ClickAsync();
-        await page.WaitForURLAsync($"**/admin/threads/{aliceThread}");
+        await page.WaitForURLAsync($"**/admin/threads/{aliceThread}", AdminBrowserTests.Loaded);
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-md").ClickAsync());
         download.SuggestedFilename.Should().Be($"{aliceThread}.md");
         var transcript = await File.ReadAllTextAsync((await download.PathAsync())!);
