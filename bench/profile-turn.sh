@@ -38,12 +38,15 @@ for text in seed go; do
 done
 kill $PID; wait $PID 2>/dev/null || true
 
-start Serilog__MinimumLevel__Override__Microsoft.EntityFrameworkCore.Database.Command=Information
+start Serilog__MinimumLevel__Override__Microsoft.EntityFrameworkCore.Database.Command=Information \
+  Serilog__MinimumLevel__Override__ChatKit.EntityFrameworkCore.PreparedReads=Debug
 turns 1 go; sleep 1
 sql() { # label -> the commands logged since the last call
   sleep 1
-  echo "SQL commands in $1: $(grep -ac 'Executed DbCommand' "$WORK/server.log")"
-  grep -a -A1 'Executed DbCommand' "$WORK/server.log" | grep -aEo '^(SELECT|INSERT|UPDATE|DELETE)[^(]*' | sed 's/^/  /' || true
+  # EF's commands (the SQL on the line after) and the store's prepared reads (decision 0019; the SQL on the same line)
+  echo "SQL commands in $1: $(grep -acE 'Executed DbCommand|Executed prepared read' "$WORK/server.log")"
+  { grep -a -A1 'Executed DbCommand' "$WORK/server.log" | grep -aEo '^(SELECT|INSERT|UPDATE|DELETE)[^(]*' | sed 's/^/  /'
+    grep -aEo 'Executed prepared read [^:]*: SELECT [^(]*' "$WORK/server.log" | sed 's/^.*: /  (prepared) /'; } || true
   : > "$WORK/server.log"
 }
 : > "$WORK/server.log"
@@ -70,9 +73,11 @@ if command -v dotnet-trace >/dev/null || [ -x "$HOME/.dotnet/tools/dotnet-trace"
   start
   dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll run --target chatkit --url "http://127.0.0.1:$PORT" \
     --phase events --out "$WORK/r.jsonl" --seconds 10 --warmup 20 >/dev/null &
+  BENCH=$!
   sleep 25 # past the cold first run: the profile is of the warm server
   "$TRACE" collect -p "$PID" --profile dotnet-sampled-thread-time --duration 00:00:00:06 -o "$WORK/turns.nettrace" >/dev/null
   echo "Sampled profile under load (inclusive, ChatKit and EF frames): $WORK/turns.nettrace"
   "$TRACE" report "$WORK/turns.nettrace" topN -n 300 --inclusive | grep -E 'ChatKit|EntityFrameworkCore\.|Sqlite' | head -40
-  wait
+  wait "$BENCH"
+  kill "$PID"; wait "$PID" 2>/dev/null || true
 fi

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -13,6 +14,17 @@ internal sealed class SqliteChatKitProvider(string connectionString, Action<Sqli
     : ChatKitDatabaseProvider<SqliteChatKitDbContext>
 {
     public override string Name => "SQLite";
+
+    /// <summary>A file's connections; an in-memory database is another database on every connection, so it reads through EF alone.</summary>
+    protected override Func<DbConnection>? ReadConnections
+    {
+        get
+        {
+            var settings = new SqliteConnectionStringBuilder(connectionString);
+            var inMemory = settings.Mode == SqliteOpenMode.Memory || settings.DataSource is "" or ":memory:";
+            return inMemory ? null : () => new SqliteConnection(connectionString);
+        }
+    }
 
     public override ChatKitWriteGate CreateWriteGate() => ChatKitWriteGate.SingleWriter();
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -47,6 +48,14 @@ public abstract class ChatKitDatabaseProvider
     /// <summary>Applies the store's migrations (<see cref="MigrateAsync"/>) with what the database needs around them (SQLite: the file's folder, WAL).</summary>
     public virtual Task MigrateStoreAsync(ChatKitDbContext db, CancellationToken cancellationToken = default) =>
         MigrateAsync(db, cancellationToken);
+
+    /// <summary>
+    /// New connections (not yet open) for the store's hot reads, which keeps a few of them open with their statements
+    /// prepared between reads (see docs/decisions/0019-write-path-per-turn.md); null, the default, when the store reads
+    /// through EF alone. The connections must take <c>LIMIT</c>, <c>@name</c> parameters and <c>Prepare()</c> before values are set.
+    /// SQLite gives them for a database file.
+    /// </summary>
+    protected internal virtual Func<DbConnection>? ReadConnections => null;
 
     /// <summary>Registers the pooled factory of the provider's context, and the same factory as <see cref="IDbContextFactory{ChatKitDbContext}"/>.</summary>
     internal abstract void AddContextFactory(IServiceCollection services, int poolSize);

@@ -40,8 +40,15 @@ public static class ChatKitDatabaseSetup
         services.AddSingleton<IChatKitTurnLock>(sp => turnLock == ChatKitTurnLockMode.InProcess || !database.HasDatabaseTurnLock
             ? new InProcessTurnLock()
             : database.CreateDatabaseTurnLock(sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.AddSingleton(sp => new StoreReads(database.ReadConnections is { } connect
+            ? PreparedReads.For(sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), connect,
+                (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<PreparedReads>())
+            : null));
         services.AddSingleton<IChatKitStore>(sp => new EfChatKitStore(
-            sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), sp.GetService<TimeProvider>(), sp.GetRequiredService<ChatKitWriteGate>()));
+            sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), sp.GetService<TimeProvider>(), sp.GetRequiredService<ChatKitWriteGate>())
+        {
+            Prepared = sp.GetRequiredService<StoreReads>().Prepared,
+        });
         return services;
     }
 

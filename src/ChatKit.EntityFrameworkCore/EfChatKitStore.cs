@@ -17,6 +17,9 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ChatKitWriteGate _writes = writes ?? ChatKitWriteGate.None;
     private readonly StoreQueries _queries = new();
+
+    /// <summary>The database's prepared reads (<see cref="PreparedReads"/>, SQLite), which the store reads through when set.</summary>
+    internal PreparedReads? Prepared { get; init; }
     private System.Runtime.CompilerServices.StrongBox<StoreUpserts?>? _upserts;
 
     /// <summary>The largest page the store returns, whatever the caller asks.</summary>
@@ -25,8 +28,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task<ThreadMetadata> LoadThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await _queries.Thread(db, threadId, context.UserId) ?? throw ChatKitNotFoundException.Thread(threadId);
+        var row = await WithRowsAsync(rows => rows.ThreadAsync(threadId, context.UserId), cancellationToken) ?? throw ChatKitNotFoundException.Thread(threadId);
         return ToThread(row);
     }
 
@@ -104,26 +106,14 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     }
 
     /// <inheritdoc />
-    public async Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var take = Clamp(limit) + 1;
-        IAsyncEnumerable<ThreadRecord> query;
-        if (after is null)
+    public Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        WithRowsAsync(async rows =>
         {
-            query = order == SortOrder.Asc ? _queries.ThreadsAsc(db, context.UserId, take) : _queries.ThreadsDesc(db, context.UserId, take);
-        }
-        else
-        {
-            var cursor = await _queries.ThreadPosition(db, after, context.UserId)
+            var cursor = after is null ? null : await rows.ThreadPositionAsync(after, context.UserId)
                 ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name one of your threads.");
-            query = order == SortOrder.Asc
-                ? _queries.ThreadsAscAfter(db, context.UserId, cursor.CreatedAt, cursor.Sequence, take)
-                : _queries.ThreadsDescAfter(db, context.UserId, cursor.CreatedAt, cursor.Sequence, take);
-        }
-        var rows = await query.ToListAsync(cancellationToken);
-        return PageOf(rows, Clamp(limit), ToThread, r => r.Id);
-    }
+            var page = await rows.ThreadsAsync(context.UserId, order == SortOrder.Asc, cursor, Clamp(limit) + 1, cancellationToken);
+            return PageOf(page, Clamp(limit), ToThread, r => r.Id);
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)
@@ -171,43 +161,23 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     public Task<Page<ThreadItem>> LoadVisibleThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
         LoadItemsAsync(threadId, after, limit, order, visibleOnly: true, context, cancellationToken);
 
-    private async Task<Page<ThreadItem>> LoadItemsAsync(string threadId, string? after, int limit, SortOrder order, bool visibleOnly, ChatKitContext context, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var take = Clamp(limit) + 1;
-        var asc = order == SortOrder.Asc;
-        IAsyncEnumerable<StoreQueries.ItemRow> query;
-        if (after is null)
+    private Task<Page<ThreadItem>> LoadItemsAsync(string threadId, string? after, int limit, SortOrder order, bool visibleOnly, ChatKitContext context, CancellationToken cancellationToken) =>
+        WithRowsAsync(async rows =>
         {
-            // The first page is read first: when it has items and they are the caller's (an item carries its thread
-            // owner's id), the thread is theirs and one round trip was enough; else the thread is looked at.
-            cancellationToken.ThrowIfCancellationRequested();
-            query = (asc, visibleOnly) switch
+            StoreQueries.Position? cursor = null;
+            if (after is not null)
             {
-                (true, false) => _queries.ItemsAsc(db, threadId, take),
-                (false, false) => _queries.ItemsDesc(db, threadId, take),
-                (true, true) => _queries.VisibleItemsAsc(db, threadId, take),
-                (false, true) => _queries.VisibleItemsDesc(db, threadId, take),
-            };
-        }
-        else
-        {
-            await EnsureThreadAsync(db, threadId, context, cancellationToken);
-            var cursor = await _queries.ItemPosition(db, threadId, after)
-                ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name an item of thread '{threadId}'.");
-            query = (asc, visibleOnly) switch
-            {
-                (true, false) => _queries.ItemsAscAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
-                (false, false) => _queries.ItemsDescAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
-                (true, true) => _queries.VisibleItemsAscAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
-                (false, true) => _queries.VisibleItemsDescAfter(db, threadId, cursor.CreatedAt, cursor.Sequence, take),
-            };
-        }
-        var rows = await query.ToListAsync(cancellationToken);
-        if (after is null && (rows.Count == 0 || rows[0].UserId != context.UserId))
-            await EnsureThreadAsync(db, threadId, context, cancellationToken);
-        return PageOf(rows, Clamp(limit), r => ChatKitStorageJson.Deserialize<ThreadItem>(r.Json), r => r.Id);
-    }
+                await EnsureThreadAsync(rows, threadId, context, cancellationToken);
+                cursor = await rows.ItemPositionAsync(threadId, after)
+                    ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name an item of thread '{threadId}'.");
+            }
+            var page = await rows.ItemsAsync(threadId, order == SortOrder.Asc, visibleOnly, cursor, Clamp(limit) + 1, cancellationToken);
+            // A first page is read first: when it has items and they are the caller's (an item carries its thread
+            // owner's id), the thread is theirs and one read was enough; else the thread is looked at.
+            if (after is null && (page.Count == 0 || page[0].UserId != context.UserId))
+                await EnsureThreadAsync(rows, threadId, context, cancellationToken);
+            return PageOf(page, Clamp(limit), r => ChatKitStorageJson.Deserialize<ThreadItem>(r.Json), r => r.Id);
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
@@ -241,9 +211,11 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     /// <inheritdoc />
     public async Task<ThreadItem> LoadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await EnsureThreadAsync(db, threadId, context, cancellationToken);
-        var json = await _queries.ItemJson(db, threadId, itemId) ?? throw ChatKitNotFoundException.Item(threadId, itemId);
+        var json = await WithRowsAsync(async rows =>
+        {
+            await EnsureThreadAsync(rows, threadId, context, cancellationToken);
+            return await rows.ItemJsonAsync(threadId, itemId);
+        }, cancellationToken) ?? throw ChatKitNotFoundException.Item(threadId, itemId);
         return ChatKitStorageJson.Deserialize<ThreadItem>(json);
     }
 
@@ -341,11 +313,29 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         }, cancellationToken);
     }
 
-    private async Task EnsureThreadAsync(ChatKitDbContext db, string threadId, ChatKitContext context, CancellationToken ct)
+    private Task EnsureThreadAsync(ChatKitDbContext db, string threadId, ChatKitContext context, CancellationToken ct) =>
+        EnsureThreadAsync(new EfStoreRows(db, _queries), threadId, context, ct);
+
+    private static async Task EnsureThreadAsync(IStoreRows rows, string threadId, ChatKitContext context, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        if (!await _queries.ThreadExists(db, threadId, context.UserId))
+        if (!await rows.ThreadExistsAsync(threadId, context.UserId))
             throw ChatKitNotFoundException.Thread(threadId);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="read"/> on the prepared reads when the database has them (<see cref="Prepared"/>), else on
+    /// EF's compiled queries over a context of its own.
+    /// </summary>
+    private async Task<T> WithRowsAsync<T>(Func<IStoreRows, ValueTask<T>> read, CancellationToken cancellationToken)
+    {
+        if (Prepared is { } prepared)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return await read(prepared);
+        }
+        await using var rows = new EfStoreRows(await contexts.CreateDbContextAsync(cancellationToken), _queries);
+        return await read(rows);
     }
 
     private static int Clamp(int limit) => Math.Clamp(limit, 1, MaxPageSize);

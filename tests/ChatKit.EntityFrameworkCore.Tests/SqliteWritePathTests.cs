@@ -141,8 +141,11 @@ public sealed class SqliteWritePathTests
         thread.Title = "Named";
         await store.SaveThreadAsync(thread, alice);
         commands.Take().Should().ContainSingle("a thread saved again is the same statement");
+        var reads = services.GetRequiredService<StoreReads>().Prepared!;
+        var before = reads.StatementsRun;
         await store.LoadThreadItemsAsync(thread.Id, null, 20, SortOrder.Desc, alice);
-        commands.Take().Should().ContainSingle("a first page with the caller's items proves the thread is theirs");
+        commands.Take().Should().BeEmpty("SQLite's reads are prepared statements, not EF commands");
+        (reads.StatementsRun - before).Should().Be(1, "a first page with the caller's items proves the thread is theirs");
 
         // The statements keep the rules the reads before them enforced.
         var bob = new ChatKitContext { UserId = "bob" };
@@ -158,6 +161,69 @@ public sealed class SqliteWritePathTests
         var stored = await store.LoadThreadItemsAsync(thread.Id, null, 20, SortOrder.Asc, alice);
         stored.Data.Select(i => ((UserMessageTextContent)((UserMessageItem)i).Content[0]).Text).Should().Equal(["edited", "second"], "an item saved again keeps its place, though its new created_at is an hour later");
         (await store.LoadThreadAsync(thread.Id, alice)).Title.Should().Be("Named");
+    }
+
+    [Test]
+    public async Task Reads_run_at_once_share_a_few_open_connections_and_each_sees_every_write_before_it()
+    {
+        var store = _services.GetRequiredService<IChatKitStore>();
+        var reads = _services.GetRequiredService<StoreReads>().Prepared;
+        reads.Should().NotBeNull("a SQLite file has prepared reads");
+        var context = new ChatKitContext { UserId = "u1" };
+        var threads = new List<ThreadMetadata>();
+        for (var i = 0; i < 8; i++)
+        {
+            var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow, Title = $"t{i}" };
+            await store.SaveThreadAsync(thread, context);
+            threads.Add(thread);
+        }
+
+        // 200 readers at once, each writing an item and reading it back at once: a connection kept open between reads
+        // must not keep an old snapshot of the database.
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => Task.Run(async () =>
+        {
+            var thread = threads[i % threads.Count];
+            var item = new UserMessageItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = DateTimeOffset.UtcNow, Content = [new UserMessageTextContent { Text = $"m{i}" }] };
+            await store.AddThreadItemAsync(thread.Id, item, context);
+            (await store.LoadItemAsync(thread.Id, item.Id, context)).Id.Should().Be(item.Id);
+            (await store.LoadThreadItemsAsync(thread.Id, null, 100, SortOrder.Desc, context)).Data.Select(x => x.Id).Should().Contain(item.Id);
+            (await store.LoadThreadAsync(thread.Id, context)).Title.Should().Be(thread.Title);
+        })));
+
+        reads!.IdleConnections.Should().BeInRange(1, PreparedReads.MaxIdle, "connections beyond the pool's size are closed after their read");
+        (await store.LoadThreadsAsync(100, null, SortOrder.Asc, context)).Data.Select(t => t.Id).Should().Equal(threads.Select(t => t.Id));
+        var page = await store.LoadThreadsAsync(3, threads[2].Id, SortOrder.Asc, context);
+        page.Data.Select(t => t.Id).Should().Equal(threads.Skip(3).Take(3).Select(t => t.Id));
+        page.After.Should().Be(threads[5].Id);
+    }
+
+    [Test]
+    public async Task Reads_stop_when_the_store_is_disposed_with_its_host()
+    {
+        var folder = Path.Combine(_folder, "disposed");
+        var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlite($"Data Source={Path.Combine(folder, "chatkit.db")}"))
+            .BuildServiceProvider();
+        await services.MigrateChatKitDatabaseAsync();
+        var store = services.GetRequiredService<IChatKitStore>();
+        var reads = services.GetRequiredService<StoreReads>().Prepared!;
+        var context = new ChatKitContext { UserId = "u1" };
+        await store.LoadThreadsAsync(10, null, SortOrder.Asc, context);
+        reads.IdleConnections.Should().Be(1);
+
+        await services.DisposeAsync();
+
+        reads.IdleConnections.Should().Be(0, "the container closes the connections it kept open");
+        await store.Invoking(s => s.LoadThreadsAsync(10, null, SortOrder.Asc, context)).Should().ThrowAsync<ObjectDisposedException>();
+    }
+
+    [Test]
+    public void An_in_memory_database_reads_through_EF_alone()
+    {
+        using var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlite("Data Source=:memory:"))
+            .BuildServiceProvider();
+        services.GetRequiredService<StoreReads>().Prepared.Should().BeNull("every connection to :memory: is another database");
     }
 
     /// <summary>The SQL commands EF ran, from its command log (category Microsoft.EntityFrameworkCore.Database.Command).</summary>

@@ -1,0 +1,273 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Diagnostics;
+using ChatKit.EntityFrameworkCore.Records;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Microsoft.Extensions.Logging;
+using static ChatKit.EntityFrameworkCore.StoreQueries;
+
+namespace ChatKit.EntityFrameworkCore;
+
+/// <summary>
+/// The store's hot reads (a thread, a page of threads or items, an item) as statements prepared once on connections
+/// kept open, for a database whose provider gives such connections (<see cref="ChatKitDatabaseProvider.ReadConnections"/>:
+/// SQLite). Through EF each read took a pooled connection and opened it (on SQLite that registers EF's functions on
+/// the native connection again), had SQLite parse its SQL again, ran EF's query pipeline and closed the connection;
+/// a list request spent more time there than in SQLite (bench/README.md, "Issue 20"). Here a read rents a connection that is
+/// already open, sets the parameters of a statement that is already compiled, and steps through it.
+/// <para>
+/// The statements are written from the model (table and column names, quoting, the value converter of times) in the
+/// SQL SQLite and PostgreSQL share, and answer exactly what <see cref="StoreQueries"/> answers (the same filters, the same
+/// order, the same limit); the store contract tests run through them. They run synchronously: Microsoft.Data.Sqlite's
+/// asynchronous calls do too. A read that fails closes its connection rather than return it to the pool. Each statement
+/// is logged at Debug (category <c>ChatKit.EntityFrameworkCore.PreparedReads</c>), as EF logs its commands.
+/// </para>
+/// </summary>
+internal sealed class PreparedReads : IStoreRows, IDisposable
+{
+    /// <summary>Open connections kept between reads; more are opened when more reads run at once, and closed after.</summary>
+    public const int MaxIdle = 16;
+
+    private enum Statement { Thread, ThreadExists, ThreadPosition, ThreadsAsc, ThreadsDesc, ThreadsAscAfter, ThreadsDescAfter, ItemPosition, ItemJson, Items }
+
+    private readonly Func<DbConnection> _connect;
+    private readonly string[] _sql;
+    private readonly string[][] _parameters;
+    private readonly Dictionary<(bool Asc, bool Visible, bool After), int> _itemPages;
+    private readonly ValueConverter? _time;
+    private readonly ILogger _log;
+    private readonly ConcurrentBag<Session> _idle = [];
+    private int _idleCount;
+    private long _statementsRun;
+    private bool _disposed;
+
+    /// <summary>Statements run so far (the tests count a request's reads with it, as they count EF's commands in its log).</summary>
+    public long StatementsRun => Interlocked.Read(ref _statementsRun);
+
+    /// <summary>Open connections waiting for the next read.</summary>
+    public int IdleConnections => Volatile.Read(ref _idleCount);
+
+    private PreparedReads(Func<DbConnection> connect, List<(string Sql, string[] Parameters)> statements,
+        Dictionary<(bool Asc, bool Visible, bool After), int> itemPages, ValueConverter? time, ILogger log)
+    {
+        _connect = connect;
+        _log = log;
+        _itemPages = itemPages;
+        _sql = statements.Select(s => s.Sql).ToArray();
+        _parameters = statements.Select(s => s.Parameters).ToArray();
+        _time = time;
+    }
+
+    /// <summary>The reads for the model of <paramref name="contexts"/>' contexts, on connections from <paramref name="connect"/> (not yet open).</summary>
+    public static PreparedReads For(IDbContextFactory<ChatKitDbContext> contexts, Func<DbConnection> connect, ILogger<PreparedReads> log)
+    {
+        using var db = contexts.CreateDbContext();
+        var sql = db.GetService<ISqlGenerationHelper>();
+        var items = db.Model.FindEntityType(typeof(ItemRecord))!;
+        var threads = db.Model.FindEntityType(typeof(ThreadRecord))!;
+        string Table(IEntityType type) => sql.DelimitIdentifier(type.GetTableName()!, type.GetSchema());
+        string Column(IEntityType type, string property) =>
+            sql.DelimitIdentifier(type.FindProperty(property)!.GetColumnName(StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema()))!);
+        string I(string property) => Column(items, property);
+        string T(string property) => Column(threads, property);
+        static string Order(string at, string sequence, bool asc) => asc ? $"{at} ASC, {sequence} ASC" : $"{at} DESC, {sequence} DESC";
+        static string After(string at, string sequence, bool asc) =>
+            $"({at} {(asc ? '>' : '<')} @at OR ({at} = @at AND {sequence} {(asc ? '>' : '<')} @sequence))";
+
+        var threadColumns = $"{T("Id")}, {T("Title")}, {T("CreatedAt")}, {T("StatusJson")}, {T("MetadataJson")}, {T("AllowedImageDomainsJson")}";
+        var ownThread = $"FROM {Table(threads)} WHERE {T("Id")} = @id AND {T("UserId")} = @user";
+        string ThreadPage(bool asc, bool after) =>
+            $"SELECT {threadColumns} FROM {Table(threads)} WHERE {T("UserId")} = @user{(after ? " AND " + After(T("CreatedAt"), T("Sequence"), asc) : "")} " +
+            $"ORDER BY {Order(T("CreatedAt"), T("Sequence"), asc)} LIMIT @take";
+        string[] own = ["id", "user"], page = ["user", "take"], pageAfter = ["user", "at", "sequence", "take"];
+        var statements = new List<(string, string[])>
+        {
+            ($"SELECT {threadColumns} {ownThread} LIMIT 1", own),
+            ($"SELECT 1 {ownThread} LIMIT 1", own),
+            ($"SELECT {T("CreatedAt")}, {T("Sequence")} {ownThread} LIMIT 1", own),
+            (ThreadPage(asc: true, after: false), page),
+            (ThreadPage(asc: false, after: false), page),
+            (ThreadPage(asc: true, after: true), pageAfter),
+            (ThreadPage(asc: false, after: true), pageAfter),
+            ($"SELECT {I("CreatedAt")}, {I("Sequence")} FROM {Table(items)} WHERE {I("ThreadId")} = @thread AND {I("Id")} = @id LIMIT 1", ["thread", "id"]),
+            ($"SELECT {I("Json")} FROM {Table(items)} WHERE {I("ThreadId")} = @thread AND {I("Id")} = @id LIMIT 1", ["thread", "id"]),
+        };
+        // Pages of items come in eight shapes: order × after a cursor or not × every item or those the user sees.
+        var itemPages = new Dictionary<(bool Asc, bool Visible, bool After), int>();
+        foreach (var asc in new[] { true, false })
+        foreach (var after in new[] { false, true })
+        foreach (var visible in new[] { false, true })
+        {
+            var where = $"{I("ThreadId")} = @thread" + (after ? " AND " + After(I("CreatedAt"), I("Sequence"), asc) : "") +
+                (visible ? $" AND {I("Type")} <> @hidden AND {I("Type")} <> @sdk_hidden" : "");
+            string[] parameters = ["thread", .. after ? new[] { "at", "sequence" } : [], .. visible ? new[] { "hidden", "sdk_hidden" } : [], "take"];
+            itemPages[(asc, visible, after)] = statements.Count;
+            statements.Add(($"SELECT {I("Id")}, {I("Json")}, {I("UserId")} FROM {Table(items)} WHERE {where} ORDER BY {Order(I("CreatedAt"), I("Sequence"), asc)} LIMIT @take", parameters));
+        }
+        return new PreparedReads(connect, statements, itemPages, items.FindProperty(nameof(ItemRecord.CreatedAt))!.GetTypeMapping().Converter, log);
+    }
+
+    public ValueTask<ThreadRecord?> ThreadAsync(string id, string user) => new(Run((int)Statement.Thread, [id, user], reader => ReadThread(reader, user)));
+
+    public ValueTask<bool> ThreadExistsAsync(string id, string user) => new(Run((int)Statement.ThreadExists, [id, user], _ => true));
+
+    public ValueTask<Position?> ThreadPositionAsync(string id, string user) =>
+        new(Run((int)Statement.ThreadPosition, [id, user], reader => new Position(ReadTime(reader, 0), reader.GetInt64(1))));
+
+    public ValueTask<List<ThreadRecord>> ThreadsAsync(string user, bool asc, Position? cursor, int take, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return new(cursor is null
+            ? RunAll((int)(asc ? Statement.ThreadsAsc : Statement.ThreadsDesc), [user, take], reader => ReadThread(reader, user))
+            : RunAll((int)(asc ? Statement.ThreadsAscAfter : Statement.ThreadsDescAfter), [user, ToDb(cursor.CreatedAt), cursor.Sequence, take], reader => ReadThread(reader, user)));
+    }
+
+    public ValueTask<Position?> ItemPositionAsync(string threadId, string id) =>
+        new(Run((int)Statement.ItemPosition, [threadId, id], reader => new Position(ReadTime(reader, 0), reader.GetInt64(1))));
+
+    public ValueTask<string?> ItemJsonAsync(string threadId, string id) => new(Run((int)Statement.ItemJson, [threadId, id], reader => reader.GetString(0)));
+
+    public ValueTask<List<ItemRow>> ItemsAsync(string threadId, bool asc, bool visibleOnly, Position? cursor, int take, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        object?[] values = (cursor, visibleOnly) switch
+        {
+            (null, false) => [threadId, take],
+            (null, true) => [threadId, ItemTypes.HiddenContext, ItemTypes.SdkHiddenContext, take],
+            ({ } c, false) => [threadId, ToDb(c.CreatedAt), c.Sequence, take],
+            ({ } c, true) => [threadId, ToDb(c.CreatedAt), c.Sequence, ItemTypes.HiddenContext, ItemTypes.SdkHiddenContext, take],
+        };
+        return new(RunAll(_itemPages[(asc, visibleOnly, cursor is not null)], values, reader => new ItemRow(reader.GetString(0), reader.GetString(1), reader.GetString(2))));
+    }
+
+    private ThreadRecord ReadThread(DbDataReader reader, string user) => new()
+    {
+        Id = reader.GetString(0),
+        UserId = user,
+        Title = reader.IsDBNull(1) ? null : reader.GetString(1),
+        CreatedAt = ReadTime(reader, 2),
+        StatusJson = reader.GetString(3),
+        MetadataJson = reader.GetString(4),
+        AllowedImageDomainsJson = reader.IsDBNull(5) ? null : reader.GetString(5),
+    };
+
+    private DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
+        _time is null ? reader.GetFieldValue<DateTimeOffset>(ordinal) : (DateTimeOffset)_time.ConvertFromProvider(reader.GetValue(ordinal))!;
+
+    private object ToDb(DateTimeOffset at) => _time is null ? at : _time.ConvertToProvider(at)!;
+
+    private T? Run<T>(int statement, object?[] values, Func<DbDataReader, T> read)
+    {
+        T? result = default;
+        Execute(statement, values, reader =>
+        {
+            if (reader.Read()) result = read(reader);
+        });
+        return result;
+    }
+
+    private List<T> RunAll<T>(int statement, object?[] values, Func<DbDataReader, T> read)
+    {
+        var rows = new List<T>();
+        Execute(statement, values, reader =>
+        {
+            while (reader.Read()) rows.Add(read(reader));
+        });
+        return rows;
+    }
+
+    private void Execute(int statement, object?[] values, Action<DbDataReader> read)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        var session = _idle.TryTake(out var idle) ? idle : new Session(_connect(), _sql.Length);
+        if (idle is not null) Interlocked.Decrement(ref _idleCount);
+        try
+        {
+            var command = session.Command(statement, _sql[statement], _parameters[statement]);
+            for (var i = 0; i < values.Length; i++)
+                command.Parameters[i].Value = values[i] ?? DBNull.Value;
+            var started = _log.IsEnabled(LogLevel.Debug) ? Stopwatch.GetTimestamp() : 0;
+            using (var reader = command.ExecuteReader())
+                read(reader);
+            Interlocked.Increment(ref _statementsRun);
+            if (started != 0)
+                _log.LogDebug("Executed prepared read ({Elapsed:0.###} ms): {Sql}", Stopwatch.GetElapsedTime(started).TotalMilliseconds, _sql[statement]);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+        if (Interlocked.Increment(ref _idleCount) <= MaxIdle)
+        {
+            _idle.Add(session);
+            if (Volatile.Read(ref _disposed)) CloseIdle(); // disposed while this read ran
+        }
+        else
+        {
+            Interlocked.Decrement(ref _idleCount);
+            session.Dispose();
+        }
+    }
+
+    /// <summary>Closes the idle connections; reads after this throw.</summary>
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, true);
+        CloseIdle();
+    }
+
+    private void CloseIdle()
+    {
+        while (_idle.TryTake(out var session))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            session.Dispose();
+        }
+    }
+
+    /// <summary>An open connection and the statements prepared on it so far.</summary>
+    private sealed class Session(DbConnection connection, int statements) : IDisposable
+    {
+        private readonly DbCommand?[] _commands = new DbCommand?[statements];
+        private bool _open;
+
+        public DbCommand Command(int statement, string sql, string[] parameters)
+        {
+            if (!_open)
+            {
+                connection.Open();
+                _open = true;
+            }
+            if (_commands[statement] is { } prepared) return prepared;
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var name in parameters)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = "@" + name;
+                command.Parameters.Add(parameter);
+            }
+            command.Prepare();
+            return _commands[statement] = command;
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in _commands) command?.Dispose();
+            connection.Dispose();
+        }
+    }
+}
+
+/// <summary>The store's <see cref="PreparedReads"/>, when its database has them, as a service the container disposes with the host.</summary>
+internal sealed class StoreReads(PreparedReads? prepared) : IDisposable
+{
+    public PreparedReads? Prepared => prepared;
+
+    public void Dispose() => prepared?.Dispose();
+}
