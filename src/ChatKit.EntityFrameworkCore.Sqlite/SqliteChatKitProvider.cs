@@ -15,16 +15,15 @@ internal sealed class SqliteChatKitProvider(string connectionString, Action<Sqli
 {
     public override string Name => "SQLite";
 
+    private readonly SqliteConnectionStringBuilder _settings = new(connectionString);
+
     /// <summary>A file's connections; an in-memory database is another database on every connection, so it reads through EF alone.</summary>
-    protected override Func<DbConnection>? ReadConnections
-    {
-        get
-        {
-            var settings = new SqliteConnectionStringBuilder(connectionString);
-            var inMemory = settings.Mode == SqliteOpenMode.Memory || settings.DataSource is "" or ":memory:";
-            return inMemory ? null : () => new SqliteConnection(connectionString);
-        }
-    }
+    protected override Func<DbConnection>? ReadConnections =>
+        _settings.Mode == SqliteOpenMode.Memory || _settings.DataSource is "" or ":memory:" ? null : () => new SqliteConnection(connectionString);
+
+    /// <summary>Whether the file is still there (one stat); a URI file name is not looked at.</summary>
+    protected override bool ReadConnectionsStillValid =>
+        _settings.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase) || File.Exists(_settings.DataSource);
 
     public override ChatKitWriteGate CreateWriteGate() => ChatKitWriteGate.SingleWriter();
 

@@ -57,6 +57,13 @@ public abstract class ChatKitDatabaseProvider
     /// </summary>
     protected internal virtual Func<DbConnection>? ReadConnections => null;
 
+    /// <summary>
+    /// Whether the connections of <see cref="ReadConnections"/> opened earlier still reach the store's database, asked before
+    /// each read; when not, they are closed and the read opens a new one. SQLite: whether the database file is still there
+    /// (a deleted file stays readable through the connections that have it open).
+    /// </summary>
+    protected internal virtual bool ReadConnectionsStillValid => true;
+
     /// <summary>Registers the pooled factory of the provider's context, and the same factory as <see cref="IDbContextFactory{ChatKitDbContext}"/>.</summary>
     internal abstract void AddContextFactory(IServiceCollection services, int poolSize);
 }

@@ -41,7 +41,7 @@ public static class ChatKitDatabaseSetup
             ? new InProcessTurnLock()
             : database.CreateDatabaseTurnLock(sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.AddSingleton(sp => new StoreReads(database.ReadConnections is { } connect
-            ? PreparedReads.For(sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), connect,
+            ? PreparedReads.For(sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), connect, () => database.ReadConnectionsStillValid,
                 (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<PreparedReads>())
             : null));
         services.AddSingleton<IChatKitStore>(sp => new EfChatKitStore(

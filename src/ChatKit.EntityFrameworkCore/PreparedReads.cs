@@ -32,9 +32,17 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
     /// <summary>Open connections kept between reads; more are opened when more reads run at once, and closed after.</summary>
     public const int MaxIdle = 16;
 
+    /// <summary>
+    /// How long a connection is kept open at most. A database file replaced under a running server (a restore by
+    /// renaming a copy over it) is read again within this time; one that is deleted is noticed on the next read.
+    /// </summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromSeconds(5);
+
     private enum Statement { Thread, ThreadExists, ThreadPosition, ThreadsAsc, ThreadsDesc, ThreadsAscAfter, ThreadsDescAfter, ItemPosition, ItemJson, Items }
 
     private readonly Func<DbConnection> _connect;
+    private readonly Func<bool> _stillThere;
+    private int _generation;
     private readonly string[] _sql;
     private readonly string[][] _parameters;
     private readonly Dictionary<(bool Asc, bool Visible, bool After), int> _itemPages;
@@ -52,9 +60,10 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
     public int IdleConnections => Volatile.Read(ref _idleCount);
 
     private PreparedReads(Func<DbConnection> connect, List<(string Sql, string[] Parameters)> statements,
-        Dictionary<(bool Asc, bool Visible, bool After), int> itemPages, ValueConverter? time, ILogger log)
+        Dictionary<(bool Asc, bool Visible, bool After), int> itemPages, ValueConverter? time, ILogger log, Func<bool> stillThere)
     {
         _connect = connect;
+        _stillThere = stillThere;
         _log = log;
         _itemPages = itemPages;
         _sql = statements.Select(s => s.Sql).ToArray();
@@ -62,8 +71,12 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
         _time = time;
     }
 
-    /// <summary>The reads for the model of <paramref name="contexts"/>' contexts, on connections from <paramref name="connect"/> (not yet open).</summary>
-    public static PreparedReads For(IDbContextFactory<ChatKitDbContext> contexts, Func<DbConnection> connect, ILogger<PreparedReads> log)
+    /// <summary>
+    /// The reads for the model of <paramref name="contexts"/>' contexts, on connections from <paramref name="connect"/> (not yet
+    /// open); <paramref name="stillThere"/> answers, before each read, whether the database the open connections reach is still
+    /// there (a SQLite file that was deleted is not: they are closed, and the read opens the path again).
+    /// </summary>
+    public static PreparedReads For(IDbContextFactory<ChatKitDbContext> contexts, Func<DbConnection> connect, Func<bool> stillThere, ILogger<PreparedReads> log)
     {
         using var db = contexts.CreateDbContext();
         var sql = db.GetService<ISqlGenerationHelper>();
@@ -108,7 +121,7 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
             itemPages[(asc, visible, after)] = statements.Count;
             statements.Add(($"SELECT {I("Id")}, {I("Json")}, {I("UserId")} FROM {Table(items)} WHERE {where} ORDER BY {Order(I("CreatedAt"), I("Sequence"), asc)} LIMIT @take", parameters));
         }
-        return new PreparedReads(connect, statements, itemPages, items.FindProperty(nameof(ItemRecord.CreatedAt))!.GetTypeMapping().Converter, log);
+        return new PreparedReads(connect, statements, itemPages, items.FindProperty(nameof(ItemRecord.CreatedAt))!.GetTypeMapping().Converter, log, stillThere);
     }
 
     public ValueTask<ThreadRecord?> ThreadAsync(string id, string user) => new(Run((int)Statement.Thread, [id, user], reader => ReadThread(reader, user)));
@@ -183,8 +196,14 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
     private void Execute(int statement, object?[] values, Action<DbDataReader> read)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
-        var session = _idle.TryTake(out var idle) ? idle : new Session(_connect(), _sql.Length);
-        if (idle is not null) Interlocked.Decrement(ref _idleCount);
+        if (!_stillThere())
+        {
+            // The database was taken away: what the open connections read is gone. They are closed (those in use when
+            // they come back), and this read opens the path again, which fails as EF's reads do, or finds a new database.
+            Interlocked.Increment(ref _generation);
+            CloseIdle();
+        }
+        var session = Rent();
         try
         {
             var command = session.Command(statement, _sql[statement], _parameters[statement]);
@@ -202,17 +221,39 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
             session.Dispose();
             throw;
         }
-        if (Interlocked.Increment(ref _idleCount) <= MaxIdle)
+        Return(session);
+    }
+
+    private void Return(Session session)
+    {
+        if (!Fresh(session))
         {
-            _idle.Add(session);
-            if (Volatile.Read(ref _disposed)) CloseIdle(); // disposed while this read ran
+            session.Dispose();
+            return;
         }
-        else
+        if (Interlocked.Increment(ref _idleCount) > MaxIdle)
         {
             Interlocked.Decrement(ref _idleCount);
             session.Dispose();
+            return;
         }
+        _idle.Add(session);
+        if (Volatile.Read(ref _disposed)) CloseIdle(); // disposed while this read ran
     }
+
+    private Session Rent()
+    {
+        while (_idle.TryTake(out var idle))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            if (Fresh(idle)) return idle;
+            idle.Dispose();
+        }
+        return new Session(_connect(), _sql.Length, Volatile.Read(ref _generation));
+    }
+
+    private bool Fresh(Session session) =>
+        session.Generation == Volatile.Read(ref _generation) && Stopwatch.GetElapsedTime(session.Opened) < MaxLifetime;
 
     /// <summary>Closes the idle connections; reads after this throw.</summary>
     public void Dispose()
@@ -231,8 +272,11 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
     }
 
     /// <summary>An open connection and the statements prepared on it so far.</summary>
-    private sealed class Session(DbConnection connection, int statements) : IDisposable
+    private sealed class Session(DbConnection connection, int statements, int generation) : IDisposable
     {
+        public int Generation { get; } = generation;
+        public long Opened { get; } = Stopwatch.GetTimestamp();
+
         private readonly DbCommand?[] _commands = new DbCommand?[statements];
         private bool _open;
 

@@ -218,6 +218,28 @@ public sealed class SqliteWritePathTests
     }
 
     [Test]
+    public async Task A_database_file_taken_away_is_not_read_through_the_connections_kept_open()
+    {
+        var path = Path.Combine(_folder, "away", "chatkit.db");
+        await using var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlite($"Data Source={path}"))
+            .BuildServiceProvider();
+        await services.MigrateChatKitDatabaseAsync();
+        var store = services.GetRequiredService<IChatKitStore>();
+        var context = new ChatKitContext { UserId = "u1" };
+        await store.SaveThreadAsync(new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow }, context);
+        (await store.LoadThreadsAsync(10, null, SortOrder.Asc, context)).Data.Should().ContainSingle();
+
+        // The file goes (a folder takes its place, so nothing can open it); a connection kept open would still read it.
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(path)!, "chatkit.db*")) File.Delete(file);
+        Directory.CreateDirectory(path);
+
+        await store.Invoking(s => s.LoadThreadsAsync(10, null, SortOrder.Asc, context)).Should().ThrowAsync<SqliteException>();
+        services.GetRequiredService<StoreReads>().Prepared!.IdleConnections.Should().Be(0);
+    }
+
+    [Test]
     public void An_in_memory_database_reads_through_EF_alone()
     {
         using var services = new ServiceCollection()
