@@ -31,7 +31,9 @@ public static class AssistantSetup
 
         services.AddSingleton<IChatKitNotices, LocalizedChatKitNotices>();
         // One registration: errors are recorded around the titling responder, which wraps whichever responder the provider gives.
-        services.AddScoped<IChatKitResponder>(sp => new ErrorRecordingResponder(ActivatorUtilities.CreateInstance<TitlingResponder>(sp), sp.GetRequiredService<TimeProvider>()));
+        // Built on a turn's first use: most requests never run it (ResponderOnFirstUse).
+        services.AddScoped<IChatKitResponder>(sp => new ResponderOnFirstUse(() =>
+            new ErrorRecordingResponder(ActivatorUtilities.CreateInstance<TitlingResponder>(sp), sp.GetRequiredService<TimeProvider>())));
         var provider = configuration.GetValue(AssistantOptions.Section + ":Provider", AssistantProvider.Offline);
         if (provider == AssistantProvider.Offline)
         {
