@@ -4,6 +4,7 @@ using ChatKitServer.Hosting;
 
 return await StartupFailure.RunAsync(async () =>
 {
+    SettingsFilesPolling.Enable();
     var builder = WebApplication.CreateBuilder(args);
     builder.Configuration.AddRepositorySettings();
 
