@@ -99,7 +99,9 @@ public sealed class PostgreSqlTurnLockTests
     {
         var held = await _first.AcquireAsync("thr_a", CancellationToken.None);
         var session = (await HoldersAsync("thr_a")).Single();
-        await _server.ExecuteAsync($"SELECT pg_terminate_backend({session})");
+        // With a timeout, pg_terminate_backend returns once the session is gone (without, it only signals it, and the
+        // instance's next command could still run on the dying session).
+        await _server.ExecuteAsync($"SELECT pg_terminate_backend({session}, 10000)");
 
         // The instance's next command finds its session gone, opens another and takes thr_a again for the running turn.
         await (await _first.AcquireAsync("thr_b", CancellationToken.None).WaitAsync(Patience)).DisposeAsync();
