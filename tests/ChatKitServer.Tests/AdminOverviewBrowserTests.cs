@@ -90,6 +90,17 @@ public class AdminOverviewBrowserTests
         // From the overview to a thread, and its Markdown transcript downloaded from the thread page.
         await page.Locator("#nav-overview").ClickAsync();
         await page.WaitForURLAsync(site + "/admin/overview", AdminBrowserTests.Loaded);
+        // Each row's link takes a click anywhere on its row: here, the gap between the label (ending at x 222 of the
+        // chart's 720) and the bar (from x 230), where nothing is painted. Without the row's hit area the click fell
+        // through to the chart, and Playwright's click (at the link's centre) did too whenever the bar was short.
+        var rowsHit = await page.EvaluateAsync<bool[]>(@"() => [...document.querySelectorAll('[data-chart=slowest] a')].map(link => {
+            link.scrollIntoView({ block: 'center' });
+            const svg = link.ownerSVGElement, box = link.getBBox(), point = svg.createSVGPoint();
+            point.x = 226; point.y = box.y + box.height / 2;
+            const screen = point.matrixTransform(svg.getScreenCTM());
+            return document.elementFromPoint(screen.x, screen.y)?.closest('a') === link;
+        })");
+        rowsHit.Should().HaveCount(3).And.OnlyContain(hit => hit, "a click between a row's label and its bar opens the thread");
         await page.Locator($"[data-chart=slowest] a[href='/admin/threads/{aliceThread}']").ClickAsync();
         await page.WaitForURLAsync($"**/admin/threads/{aliceThread}", AdminBrowserTests.Loaded);
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-md").ClickAsync());

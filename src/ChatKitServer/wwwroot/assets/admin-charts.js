@@ -106,6 +106,9 @@
     items.forEach((item, i) => {
       const y = top + i * rowHeight;
       const group = item.href ? node('a', { href: item.href }) : node('g');
+      // A link's whole row takes the click, not only its painted text and bar (the gaps between them and a
+      // one-pixel bar would otherwise fall through to the chart).
+      if (item.href) group.append(node('rect', { x: 0, y, width: WIDTH, height: rowHeight, class: 'hit' }));
       group.append(node('text', { x: left - 8, y: y + rowHeight / 2 + 4, 'text-anchor': 'end', class: 'label' }, clip(item.label, 30)));
       const bar = node('rect', { x: left, y: y + 4, width: Math.max(1, scale(item.value)), height: rowHeight - 8, class: 'bar ' + (item.tone || 't0') });
       bar.append(node('title', {}, `${item.label}: ${show(item.value)}`));
