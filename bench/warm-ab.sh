@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Before/after of one change, alternated on this machine so both builds meet the same noise:
 #   bench/warm-ab.sh BEFORE.dll AFTER.dll [rounds]     (default 2 rounds; build the "before" commit aside, e.g. in a git worktree)
+# A runtime setting is compared on one build with BEFORE_ENV / AFTER_ENV, variables set for that side's server only:
+#   AFTER_ENV="DOTNET_GCgen0size=0x4000000" bench/warm-ab.sh X.dll X.dll
 # Each round, for each build on a fresh server and SQLite file: the events phase of ChatKit.Bench (16 clients,
 # 10 s cold, 25 s warm-up, 10 s warm), then the server CPU of 1,000 sequential turns after 3,000 warm-up turns
 # (one in five a new thread, the others a message in it), read from /proc/<pid>/stat.
@@ -10,9 +12,10 @@ BEFORE=$1 AFTER=$2 ROUNDS=${3:-2}
 PORT=5088
 WORK=$(mktemp -d)
 dotnet build bench/ChatKit.Bench -c Release -nologo -v q >/dev/null
-start() {
+start() { # dll, side's variables
   rm -f "$WORK"/ab.db*
-  env ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$PWD/bench/bench-script.json" \
+  # shellcheck disable=SC2086 # the side's variables are words on purpose
+  env $2 ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$PWD/bench/bench-script.json" \
     RateLimiting__Enabled=false "ConnectionStrings__ChatKit=Data Source=$WORK/ab.db" Serilog__MinimumLevel__Default=Warning \
     dotnet "$1" --urls "http://127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
   PID=$!
@@ -40,12 +43,12 @@ cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 figure() { grep -E "^ *chatkit +$1 " "$WORK/events.out" | awk '{printf "%.0f", $3}'; }
 for round in $(seq 1 "$ROUNDS"); do
   for label in before after; do
-    dll=$BEFORE; [ "$label" = after ] && dll=$AFTER
-    start "$dll"
+    dll=$BEFORE side=${BEFORE_ENV:-}; [ "$label" = after ] && dll=$AFTER side=${AFTER_ENV:-}
+    start "$dll" "$side"
     dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll run --target chatkit --url "http://127.0.0.1:$PORT" \
       --phase events --out "$WORK/events.jsonl" --seconds 10 --warmup 25 >"$WORK/events.out"
     stop
-    start "$dll"
+    start "$dll" "$side"
     turns 3000; sleep 3
     c0=$(cpu); turns 1000; c1=$(cpu)
     stop

@@ -53,7 +53,8 @@ public abstract class ChatKitDatabaseProvider
     /// New connections (not yet open) for the store's hot reads, which keeps a few of them open with their statements
     /// prepared between reads (see docs/decisions/0019-write-path-per-turn.md); null, the default, when the store reads
     /// through EF alone. The connections must take <c>LIMIT</c>, <c>@name</c> parameters and <c>Prepare()</c> before values are set.
-    /// SQLite gives them for a database file.
+    /// SQLite gives them for a database file. When there are, a single-writer gate (<see cref="CreateWriteGate"/>) also keeps its
+    /// writer's connection open between batches, checked with <see cref="ReadConnectionsStillValid"/> the same way.
     /// </summary>
     protected internal virtual Func<DbConnection>? ReadConnections => null;
 

@@ -35,7 +35,14 @@ public static class ChatKitDatabaseSetup
             throw new ValidationException($"A turn lock held by the database (TurnLock=Database) needs SqlServer or PostgreSql: {database.Name} has no lock that a crashed instance gives back. Use Auto or InProcess.");
         services.AddSingleton(database);
         database.AddContextFactory(services, ContextPoolSize);
-        services.AddSingleton(database.CreateWriteGate());
+        services.AddSingleton(_ =>
+        {
+            // Created by the container so that it is disposed with the host (closing the connection its writer keeps).
+            var gate = database.CreateWriteGate();
+            if (database.ReadConnections is not null && gate != ChatKitWriteGate.None)
+                gate.KeepConnectionOpen(() => database.ReadConnectionsStillValid);
+            return gate;
+        });
         var turnLock = store.TurnLock;
         services.AddSingleton<IChatKitTurnLock>(sp => turnLock == ChatKitTurnLockMode.InProcess || !database.HasDatabaseTurnLock
             ? new InProcessTurnLock()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,15 +17,27 @@ namespace ChatKit.EntityFrameworkCore;
 /// fails is rolled back alone and fails alone, and every caller returns only once the transaction that
 /// holds its write has committed. A write that finds nobody queued behind it runs alone, as before.
 /// </para>
+/// <para>
+/// On a SQLite file the context that commits a batch keeps its connection open for the next batches (at most
+/// <see cref="MaxKeptConnectionAge"/>, and only while the database file is still there), so a write does not pay
+/// for opening and closing a connection; the gate is disposed with the host, which closes it.
+/// </para>
 /// </summary>
-public sealed class ChatKitWriteGate
+public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
 {
     /// <summary>The most writes one transaction takes.</summary>
     public const int MaxBatch = 64;
 
+    /// <summary>How long the writer keeps one context and its open connection before it opens a new one.</summary>
+    public static readonly TimeSpan MaxKeptConnectionAge = TimeSpan.FromSeconds(5);
+
     private readonly SemaphoreSlim? _gate;
     private readonly Channel<Job>? _queue;
     private int _draining;
+    private Func<bool>? _keepWhile;
+    private ChatKitDbContext? _kept;
+    private long _keptSince;
+    private bool _disposed;
 
     private ChatKitWriteGate(SemaphoreSlim? gate)
     {
@@ -37,6 +50,16 @@ public sealed class ChatKitWriteGate
 
     /// <summary>A gate that lets one write through at a time.</summary>
     public static ChatKitWriteGate SingleWriter() => new(new SemaphoreSlim(1, 1));
+
+    /// <summary>
+    /// Lets the context that commits a batch keep its connection open for the next batches while
+    /// <paramref name="stillValid"/> answers true (asked before each batch; SQLite: the file is still there).
+    /// </summary>
+    internal void KeepConnectionOpen(Func<bool> stillValid) => _keepWhile = stillValid;
+
+    /// <summary>How many contexts the writer opened a connection on (one per batch unless it keeps them).</summary>
+    internal long ConnectionsOpened => Interlocked.Read(ref _connectionsOpened);
+    private long _connectionsOpened;
 
     /// <summary>Waits for the turn to write; dispose the result when the write is over.</summary>
     public async ValueTask<Turn> EnterAsync(CancellationToken cancellationToken)
@@ -90,15 +113,12 @@ public sealed class ChatKitWriteGate
         }
         if (batch.Count == 0) return;
         await _gate!.WaitAsync().ConfigureAwait(false);
+        ChatKitDbContext? db = null;
+        var clean = false;
         try
         {
-            await using var db = await contexts.CreateDbContextAsync().ConfigureAwait(false);
-            if (batch.Count == 1)
-            {
-                await RunAloneAsync(db, batch[0]).ConfigureAwait(false);
-                return;
-            }
-            await RunTogetherAsync(db, batch).ConfigureAwait(false);
+            db = await ContextAsync(contexts).ConfigureAwait(false);
+            clean = batch.Count == 1 ? await RunAloneAsync(db, batch[0]).ConfigureAwait(false) : await RunTogetherAsync(db, batch).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -107,25 +127,106 @@ public sealed class ChatKitWriteGate
         }
         finally
         {
+            // The context is kept for the next batch only when nothing failed on it (a failure may have left its connection
+            // or a transaction in a state of its own) and nothing is left tracked or open.
+            if (db is not null && !(clean && Keep(db))) await db.DisposeAsync().ConfigureAwait(false);
             _gate.Release();
         }
     }
 
-    private static async Task RunAloneAsync(ChatKitDbContext db, Job job)
+    /// <summary>The kept context when it is still good to write with, else a new one (its connection opened when it will be kept).</summary>
+    private async Task<ChatKitDbContext> ContextAsync(IDbContextFactory<ChatKitDbContext> contexts)
+    {
+        if (_kept is { } kept)
+        {
+            _kept = null;
+            if (Stopwatch.GetElapsedTime(_keptSince) < MaxKeptConnectionAge && _keepWhile!()) return kept;
+            await kept.DisposeAsync().ConfigureAwait(false);
+        }
+        var db = await contexts.CreateDbContextAsync().ConfigureAwait(false);
+        Interlocked.Increment(ref _connectionsOpened);
+        if (_keepWhile is null) return db;
+        try
+        {
+            // Opened here, EF leaves it open across the commands and transactions of every batch until the context is disposed.
+            await db.Database.OpenConnectionAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await db.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        _keptSince = Stopwatch.GetTimestamp();
+        return db;
+    }
+
+    private bool Keep(ChatKitDbContext db)
+    {
+        if (_keepWhile is null || Volatile.Read(ref _disposed) || db.Database.CurrentTransaction is not null || db.ChangeTracker.HasChanges()) return false;
+        db.ChangeTracker.Clear();
+        _kept = db;
+        return true;
+    }
+
+    /// <summary>Closes the kept connection; writes after this open their own.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_gate is null) return; // None, shared by every host, keeps nothing
+        Volatile.Write(ref _disposed, true);
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_kept is { } kept)
+            {
+                _kept = null;
+                await kept.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Closes the kept connection (see <see cref="DisposeAsync"/>), for hosts disposed synchronously.</summary>
+    public void Dispose()
+    {
+        if (_gate is null) return;
+        Volatile.Write(ref _disposed, true);
+        _gate.Wait();
+        try
+        {
+            var kept = _kept;
+            _kept = null;
+            kept?.Dispose();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Whether the writer holds a context with an open connection for its next batch.</summary>
+    internal bool HoldsConnection => Volatile.Read(ref _kept) is not null;
+
+    private static async Task<bool> RunAloneAsync(ChatKitDbContext db, Job job)
     {
         try
         {
             await job.Write(db).ConfigureAwait(false);
             job.Done.TrySetResult();
+            return true;
         }
         catch (Exception ex)
         {
             job.Done.TrySetException(ex);
+            return false;
         }
     }
 
-    private static async Task RunTogetherAsync(ChatKitDbContext db, List<Job> batch)
+    private static async Task<bool> RunTogetherAsync(ChatKitDbContext db, List<Job> batch)
     {
+        var clean = true;
         var written = new List<Job>(batch.Count);
         await using var transaction = await db.Database.BeginTransactionAsync().ConfigureAwait(false);
         for (var i = 0; i < batch.Count; i++)
@@ -141,6 +242,7 @@ public sealed class ChatKitWriteGate
             catch (Exception ex)
             {
                 // This write alone is undone and answered with its error; the others go on.
+                clean = false;
                 await transaction.RollbackToSavepointAsync(savepoint).ConfigureAwait(false);
                 batch[i].Done.TrySetException(ex);
             }
@@ -156,9 +258,10 @@ public sealed class ChatKitWriteGate
         catch (Exception ex)
         {
             foreach (var job in written) job.Done.TrySetException(ex);
-            return;
+            return false;
         }
         foreach (var job in written) job.Done.TrySetResult();
+        return clean;
     }
 
     /// <summary>A turn to write, released on dispose.</summary>

@@ -1,8 +1,15 @@
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using ChatKit.EntityFrameworkCore.Records;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ChatKit.EntityFrameworkCore;
 
@@ -14,18 +21,31 @@ namespace ChatKit.EntityFrameworkCore;
 /// another user's is left alone, so nothing is written and the caller answers "not found".
 /// The statements are written from the model (table and column names, the provider's quoting, the value converter
 /// of times), so they follow the same schema as EF's own commands.
+/// <para>
+/// On SQLite, a statement run on a connection that stays open (the write gate's writer, <see cref="ChatKitWriteGate"/>) is
+/// prepared once per connection and run again with new values, without EF's command pipeline; it is logged at Debug
+/// ("Executed prepared write") as EF logs its commands. Elsewhere the statements run through EF (<c>ExecuteSqlRaw</c>).
+/// </para>
 /// </summary>
 internal sealed class StoreUpserts
 {
-    private readonly string _item;
-    private readonly string _thread;
+    private const int Item = 0, Thread = 1;
+    private readonly string[] _sql;
+    private readonly string[] _preparedSql;
+    private readonly int[] _parameterCounts;
     private readonly Func<DateTimeOffset, object> _time;
+    private readonly bool _prepare;
+    private readonly ILogger _log;
+    private readonly ConditionalWeakTable<DbConnection, DbCommand?[]> _prepared = [];
 
-    private StoreUpserts(string item, string thread, Func<DateTimeOffset, object> time)
+    private StoreUpserts(string item, string thread, Func<DateTimeOffset, object> time, bool prepare, ILogger log)
     {
-        _item = item;
-        _thread = thread;
+        _sql = [item, thread];
+        _parameterCounts = [6, 8];
+        _preparedSql = [.. _sql.Select((sql, i) => string.Format(CultureInfo.InvariantCulture, sql, [.. Enumerable.Range(0, _parameterCounts[i]).Select(n => "@p" + n)]))];
         _time = time;
+        _prepare = prepare;
+        _log = log;
     }
 
     /// <summary>The statements for <paramref name="db"/>'s database, or null when it has no <c>ON CONFLICT</c> (SQL Server).</summary>
@@ -59,18 +79,49 @@ internal sealed class StoreUpserts
             $"{T("UpdatedAt")} = excluded.{T("UpdatedAt")} WHERE {Table(threads)}.{T("UserId")} = excluded.{T("UserId")}";
         var converter = items.FindProperty(nameof(ItemRecord.CreatedAt))!.GetTypeMapping().Converter;
         Func<DateTimeOffset, object> time = converter is null ? at => at : at => converter.ConvertToProvider(at)!;
-        return new StoreUpserts(item, thread, time);
+        var log = (db.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<StoreUpserts>();
+        return new StoreUpserts(item, thread, time, provider.EndsWith(".Sqlite", StringComparison.Ordinal), log);
     }
 
     /// <summary>Inserts or updates the item; false when the thread is not the caller's (nothing was written).</summary>
     public async Task<bool> SaveItemAsync(ChatKitDbContext db, string threadId, ThreadItem item, string userId, string json, CancellationToken cancellationToken) =>
-        await db.Database.ExecuteSqlRawAsync(_item, [item.Id, threadId, userId, item.Kind, _time(item.CreatedAt), json], cancellationToken).ConfigureAwait(false) > 0;
+        await ExecuteAsync(db, Item, [item.Id, threadId, userId, item.Kind, _time(item.CreatedAt), json], cancellationToken).ConfigureAwait(false) > 0;
 
     /// <summary>Inserts or updates the thread; false when its id is another user's thread (nothing was written).</summary>
     public async Task<bool> SaveThreadAsync(ChatKitDbContext db, ThreadMetadata thread, string userId, string status, string metadata, string? domains,
-        DateTimeOffset now, CancellationToken cancellationToken)
+        DateTimeOffset now, CancellationToken cancellationToken) =>
+        await ExecuteAsync(db, Thread, [thread.Id, userId, _time(thread.CreatedAt), thread.Title, status, metadata, domains, _time(now)], cancellationToken).ConfigureAwait(false) > 0;
+
+    private async Task<int> ExecuteAsync(ChatKitDbContext db, int statement, object?[] values, CancellationToken cancellationToken)
     {
-        object?[] values = [thread.Id, userId, _time(thread.CreatedAt), thread.Title, status, metadata, domains, _time(now)];
-        return await db.Database.ExecuteSqlRawAsync(_thread, values!, cancellationToken).ConfigureAwait(false) > 0;
+        var connection = db.Database.GetDbConnection();
+        if (!_prepare || connection.State != ConnectionState.Open)
+            return await db.Database.ExecuteSqlRawAsync(_sql[statement], values!, cancellationToken).ConfigureAwait(false);
+
+        // The connection's commands live as long as it does; one whose connection was closed since prepares itself again.
+        var commands = _prepared.GetValue(connection, _ => new DbCommand?[2]);
+        var command = commands[statement] ??= Prepare(connection, statement);
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        for (var i = 0; i < values.Length; i++)
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        var started = _log.IsEnabled(LogLevel.Debug) ? Stopwatch.GetTimestamp() : 0;
+        var rows = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        if (started != 0)
+            _log.LogDebug("Executed prepared write ({Elapsed:0.###} ms): {Sql}", Stopwatch.GetElapsedTime(started).TotalMilliseconds, _preparedSql[statement]);
+        return rows;
+    }
+
+    private DbCommand Prepare(DbConnection connection, int statement)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = _preparedSql[statement];
+        for (var i = 0; i < _parameterCounts[statement]; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@p" + i;
+            command.Parameters.Add(parameter);
+        }
+        command.Prepare();
+        return command;
     }
 }

@@ -141,6 +141,7 @@ public sealed class SqliteWritePathTests
         thread.Title = "Named";
         await store.SaveThreadAsync(thread, alice);
         commands.Take().Should().ContainSingle("a thread saved again is the same statement");
+        commands.PreparedWrites.Should().Be(3, "the writer keeps its connection open, so its statements are prepared once and run again");
         var reads = services.GetRequiredService<StoreReads>().Prepared!;
         var before = reads.StatementsRun;
         await store.LoadThreadItemsAsync(thread.Id, null, 20, SortOrder.Desc, alice);
@@ -240,6 +241,75 @@ public sealed class SqliteWritePathTests
     }
 
     [Test]
+    public async Task The_writer_keeps_one_connection_open_between_writes_and_closes_it_with_the_host()
+    {
+        var folder = Path.Combine(_folder, "kept");
+        var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlite($"Data Source={Path.Combine(folder, "chatkit.db")}"))
+            .BuildServiceProvider();
+        await services.MigrateChatKitDatabaseAsync();
+        var store = services.GetRequiredService<IChatKitStore>();
+        var gate = services.GetRequiredService<ChatKitWriteGate>();
+        var context = new ChatKitContext { UserId = "u1" };
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow };
+        await store.SaveThreadAsync(thread, context);
+        for (var i = 0; i < 100; i++)
+            await store.AddThreadItemAsync(thread.Id, Message(thread.Id, $"m{i}"), context);
+
+        // One connection for 101 writes (a few more if the machine is slow enough for one to pass its 5 s).
+        gate.ConnectionsOpened.Should().BeLessThan(5, "the writer's connection stays open between batches");
+        gate.HoldsConnection.Should().BeTrue();
+        (await store.LoadThreadItemsAsync(thread.Id, null, 200, SortOrder.Asc, context)).Data.Should().HaveCount(100);
+
+        await services.DisposeAsync();
+        gate.HoldsConnection.Should().BeFalse("the container closes the connection the writer kept");
+    }
+
+    [Test]
+    public async Task A_write_that_fails_does_not_leave_its_connection_to_the_next()
+    {
+        var gate = _services.GetRequiredService<ChatKitWriteGate>();
+        var contexts = _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
+        await gate.WriteAsync(contexts, db => db.Database.ExecuteSqlRawAsync("SELECT 1"), CancellationToken.None);
+        var opened = gate.ConnectionsOpened;
+        gate.HoldsConnection.Should().BeTrue();
+
+        await gate.Invoking(g => g.WriteAsync(contexts, db => db.Database.ExecuteSqlRawAsync("INSERT INTO no_such_table VALUES (1)"), CancellationToken.None))
+            .Should().ThrowAsync<SqliteException>();
+        gate.HoldsConnection.Should().BeFalse();
+        await gate.WriteAsync(contexts, db => db.Database.ExecuteSqlRawAsync("SELECT 1"), CancellationToken.None);
+        gate.ConnectionsOpened.Should().Be(opened + 1, "the next write opens a connection of its own");
+    }
+
+    [Test]
+    public async Task A_database_file_taken_away_is_not_written_through_the_connection_kept_open()
+    {
+        var path = Path.Combine(_folder, "away-writes", "chatkit.db");
+        await using var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlite($"Data Source={path}"))
+            .BuildServiceProvider();
+        await services.MigrateChatKitDatabaseAsync();
+        var store = services.GetRequiredService<IChatKitStore>();
+        var context = new ChatKitContext { UserId = "u1" };
+        await store.SaveThreadAsync(new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow }, context);
+        services.GetRequiredService<ChatKitWriteGate>().HoldsConnection.Should().BeTrue();
+
+        // The file goes (a folder takes its place, so nothing can open it); the kept connection would still write into it.
+        SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(Path.GetDirectoryName(path)!, "chatkit.db*")) File.Delete(file);
+        Directory.CreateDirectory(path);
+
+        await store.Invoking(s => s.SaveThreadAsync(new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow }, context))
+            .Should().ThrowAsync<SqliteException>("the write is not made into a file nobody can read");
+    }
+
+    private static AssistantMessageItem Message(string threadId, string text) => new()
+    {
+        Id = ChatKitIds.Message(), ThreadId = threadId, CreatedAt = DateTimeOffset.UtcNow,
+        Content = [new AssistantMessageContent { Text = text }],
+    };
+
+    [Test]
     public void An_in_memory_database_reads_through_EF_alone()
     {
         using var services = new ServiceCollection()
@@ -264,15 +334,28 @@ public sealed class SqliteWritePathTests
             }
         }
 
+        /// <summary>How many of the commands were the store's prepared writes (logged by StoreUpserts, not by EF).</summary>
+        public int PreparedWrites { get; private set; }
+
         public ILogger CreateLogger(string categoryName) =>
-            categoryName == DbLoggerCategory.Database.Command.Name ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+            categoryName == DbLoggerCategory.Database.Command.Name || categoryName == typeof(StoreUpserts).FullName
+                ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         public bool IsEnabled(LogLevel logLevel) => true;
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (eventId.Id != RelationalEventId.CommandExecuted.Id) return;
             var message = formatter(state, exception);
+            if (message.StartsWith("Executed prepared write", StringComparison.Ordinal))
+            {
+                lock (_commands)
+                {
+                    PreparedWrites++;
+                    _commands.Add(message[(message.IndexOf("): ", StringComparison.Ordinal) + 3)..]);
+                }
+                return;
+            }
+            if (eventId.Id != RelationalEventId.CommandExecuted.Id) return;
             lock (_commands) _commands.Add(message[(message.IndexOf('\n') + 1)..].TrimStart());
         }
 
