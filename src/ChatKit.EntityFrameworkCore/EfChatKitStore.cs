@@ -161,6 +161,17 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     public Task<Page<ThreadItem>> LoadVisibleThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
         LoadItemsAsync(threadId, after, limit, order, visibleOnly: true, context, cancellationToken);
 
+    /// <inheritdoc />
+    /// <remarks>One read of the newest items' rows, as for a first page; only the rows of the kinds asked for are built from their JSON.</remarks>
+    public Task<IReadOnlyList<ThreadItem>> LoadRecentItemsOfKindsAsync(string threadId, int window, IReadOnlySet<string> kinds, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        WithRowsAsync<IReadOnlyList<ThreadItem>>(async rows =>
+        {
+            var page = await rows.ItemsAsync(threadId, asc: false, visibleOnly: false, cursor: null, Clamp(window), cancellationToken);
+            if (page.Count == 0 || page[0].UserId != context.UserId)
+                await EnsureThreadAsync(rows, threadId, context, cancellationToken);
+            return page.Where(r => kinds.Contains(r.Type)).Select(r => ChatKitStorageJson.Deserialize<ThreadItem>(r.Json)).ToList();
+        }, cancellationToken);
+
     private Task<Page<ThreadItem>> LoadItemsAsync(string threadId, string? after, int limit, SortOrder order, bool visibleOnly, ChatKitContext context, CancellationToken cancellationToken) =>
         WithRowsAsync(async rows =>
         {

@@ -303,6 +303,24 @@ public sealed class SqliteWritePathTests
             .Should().ThrowAsync<SqliteException>("the write is not made into a file nobody can read");
     }
 
+    [Test]
+    public async Task Recent_items_of_some_kinds_are_built_only_from_the_rows_of_those_kinds()
+    {
+        var store = _services.GetRequiredService<IChatKitStore>();
+        var context = new ChatKitContext { UserId = "u1" };
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow };
+        await store.SaveThreadAsync(thread, context);
+        var message = Message(thread.Id, "hello");
+        await store.AddThreadItemAsync(thread.Id, message, context);
+        // The message's JSON is made unreadable: a read that built it would fail.
+        await using (var db = await _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync())
+            (await db.Items.Where(i => i.Id == message.Id).ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, "{not json"))).Should().Be(1);
+
+        await store.Invoking(s => s.LoadThreadItemsAsync(thread.Id, null, 20, SortOrder.Desc, context)).Should().ThrowAsync<System.Text.Json.JsonException>();
+        (await store.LoadRecentItemsOfKindsAsync(thread.Id, 20, new HashSet<string> { ItemTypes.ClientToolCall }, context))
+            .Should().BeEmpty("the message is not of a kind asked for, so its JSON is never read");
+    }
+
     private static AssistantMessageItem Message(string threadId, string text) => new()
     {
         Id = ChatKitIds.Message(), ThreadId = threadId, CreatedAt = DateTimeOffset.UtcNow,

@@ -71,6 +71,34 @@ public abstract class StoreContractTests
     }
 
     [Test]
+    public async Task Recent_items_of_some_kinds_are_those_of_the_newest_window_newest_first()
+    {
+        var thread = await NewThreadAsync();
+        ClientToolCallItem Call(string id) => new()
+        {
+            Id = id, ThreadId = thread.Id, CreatedAt = Tick(), Name = "pick", Arguments = new JsonObject(), CallId = "call_" + id,
+            Status = ClientToolCallStatus.Pending,
+        };
+        await Store.AddThreadItemAsync(thread.Id, Call("old"), Alice);
+        for (var i = 0; i < 5; i++) await Store.AddThreadItemAsync(thread.Id, Message(thread.Id, $"m{i}"), Alice);
+        await Store.AddThreadItemAsync(thread.Id, Call("new1"), Alice);
+        await Store.AddThreadItemAsync(thread.Id, new HiddenContextItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = Tick(), Content = "usage" }, Alice);
+        await Store.AddThreadItemAsync(thread.Id, Call("new2"), Alice);
+        var calls = new HashSet<string> { ItemTypes.ClientToolCall };
+
+        (await Store.LoadRecentItemsOfKindsAsync(thread.Id, 5, calls, Alice)).Select(i => i.Id).Should().Equal("new2", "new1");
+        var all = await Store.LoadRecentItemsOfKindsAsync(thread.Id, 100, calls, Alice);
+        all.Select(i => i.Id).Should().Equal("new2", "new1", "old");
+        all.OfType<ClientToolCallItem>().Should().OnlyContain(c => c.Status == ClientToolCallStatus.Pending && c.Name == "pick");
+        (await Store.LoadRecentItemsOfKindsAsync(thread.Id, 3, new HashSet<string> { ItemTypes.HiddenContext, ItemTypes.ClientToolCall }, Alice))
+            .Select(i => i.Kind).Should().Equal(ItemTypes.ClientToolCall, ItemTypes.HiddenContext, ItemTypes.ClientToolCall);
+        (await Store.LoadRecentItemsOfKindsAsync(thread.Id, 100, new HashSet<string> { ItemTypes.StructuredInput }, Alice)).Should().BeEmpty();
+        var empty = await NewThreadAsync();
+        (await Store.LoadRecentItemsOfKindsAsync(empty.Id, 10, calls, Alice)).Should().BeEmpty("an empty thread has none");
+        await Store.Invoking(s => s.LoadRecentItemsOfKindsAsync(ChatKitIds.Thread(), 10, calls, Alice)).Should().ThrowAsync<ChatKitNotFoundException>();
+    }
+
+    [Test]
     public async Task A_thread_round_trips_title_status_and_metadata_with_keys_untouched()
     {
         var thread = new ThreadMetadata
@@ -303,6 +331,7 @@ public abstract class StoreContractTests
             () => Store.AddThreadItemAsync(thread.Id, Message(thread.Id, "intruder"), Bob),
             () => Store.SaveItemAsync(thread.Id, Message(thread.Id, "intruder"), Bob),
             () => Store.LoadItemAsync(thread.Id, item.Id, Bob),
+            () => Store.LoadRecentItemsOfKindsAsync(thread.Id, 10, new HashSet<string> { ItemTypes.AssistantMessage }, Bob),
             () => Store.DeleteThreadItemAsync(thread.Id, item.Id, Bob),
             () => Store.SaveFeedbackAsync(thread.Id, [item.Id], FeedbackKind.Negative, Bob),
             () => Store.LoadAttachmentAsync(attachment.Id, Bob),

@@ -87,18 +87,21 @@ public sealed partial class ChatKitEngine
         return Single(new ErrorEvent { Code = ErrorCodes.Custom, Message = why, AllowRetry = false });
     }
 
+    private static readonly IReadOnlySet<string> WaitingKinds = new HashSet<string>([ItemTypes.ClientToolCall, ItemTypes.StructuredInput], StringComparer.Ordinal);
+    private static readonly IReadOnlySet<string> ClientToolCallKind = new HashSet<string>([ItemTypes.ClientToolCall], StringComparer.Ordinal);
+
     /// <summary>Whether one of the thread's recent items waits for the client: a pending client tool call or structured input.</summary>
     private async Task<bool> WaitsForTheClientAsync(string threadId, ChatKitContext context, CancellationToken ct)
     {
-        var recent = await _store.LoadThreadItemsAsync(threadId, null, _options.DefaultPageSize, SortOrder.Desc, context, ct).ConfigureAwait(false);
-        return recent.Data.Any(i => i is ClientToolCallItem { Status: ClientToolCallStatus.Pending } or StructuredInputItem { Status: StructuredInputStatus.Pending });
+        var recent = await _store.LoadRecentItemsOfKindsAsync(threadId, _options.DefaultPageSize, WaitingKinds, context, ct).ConfigureAwait(false);
+        return recent.Any(i => i is ClientToolCallItem { Status: ClientToolCallStatus.Pending } or StructuredInputItem { Status: StructuredInputStatus.Pending });
     }
 
     /// <summary>The newest client tool call still waiting for its output; a 409 when there is none.</summary>
     private async Task<ClientToolCallItem> PendingClientToolCallAsync(string threadId, ChatKitContext context, CancellationToken ct)
     {
-        var recent = await _store.LoadThreadItemsAsync(threadId, null, _options.DefaultPageSize, SortOrder.Desc, context, ct).ConfigureAwait(false);
-        return recent.Data.OfType<ClientToolCallItem>().FirstOrDefault(c => c.Status == ClientToolCallStatus.Pending)
+        var recent = await _store.LoadRecentItemsOfKindsAsync(threadId, _options.DefaultPageSize, ClientToolCallKind, context, ct).ConfigureAwait(false);
+        return recent.OfType<ClientToolCallItem>().FirstOrDefault(c => c.Status == ClientToolCallStatus.Pending)
             ?? throw new ChatKitConflictException($"Thread '{threadId}' has no pending client tool call to receive this output.");
     }
 
@@ -208,8 +211,8 @@ public sealed partial class ChatKitEngine
         call.Status = ClientToolCallStatus.Completed;
         await _store.SaveItemAsync(thread.Id, call, context, CancellationToken.None).ConfigureAwait(false);
         // Any other pending call would dangle forever: the model only waits for one.
-        var recent = await _store.LoadThreadItemsAsync(thread.Id, null, _options.DefaultPageSize, SortOrder.Desc, context, CancellationToken.None).ConfigureAwait(false);
-        foreach (var stale in recent.Data.OfType<ClientToolCallItem>().Where(c => c.Status == ClientToolCallStatus.Pending))
+        var recent = await _store.LoadRecentItemsOfKindsAsync(thread.Id, _options.DefaultPageSize, ClientToolCallKind, context, CancellationToken.None).ConfigureAwait(false);
+        foreach (var stale in recent.OfType<ClientToolCallItem>().Where(c => c.Status == ClientToolCallStatus.Pending))
         {
             _logger.LogWarning("Client tool call {CallId} in {ThreadId} was never completed; removing it", stale.CallId, thread.Id);
             await _store.DeleteThreadItemAsync(thread.Id, stale.Id, context, CancellationToken.None).ConfigureAwait(false);

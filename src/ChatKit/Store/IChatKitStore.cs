@@ -51,6 +51,19 @@ public interface IChatKitStore
         return new Page<ThreadItem> { Data = visible, HasMore = hasMore, After = hasMore ? cursor : null };
     }
 
+    /// <summary>
+    /// The items among the thread's newest <paramref name="window"/> (hidden ones included) whose <see cref="ThreadItem.Kind"/> is one
+    /// of <paramref name="kinds"/>, newest first: what the engine looks through for a client tool call or a structured input still
+    /// pending before each turn. Same errors as <see cref="LoadThreadItemsAsync"/>. The default reads that page with
+    /// <see cref="LoadThreadItemsAsync"/> and keeps those items; a store that keeps each item's kind apart from its JSON should
+    /// build only those items (the others are usually all of them).
+    /// </summary>
+    async Task<IReadOnlyList<ThreadItem>> LoadRecentItemsOfKindsAsync(string threadId, int window, IReadOnlySet<string> kinds, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var page = await LoadThreadItemsAsync(threadId, null, window, SortOrder.Desc, context, cancellationToken).ConfigureAwait(false);
+        return page.Data.Where(i => kinds.Contains(i.Kind)).ToList();
+    }
+
     /// <summary>Adds a new item to the thread; its place in the order (its <c>created_at</c>, then arrival) is fixed at this call.</summary>
     Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default);
 

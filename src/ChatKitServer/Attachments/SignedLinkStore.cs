@@ -30,6 +30,13 @@ public sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links) 
     public async Task<Page<ThreadItem>> LoadVisibleThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
         Signed(await inner.LoadVisibleThreadItemsAsync(threadId, after, limit, order, context, cancellationToken), context);
 
+    public async Task<IReadOnlyList<ThreadItem>> LoadRecentItemsOfKindsAsync(string threadId, int window, IReadOnlySet<string> kinds, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var items = await inner.LoadRecentItemsOfKindsAsync(threadId, window, kinds, context, cancellationToken);
+        foreach (var item in items) Sign(item, context.UserId);
+        return items;
+    }
+
     public Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default) =>
         inner.AddThreadItemAsync(threadId, Stable(item), context, cancellationToken);
 
