@@ -18,8 +18,8 @@ public class TelemetryTests
     private readonly List<Activity> _spans = [];
     private readonly List<Metric> _metrics = [];
 
-    /// <summary>A server on the scripted model answering from <paramref name="script"/>, its telemetry collected in memory.</summary>
-    private ServerFactory Start(string script) => new(new() { ["Assistant:AutoTitles"] = "false" }, services =>
+    /// <summary>A server on the scripted model answering from <paramref name="script"/>, its telemetry collected in memory (so collected: no OTLP, no Prometheus).</summary>
+    private ServerFactory Start(string script) => new(new() { ["Assistant:AutoTitles"] = "false", ["Telemetry:Collect"] = "true" }, services =>
     {
         services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans));
         services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(_metrics));
@@ -79,6 +79,35 @@ public class TelemetryTests
 
         scraped.Should().Contain("chatkit_turns_total").And.Contain("chatkit_request_type=\"threads.create\"");
         scraped.Should().Contain("chatkit_stream_time_to_first_event_seconds_bucket");
+    }
+
+    [Test]
+    public async Task Nothing_is_collected_when_nothing_is_exported()
+    {
+        // A listener of the model's source of its own: had the model client been wrapped for telemetry, it would see its spans.
+        var modelSpans = 0;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ChatKitServer.Hosting.AssistantSetup.ModelTelemetrySource,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStarted = _ => Interlocked.Increment(ref modelSpans),
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var factory = new ServerFactory(new() { ["Assistant:AutoTitles"] = "false" }, inlineScript: """{ "turns": [ { "match": "*", "reply": ["Hi."] } ] }""");
+
+        factory.Services.GetService<TracerProvider>().Should().BeNull("no exporter, no Telemetry:Collect: no traces are collected");
+        factory.Services.GetService<MeterProvider>().Should().BeNull();
+        (await factory.ClientFor("alice").CreateThreadAsync(ChatKitClient.Text("hello")).CollectAsync()).Should().HaveAssistantText("Hi.");
+        modelSpans.Should().Be(0, "the model client is not wrapped for telemetry that nobody collects");
+    }
+
+    [Test]
+    public void With_an_exporter_set_telemetry_is_collected_unless_turned_off()
+    {
+        using (var exported = new ServerFactory(new() { ["Telemetry:OtlpEndpoint"] = "http://127.0.0.1:9" }))
+            exported.Services.GetService<TracerProvider>().Should().NotBeNull();
+        using var off = new ServerFactory(new() { ["Telemetry:OtlpEndpoint"] = "http://127.0.0.1:9", ["Telemetry:Collect"] = "false" });
+        off.Services.GetService<TracerProvider>().Should().BeNull();
     }
 
     [Test]

@@ -43,7 +43,7 @@ public static class AssistantSetup
         }
 
         services.AddSingleton<ChatClientFactory>();
-        services.AddModelChatClient(provider);
+        services.AddModelChatClient(provider, TelemetrySetup.Collects(configuration));
         services.AddScoped<ConversationHistory>();
         services.AddSingleton<AttachmentParts>();
         services.AddScoped<IThreadSearch, StoreThreadSearch>();
@@ -67,20 +67,22 @@ public static class AssistantSetup
     /// <summary>
     /// The model seam: an <see cref="IChatClient"/> for the provider (the scripted model, or the official
     /// OpenAI / Azure OpenAI clients per model), with Microsoft.Extensions.AI's logging and OpenTelemetry
-    /// (GenAI conventions, prompts and answers left out) around it. A host that registers its own
+    /// (GenAI conventions, prompts and answers left out) around it when telemetry is collected (<see cref="TelemetrySetup.Collects"/>).
+    /// A host that registers its own
     /// <see cref="IChatClient"/> first keeps it (any IChatClient: OllamaSharp, another vendor's SDK...).
     /// </summary>
-    private static void AddModelChatClient(this IServiceCollection services, AssistantProvider provider)
+    private static void AddModelChatClient(this IServiceCollection services, AssistantProvider provider, bool telemetry)
     {
         if (services.Any(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService)) return;
         // The scripted model is a service of its own under the pipeline, so a test host can swap its script and keep the middleware.
         if (provider == AssistantProvider.Scripted)
             services.AddSingleton(sp => ScriptedChatClient.FromFile(sp.GetRequiredService<IOptions<AssistantOptions>>().Value.ScriptPath!, sp.GetRequiredService<TimeProvider>()));
-        services.AddChatClient(sp => provider == AssistantProvider.Scripted
+        var pipeline = services.AddChatClient(sp => provider == AssistantProvider.Scripted
                 ? sp.GetRequiredService<ScriptedChatClient>()
                 : ActivatorUtilities.CreateInstance<ModelRouterChatClient>(sp))
-            .UseLogging()
-            .UseOpenTelemetry(sourceName: ModelTelemetrySource);
+            .UseLogging();
+        // Its span keeps every streamed update to describe the answer at the end: worth it only when someone collects it.
+        if (telemetry) pipeline.UseOpenTelemetry(sourceName: ModelTelemetrySource);
     }
 
     /// <summary>The ActivitySource and Meter name of the model calls (OpenTelemetry GenAI conventions).</summary>

@@ -24,6 +24,14 @@ public sealed class TelemetryOptions : IValidatableObject
     /// <summary>The scrape path.</summary>
     public string PrometheusPath { get; set; } = "/metrics";
 
+    /// <summary>
+    /// Whether traces and metrics are collected at all. Unset (the default): only when they are sent somewhere, i.e. with
+    /// <see cref="OtlpEndpoint"/> (or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>) or <see cref="Prometheus"/>. A host that adds an
+    /// exporter of its own (<c>ConfigureOpenTelemetryTracerProvider</c> in its services hook) sets it to true; false turns
+    /// them off even with an exporter set. Collected for nobody, they cost about 4% of the server's CPU under load.
+    /// </summary>
+    public bool? Collect { get; set; }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (OtlpEndpoint is { IsAbsoluteUri: false } or { Scheme: not ("http" or "https") })
@@ -40,13 +48,14 @@ public static class TelemetrySetup
     /// request, store writes, tool calls and MCP calls; turns, time to first event, active streams, tokens,
     /// tool calls, errors) and the model calls' (Microsoft.Extensions.AI, GenAI conventions). Exported over OTLP
     /// when <c>Telemetry:OtlpEndpoint</c> (or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>) is set; metrics for Prometheus
-    /// with <c>Telemetry:Prometheus=true</c>.
+    /// with <c>Telemetry:Prometheus=true</c>. Not collected when nothing is exported (see <see cref="TelemetryOptions.Collect"/>).
     /// </summary>
     public static IServiceCollection AddChatKitTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        var otlp = options.OtlpEndpoint is not null || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        if (!Collects(configuration)) return services;
+        var options = Options(configuration);
+        var otlp = Otlp(options, configuration);
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(options.ServiceName))
             .WithTracing(tracing =>
@@ -63,11 +72,27 @@ public static class TelemetrySetup
         return services;
     }
 
-    /// <summary>The Prometheus scrape endpoint, when <c>Telemetry:Prometheus</c> is on.</summary>
+    /// <summary>
+    /// Whether traces and metrics are collected (<see cref="TelemetryOptions.Collect"/>): as set, else when they are sent
+    /// somewhere (OTLP, Prometheus).
+    /// </summary>
+    public static bool Collects(IConfiguration configuration)
+    {
+        var options = Options(configuration);
+        return options.Collect ?? (Otlp(options, configuration) || options.Prometheus);
+    }
+
+    private static TelemetryOptions Options(IConfiguration configuration) =>
+        configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+
+    private static bool Otlp(TelemetryOptions options, IConfiguration configuration) =>
+        options.OtlpEndpoint is not null || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+    /// <summary>The Prometheus scrape endpoint, when <c>Telemetry:Prometheus</c> is on (and telemetry not turned off).</summary>
     public static WebApplication MapChatKitTelemetry(this WebApplication app)
     {
-        var options = app.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        if (options.Prometheus)
+        var options = Options(app.Configuration);
+        if (options.Prometheus && Collects(app.Configuration))
             app.MapPrometheusScrapingEndpoint(options.PrometheusPath);
         return app;
     }
