@@ -43,7 +43,7 @@ public static class AssistantSetup
         }
 
         services.AddSingleton<ChatClientFactory>();
-        services.AddModelChatClient(provider, TelemetrySetup.Collects(configuration));
+        services.AddModelChatClient(provider);
         services.AddScoped<ConversationHistory>();
         services.AddSingleton<AttachmentParts>();
         services.AddScoped<IThreadSearch, StoreThreadSearch>();
@@ -67,22 +67,24 @@ public static class AssistantSetup
     /// <summary>
     /// The model seam: an <see cref="IChatClient"/> for the provider (the scripted model, or the official
     /// OpenAI / Azure OpenAI clients per model), with Microsoft.Extensions.AI's logging and OpenTelemetry
-    /// (GenAI conventions, prompts and answers left out) around it when telemetry is collected (<see cref="TelemetrySetup.Collects"/>).
+    /// (GenAI conventions, prompts and answers left out) around it while anything listens (<see cref="TracedWhenListened"/>).
     /// A host that registers its own
     /// <see cref="IChatClient"/> first keeps it (any IChatClient: OllamaSharp, another vendor's SDK...).
     /// </summary>
-    private static void AddModelChatClient(this IServiceCollection services, AssistantProvider provider, bool telemetry)
+    private static void AddModelChatClient(this IServiceCollection services, AssistantProvider provider)
     {
         if (services.Any(d => d.ServiceType == typeof(IChatClient) && !d.IsKeyedService)) return;
         // The scripted model is a service of its own under the pipeline, so a test host can swap its script and keep the middleware.
         if (provider == AssistantProvider.Scripted)
             services.AddSingleton(sp => ScriptedChatClient.FromFile(sp.GetRequiredService<IOptions<AssistantOptions>>().Value.ScriptPath!, sp.GetRequiredService<TimeProvider>()));
-        var pipeline = services.AddChatClient(sp => provider == AssistantProvider.Scripted
+        services.AddChatClient(sp => provider == AssistantProvider.Scripted
                 ? sp.GetRequiredService<ScriptedChatClient>()
                 : ActivatorUtilities.CreateInstance<ModelRouterChatClient>(sp))
-            .UseLogging();
-        // Its span keeps every streamed update to describe the answer at the end: worth it only when someone collects it.
-        if (telemetry) pipeline.UseOpenTelemetry(sourceName: ModelTelemetrySource);
+            .UseLogging()
+            // Traced with the GenAI conventions while anything listens (the OpenTelemetry SDK when collected, another APM's listener).
+            .Use((inner, sp) => new TracedWhenListened(inner,
+                new OpenTelemetryChatClient(inner, sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(OpenTelemetryChatClient)), ModelTelemetrySource),
+                ModelTelemetrySource));
     }
 
     /// <summary>The ActivitySource and Meter name of the model calls (OpenTelemetry GenAI conventions).</summary>
