@@ -68,4 +68,22 @@ public class RequestLogTests
         log.Level.Should().Be(LogEventLevel.Error);
         sink.Events.Should().Contain(e => e.Level == LogEventLevel.Error && e.Exception is InvalidOperationException, "the handler logs the fault with its stack trace");
     }
+
+    [Test]
+    public async Task One_logger_per_category_serves_every_request_and_still_writes_to_serilog()
+    {
+        var sink = new CapturingSink();
+        using var factory = new ServerFactory(services: s => s.AddSingleton<ILogEventSink>(sink));
+        var loggers = factory.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>();
+
+        // Serilog's own factory made a new logger (881 bytes) on every call; ILogger<T> and per-request code call it.
+        loggers.Should().BeOfType<ChatKitServer.Hosting.CachedLoggerFactory>();
+        loggers.CreateLogger("ChatKitServer.Tests.Category").Should().BeSameAs(loggers.CreateLogger("ChatKitServer.Tests.Category"));
+        using (var scope = factory.Services.CreateScope())
+            scope.ServiceProvider.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().Should().BeSameAs(loggers);
+        Microsoft.Extensions.Logging.LoggerExtensions.LogWarning(loggers.CreateLogger("ChatKitServer.Tests.Category"), "cached logger {Number}", 42);
+        (await factory.ClientFor("alice").ListThreadsAsync()).Data.Should().BeEmpty("requests run on the cached loggers");
+
+        sink.Events.Should().Contain(e => e.MessageTemplate.Text == "cached logger {Number}" && e.Properties["SourceContext"].ToString() == "\"ChatKitServer.Tests.Category\"");
+    }
 }

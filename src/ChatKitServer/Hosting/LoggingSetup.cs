@@ -14,6 +14,7 @@ public static class LoggingSetup
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
             .Enrich.FromLogContext());
+        CachedLoggerFactory.Decorate(builder.Services);
         return builder;
     }
 
