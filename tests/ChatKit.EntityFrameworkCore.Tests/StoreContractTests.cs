@@ -99,6 +99,21 @@ public abstract class StoreContractTests
     }
 
     [Test]
+    public async Task An_active_thread_without_metadata_reads_back_as_such_each_time_a_fresh_copy()
+    {
+        var thread = await NewThreadAsync(title: "Plain");
+        var first = await Store.LoadThreadAsync(thread.Id, Alice);
+        var listed = (await Store.LoadThreadsAsync(10, null, SortOrder.Desc, Alice)).Data.Single(t => t.Id == thread.Id);
+
+        first.Status.Should().BeOfType<ActiveStatus>();
+        first.Metadata.Should().BeEmpty();
+        listed.Status.Should().BeOfType<ActiveStatus>();
+        first.Metadata["note"] = "changed by one caller";
+        listed.Metadata.Should().BeEmpty("each read builds its own metadata");
+        (await Store.LoadThreadAsync(thread.Id, Alice)).Metadata.Should().BeEmpty();
+    }
+
+    [Test]
     public async Task A_thread_round_trips_title_status_and_metadata_with_keys_untouched()
     {
         var thread = new ThreadMetadata
