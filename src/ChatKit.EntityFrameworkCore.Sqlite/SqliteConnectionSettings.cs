@@ -11,7 +11,8 @@ namespace ChatKit.EntityFrameworkCore;
 /// synced at checkpoints), the database cannot be corrupted by a crash, and a power loss can at
 /// worst lose the last commits before it. See docs/decisions/0007-sqlite-write-path.md.
 /// The setting lives on the native connection, which Microsoft.Data.Sqlite pools, so it is sent
-/// once per native connection rather than on every open.
+/// once per native connection rather than on every open. The same connections keep their prepared statements' plans
+/// (<see cref="SqliteStablePlans"/>): the writer prepares its upserts once per connection.
 /// </summary>
 internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 {
@@ -21,6 +22,7 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
         if (!NeedsSettings(connection)) return;
+        KeepPlans(connection);
         using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         command.ExecuteNonQuery();
@@ -29,9 +31,15 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         if (!NeedsSettings(connection)) return;
+        KeepPlans(connection);
         await using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void KeepPlans(DbConnection connection)
+    {
+        if (connection is SqliteConnection sqlite) SqliteStablePlans.Enable(sqlite);
     }
 
     private static bool NeedsSettings(DbConnection connection) =>

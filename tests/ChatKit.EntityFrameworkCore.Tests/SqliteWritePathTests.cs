@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using SQLitePCL;
 
 namespace ChatKit.EntityFrameworkCore.Tests;
 
@@ -196,6 +197,47 @@ public sealed class SqliteWritePathTests
         var page = await store.LoadThreadsAsync(3, threads[2].Id, SortOrder.Asc, context);
         page.Data.Select(t => t.Id).Should().Equal(threads.Skip(3).Take(3).Select(t => t.Id));
         page.After.Should().Be(threads[5].Id);
+    }
+
+    [Test]
+    public async Task A_statement_prepared_on_the_stores_connections_is_not_compiled_again_when_its_limit_changes()
+    {
+        const string page = "SELECT \"Id\" FROM chatkit_threads ORDER BY \"CreatedAt\" DESC LIMIT @take";
+        await _services.GetRequiredService<IChatKitStore>().SaveThreadAsync(new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow }, new ChatKitContext { UserId = "u1" });
+
+        // The prepared reads' connections.
+        await using (var read = (SqliteConnection)_services.GetRequiredService<ChatKitDatabaseProvider>().ReadConnections!())
+        {
+            await read.OpenAsync();
+            RecompiledAfterThreeLimits(read, page).Should().Be(0, "a statement prepared once keeps its plan whatever is bound to its LIMIT");
+        }
+        // EF's, on which the writer prepares its upserts.
+        await using (var db = await _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync())
+        {
+            await db.Database.OpenConnectionAsync();
+            RecompiledAfterThreeLimits((SqliteConnection)db.Database.GetDbConnection(), page).Should().Be(0);
+        }
+        // Without the planner's stability guarantee SQLite compiles it again each time its limit is bound (so this can fail).
+        await using var plain = new SqliteConnection($"Data Source={Path.Combine(_folder, "chatkit.db")};Pooling=false");
+        await plain.OpenAsync();
+        RecompiledAfterThreeLimits(plain, page).Should().BeGreaterThan(0);
+    }
+
+    /// <summary>Prepares <paramref name="sql"/> once, runs it with the limits 1, 2 and 3, and answers how many times SQLite compiled it again.</summary>
+    private static int RecompiledAfterThreeLimits(SqliteConnection connection, string sql)
+    {
+        const int statusReprepare = 5; // SQLITE_STMTSTATUS_REPREPARE, which SQLitePCLRaw does not name
+        raw.sqlite3_prepare_v2(connection.Handle, sql, out var statement).Should().Be(raw.SQLITE_OK);
+        using (statement)
+        {
+            foreach (var limit in new[] { 1, 2, 3 })
+            {
+                raw.sqlite3_bind_int(statement, 1, limit).Should().Be(raw.SQLITE_OK);
+                raw.sqlite3_step(statement).Should().Be(raw.SQLITE_ROW);
+                raw.sqlite3_reset(statement);
+            }
+            return raw.sqlite3_stmt_status(statement, statusReprepare, 0);
+        }
     }
 
     [Test]
