@@ -33,6 +33,22 @@ public sealed class StoreRegistrationTests
         db.Database.CreateExecutionStrategy().RetriesOnFailure.Should().BeFalse("the caller turned the default retries off");
     }
 
+    [TestCase("Host=nowhere;Database=chatkit", 64)]
+    [TestCase("Host=nowhere;Database=chatkit;Max Auto Prepare=0", 0)]
+    [TestCase("Host=nowhere;Database=chatkit;MaxAutoPrepare=10", 10)]
+    public async Task PostgreSql_statements_are_prepared_unless_the_connection_string_says_otherwise(string connectionString, int expected)
+    {
+        await using var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(store => store.UsePostgreSql(connectionString))
+            .BuildServiceProvider();
+        await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
+
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(db.Database.GetConnectionString());
+        settings.MaxAutoPrepare.Should().Be(expected);
+        settings.Host.Should().Be("nowhere");
+        settings.Database.Should().Be("chatkit");
+    }
+
     [Test]
     public async Task The_chosen_database_is_registered_for_the_hosts_own_migrations()
     {
