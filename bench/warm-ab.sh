@@ -8,22 +8,9 @@
 # (one in five a new thread, the others a message in it), read from /proc/<pid>/stat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BEFORE=$1 AFTER=$2 ROUNDS=${3:-2}
 PORT=5088
-WORK=$(mktemp -d)
-dotnet build bench/ChatKit.Bench -c Release -nologo -v q >/dev/null
-start() { # dll, side's variables
-  rm -f "$WORK"/ab.db*
-  # shellcheck disable=SC2086 # the side's variables are words on purpose
-  env $2 ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$PWD/bench/bench-script.json" \
-    RateLimiting__Enabled=false "ConnectionStrings__ChatKit=Data Source=$WORK/ab.db" Serilog__MinimumLevel__Default=Warning \
-    dotnet "$1" --urls "http://127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$PORT/health" >/dev/null && return; sleep 0.5; done
-  echo "server did not start" >&2; exit 1
-}
-stop() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; }
-trap stop EXIT
+# shellcheck source=bench/ab-server.sh
+source bench/ab-server.sh "$@"
 turns() { # count -> sequential turns on one keep-alive connection, a new thread every fifth
   python3 - "$1" "$PORT" <<'PY'
 import http.client, json, sys
@@ -43,7 +30,7 @@ cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 figure() { grep -E "^ *chatkit +$1 " "$WORK/events.out" | awk '{printf "%.0f", $3}'; }
 for round in $(seq 1 "$ROUNDS"); do
   for label in before after; do
-    dll=$BEFORE side=${BEFORE_ENV:-}; [ "$label" = after ] && dll=$AFTER side=${AFTER_ENV:-}
+    side "$label"
     start "$dll" "$side"
     dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll run --target chatkit --url "http://127.0.0.1:$PORT" \
       --phase events --out "$WORK/events.jsonl" --seconds 10 --warmup 25 >"$WORK/events.out"
