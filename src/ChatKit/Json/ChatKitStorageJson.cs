@@ -18,18 +18,34 @@ public static class ChatKitStorageJson
         TypeInfoResolver = ChatKitJson.Context.WithAddedModifier(AddStoredOnlyMembers),
     };
 
+    // Reading has contracts of its own: the same members, set one by one rather than gathered for an object
+    // initializer (SetterContracts); writing keeps the generated contracts and their fast path.
+    private static readonly JsonSerializerOptions ReadOptions = new(ChatKitJson.Options)
+    {
+        TypeInfoResolver = new SetterContracts(ChatKitJson.Context).WithAddedModifier(AddStoredOnlyMembers),
+    };
+
     /// <summary>Serializes a record for storage.</summary>
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, TypeInfo<T>());
 
     /// <summary>Reads a stored record; throws <see cref="JsonException"/> on bad input.</summary>
     public static T Deserialize<T>(string json) =>
-        JsonSerializer.Deserialize(json, TypeInfo<T>()) ?? throw new JsonException($"Expected a {typeof(T).Name}, got null.");
+        JsonSerializer.Deserialize(json, ReadTypeInfo<T>()) ?? throw new JsonException($"Expected a {typeof(T).Name}, got null.");
+
+    /// <summary>Reads a stored record from its UTF-8 bytes; throws <see cref="JsonException"/> on bad input.</summary>
+    public static T Deserialize<T>(ReadOnlySpan<byte> utf8Json) =>
+        JsonSerializer.Deserialize(utf8Json, ReadTypeInfo<T>()) ?? throw new JsonException($"Expected a {typeof(T).Name}, got null.");
 
     /// <summary>A deep copy made through the stored form (nothing is lost, metadata included).</summary>
     public static T Clone<T>(T value) =>
-        JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, TypeInfo<T>()), TypeInfo<T>())!;
+        JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, TypeInfo<T>()), ReadTypeInfo<T>())!;
 
     private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
+
+    private static JsonTypeInfo<T> ReadTypeInfo<T>() => (JsonTypeInfo<T>)ReadOptions.GetTypeInfo(typeof(T));
+
+    /// <summary>The contract stored records of <paramref name="type"/> are read with (the tests look at it).</summary>
+    internal static JsonTypeInfo ReadContract(Type type) => ReadOptions.GetTypeInfo(type);
 
     private static void AddStoredOnlyMembers(JsonTypeInfo type)
     {
