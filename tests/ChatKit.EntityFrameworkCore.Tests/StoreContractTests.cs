@@ -196,6 +196,20 @@ public abstract class StoreContractTests
     }
 
     [Test]
+    public async Task Text_of_any_script_reads_back_exactly_in_pages_recent_items_and_single_reads()
+    {
+        var thread = await NewThreadAsync();
+        const string text = "Un café à 3 € + \"deux\" l'après-midi, 東京, Ελληνικά, emoji 🙂, tab\tand \\ backslash";
+        var item = Message(thread.Id, text);
+        await Store.AddThreadItemAsync(thread.Id, item, Alice);
+
+        TextOf((await Store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice)).Data.Single()).Should().Be(text);
+        TextOf((await Store.LoadVisibleThreadItemsAsync(thread.Id, null, 10, SortOrder.Desc, Alice)).Data.Single()).Should().Be(text);
+        TextOf((await Store.LoadRecentItemsOfKindsAsync(thread.Id, 5, new HashSet<string> { ItemTypes.AssistantMessage }, Alice)).Single()).Should().Be(text);
+        TextOf(await Store.LoadItemAsync(thread.Id, item.Id, Alice)).Should().Be(text);
+    }
+
+    [Test]
     public async Task Items_keep_the_order_they_were_added_in_and_page_both_ways()
     {
         var thread = await NewThreadAsync();
