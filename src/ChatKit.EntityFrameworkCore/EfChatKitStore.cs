@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ChatKit.EntityFrameworkCore.Records;
 using ChatKit.Json;
 using Microsoft.EntityFrameworkCore;
+using static ChatKit.EntityFrameworkCore.StoreQueries;
 
 namespace ChatKit.EntityFrameworkCore;
 
@@ -155,11 +156,22 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
 
     /// <inheritdoc />
     public Task<Page<ThreadItem>> LoadThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
-        LoadItemsAsync(threadId, after, limit, order, visibleOnly: false, context, cancellationToken);
+        LoadItemsAsync(threadId, after, limit, order, visibleOnly: false, context, Item, cancellationToken);
 
     /// <inheritdoc />
     public Task<Page<ThreadItem>> LoadVisibleThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
-        LoadItemsAsync(threadId, after, limit, order, visibleOnly: true, context, cancellationToken);
+        LoadItemsAsync(threadId, after, limit, order, visibleOnly: true, context, Item, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A row whose wire stamp vouches for its JSON (<see cref="WireStamps"/>: written as its item's wire form by this build, and
+    /// not changed since) comes as that JSON; any other row is read into its item, as <see cref="LoadVisibleThreadItemsAsync"/> reads it.
+    /// </remarks>
+    public Task<Page<WireItem>> LoadVisibleWireItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        LoadItemsAsync(threadId, after, limit, order, visibleOnly: true, context,
+            row => WireStamps.Vouches(row.WireStamp, row.Json) ? new WireItem(row.Json) : new WireItem(Item(row)), cancellationToken);
+
+    private static ThreadItem Item(ItemRow row) => ChatKitStorageJson.Deserialize<ThreadItem>(row.Json);
 
     /// <inheritdoc />
     /// <remarks>One read of the newest items' rows, as for a first page; only the rows of the kinds asked for are built from their JSON.</remarks>
@@ -169,10 +181,11 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             var page = await rows.ItemsAsync(threadId, asc: false, visibleOnly: false, cursor: null, Clamp(window), cancellationToken);
             if (page.Count == 0 || page[0].UserId != context.UserId)
                 await EnsureThreadAsync(rows, threadId, context, cancellationToken);
-            return page.Where(r => kinds.Contains(r.Type)).Select(r => ChatKitStorageJson.Deserialize<ThreadItem>(r.Json)).ToList();
+            return page.Where(r => kinds.Contains(r.Type)).Select(Item).ToList();
         }, cancellationToken);
 
-    private Task<Page<ThreadItem>> LoadItemsAsync(string threadId, string? after, int limit, SortOrder order, bool visibleOnly, ChatKitContext context, CancellationToken cancellationToken) =>
+    private Task<Page<T>> LoadItemsAsync<T>(string threadId, string? after, int limit, SortOrder order, bool visibleOnly, ChatKitContext context,
+        Func<ItemRow, T> map, CancellationToken cancellationToken) =>
         WithRowsAsync(async rows =>
         {
             StoreQueries.Position? cursor = null;
@@ -187,14 +200,15 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             // owner's id), the thread is theirs and one read was enough; else the thread is looked at.
             if (after is null && (page.Count == 0 || page[0].UserId != context.UserId))
                 await EnsureThreadAsync(rows, threadId, context, cancellationToken);
-            return PageOf(page, Clamp(limit), r => ChatKitStorageJson.Deserialize<ThreadItem>(r.Json), r => r.Id);
+            return PageOf(page, Clamp(limit), map, r => r.Id);
         }, cancellationToken);
 
     /// <inheritdoc />
     public async Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         var json = ChatKitStorageJson.Serialize(item);
-        if (await UpsertAsync((upserts, db) => upserts.SaveItemAsync(db, threadId, item, context.UserId, json, cancellationToken), cancellationToken) is { } saved)
+        var stamp = WireStamps.For(item, json);
+        if (await UpsertAsync((upserts, db) => upserts.SaveItemAsync(db, threadId, item, context.UserId, json, stamp, cancellationToken), cancellationToken) is { } saved)
         {
             if (!saved) throw ChatKitNotFoundException.Thread(threadId);
             return;
@@ -207,10 +221,10 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             if (probe.Sequence is { } sequence)
             {
                 // The same item saved again keeps its place.
-                await db.Items.Where(i => i.Sequence == sequence).ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, json), cancellationToken);
+                await db.Items.Where(i => i.Sequence == sequence).ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, json).SetProperty(i => i.WireStamp, stamp), cancellationToken);
                 return;
             }
-            db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json });
+            db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json, WireStamp = stamp });
             await db.SaveChangesAsync(cancellationToken);
         }, cancellationToken);
     }

@@ -119,7 +119,7 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
                 (visible ? $" AND {I("Type")} <> @hidden AND {I("Type")} <> @sdk_hidden" : "");
             string[] parameters = ["thread", .. after ? new[] { "at", "sequence" } : [], .. visible ? new[] { "hidden", "sdk_hidden" } : [], "take"];
             itemPages[(asc, visible, after)] = statements.Count;
-            statements.Add(($"SELECT {I("Id")}, {I("Json")}, {I("UserId")}, {I("Type")} FROM {Table(items)} WHERE {where} ORDER BY {Order(I("CreatedAt"), I("Sequence"), asc)} LIMIT @take", parameters));
+            statements.Add(($"SELECT {I("Id")}, {I("Json")}, {I("UserId")}, {I("Type")}, {I("WireStamp")} FROM {Table(items)} WHERE {where} ORDER BY {Order(I("CreatedAt"), I("Sequence"), asc)} LIMIT @take", parameters));
         }
         return new PreparedReads(connect, statements, itemPages, items.FindProperty(nameof(ItemRecord.CreatedAt))!.GetTypeMapping().Converter, log, stillThere);
     }
@@ -154,7 +154,7 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
             ({ } c, false) => [threadId, ToDb(c.CreatedAt), c.Sequence, take],
             ({ } c, true) => [threadId, ToDb(c.CreatedAt), c.Sequence, ItemTypes.HiddenContext, ItemTypes.SdkHiddenContext, take],
         };
-        return new(RunAll(_itemPages[(asc, visibleOnly, cursor is not null)], values, reader => new ItemRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3))));
+        return new(RunAll(_itemPages[(asc, visibleOnly, cursor is not null)], values, reader => new ItemRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4))));
     }
 
     private ThreadRecord ReadThread(DbDataReader reader, string user) => new()

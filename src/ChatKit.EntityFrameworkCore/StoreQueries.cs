@@ -66,44 +66,44 @@ internal sealed class StoreQueries
     public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> ItemsAsc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
             db.Items.Where(i => i.ThreadId == threadId)
-                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type)));
+                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type, i.WireStamp)));
 
     public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> ItemsDesc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
             db.Items.Where(i => i.ThreadId == threadId)
-                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type)));
+                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type, i.WireStamp)));
 
     public readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> ItemsAscAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt > at || (i.CreatedAt == at && i.Sequence > sequence)))
-                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type)));
+                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type, i.WireStamp)));
 
     public readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> ItemsDescAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt < at || (i.CreatedAt == at && i.Sequence < sequence)))
-                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type)));
+                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type, i.WireStamp)));
 
     private const string Hidden = ItemTypes.HiddenContext, SdkHidden = ItemTypes.SdkHiddenContext;
 
     public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> VisibleItemsAsc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && i.Type != Hidden && i.Type != SdkHidden)
-                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type)));
+                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type, i.WireStamp)));
 
     public readonly Func<ChatKitDbContext, string, int, IAsyncEnumerable<ItemRow>> VisibleItemsDesc =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && i.Type != Hidden && i.Type != SdkHidden)
-                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type)));
+                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type, i.WireStamp)));
 
     public readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsAscAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt > at || (i.CreatedAt == at && i.Sequence > sequence)) && i.Type != Hidden && i.Type != SdkHidden)
-                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type)));
+                .OrderBy(i => i.CreatedAt).ThenBy(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type, i.WireStamp)));
 
     public readonly Func<ChatKitDbContext, string, DateTimeOffset, long, int, IAsyncEnumerable<ItemRow>> VisibleItemsDescAfter =
         EF.CompileAsyncQuery((ChatKitDbContext db, string threadId, DateTimeOffset at, long sequence, int take) =>
             db.Items.Where(i => i.ThreadId == threadId && (i.CreatedAt < at || (i.CreatedAt == at && i.Sequence < sequence)) && i.Type != Hidden && i.Type != SdkHidden)
-                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type)));
+                .OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Sequence).Take(take).Select(i => new ItemRow(i.Id, i.Json, i.UserId, i.Type, i.WireStamp)));
 
     /// <summary>A record's place in its list (a thread among a user's threads, an item in its thread): creation time, then arrival.</summary>
     public sealed record Position(DateTimeOffset CreatedAt, long Sequence);
@@ -121,8 +121,8 @@ internal sealed class StoreQueries
     /// <summary>See <see cref="ItemInOwnThread"/>.</summary>
     public sealed record ItemProbe(long? Sequence);
 
-    /// <summary>What a page of items needs from a row: its id (the cursor), its JSON, and whose thread it is in.</summary>
-    public sealed record ItemRow(string Id, string Json, string UserId, string Type);
+    /// <summary>What a page of items needs from a row: its id (the cursor), its JSON, whose thread it is in, its type and its wire stamp.</summary>
+    public sealed record ItemRow(string Id, string Json, string UserId, string Type, long? WireStamp);
 }
 
 internal static class AsyncRows

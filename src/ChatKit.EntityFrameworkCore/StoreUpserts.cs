@@ -41,7 +41,7 @@ internal sealed class StoreUpserts
     private StoreUpserts(string item, string thread, Func<DateTimeOffset, object> time, bool prepare, ILogger log)
     {
         _sql = [item, thread];
-        _parameterCounts = [6, 8];
+        _parameterCounts = [7, 8];
         _preparedSql = [.. _sql.Select((sql, i) => string.Format(CultureInfo.InvariantCulture, sql, [.. Enumerable.Range(0, _parameterCounts[i]).Select(n => "@p" + n)]))];
         _time = time;
         _prepare = prepare;
@@ -63,12 +63,13 @@ internal sealed class StoreUpserts
         string I(string property) => Column(items, property);
         string T(string property) => Column(threads, property);
 
-        // {0} id, {1} thread, {2} user, {3} type, {4} created_at, {5} json. SQLite needs the WHERE for ON CONFLICT to parse after a SELECT.
+        // {0} id, {1} thread, {2} user, {3} type, {4} created_at, {5} json, {6} wire stamp. SQLite needs the WHERE for ON CONFLICT
+        // to parse after a SELECT.
         var item =
-            $"INSERT INTO {Table(items)} ({I("Id")}, {I("ThreadId")}, {I("UserId")}, {I("Type")}, {I("CreatedAt")}, {I("Json")}) " +
-            "SELECT {0}, {1}, {2}, {3}, {4}, {5} " +
+            $"INSERT INTO {Table(items)} ({I("Id")}, {I("ThreadId")}, {I("UserId")}, {I("Type")}, {I("CreatedAt")}, {I("Json")}, {I("WireStamp")}) " +
+            "SELECT {0}, {1}, {2}, {3}, {4}, {5}, {6} " +
             $"WHERE EXISTS (SELECT 1 FROM {Table(threads)} WHERE {T("Id")} = {{1}} AND {T("UserId")} = {{2}}) " +
-            $"ON CONFLICT ({I("ThreadId")}, {I("Id")}) DO UPDATE SET {I("Json")} = excluded.{I("Json")}";
+            $"ON CONFLICT ({I("ThreadId")}, {I("Id")}) DO UPDATE SET {I("Json")} = excluded.{I("Json")}, {I("WireStamp")} = excluded.{I("WireStamp")}";
         // {0} id, {1} user, {2} created_at, {3} title, {4} status, {5} metadata, {6} image domains, {7} updated_at.
         // A thread that is there is updated only when it is the caller's (the creation time and owner never change).
         var thread =
@@ -84,8 +85,8 @@ internal sealed class StoreUpserts
     }
 
     /// <summary>Inserts or updates the item; false when the thread is not the caller's (nothing was written).</summary>
-    public async Task<bool> SaveItemAsync(ChatKitDbContext db, string threadId, ThreadItem item, string userId, string json, CancellationToken cancellationToken) =>
-        await ExecuteAsync(db, Item, [item.Id, threadId, userId, item.Kind, _time(item.CreatedAt), json], cancellationToken).ConfigureAwait(false) > 0;
+    public async Task<bool> SaveItemAsync(ChatKitDbContext db, string threadId, ThreadItem item, string userId, string json, long? stamp, CancellationToken cancellationToken) =>
+        await ExecuteAsync(db, Item, [item.Id, threadId, userId, item.Kind, _time(item.CreatedAt), json, stamp], cancellationToken).ConfigureAwait(false) > 0;
 
     /// <summary>Inserts or updates the thread; false when its id is another user's thread (nothing was written).</summary>
     public async Task<bool> SaveThreadAsync(ChatKitDbContext db, ThreadMetadata thread, string userId, string status, string metadata, string? domains,

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -19,6 +20,14 @@ public sealed class EfStoreContractTests : StoreContractTests
         File.Exists(Path.Combine(_folder, "sub", "chatkit.db")).Should().BeTrue("the database file and its folder are created on first run");
         return _services.GetRequiredService<IChatKitStore>();
     }
+
+    protected override bool SendsStoredJson => true;
+
+    protected override Func<string, Task>? Sql => async sql =>
+    {
+        await using var db = await _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
+        await db.Database.ExecuteSqlRawAsync(sql);
+    };
 
     protected override async Task DisposeStoreAsync()
     {

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using ChatKit.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,6 +21,14 @@ public sealed class PostgreSqlStoreContractTests : StoreContractTests
         await _services.MigrateChatKitDatabaseAsync();
         return _services.GetRequiredService<IChatKitStore>();
     }
+
+    protected override bool SendsStoredJson => true;
+
+    protected override Func<string, Task>? Sql => async sql =>
+    {
+        await using var db = await _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
+        await db.Database.ExecuteSqlRawAsync(sql);
+    };
 
     protected override async Task DisposeStoreAsync()
     {

@@ -246,6 +246,88 @@ public abstract class StoreContractTests
         await missing.Should().ThrowAsync<ChatKitNotFoundException>();
     }
 
+    /// <summary>Runs SQL on the store's database behind the store's back (the EF stores); null for a store that keeps no rows.</summary>
+    protected virtual Func<string, Task>? Sql => null;
+
+    /// <summary>Whether the store hands out stored JSON for items.list as it is (<see cref="IChatKitStore.LoadVisibleWireItemsAsync"/>).</summary>
+    protected virtual bool SendsStoredJson => false;
+
+    [TestCase(SortOrder.Asc)]
+    [TestCase(SortOrder.Desc)]
+    public async Task Pages_for_clients_are_the_visible_pages_with_every_item_as_its_wire_json(SortOrder order)
+    {
+        var thread = await NewThreadAsync();
+        var file = new FileAttachment { Id = "file_w", Name = "w.txt", MimeType = "text/plain", ThreadId = thread.Id, Metadata = new JsonObject { ["secret"] = "storage only" } };
+        ThreadItem[] items =
+        [
+            Message(thread.Id, "Grüße, 你好, \"quoted\" \\ back\nslash 🎉"),
+            new HiddenContextItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = Tick(), Content = "usage" },
+            UserMessage(thread.Id, "msg_with_file", Tick(), file),
+            new TaskItem { Id = "tsk_w", ThreadId = thread.Id, CreatedAt = Tick(), Task = new SearchTask { Queries = ["q"] } },
+            new WorkflowItem { Id = "wf_w", ThreadId = thread.Id, CreatedAt = Tick(), Workflow = new Workflow { Tasks = [new ThoughtTask { Content = "hm" }] } },
+            new EndOfTurnItem { Id = "msg_end", ThreadId = thread.Id, CreatedAt = Tick() },
+        ];
+        foreach (var item in items) await Store.AddThreadItemAsync(thread.Id, item, Alice);
+
+        string? after = null;
+        var pages = 0;
+        do
+        {
+            var expected = await Store.LoadVisibleThreadItemsAsync(thread.Id, after, 2, order, Alice);
+            var wire = await Store.LoadVisibleWireItemsAsync(thread.Id, after, 2, order, Alice);
+
+            wire.HasMore.Should().Be(expected.HasMore);
+            wire.After.Should().Be(expected.After);
+            wire.Data.Select(w => w.Json ?? Json.ChatKitJson.Serialize(w.Item!)).Should().Equal(expected.Data.Select(i => Json.ChatKitJson.Serialize(i)));
+            foreach (var w in wire.Data)
+            {
+                (w.Json is null).Should().NotBe(w.Item is null, "exactly one of the two is set");
+                if (w.Item is UserMessageItem { Attachments.Count: > 0 } message)
+                    message.Attachments.Single().Metadata!["secret"]!.GetValue<string>().Should().Be("storage only");
+                else if (SendsStoredJson) w.Json.Should().NotBeNull("an item stored in its wire form is sent as stored");
+                if (w.Json is not null) w.Json.Should().NotContain("storage only");
+            }
+            after = wire.After;
+            pages++;
+        } while (after is not null);
+        pages.Should().Be(3);
+    }
+
+    [Test]
+    public async Task Stored_json_goes_out_as_it_is_only_while_its_stamp_vouches_for_it()
+    {
+        var thread = await NewThreadAsync();
+        var edited = Message(thread.Id, "original a");
+        var unstamped = Message(thread.Id, "original b");
+        var otherBuild = Message(thread.Id, "original c");
+        foreach (var item in new[] { edited, unstamped, otherBuild }) await Store.AddThreadItemAsync(thread.Id, item, Alice);
+        if (Sql is not { } sql)
+        {
+            // A store that keeps no stored JSON vouches for none: the interface's default answers items.
+            (await Store.LoadVisibleWireItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice)).Data.Select(w => TextOf(w.Item!))
+                .Should().Equal("original a", "original b", "original c");
+            return;
+        }
+        (await Store.LoadVisibleWireItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice)).Data.Should().OnlyContain(w => w.Json != null);
+
+        // Changed by something else than this store (an older instance, an admin), written before the column, written by another build.
+        await sql($"UPDATE chatkit_items SET \"Json\" = replace(\"Json\", 'original a', 'edited a') WHERE \"Id\" = '{edited.Id}'");
+        await sql($"UPDATE chatkit_items SET \"WireStamp\" = NULL WHERE \"Id\" = '{unstamped.Id}'");
+        await sql($"UPDATE chatkit_items SET \"WireStamp\" = 12345 WHERE \"Id\" = '{otherBuild.Id}'");
+
+        var page = await Store.LoadVisibleWireItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice);
+
+        page.Data.Should().OnlyContain(w => w.Json == null, "none of the three is vouched for any more");
+        page.Data.Select(w => TextOf(w.Item!)).Should().Equal("edited a", "original b", "original c");
+
+        // Saved again by the store, an item is stamped again.
+        edited.Content = [new AssistantMessageContent { Text = "saved again" }];
+        await Store.SaveItemAsync(thread.Id, edited, Alice);
+        var again = await Store.LoadVisibleWireItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice);
+        again.Data[0].Json.Should().Be(Json.ChatKitJson.Serialize<ThreadItem>(edited));
+        again.Data.Skip(1).Should().OnlyContain(w => w.Json == null);
+    }
+
     [Test]
     public async Task Every_item_type_round_trips_through_the_store()
     {

@@ -129,6 +129,9 @@ namespace ChatKit.EntityFrameworkCore.PostgreSql.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<long?>("WireStamp")
+                        .HasColumnType("bigint");
+
                     b.HasKey("Sequence");
 
                     b.HasIndex("CreatedAt");

@@ -138,6 +138,9 @@ namespace ChatKit.EntityFrameworkCore.SqlServer.Migrations
                         .HasColumnType("nvarchar(256)")
                         .UseCollation("Latin1_General_100_BIN2");
 
+                    b.Property<long?>("WireStamp")
+                        .HasColumnType("bigint");
+
                     b.HasKey("Sequence");
 
                     b.HasIndex("CreatedAt");

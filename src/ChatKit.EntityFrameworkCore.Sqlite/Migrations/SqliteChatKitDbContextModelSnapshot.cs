@@ -119,6 +119,9 @@ namespace ChatKit.EntityFrameworkCore.Sqlite.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("WireStamp")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Sequence");
 
                     b.HasIndex("CreatedAt");

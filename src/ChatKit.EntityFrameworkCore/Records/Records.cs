@@ -43,6 +43,12 @@ public sealed class ItemRecord
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>The whole item as wire JSON.</summary>
     public required string Json { get; set; }
+    /// <summary>
+    /// Set when <see cref="Json"/> is its item's wire form as written by the build that wrote it: a hash of that build and
+    /// the JSON (<see cref="WireStamps"/>). A row whose stamp matches this build's hash of its JSON is sent to clients as it
+    /// is; null, or a stamp of another build or of other JSON, and it is read and written again.
+    /// </summary>
+    public long? WireStamp { get; set; }
 }
 
 /// <summary>An attachment row.</summary>

@@ -96,8 +96,8 @@ public sealed partial class ChatKitEngine
             case ItemsListRequest r:
             {
                 var limit = Limit(r.Params.Limit);
-                var page = await _store.LoadVisibleThreadItemsAsync(r.Params.ThreadId, r.Params.After, limit, r.Params.Order, context, ct).ConfigureAwait(false);
-                return ChatKitJson.SerializeToUtf8Bytes(page);
+                var page = await _store.LoadVisibleWireItemsAsync(r.Params.ThreadId, r.Params.After, limit, r.Params.Order, context, ct).ConfigureAwait(false);
+                return WireItemPages.Serialize(page);
             }
             case ThreadsUpdateRequest r:
             {

@@ -40,6 +40,13 @@ public static class ChatKitStorageJson
     public static T Clone<T>(T value) =>
         JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, TypeInfo<T>()), ReadTypeInfo<T>())!;
 
+    /// <summary>
+    /// Whether <paramref name="item"/>'s stored form (<see cref="Serialize{T}"/>) is its wire form byte for byte: true unless
+    /// it holds attachments, whose stored-only members (<see cref="Attachment.Metadata"/>) only storage writes. A store may
+    /// send the stored JSON of such an item to a client as it is (<see cref="WireItem"/>).
+    /// </summary>
+    public static bool IsWireForm(ThreadItem item) => item is not UserMessageItem { Attachments.Count: > 0 };
+
     private static JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)Options.GetTypeInfo(typeof(T));
 
     private static JsonTypeInfo<T> ReadTypeInfo<T>() => (JsonTypeInfo<T>)ReadOptions.GetTypeInfo(typeof(T));

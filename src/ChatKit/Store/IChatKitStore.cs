@@ -52,6 +52,20 @@ public interface IChatKitStore
     }
 
     /// <summary>
+    /// The page <see cref="LoadVisibleThreadItemsAsync"/> answers, for <c>items.list</c> to send: a store that keeps items as
+    /// JSON may hand out that JSON instead of the item when it is exactly what serializing the item would write
+    /// (<see cref="WireItem(string)"/>), which saves reading and writing each item again. The default answers every item as an
+    /// item. A store decorator that changes items on their way out must change them here too: the items that come as JSON
+    /// are only ever items whose stored form is their wire form (<see cref="Json.ChatKitStorageJson.IsWireForm"/>: no
+    /// attachments), so a decorator that changes only attachments changes only the items that come as items.
+    /// </summary>
+    async Task<Page<WireItem>> LoadVisibleWireItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var page = await LoadVisibleThreadItemsAsync(threadId, after, limit, order, context, cancellationToken).ConfigureAwait(false);
+        return new Page<WireItem> { Data = page.Data.ConvertAll(item => new WireItem(item)), HasMore = page.HasMore, After = page.After };
+    }
+
+    /// <summary>
     /// The items among the thread's newest <paramref name="window"/> (hidden ones included) whose <see cref="ThreadItem.Kind"/> is one
     /// of <paramref name="kinds"/>, newest first: what the engine looks through for a client tool call or a structured input still
     /// pending before each turn. Same errors as <see cref="LoadThreadItemsAsync"/>. The default reads that page with

@@ -30,6 +30,17 @@ public sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links) 
     public async Task<Page<ThreadItem>> LoadVisibleThreadItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
         Signed(await inner.LoadVisibleThreadItemsAsync(threadId, after, limit, order, context, cancellationToken), context);
 
+    // Items that come as JSON have no attachments (ChatKitStorageJson.IsWireForm), so only those that come as items are signed.
+    public async Task<Page<WireItem>> LoadVisibleWireItemsAsync(string threadId, string? after, int limit, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var page = await inner.LoadVisibleWireItemsAsync(threadId, after, limit, order, context, cancellationToken);
+        foreach (var wire in page.Data)
+        {
+            if (wire.Item is { } item) Sign(item, context.UserId);
+        }
+        return page;
+    }
+
     public async Task<IReadOnlyList<ThreadItem>> LoadRecentItemsOfKindsAsync(string threadId, int window, IReadOnlySet<string> kinds, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         var items = await inner.LoadRecentItemsOfKindsAsync(threadId, window, kinds, context, cancellationToken);

@@ -1,0 +1,101 @@
+using System.Reflection;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatKit.Json;
+
+namespace ChatKit.Tests.Json;
+
+/// <summary>
+/// <c>items.list</c> may send an item's stored JSON as it is (<see cref="WireItem"/>): only when the stored form is the wire
+/// form (<see cref="ChatKitStorageJson.IsWireForm"/>), and the page it writes must be the bytes the serializer writes for the
+/// same items.
+/// </summary>
+public class WireItemPagesTests
+{
+    private static IEnumerable<ThreadItem> GoldenItems() =>
+        Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures", "golden", "items"), "*.json").Order(StringComparer.Ordinal)
+            .Select(f => ChatKitJson.Deserialize<ThreadItem>(File.ReadAllText(f)));
+
+    private static UserMessageItem WithAttachment() => new()
+    {
+        Id = "msg_a", ThreadId = "thr_1", CreatedAt = DateTimeOffset.UnixEpoch,
+        Content = [new UserMessageTextContent { Text = "see file" }],
+        Attachments = [new FileAttachment { Id = "atc_1", Name = "a.txt", MimeType = "text/plain", ThreadId = "thr_1", Metadata = new JsonObject { ["secret"] = "kept in storage" } }],
+    };
+
+    [Test]
+    public void Every_item_whose_stored_form_is_its_wire_form_stores_exactly_the_wire_bytes()
+    {
+        var items = GoldenItems().ToList();
+        items.Should().HaveCountGreaterThan(10);
+        foreach (var item in items.Where(ChatKitStorageJson.IsWireForm))
+            ChatKitStorageJson.Serialize(item).Should().Be(ChatKitJson.Serialize(item), item.Kind);
+    }
+
+    [Test]
+    public void A_message_with_attachments_is_not_stored_in_its_wire_form_and_says_so()
+    {
+        var message = WithAttachment();
+
+        ChatKitStorageJson.IsWireForm(message).Should().BeFalse();
+        ChatKitStorageJson.Serialize(message).Should().Contain("kept in storage");
+        ChatKitJson.Serialize(message).Should().NotContain("kept in storage");
+        ChatKitStorageJson.IsWireForm(new UserMessageItem { Id = "msg_b", ThreadId = "thr_1", CreatedAt = DateTimeOffset.UnixEpoch }).Should().BeTrue();
+    }
+
+    [Test]
+    public void Only_user_messages_can_hold_attachments_so_the_rule_covers_every_item_type()
+    {
+        // IsWireForm names the one item type with stored-only members; an item type that gains an attachment must be named there too.
+        static bool Holds(Type type, HashSet<Type> seen)
+        {
+            if (typeof(Attachment).IsAssignableFrom(type)) return true;
+            if (type.IsPrimitive || type == typeof(string) || type.Namespace?.StartsWith("System", StringComparison.Ordinal) == true && !type.IsGenericType) return false;
+            if (!seen.Add(type)) return false;
+            var inner = type.IsGenericType ? type.GetGenericArguments() : [];
+            return inner.Any(t => Holds(t, seen)) ||
+                   type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Any(p => Holds(p.PropertyType, seen)) ||
+                   (!type.IsSealed && typeof(ThreadItem).Assembly.GetTypes().Where(t => t.IsSubclassOf(type)).Any(t => Holds(t, seen)));
+        }
+
+        var itemTypes = typeof(ThreadItem).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(ThreadItem)) && !t.IsAbstract).ToList();
+        itemTypes.Should().Contain(typeof(UserMessageItem));
+        itemTypes.Where(t => Holds(t, [])).Should().Equal(typeof(UserMessageItem));
+    }
+
+    [TestCase(false, null)]
+    [TestCase(true, "msg_next")]
+    public void A_page_of_stored_json_and_items_is_the_bytes_of_the_page_of_items(bool hasMore, string? after)
+    {
+        var items = GoldenItems().Append(WithAttachment()).ToList();
+        var wire = new Page<WireItem>
+        {
+            Data = items.Select(i => ChatKitStorageJson.IsWireForm(i) ? new WireItem(ChatKitStorageJson.Serialize(i)) : new WireItem(i)).ToList(),
+            HasMore = hasMore, After = after,
+        };
+        wire.Data.Count(w => w.Json is not null).Should().BeGreaterThan(5, "most items come as their stored JSON");
+
+        var written = WireItemPages.Serialize(wire);
+
+        Encoding.UTF8.GetString(written).Should().Be(ChatKitJson.Serialize(new Page<ThreadItem> { Data = items, HasMore = hasMore, After = after }));
+    }
+
+    [Test]
+    public void An_empty_page_is_written_as_the_serializer_writes_it() =>
+        Encoding.UTF8.GetString(WireItemPages.Serialize(new Page<WireItem>())).Should().Be(ChatKitJson.Serialize(new Page<ThreadItem>()));
+
+    [Test]
+    public async Task The_default_store_method_answers_every_item_as_an_item()
+    {
+        IChatKitStore store = new InMemoryChatKitStore();
+        var context = new ChatKitContext { UserId = "u" };
+        await store.SaveThreadAsync(new ThreadMetadata { Id = "thr_1", CreatedAt = DateTimeOffset.UnixEpoch }, context);
+        await store.AddThreadItemAsync("thr_1", WithAttachment(), context);
+        await store.AddThreadItemAsync("thr_1", new HiddenContextItem { Id = "hc_1", ThreadId = "thr_1", CreatedAt = DateTimeOffset.UnixEpoch.AddSeconds(1), Content = "x" }, context);
+
+        var page = await store.LoadVisibleWireItemsAsync("thr_1", null, 10, SortOrder.Asc, context);
+
+        page.Data.Should().ContainSingle().Which.Item.Should().BeOfType<UserMessageItem>();
+        page.Data[0].Json.Should().BeNull();
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json.Nodes;
+using ChatKit;
+using ChatKit.Widgets;
+using ChatKitServer.Tests.Support;
+using Microsoft.Data.Sqlite;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>
+/// items.list sends an item's stored JSON as it is when its wire stamp vouches for it (docs/decisions/0020): over HTTP, on
+/// the server's SQLite file, the answer must be the same bytes as when every item is read and written again.
+/// </summary>
+public class ItemsSentAsStoredTests
+{
+    private static async IAsyncEnumerable<ThreadStreamEvent> Events(params ThreadStreamEvent[] events)
+    {
+        foreach (var ev in events)
+        {
+            await Task.Yield();
+            yield return ev;
+        }
+    }
+
+    /// <summary>Runs <paramref name="sql"/> on the server's database file; the first column of the first row.</summary>
+    private static object? Execute(ServerFactory factory, string sql)
+    {
+        using var db = new SqliteConnection($"Data Source={factory.DatabasePath}");
+        db.Open();
+        using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+
+    [Test]
+    public async Task Items_list_answers_the_same_bytes_with_the_stored_json_vouched_for_or_not()
+    {
+        var responder = new TestResponder
+        {
+            Script = (thread, _, _) => Events(
+                new ThreadItemDoneEvent { Item = new AssistantMessageItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(),
+                    Content = [new AssistantMessageContent { Text = "Grüße \"quoted\" \\ 🎉\n<b>", Annotations = [new Annotation { Source = new UrlSource { Url = "https://example.com/a?b=1&c=2", Title = "A" } }] }] } },
+                new ThreadItemDoneEvent { Item = new HiddenContextItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(), Content = new JsonObject { ["n"] = 1 } } },
+                new ThreadItemDoneEvent { Item = new WidgetItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(), Widget = new Card { Children = [new Text { Value = "chart" }] } } },
+                new ThreadItemDoneEvent { Item = new TaskItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(), Task = new SearchTask { Queries = ["q"] } } }),
+        };
+        using var factory = ServerFactory.WithResponder(responder);
+        var client = factory.ClientFor("alice");
+        var stream = await client.StreamFramesAsync(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("first") } }).CollectAsync();
+        for (var i = 0; i < 3; i++)
+            await client.StreamFramesAsync(new ThreadsAddUserMessageRequest { Params = new() { ThreadId = stream.ThreadId!, Input = ChatKitClient.Text($"turn {i}") } }).CollectAsync();
+
+        async Task<List<string>> PagesAsync()
+        {
+            var bodies = new List<string>();
+            foreach (var order in new[] { SortOrder.Asc, SortOrder.Desc })
+            {
+                string? after = null;
+                do
+                {
+                    var body = await client.SendRawAsync(new ItemsListRequest { Params = new() { ThreadId = stream.ThreadId!, Order = order, Limit = 5, After = after } });
+                    bodies.Add(body);
+                    after = (string?)JsonNode.Parse(body)!["after"];
+                } while (after is not null);
+            }
+            return bodies;
+        }
+
+        Execute(factory, "SELECT count(*) FROM chatkit_items WHERE WireStamp IS NULL").Should().Be(0L, "every item was stored in its wire form and stamped");
+        var asStored = await PagesAsync();
+        Execute(factory, "UPDATE chatkit_items SET WireStamp = NULL");
+        var readAgain = await PagesAsync();
+
+        asStored.Should().HaveCountGreaterThan(4);
+        asStored.Should().Equal(readAgain);
+        string.Concat(asStored).Should().Contain("Grüße").And.NotContain("hidden_context");
+    }
+}
