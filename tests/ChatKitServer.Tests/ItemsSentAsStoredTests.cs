@@ -7,8 +7,9 @@ using Microsoft.Data.Sqlite;
 namespace ChatKitServer.Tests;
 
 /// <summary>
-/// items.list sends an item's stored JSON as it is when its wire stamp vouches for it (docs/decisions/0020): over HTTP, on
-/// the server's SQLite file, the answer must be the same bytes as when every item is read and written again.
+/// items.list and threads.get_by_id send an item's stored JSON as it is when its wire stamp vouches for it
+/// (docs/decisions/0020): over HTTP, on the server's SQLite file, the answers must be the same bytes as when every item is
+/// read and written again.
 /// </summary>
 public class ItemsSentAsStoredTests
 {
@@ -32,7 +33,7 @@ public class ItemsSentAsStoredTests
     }
 
     [Test]
-    public async Task Items_list_answers_the_same_bytes_with_the_stored_json_vouched_for_or_not()
+    public async Task Items_list_and_get_by_id_answer_the_same_bytes_with_the_stored_json_vouched_for_or_not()
     {
         var responder = new TestResponder
         {
@@ -51,7 +52,7 @@ public class ItemsSentAsStoredTests
 
         async Task<List<string>> PagesAsync()
         {
-            var bodies = new List<string>();
+            var bodies = new List<string> { await client.SendRawAsync(new ThreadsGetByIdRequest { Params = new() { ThreadId = stream.ThreadId! } }) };
             foreach (var order in new[] { SortOrder.Asc, SortOrder.Desc })
             {
                 string? after = null;
@@ -70,7 +71,8 @@ public class ItemsSentAsStoredTests
         Execute(factory, "UPDATE chatkit_items SET WireStamp = NULL");
         var readAgain = await PagesAsync();
 
-        asStored.Should().HaveCountGreaterThan(4);
+        asStored.Should().HaveCountGreaterThan(5);
+        JsonNode.Parse(asStored[0])!["items"]!["data"]!.AsArray().Should().HaveCount(16, "get_by_id shows the 16 visible items of the four turns (a user message, an answer, a widget, a task each)");
         asStored.Should().Equal(readAgain);
         string.Concat(asStored).Should().Contain("Grüße").And.NotContain("hidden_context");
     }

@@ -79,8 +79,8 @@ public sealed partial class ChatKitEngine
             case ThreadsGetByIdRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
-                var items = await _store.LoadVisibleThreadItemsAsync(thread.Id, null, _options.DefaultPageSize, SortOrder.Asc, context, ct).ConfigureAwait(false);
-                return ChatKitJson.SerializeToUtf8Bytes(ChatKitThread.ForClient(thread, items));
+                var items = await _store.LoadVisibleWireItemsAsync(thread.Id, null, _options.DefaultPageSize, SortOrder.Asc, context, ct).ConfigureAwait(false);
+                return WireItemPages.SerializeThread(thread, items);
             }
             case ThreadsListRequest r:
             {

@@ -32,15 +32,24 @@ public sealed class ChatKitThread : ThreadMetadata
     public Page<ThreadItem> Items { get; set; } = new();
 
     /// <summary>The client view of a thread: hidden items and metadata left out.</summary>
-    public static ChatKitThread ForClient(ThreadMetadata thread, Page<ThreadItem>? items = null) => new()
+    public static ChatKitThread ForClient(ThreadMetadata thread, Page<ThreadItem>? items = null) => WithClientFields(new ChatKitThread
     {
         Id = thread.Id,
-        Title = thread.Title,
         CreatedAt = thread.CreatedAt,
-        Status = thread.Status,
-        AllowedImageDomains = thread.AllowedImageDomains,
         Items = items is null
             ? new Page<ThreadItem>()
             : new Page<ThreadItem> { Data = items.Data.Where(i => !i.IsHidden).ToList(), HasMore = items.HasMore, After = items.After },
-    };
+    }, thread);
+
+    /// <summary>The members <see cref="ForClient"/> sends besides the items (<c>WireItemPages</c> writes the items with them).</summary>
+    internal static ThreadMetadata ClientFields(ThreadMetadata thread) =>
+        WithClientFields(new ThreadMetadata { Id = thread.Id, CreatedAt = thread.CreatedAt }, thread);
+
+    private static T WithClientFields<T>(T view, ThreadMetadata thread) where T : ThreadMetadata
+    {
+        view.Title = thread.Title;
+        view.Status = thread.Status;
+        view.AllowedImageDomains = thread.AllowedImageDomains;
+        return view;
+    }
 }

@@ -80,6 +80,36 @@ public class WireItemPagesTests
         Encoding.UTF8.GetString(written).Should().Be(ChatKitJson.Serialize(new Page<ThreadItem> { Data = items, HasMore = hasMore, After = after }));
     }
 
+    private static IEnumerable<TestCaseData> Threads()
+    {
+        var golden = ChatKitJson.Deserialize<ChatKitThread>(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "golden", "pages", "Thread.json")));
+        yield return new TestCaseData(golden).SetName("the golden thread (closed, image domains)");
+        yield return new TestCaseData(new ThreadMetadata
+        {
+            Id = "thr_2", Title = "Grüße \"quoted\" 🎉", CreatedAt = DateTimeOffset.UnixEpoch.AddTicks(1234567),
+            Status = new LockedStatus { Reason = "busy" }, Metadata = new JsonObject { ["never"] = "sent" },
+        }).SetName("a locked thread with a title and metadata");
+        yield return new TestCaseData(new ThreadMetadata { Id = "thr_3", CreatedAt = DateTimeOffset.UnixEpoch }).SetName("an active thread without a title");
+    }
+
+    [TestCaseSource(nameof(Threads))]
+    public void A_thread_with_a_page_of_stored_json_and_items_is_the_bytes_of_the_thread_for_clients(ThreadMetadata thread)
+    {
+        var items = GoldenItems().Append(WithAttachment()).ToList();
+        var page = new Page<ThreadItem> { Data = items, HasMore = true, After = "msg_next" };
+        var wire = new Page<WireItem>
+        {
+            Data = items.Select(i => ChatKitStorageJson.IsWireForm(i) && !i.IsHidden ? new WireItem(ChatKitStorageJson.Serialize(i)) : new WireItem(i)).ToList(),
+            HasMore = true, After = "msg_next",
+        };
+
+        var written = Encoding.UTF8.GetString(WireItemPages.SerializeThread(thread, wire));
+
+        written.Should().Be(ChatKitJson.Serialize(ChatKitThread.ForClient(thread, page)), "hidden items that come as items are left out, as ForClient leaves them out");
+        written.Should().NotContain("\"never\"");
+        Encoding.UTF8.GetString(WireItemPages.SerializeThread(thread, new Page<WireItem>())).Should().Be(ChatKitJson.Serialize(ChatKitThread.ForClient(thread, new Page<ThreadItem>())));
+    }
+
     [Test]
     public void An_empty_page_is_written_as_the_serializer_writes_it() =>
         Encoding.UTF8.GetString(WireItemPages.Serialize(new Page<WireItem>())).Should().Be(ChatKitJson.Serialize(new Page<ThreadItem>()));
