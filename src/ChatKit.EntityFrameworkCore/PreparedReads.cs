@@ -91,7 +91,7 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
         static string After(string at, string sequence, bool asc) =>
             $"({at} {(asc ? '>' : '<')} @at OR ({at} = @at AND {sequence} {(asc ? '>' : '<')} @sequence))";
 
-        var threadColumns = $"{T("Id")}, {T("Title")}, {T("CreatedAt")}, {T("StatusJson")}, {T("MetadataJson")}, {T("AllowedImageDomainsJson")}";
+        var threadColumns = $"{T("Id")}, {T("Title")}, {T("CreatedAt")}, {T("StatusJson")}, {T("MetadataJson")}, {T("AllowedImageDomainsJson")}, {T("WireJson")}, {T("WireStamp")}";
         var ownThread = $"FROM {Table(threads)} WHERE {T("Id")} = @id AND {T("UserId")} = @user";
         string ThreadPage(bool asc, bool after) =>
             $"SELECT {threadColumns} FROM {Table(threads)} WHERE {T("UserId")} = @user{(after ? " AND " + After(T("CreatedAt"), T("Sequence"), asc) : "")} " +
@@ -166,6 +166,8 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
         StatusJson = reader.GetString(3),
         MetadataJson = reader.GetString(4),
         AllowedImageDomainsJson = reader.IsDBNull(5) ? null : reader.GetString(5),
+        WireJson = reader.IsDBNull(6) ? null : reader.GetString(6),
+        WireStamp = reader.IsDBNull(7) ? null : reader.GetInt64(7),
     };
 
     private DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>

@@ -41,7 +41,7 @@ internal sealed class StoreUpserts
     private StoreUpserts(string item, string thread, Func<DateTimeOffset, object> time, bool prepare, ILogger log)
     {
         _sql = [item, thread];
-        _parameterCounts = [7, 8];
+        _parameterCounts = [7, 10];
         _preparedSql = [.. _sql.Select((sql, i) => string.Format(CultureInfo.InvariantCulture, sql, [.. Enumerable.Range(0, _parameterCounts[i]).Select(n => "@p" + n)]))];
         _time = time;
         _prepare = prepare;
@@ -70,14 +70,15 @@ internal sealed class StoreUpserts
             "SELECT {0}, {1}, {2}, {3}, {4}, {5}, {6} " +
             $"WHERE EXISTS (SELECT 1 FROM {Table(threads)} WHERE {T("Id")} = {{1}} AND {T("UserId")} = {{2}}) " +
             $"ON CONFLICT ({I("ThreadId")}, {I("Id")}) DO UPDATE SET {I("Json")} = excluded.{I("Json")}, {I("WireStamp")} = excluded.{I("WireStamp")}";
-        // {0} id, {1} user, {2} created_at, {3} title, {4} status, {5} metadata, {6} image domains, {7} updated_at.
-        // A thread that is there is updated only when it is the caller's (the creation time and owner never change).
+        // {0} id, {1} user, {2} created_at, {3} title, {4} status, {5} metadata, {6} image domains, {7} updated_at, {8} client JSON,
+        // {9} its stamp. A thread that is there is updated only when it is the caller's (the creation time and owner never change).
         var thread =
-            $"INSERT INTO {Table(threads)} ({T("Id")}, {T("UserId")}, {T("CreatedAt")}, {T("Title")}, {T("StatusJson")}, {T("MetadataJson")}, {T("AllowedImageDomainsJson")}, {T("UpdatedAt")}) " +
-            "VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}) " +
+            $"INSERT INTO {Table(threads)} ({T("Id")}, {T("UserId")}, {T("CreatedAt")}, {T("Title")}, {T("StatusJson")}, {T("MetadataJson")}, {T("AllowedImageDomainsJson")}, {T("UpdatedAt")}, {T("WireJson")}, {T("WireStamp")}) " +
+            "VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}) " +
             $"ON CONFLICT ({T("Id")}) DO UPDATE SET {T("Title")} = excluded.{T("Title")}, {T("StatusJson")} = excluded.{T("StatusJson")}, " +
             $"{T("MetadataJson")} = excluded.{T("MetadataJson")}, {T("AllowedImageDomainsJson")} = excluded.{T("AllowedImageDomainsJson")}, " +
-            $"{T("UpdatedAt")} = excluded.{T("UpdatedAt")} WHERE {Table(threads)}.{T("UserId")} = excluded.{T("UserId")}";
+            $"{T("UpdatedAt")} = excluded.{T("UpdatedAt")}, {T("WireJson")} = excluded.{T("WireJson")}, {T("WireStamp")} = excluded.{T("WireStamp")} " +
+            $"WHERE {Table(threads)}.{T("UserId")} = excluded.{T("UserId")}";
         var converter = items.FindProperty(nameof(ItemRecord.CreatedAt))!.GetTypeMapping().Converter;
         Func<DateTimeOffset, object> time = converter is null ? at => at : at => converter.ConvertToProvider(at)!;
         var log = (db.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<StoreUpserts>();
@@ -90,8 +91,8 @@ internal sealed class StoreUpserts
 
     /// <summary>Inserts or updates the thread; false when its id is another user's thread (nothing was written).</summary>
     public async Task<bool> SaveThreadAsync(ChatKitDbContext db, ThreadMetadata thread, string userId, string status, string metadata, string? domains,
-        DateTimeOffset now, CancellationToken cancellationToken) =>
-        await ExecuteAsync(db, Thread, [thread.Id, userId, _time(thread.CreatedAt), thread.Title, status, metadata, domains, _time(now)], cancellationToken).ConfigureAwait(false) > 0;
+        string wireJson, long wireStamp, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await ExecuteAsync(db, Thread, [thread.Id, userId, _time(thread.CreatedAt), thread.Title, status, metadata, domains, _time(now), wireJson, wireStamp], cancellationToken).ConfigureAwait(false) > 0;
 
     private async Task<int> ExecuteAsync(ChatKitDbContext db, int statement, object?[] values, CancellationToken cancellationToken)
     {

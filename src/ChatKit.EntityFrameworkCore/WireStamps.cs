@@ -25,6 +25,26 @@ internal static class WireStamps
     /// <summary>Whether <paramref name="stamp"/> is this build's stamp of <paramref name="storedJson"/>.</summary>
     public static bool Vouches(long? stamp, string storedJson) => stamp is { } s && s == Of(storedJson);
 
+    /// <summary>
+    /// The stamp of a thread row holding <paramref name="wireJson"/> (<see cref="Records.ThreadRecord.WireJson"/>) written from the
+    /// other values given, each as the row holds it: hashed one after another, each hash the seed of the next, a null apart
+    /// from every string (a lone byte, which no UTF-16 string is). The creation time counts as its UTC microsecond (what the
+    /// wire form shows, and what every provider keeps) and its offset.
+    /// </summary>
+    public static long OfThread(string id, string? title, DateTimeOffset createdAt, string status, string? domains, string wireJson)
+    {
+        Span<long> time = [createdAt.UtcTicks / 10, createdAt.Offset.Ticks];
+        var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(time), Build);
+        foreach (var part in (ReadOnlySpan<string?>)[id, title, status, domains, wireJson])
+            hash = part is null ? XxHash3.HashToUInt64([0xFF], (long)hash) : XxHash3.HashToUInt64(MemoryMarshal.AsBytes(part.AsSpan()), (long)hash);
+        return (long)hash;
+    }
+
+    /// <summary>Whether the thread row's stamp vouches for its <see cref="Records.ThreadRecord.WireJson"/> (<see cref="OfThread"/>).</summary>
+    public static bool Vouches(Records.ThreadRecord row) =>
+        row is { WireStamp: { } stamp, WireJson: { } json } &&
+        stamp == OfThread(row.Id, row.Title, row.CreatedAt, row.StatusJson, row.AllowedImageDomainsJson, json);
+
     private static long Of(string json) => (long)XxHash3.HashToUInt64(MemoryMarshal.AsBytes(json.AsSpan()), Build);
 
     // The module version ids of the two assemblies that decide the wire form: they change with every build of either.

@@ -328,6 +328,92 @@ public abstract class StoreContractTests
         again.Data.Skip(1).Should().OnlyContain(w => w.Json == null);
     }
 
+    /// <summary>Threads of every shape, saved for a user of their own (so no other test's threads are listed with them).</summary>
+    private async Task<(ChatKitContext Who, List<ThreadMetadata> Threads)> VariedThreadsAsync()
+    {
+        var who = new ChatKitContext { UserId = "lister_" + Guid.NewGuid().ToString("N") };
+        List<ThreadMetadata> threads =
+        [
+            new() { Id = ChatKitIds.Thread(), CreatedAt = Tick(), Title = "Grüße, 你好, \"quoted\" \\ back\nslash 🎉 <b>&'" },
+            new() { Id = ChatKitIds.Thread(), CreatedAt = Tick(), Status = new LockedStatus { Reason = "busy" }, Metadata = new JsonObject { ["never"] = "sent" } },
+            new() { Id = ChatKitIds.Thread(), CreatedAt = Tick().AddTicks(1234567).ToOffset(TimeSpan.FromHours(-5)), Title = "", Status = new ClosedStatus(), AllowedImageDomains = ["a.example", "b.example"] },
+            new() { Id = ChatKitIds.Thread(), CreatedAt = Tick(), Title = "saved twice", AllowedImageDomains = [] },
+            new() { Id = ChatKitIds.Thread(), CreatedAt = Tick() },
+        ];
+        foreach (var thread in threads) await Store.SaveThreadAsync(thread, who);
+        threads[3].Title = "saved twice, renamed";
+        threads[3].Status = new LockedStatus();
+        await Store.SaveThreadAsync(threads[3], who);
+        await Store.SaveThreadAsync(new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Tick(), Title = "someone else's" }, Bob);
+        return (who, threads);
+    }
+
+    [TestCase(SortOrder.Asc)]
+    [TestCase(SortOrder.Desc)]
+    public async Task Thread_pages_for_clients_are_the_thread_pages_with_each_thread_as_its_client_json(SortOrder order)
+    {
+        var (who, threads) = await VariedThreadsAsync();
+
+        string? after = null;
+        var listed = new List<string>();
+        do
+        {
+            var expected = await Store.LoadThreadsAsync(2, after, order, who);
+            var wire = await Store.LoadWireThreadsAsync(2, after, order, who);
+
+            (wire.HasMore, wire.After).Should().Be((expected.HasMore, expected.After));
+            wire.Data.Select(w => w.Json ?? WireThread.ClientJsonOf(w.Thread!)).Should().Equal(expected.Data.Select(WireThread.ClientJsonOf));
+            foreach (var w in wire.Data)
+            {
+                (w.Json is null).Should().NotBe(w.Thread is null, "exactly one of the two is set");
+                if (SendsStoredJson) w.Json.Should().NotBeNull("a thread saved by this build is listed with its stored client JSON");
+            }
+            listed.AddRange(expected.Data.Select(t => t.Id));
+            after = wire.After;
+        } while (after is not null);
+
+        listed.Should().BeEquivalentTo(threads.Select(t => t.Id));
+        listed.Should().HaveCount(5, "Bob's thread is not listed");
+    }
+
+    [Test]
+    public async Task Stored_client_json_goes_out_as_it_is_only_while_its_stamp_vouches_for_it()
+    {
+        var (who, threads) = await VariedThreadsAsync();
+        if (Sql is not { } sql)
+        {
+            // A store that keeps no client JSON vouches for none: the interface's default answers threads.
+            (await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who)).Data.Should().OnlyContain(w => w.Thread != null);
+            return;
+        }
+        (await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who)).Data.Should().OnlyContain(w => w.Json != null);
+
+        // (The braces are doubled twice: once for the interpolated string, once for the raw SQL's own formatting.)
+        // Changed by something else than this store (an older instance that knows no client JSON, an admin), written before the
+        // columns existed, written by another build, the stored JSON itself edited.
+        await sql($"UPDATE chatkit_threads SET \"Title\" = 'renamed by hand' WHERE \"Id\" = '{threads[0].Id}'");
+        await sql($"UPDATE chatkit_threads SET \"StatusJson\" = '{{{{\"type\":\"closed\",\"reason\":\"by hand\"}}}}' WHERE \"Id\" = '{threads[1].Id}'");
+        await sql($"UPDATE chatkit_threads SET \"AllowedImageDomainsJson\" = '[\"c.example\"]' WHERE \"Id\" = '{threads[2].Id}'");
+        await sql($"UPDATE chatkit_threads SET \"WireStamp\" = NULL WHERE \"Id\" = '{threads[3].Id}'");
+        await sql($"UPDATE chatkit_threads SET \"WireStamp\" = 12345 WHERE \"Id\" = '{threads[4].Id}'");
+
+        var page = await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who);
+
+        page.Data.Should().OnlyContain(w => w.Thread != null, "none of the five is vouched for any more");
+        page.Data.Select(w => w.Thread!.Title).Should().Equal("renamed by hand", null, "", "saved twice, renamed", null);
+        page.Data[1].Thread!.Status.Should().BeOfType<ClosedStatus>().Which.Reason.Should().Be("by hand");
+        page.Data[2].Thread!.AllowedImageDomains.Should().Equal("c.example");
+
+        // The stored JSON edited with the columns left alone is refused too; a thread saved again is stamped again.
+        await Store.SaveThreadAsync(threads[0], who);
+        await sql($"UPDATE chatkit_threads SET \"WireJson\" = replace(\"WireJson\", 'Grüße', 'Hello') WHERE \"Id\" = '{threads[0].Id}'");
+        (await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who)).Data[0].Thread!.Title.Should().StartWith("Grüße");
+        await Store.SaveThreadAsync(threads[0], who);
+        var again = await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who);
+        again.Data[0].Json.Should().Be(WireThread.ClientJsonOf(threads[0]));
+        again.Data.Skip(1).Should().OnlyContain(w => w.Thread != null);
+    }
+
     [Test]
     public async Task Every_item_type_round_trips_through_the_store()
     {

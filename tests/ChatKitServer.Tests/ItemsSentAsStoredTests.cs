@@ -7,9 +7,9 @@ using Microsoft.Data.Sqlite;
 namespace ChatKitServer.Tests;
 
 /// <summary>
-/// items.list and threads.get_by_id send an item's stored JSON as it is when its wire stamp vouches for it
-/// (docs/decisions/0020): over HTTP, on the server's SQLite file, the answers must be the same bytes as when every item is
-/// read and written again.
+/// items.list and threads.get_by_id send an item's stored JSON as it is when its wire stamp vouches for it, and threads.list
+/// a thread's stored client JSON (docs/decisions/0020): over HTTP, on the server's SQLite file, the answers must be the same
+/// bytes as when every item and thread is read and written again.
 /// </summary>
 public class ItemsSentAsStoredTests
 {
@@ -75,5 +75,43 @@ public class ItemsSentAsStoredTests
         JsonNode.Parse(asStored[0])!["items"]!["data"]!.AsArray().Should().HaveCount(16, "get_by_id shows the 16 visible items of the four turns (a user message, an answer, a widget, a task each)");
         asStored.Should().Equal(readAgain);
         string.Concat(asStored).Should().Contain("Grüße").And.NotContain("hidden_context");
+    }
+
+    [Test]
+    public async Task Threads_list_answers_the_same_bytes_with_the_stored_client_json_vouched_for_or_not()
+    {
+        using var factory = ServerFactory.WithResponder(new TestResponder());
+        var client = factory.ClientFor("alice");
+        var ids = new List<string>();
+        foreach (var text in new[] { "Grüße \"quoted\" \\ 🎉\n<b>&'", "second", "third", "fourth", "fifth" })
+            ids.Add((await client.StreamFramesAsync(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text(text) } }).CollectAsync()).ThreadId!);
+        await client.SendRawAsync(new ThreadsUpdateRequest { Params = new() { ThreadId = ids[1], Title = "Renamed, 你好" } });
+        await factory.ClientFor("bob").StreamFramesAsync(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("bob's") } }).CollectAsync();
+
+        async Task<List<string>> PagesAsync()
+        {
+            var bodies = new List<string>();
+            foreach (var order in new[] { SortOrder.Asc, SortOrder.Desc })
+            {
+                string? after = null;
+                do
+                {
+                    var body = await client.SendRawAsync(new ThreadsListRequest { Params = new() { Order = order, Limit = 2, After = after } });
+                    bodies.Add(body);
+                    after = (string?)JsonNode.Parse(body)!["after"];
+                } while (after is not null);
+            }
+            return bodies;
+        }
+
+        Execute(factory, "SELECT count(*) FROM chatkit_threads WHERE WireStamp IS NULL OR WireJson IS NULL").Should().Be(0L, "every thread was saved with its client JSON and stamped");
+        var asStored = await PagesAsync();
+        Execute(factory, "UPDATE chatkit_threads SET WireStamp = NULL");
+        var readAgain = await PagesAsync();
+
+        asStored.Should().HaveCount(6, "five threads, two a page, in both orders");
+        asStored.Should().Equal(readAgain);
+        string.Concat(asStored).Should().Contain("Renamed, 你好").And.Contain("\"items\":{\"data\":[],\"has_more\":false}").And.NotContain("bob's");
+        JsonNode.Parse(asStored[0])!["data"]!.AsArray().Select(t => (string)t!["id"]!).Should().Equal(ids[0], ids[1]);
     }
 }

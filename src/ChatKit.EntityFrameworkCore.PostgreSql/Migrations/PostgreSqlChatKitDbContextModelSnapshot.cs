@@ -218,6 +218,12 @@ namespace ChatKit.EntityFrameworkCore.PostgreSql.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<string>("WireJson")
+                        .HasColumnType("text");
+
+                    b.Property<long?>("WireStamp")
+                        .HasColumnType("bigint");
+
                     b.HasKey("Sequence");
 
                     b.HasIndex("Id")

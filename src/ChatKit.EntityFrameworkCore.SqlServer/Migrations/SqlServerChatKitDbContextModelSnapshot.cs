@@ -233,6 +233,12 @@ namespace ChatKit.EntityFrameworkCore.SqlServer.Migrations
                         .HasColumnType("nvarchar(256)")
                         .UseCollation("Latin1_General_100_BIN2");
 
+                    b.Property<string>("WireJson")
+                        .HasColumnType("nvarchar(max)");
+
+                    b.Property<long?>("WireStamp")
+                        .HasColumnType("bigint");
+
                     b.HasKey("Sequence");
 
                     b.HasIndex("Id")

@@ -204,6 +204,12 @@ namespace ChatKit.EntityFrameworkCore.Sqlite.Migrations
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("WireJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("WireStamp")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Sequence");
 
                     b.HasIndex("Id")

@@ -80,24 +80,19 @@ public sealed partial class ChatKitEngine
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 var items = await _store.LoadVisibleWireItemsAsync(thread.Id, null, _options.DefaultPageSize, SortOrder.Asc, context, ct).ConfigureAwait(false);
-                return WireItemPages.SerializeThread(thread, items);
+                return WirePages.SerializeThread(thread, items);
             }
             case ThreadsListRequest r:
             {
                 var limit = Limit(r.Params.Limit);
-                var page = await _store.LoadThreadsAsync(limit, r.Params.After, r.Params.Order, context, ct).ConfigureAwait(false);
-                return ChatKitJson.SerializeToUtf8Bytes(new Page<ChatKitThread>
-                {
-                    Data = page.Data.Select(t => ChatKitThread.ForClient(t)).ToList(),
-                    HasMore = page.HasMore,
-                    After = page.After,
-                });
+                var page = await _store.LoadWireThreadsAsync(limit, r.Params.After, r.Params.Order, context, ct).ConfigureAwait(false);
+                return WirePages.SerializeThreads(page);
             }
             case ItemsListRequest r:
             {
                 var limit = Limit(r.Params.Limit);
                 var page = await _store.LoadVisibleWireItemsAsync(r.Params.ThreadId, r.Params.After, limit, r.Params.Order, context, ct).ConfigureAwait(false);
-                return WireItemPages.Serialize(page);
+                return WirePages.Serialize(page);
             }
             case ThreadsUpdateRequest r:
             {

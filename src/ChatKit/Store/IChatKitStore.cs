@@ -66,6 +66,18 @@ public interface IChatKitStore
     }
 
     /// <summary>
+    /// The page <see cref="LoadThreadsAsync"/> answers, for <c>threads.list</c> to send: a store that keeps each thread's client
+    /// JSON (<see cref="WireThread.ClientJsonOf"/>) may hand out that JSON instead of the thread when it is exactly what this
+    /// build writes for the thread as stored now, which saves reading and writing each thread again. The default answers every
+    /// thread as a thread. A store decorator that changes threads on their way out must override this too.
+    /// </summary>
+    async Task<Page<WireThread>> LoadWireThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var page = await LoadThreadsAsync(limit, after, order, context, cancellationToken).ConfigureAwait(false);
+        return new Page<WireThread> { Data = page.Data.ConvertAll(thread => new WireThread(thread)), HasMore = page.HasMore, After = page.After };
+    }
+
+    /// <summary>
     /// The items among the thread's newest <paramref name="window"/> (hidden ones included) whose <see cref="ThreadItem.Kind"/> is one
     /// of <paramref name="kinds"/>, newest first: what the engine looks through for a client tool call or a structured input still
     /// pending before each turn. Same errors as <see cref="LoadThreadItemsAsync"/>. The default reads that page with

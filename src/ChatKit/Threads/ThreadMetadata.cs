@@ -41,7 +41,7 @@ public sealed class ChatKitThread : ThreadMetadata
             : new Page<ThreadItem> { Data = items.Data.Where(i => !i.IsHidden).ToList(), HasMore = items.HasMore, After = items.After },
     }, thread);
 
-    /// <summary>The members <see cref="ForClient"/> sends besides the items (<c>WireItemPages</c> writes the items with them).</summary>
+    /// <summary>The members <see cref="ForClient"/> sends besides the items (<c>WirePages</c> writes the items with them).</summary>
     internal static ThreadMetadata ClientFields(ThreadMetadata thread) =>
         WithClientFields(new ThreadMetadata { Id = thread.Id, CreatedAt = thread.CreatedAt }, thread);
 

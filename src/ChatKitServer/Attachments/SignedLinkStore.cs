@@ -21,6 +21,10 @@ public sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links) 
     public Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
         inner.LoadThreadsAsync(limit, after, order, context, cancellationToken);
 
+    // Threads hold no attachments: the page goes out as the inner store answers it.
+    public Task<Page<WireThread>> LoadWireThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.LoadWireThreadsAsync(limit, after, order, context, cancellationToken);
+
     public Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default) =>
         inner.DeleteThreadAsync(threadId, context, cancellationToken);
 

@@ -8,9 +8,10 @@ namespace ChatKit.Tests.Json;
 /// <summary>
 /// <c>items.list</c> may send an item's stored JSON as it is (<see cref="WireItem"/>): only when the stored form is the wire
 /// form (<see cref="ChatKitStorageJson.IsWireForm"/>), and the page it writes must be the bytes the serializer writes for the
-/// same items.
+/// same items. <c>threads.list</c> may send a thread's stored client JSON (<see cref="WireThread"/>), and its page must be the
+/// bytes the serializer writes for the same threads.
 /// </summary>
-public class WireItemPagesTests
+public class WirePagesTests
 {
     private static IEnumerable<ThreadItem> GoldenItems() =>
         Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures", "golden", "items"), "*.json").Order(StringComparer.Ordinal)
@@ -75,7 +76,7 @@ public class WireItemPagesTests
         };
         wire.Data.Count(w => w.Json is not null).Should().BeGreaterThan(5, "most items come as their stored JSON");
 
-        var written = WireItemPages.Serialize(wire);
+        var written = WirePages.Serialize(wire);
 
         Encoding.UTF8.GetString(written).Should().Be(ChatKitJson.Serialize(new Page<ThreadItem> { Data = items, HasMore = hasMore, After = after }));
     }
@@ -103,16 +104,16 @@ public class WireItemPagesTests
             HasMore = true, After = "msg_next",
         };
 
-        var written = Encoding.UTF8.GetString(WireItemPages.SerializeThread(thread, wire));
+        var written = Encoding.UTF8.GetString(WirePages.SerializeThread(thread, wire));
 
         written.Should().Be(ChatKitJson.Serialize(ChatKitThread.ForClient(thread, page)), "hidden items that come as items are left out, as ForClient leaves them out");
         written.Should().NotContain("\"never\"");
-        Encoding.UTF8.GetString(WireItemPages.SerializeThread(thread, new Page<WireItem>())).Should().Be(ChatKitJson.Serialize(ChatKitThread.ForClient(thread, new Page<ThreadItem>())));
+        Encoding.UTF8.GetString(WirePages.SerializeThread(thread, new Page<WireItem>())).Should().Be(ChatKitJson.Serialize(ChatKitThread.ForClient(thread, new Page<ThreadItem>())));
     }
 
     [Test]
     public void An_empty_page_is_written_as_the_serializer_writes_it() =>
-        Encoding.UTF8.GetString(WireItemPages.Serialize(new Page<WireItem>())).Should().Be(ChatKitJson.Serialize(new Page<ThreadItem>()));
+        Encoding.UTF8.GetString(WirePages.Serialize(new Page<WireItem>())).Should().Be(ChatKitJson.Serialize(new Page<ThreadItem>()));
 
     [Test]
     public async Task The_default_store_method_answers_every_item_as_an_item()
@@ -127,5 +128,51 @@ public class WireItemPagesTests
 
         page.Data.Should().ContainSingle().Which.Item.Should().BeOfType<UserMessageItem>();
         page.Data[0].Json.Should().BeNull();
+    }
+
+    private static List<ThreadMetadata> ThreadList() => Threads().Select(t => (ThreadMetadata)t.Arguments[0]!).Concat(
+    [
+        new ThreadMetadata { Id = "thr_4", Title = "", CreatedAt = new DateTimeOffset(2026, 12, 1, 10, 0, 0, TimeSpan.FromHours(2)), AllowedImageDomains = [] },
+        new ThreadMetadata { Id = "thr_5", Title = "<b>&'\\\u0001</b>", CreatedAt = DateTimeOffset.UnixEpoch, Status = new ClosedStatus(), AllowedImageDomains = ["a.example", "b.example"] },
+    ]).ToList();
+
+    [TestCase(false, null)]
+    [TestCase(true, "thr_next")]
+    [TestCase(true, "thr_\"odd\" é")]
+    public void A_page_of_stored_client_json_and_threads_is_the_bytes_of_the_page_of_threads_for_clients(bool hasMore, string? after)
+    {
+        var threads = ThreadList();
+        var expected = ChatKitJson.Serialize(new Page<ChatKitThread> { Data = threads.ConvertAll(t => ChatKitThread.ForClient(t)), HasMore = hasMore, After = after });
+
+        foreach (var asJson in new Func<int, bool>[] { _ => true, _ => false, i => i % 2 == 0 })
+        {
+            var wire = new Page<WireThread>
+            {
+                Data = threads.Select((t, i) => asJson(i) ? new WireThread(WireThread.ClientJsonOf(t)) : new WireThread(t)).ToList(),
+                HasMore = hasMore, After = after,
+            };
+
+            Encoding.UTF8.GetString(WirePages.SerializeThreads(wire)).Should().Be(expected);
+        }
+        expected.Should().NotContain("\"never\"", "integration metadata is not sent");
+    }
+
+    [Test]
+    public void An_empty_page_of_threads_is_written_as_the_serializer_writes_it() =>
+        Encoding.UTF8.GetString(WirePages.SerializeThreads(new Page<WireThread>())).Should().Be(ChatKitJson.Serialize(new Page<ChatKitThread>()));
+
+    [Test]
+    public async Task The_default_store_method_answers_every_thread_as_a_thread()
+    {
+        IChatKitStore store = new InMemoryChatKitStore();
+        var context = new ChatKitContext { UserId = "u" };
+        foreach (var thread in ThreadList()) await store.SaveThreadAsync(thread, context);
+
+        var page = await store.LoadWireThreadsAsync(2, null, SortOrder.Desc, context);
+        var threads = await store.LoadThreadsAsync(2, null, SortOrder.Desc, context);
+
+        page.Data.Select(w => w.Json).Should().AllBeEquivalentTo((string?)null);
+        page.Data.Select(w => w.Thread!.Id).Should().Equal(threads.Data.Select(t => t.Id));
+        (page.HasMore, page.After).Should().Be((threads.HasMore, threads.After));
     }
 }
