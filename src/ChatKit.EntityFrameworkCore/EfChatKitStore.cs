@@ -40,7 +40,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
         var metadata = thread.Metadata.ToJsonString();
         var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
         var now = _time.GetUtcNow();
-        var (wire, stamp) = WireForm(thread, status, domains);
+        var (wire, stamp) = WireForm(thread, status, domains, now);
         if (await UpsertAsync((upserts, db) => upserts.SaveThreadAsync(db, thread, context.UserId, status, metadata, domains, wire, stamp, now, cancellationToken), cancellationToken) is { } saved)
         {
             if (!saved) throw ChatKitNotFoundException.Thread(thread.Id);
@@ -75,11 +75,11 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
     }
 
     /// <summary>
-    /// The client JSON a thread row is saved with and its stamp (<see cref="ThreadRecord.WireJson"/>): written from the thread
-    /// as it will be read back from the values saved (<see cref="ToThread"/>; its creation time in UTC, as SQLite and PostgreSQL
-    /// give it back), so it is what listing the row the long way writes.
+    /// The client JSON a thread row is saved with at <paramref name="now"/> and its stamp (<see cref="ThreadRecord.WireJson"/>):
+    /// written from the thread as it will be read back from the values saved (<see cref="ToThread"/>; its creation time in UTC,
+    /// as SQLite and PostgreSQL give it back), so it is what listing the row the long way writes.
     /// </summary>
-    private static (string Json, long Stamp) WireForm(ThreadMetadata thread, string status, string? domains)
+    private static (string Json, long Stamp) WireForm(ThreadMetadata thread, string status, string? domains, DateTimeOffset now)
     {
         var stored = new ThreadRecord
         {
@@ -87,7 +87,7 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
             StatusJson = status, MetadataJson = "{}", AllowedImageDomainsJson = domains,
         };
         var json = WireThread.ClientJsonOf(ToThread(stored));
-        return (json, WireStamps.OfThread(stored.Id, stored.Title, stored.CreatedAt, status, domains, json));
+        return (json, WireStamps.OfThread(stored.Id, stored.CreatedAt, now, json));
     }
 
     /// <summary>
@@ -128,24 +128,29 @@ public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts,
 
     /// <inheritdoc />
     public Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
-        LoadThreadsAsync(limit, after, order, context, ToThread, cancellationToken);
-
-    private Task<Page<T>> LoadThreadsAsync<T>(int limit, string? after, SortOrder order, ChatKitContext context, Func<ThreadRecord, T> map, CancellationToken cancellationToken) =>
         WithRowsAsync(async rows =>
         {
-            var cursor = after is null ? null : await rows.ThreadPositionAsync(after, context.UserId)
-                ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name one of your threads.");
+            var cursor = await ThreadCursorAsync(rows, after, context);
             var page = await rows.ThreadsAsync(context.UserId, order == SortOrder.Asc, cursor, Clamp(limit) + 1, cancellationToken);
-            return PageOf(page, Clamp(limit), map, r => r.Id);
+            return PageOf(page, Clamp(limit), ToThread, r => r.Id);
         }, cancellationToken);
+
+    private static async ValueTask<Position?> ThreadCursorAsync(IStoreRows rows, string? after, ChatKitContext context) =>
+        after is null ? null : await rows.ThreadPositionAsync(after, context.UserId)
+            ?? throw new ChatKitValidationException($"The 'after' cursor '{after}' does not name one of your threads.");
 
     /// <summary>
     /// The page <see cref="LoadThreadsAsync"/> answers, each row whose stamp vouches for its client JSON
-    /// (<see cref="WireStamps.Vouches(ThreadRecord)"/>: written by this build from the values the row holds now) as that JSON,
-    /// the others as threads read from their columns.
+    /// (<see cref="WireStamps.VouchesThread"/>: written by this build with the row's last write) as that JSON, the others as
+    /// threads read from their columns.
     /// </summary>
     public Task<Page<WireThread>> LoadWireThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
-        LoadThreadsAsync(limit, after, order, context, row => WireStamps.Vouches(row) ? new WireThread(row.WireJson!) : new WireThread(ToThread(row)), cancellationToken);
+        WithRowsAsync(async rows =>
+        {
+            var cursor = await ThreadCursorAsync(rows, after, context);
+            var page = await rows.ClientThreadsAsync(context.UserId, order == SortOrder.Asc, cursor, Clamp(limit) + 1, cancellationToken);
+            return PageOf(page, Clamp(limit), r => r.WireJson is { } json ? new WireThread(json) : new WireThread(ToThread(r.Row!)), r => r.Id);
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async Task DeleteThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default)

@@ -22,6 +22,12 @@ internal interface IStoreRows
     /// <summary>Up to <paramref name="take"/> of the user's threads in order, after <paramref name="cursor"/> when given.</summary>
     ValueTask<List<ThreadRecord>> ThreadsAsync(string user, bool asc, Position? cursor, int take, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The rows <see cref="ThreadsAsync"/> answers, for clients: a row whose stamp vouches for its client JSON
+    /// (<see cref="WireStamps.VouchesThread"/>) as that JSON, without reading the rest of it; the others as their records.
+    /// </summary>
+    ValueTask<List<ClientThreadRow>> ClientThreadsAsync(string user, bool asc, Position? cursor, int take, CancellationToken cancellationToken);
+
     /// <summary>Where an item sits in its thread, or null.</summary>
     ValueTask<Position?> ItemPositionAsync(string threadId, string id);
 
@@ -47,6 +53,9 @@ internal sealed class EfStoreRows(ChatKitDbContext db, StoreQueries queries) : I
             : asc ? queries.ThreadsAscAfter(db, user, cursor.CreatedAt, cursor.Sequence, take) : queries.ThreadsDescAfter(db, user, cursor.CreatedAt, cursor.Sequence, take))
             .ToListAsync(cancellationToken);
 
+    public async ValueTask<List<ClientThreadRow>> ClientThreadsAsync(string user, bool asc, Position? cursor, int take, CancellationToken cancellationToken) =>
+        (await ThreadsAsync(user, asc, cursor, take, cancellationToken)).ConvertAll(ClientThreadRow.Of);
+
     public async ValueTask<Position?> ItemPositionAsync(string threadId, string id) => await queries.ItemPosition(db, threadId, id);
 
     public async ValueTask<string?> ItemJsonAsync(string threadId, string id) => await queries.ItemJson(db, threadId, id);
@@ -65,4 +74,12 @@ internal sealed class EfStoreRows(ChatKitDbContext db, StoreQueries queries) : I
         }).ToListAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => db.DisposeAsync();
+}
+
+/// <summary>A thread row on its way to a client: its client JSON when the row's stamp vouches for it, else the row.</summary>
+internal readonly record struct ClientThreadRow(string Id, string? WireJson, ThreadRecord? Row)
+{
+    /// <summary>The row as its JSON when its stamp vouches for it (<see cref="WireStamps.VouchesThread"/>), else as itself.</summary>
+    public static ClientThreadRow Of(ThreadRecord row) =>
+        WireStamps.VouchesThread(row.WireStamp, row.Id, row.CreatedAt, row.UpdatedAt, row.WireJson) ? new(row.Id, row.WireJson, null) : new(row.Id, null, row);
 }

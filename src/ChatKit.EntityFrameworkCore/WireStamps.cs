@@ -26,24 +26,24 @@ internal static class WireStamps
     public static bool Vouches(long? stamp, string storedJson) => stamp is { } s && s == Of(storedJson);
 
     /// <summary>
-    /// The stamp of a thread row holding <paramref name="wireJson"/> (<see cref="Records.ThreadRecord.WireJson"/>) written from the
-    /// other values given, each as the row holds it: hashed one after another, each hash the seed of the next, a null apart
-    /// from every string (a lone byte, which no UTF-16 string is). The creation time counts as its UTC microsecond (what the
-    /// wire form shows, and what every provider keeps) and its offset.
+    /// The stamp of a thread row holding <paramref name="wireJson"/> (<see cref="Records.ThreadRecord.WireJson"/>), written with the
+    /// row's other columns at <paramref name="updatedAt"/>: a hash of this build, the thread's id, its creation time, the time of
+    /// the write and the JSON. Every writer of thread rows, of any version, sets <see cref="Records.ThreadRecord.UpdatedAt"/>, so
+    /// a row written since by a build that does not write the JSON (an older instance during a rolling upgrade) no longer
+    /// matches; the creation time is there because a save never changes it, so the JSON of a save that named another one does
+    /// not match the row either. Times count as their UTC microsecond (what every provider keeps) and their offset.
     /// </summary>
-    public static long OfThread(string id, string? title, DateTimeOffset createdAt, string status, string? domains, string wireJson)
+    public static long OfThread(string id, DateTimeOffset createdAt, DateTimeOffset updatedAt, string wireJson)
     {
-        Span<long> time = [createdAt.UtcTicks / 10, createdAt.Offset.Ticks];
-        var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(time), Build);
-        foreach (var part in (ReadOnlySpan<string?>)[id, title, status, domains, wireJson])
-            hash = part is null ? XxHash3.HashToUInt64([0xFF], (long)hash) : XxHash3.HashToUInt64(MemoryMarshal.AsBytes(part.AsSpan()), (long)hash);
-        return (long)hash;
+        Span<long> times = [createdAt.UtcTicks / 10, createdAt.Offset.Ticks, updatedAt.UtcTicks / 10, updatedAt.Offset.Ticks];
+        var hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(times), Build);
+        hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(id.AsSpan()), (long)hash);
+        return (long)XxHash3.HashToUInt64(MemoryMarshal.AsBytes(wireJson.AsSpan()), (long)hash);
     }
 
-    /// <summary>Whether the thread row's stamp vouches for its <see cref="Records.ThreadRecord.WireJson"/> (<see cref="OfThread"/>).</summary>
-    public static bool Vouches(Records.ThreadRecord row) =>
-        row is { WireStamp: { } stamp, WireJson: { } json } &&
-        stamp == OfThread(row.Id, row.Title, row.CreatedAt, row.StatusJson, row.AllowedImageDomainsJson, json);
+    /// <summary>Whether a thread row's <paramref name="stamp"/> vouches for its <paramref name="wireJson"/> (<see cref="OfThread"/>).</summary>
+    public static bool VouchesThread(long? stamp, string id, DateTimeOffset createdAt, DateTimeOffset updatedAt, string? wireJson) =>
+        stamp is { } s && wireJson is not null && s == OfThread(id, createdAt, updatedAt, wireJson);
 
     private static long Of(string json) => (long)XxHash3.HashToUInt64(MemoryMarshal.AsBytes(json.AsSpan()), Build);
 

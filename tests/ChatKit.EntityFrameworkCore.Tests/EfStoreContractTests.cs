@@ -23,6 +23,8 @@ public sealed class EfStoreContractTests : StoreContractTests
 
     protected override bool SendsStoredJson => true;
 
+    protected override string UpdatedAtLater => "\"UpdatedAt\" + 10";
+
     protected override Func<string, Task>? Sql => async sql =>
     {
         await using var db = await _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();

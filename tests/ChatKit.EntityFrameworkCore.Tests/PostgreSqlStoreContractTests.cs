@@ -24,6 +24,8 @@ public sealed class PostgreSqlStoreContractTests : StoreContractTests
 
     protected override bool SendsStoredJson => true;
 
+    protected override string UpdatedAtLater => "\"UpdatedAt\" + interval '1 millisecond'";
+
     protected override Func<string, Task>? Sql => async sql =>
     {
         await using var db = await _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();

@@ -389,30 +389,46 @@ public abstract class StoreContractTests
         (await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who)).Data.Should().OnlyContain(w => w.Json != null);
 
         // (The braces are doubled twice: once for the interpolated string, once for the raw SQL's own formatting.)
-        // Changed by something else than this store (an older instance that knows no client JSON, an admin), written before the
-        // columns existed, written by another build, the stored JSON itself edited.
-        await sql($"UPDATE chatkit_threads SET \"Title\" = 'renamed by hand' WHERE \"Id\" = '{threads[0].Id}'");
-        await sql($"UPDATE chatkit_threads SET \"StatusJson\" = '{{{{\"type\":\"closed\",\"reason\":\"by hand\"}}}}' WHERE \"Id\" = '{threads[1].Id}'");
-        await sql($"UPDATE chatkit_threads SET \"AllowedImageDomainsJson\" = '[\"c.example\"]' WHERE \"Id\" = '{threads[2].Id}'");
+        // Saved by an older instance that knows no client JSON (it writes the columns and UpdatedAt), written before the columns
+        // existed, written by another build.
+        await sql($"UPDATE chatkit_threads SET \"Title\" = 'renamed elsewhere', \"UpdatedAt\" = {UpdatedAtLater} WHERE \"Id\" = '{threads[0].Id}'");
+        await sql($"UPDATE chatkit_threads SET \"StatusJson\" = '{{{{\"type\":\"closed\",\"reason\":\"elsewhere\"}}}}', \"UpdatedAt\" = {UpdatedAtLater} WHERE \"Id\" = '{threads[1].Id}'");
         await sql($"UPDATE chatkit_threads SET \"WireStamp\" = NULL WHERE \"Id\" = '{threads[3].Id}'");
         await sql($"UPDATE chatkit_threads SET \"WireStamp\" = 12345 WHERE \"Id\" = '{threads[4].Id}'");
+        // Changed by hand with UpdatedAt left alone: still listed as stored (decision 0020: a hand edit clears the stamp or moves UpdatedAt).
+        await sql($"UPDATE chatkit_threads SET \"AllowedImageDomainsJson\" = '[\"c.example\"]' WHERE \"Id\" = '{threads[2].Id}'");
 
         var page = await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who);
 
-        page.Data.Should().OnlyContain(w => w.Thread != null, "none of the five is vouched for any more");
-        page.Data.Select(w => w.Thread!.Title).Should().Equal("renamed by hand", null, "", "saved twice, renamed", null);
-        page.Data[1].Thread!.Status.Should().BeOfType<ClosedStatus>().Which.Reason.Should().Be("by hand");
-        page.Data[2].Thread!.AllowedImageDomains.Should().Equal("c.example");
+        page.Data.Select(w => w.Json is null).Should().Equal(true, true, false, true, true);
+        page.Data.Select(w => w.Thread?.Title).Should().Equal("renamed elsewhere", null, null, "saved twice, renamed", null);
+        page.Data[1].Thread!.Status.Should().BeOfType<ClosedStatus>().Which.Reason.Should().Be("elsewhere");
+        page.Data[2].Json.Should().Contain("b.example").And.NotContain("c.example");
+        await sql($"UPDATE chatkit_threads SET \"WireStamp\" = NULL WHERE \"Id\" = '{threads[2].Id}'");
+        (await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who)).Data[2].Thread!.AllowedImageDomains.Should().Equal("c.example");
 
-        // The stored JSON edited with the columns left alone is refused too; a thread saved again is stamped again.
+        // The stored JSON edited is refused too.
         await Store.SaveThreadAsync(threads[0], who);
         await sql($"UPDATE chatkit_threads SET \"WireJson\" = replace(\"WireJson\", 'Grüße', 'Hello') WHERE \"Id\" = '{threads[0].Id}'");
         (await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who)).Data[0].Thread!.Title.Should().StartWith("Grüße");
+
+        // A save that names another creation time than the row's (which a save never changes) is not vouched for either.
+        var renamed = new ThreadMetadata { Id = threads[0].Id, CreatedAt = threads[0].CreatedAt.AddDays(1), Title = threads[0].Title };
+        await Store.SaveThreadAsync(renamed, who);
+        var shifted = (await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who)).Data[0];
+        shifted.Thread!.CreatedAt.Should().Be(threads[0].CreatedAt);
+
+        // Saved again, a thread is stamped again.
         await Store.SaveThreadAsync(threads[0], who);
+        await Store.SaveThreadAsync(threads[4], who);
         var again = await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who);
         again.Data[0].Json.Should().Be(WireThread.ClientJsonOf(threads[0]));
-        again.Data.Skip(1).Should().OnlyContain(w => w.Thread != null);
+        again.Data[4].Json.Should().Be(WireThread.ClientJsonOf(threads[4]));
+        again.Data.Skip(1).Take(3).Should().OnlyContain(w => w.Thread != null);
     }
+
+    /// <summary>SQL for a thread row's UpdatedAt moved on (as every save sets it), on the store's database.</summary>
+    protected virtual string UpdatedAtLater => throw new NotSupportedException("This store keeps no rows.");
 
     [Test]
     public async Task Every_item_type_round_trips_through_the_store()

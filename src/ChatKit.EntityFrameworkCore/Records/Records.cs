@@ -26,14 +26,15 @@ public sealed class ThreadRecord
     public string? AllowedImageDomainsJson { get; set; }
     /// <summary>
     /// What a client is sent of the thread besides its items (<see cref="WireThread.ClientJsonOf"/>), as the build that saved it
-    /// wrote it from the columns it saved; sent as it is only when <see cref="WireStamp"/> vouches for it.
+    /// wrote it from the values it saved; sent as it is only when <see cref="WireStamp"/> vouches for it.
     /// </summary>
     public string? WireJson { get; set; }
     /// <summary>
-    /// A hash of the build that wrote <see cref="WireJson"/>, of the columns it was written from (id, title, creation time,
-    /// status, image domains) and of <see cref="WireJson"/> itself (<see cref="WireStamps"/>). A row whose stamp matches this
-    /// build's hash of what it holds now is listed with its <see cref="WireJson"/>; null, or a stamp of another build or of
-    /// other values (a column changed by an older instance or by hand), and the thread is read from its columns as before.
+    /// A hash of the build that wrote <see cref="WireJson"/>, of the thread's id, creation time and <see cref="UpdatedAt"/> as
+    /// written with it, and of <see cref="WireJson"/> itself (<see cref="WireStamps"/>). A row whose stamp matches this build's
+    /// hash of what it holds now is listed with its <see cref="WireJson"/>; null, a stamp of another build, or a row written
+    /// since by a writer that leaves these two columns alone (an older instance; it sets <see cref="UpdatedAt"/>), and the
+    /// thread is read from its columns as before. A row changed by hand must have its stamp cleared (or UpdatedAt set).
     /// </summary>
     public long? WireStamp { get; set; }
 }
