@@ -49,7 +49,8 @@ internal sealed class StoreFixture
                 .BuildServiceProvider();
             await services.MigrateChatKitDatabaseAsync();
             store = services.GetRequiredService<IChatKitStore>();
-            // The older threads in one transaction (rows exactly as SaveThreadAsync writes them): 10,000 single commits would take minutes.
+            // The older threads in one transaction (rows as SaveThreadAsync writes them, without the client JSON, as a database
+            // from before it has them): 10,000 single commits would take minutes.
             var status = ChatKitJson.Serialize(ThreadStatus.Active());
             await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
             for (var i = 0; i < ThreadCount - 1; i++)
@@ -98,6 +99,14 @@ internal sealed class StoreFixture
         Id = id, ThreadId = threadId, CreatedAt = createdAt,
         Content = [new AssistantMessageContent { Text = text }],
     };
+
+    /// <summary>Runs SQL on the fixture's database behind the store's back (EF on SQLite only).</summary>
+    public async Task ExecuteSqlAsync(string sql)
+    {
+        var contexts = (_services ?? throw new InvalidOperationException("The in-memory store has no database.")).GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
+        await using var db = await contexts.CreateDbContextAsync();
+        await db.Database.ExecuteSqlRawAsync(sql);
+    }
 
     public async Task DisposeAsync()
     {

@@ -7,7 +7,7 @@ namespace ChatKit.EntityFrameworkCore;
 
 /// <summary>
 /// The mark that lets a stored item's JSON go to a client as it is (<see cref="Records.ItemRecord.WireStamp"/>,
-/// docs/decisions/0020-items-sent-as-stored.md). An item's wire form is fixed by the build that serializes it: ChatKit's
+/// docs/decisions/0020-stored-json-sent-as-it-is.md). An item's wire form is fixed by the build that serializes it: ChatKit's
 /// types and converters and System.Text.Json. A row's stamp is a 64-bit hash (XxHash3) of its JSON seeded with that build,
 /// written only for items whose stored form is their wire form (<see cref="ChatKitStorageJson.IsWireForm"/>). When a page is
 /// read, a row is sent as stored only if this build's hash of the JSON it holds now equals its stamp: JSON written by
