@@ -16,7 +16,7 @@ public static class ChatKitDatabaseSetup
     public const int ContextPoolSize = 128;
 
     /// <summary>
-    /// Registers <see cref="IChatKitStore"/> as <see cref="EfChatKitStore"/> over a pooled context factory on the database
+    /// Registers <see cref="IChatKitStore"/> as <see cref="EfChatKitStore"/> (also registered as itself) over a pooled context factory on the database
     /// <paramref name="configure"/> chooses (<see cref="ChatKitStoreBuilder"/>: <c>store => store.UseSqlite(...)</c>, with a
     /// provider package), plus the <see cref="IDbContextFactory{ChatKitDbContext}"/> other features may query with, the
     /// <see cref="ChatKitWriteGate"/> their writes go through, the <see cref="IChatKitTurnLock"/> the engine takes, and the
@@ -51,13 +51,22 @@ public static class ChatKitDatabaseSetup
             ? PreparedReads.For(sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), connect, () => database.ReadConnectionsStillValid,
                 (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<PreparedReads>())
             : null));
-        services.AddSingleton<IChatKitStore>(sp => new EfChatKitStore(
+        services.AddSingleton(sp => new EfChatKitStore(
             sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), sp.GetService<TimeProvider>(), sp.GetRequiredService<ChatKitWriteGate>())
         {
             Prepared = sp.GetRequiredService<StoreReads>().Prepared,
         });
+        services.AddSingleton<IChatKitStore>(sp => sp.GetRequiredService<EfChatKitStore>());
         return services;
     }
+
+    /// <summary>
+    /// Stamps again the rows whose stored JSON this build does not vouch for yet (<see cref="EfChatKitStore.RestampStoredJsonAsync"/>):
+    /// run it after an upgrade, when lists would otherwise read and write every older row again until it is saved.
+    /// </summary>
+    public static Task<StoredJsonRestamp> RestampChatKitStoredJsonAsync(this IServiceProvider services, int batchSize = 256, TimeSpan pause = default,
+        CancellationToken cancellationToken = default) =>
+        services.GetRequiredService<EfChatKitStore>().RestampStoredJsonAsync(batchSize, pause, cancellationToken);
 
     /// <summary>
     /// Applies the store's pending migrations (creating the database, for SQLite the file and its folder, when missing),

@@ -13,7 +13,7 @@ namespace ChatKit.EntityFrameworkCore;
 /// context from the factory, which makes the store safe to share between concurrent streams.
 /// Writes go through the <see cref="ChatKitWriteGate"/> (one at a time for SQLite).
 /// </summary>
-public sealed class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts, TimeProvider? time = null, ChatKitWriteGate? writes = null) : IChatKitStore
+public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> contexts, TimeProvider? time = null, ChatKitWriteGate? writes = null) : IChatKitStore
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ChatKitWriteGate _writes = writes ?? ChatKitWriteGate.None;

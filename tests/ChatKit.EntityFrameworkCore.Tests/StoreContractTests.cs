@@ -427,6 +427,38 @@ public abstract class StoreContractTests
         again.Data.Skip(1).Take(3).Should().OnlyContain(w => w.Thread != null);
     }
 
+    [Test]
+    public async Task A_restamp_pass_vouches_again_for_rows_written_by_another_build_or_before_the_stamps()
+    {
+        if (Sql is not { } sql || Store is not EfChatKitStore store)
+        {
+            Assert.Pass("This store keeps no stored JSON to stamp.");
+            return;
+        }
+        var (who, threads) = await VariedThreadsAsync();
+        var file = new FileAttachment { Id = "file_r", Name = "r.txt", MimeType = "text/plain", ThreadId = threads[0].Id };
+        var items = new ThreadItem[] { Message(threads[0].Id, "one"), Message(threads[0].Id, "two"), UserMessage(threads[0].Id, "msg_with_file_r", Tick(), file), Message(threads[0].Id, "three") };
+        foreach (var item in items) await Store.AddThreadItemAsync(threads[0].Id, item, who);
+        (await store.RestampStoredJsonAsync()).Should().Be(new StoredJsonRestamp(0, 0, 1), "everything this build saved is vouched for already; the message with a file has no wire form");
+
+        // Written before the stamps, by another build, and in another build's form of the same item (spaces after commas).
+        await sql("UPDATE chatkit_threads SET \"WireStamp\" = NULL");
+        await sql($"UPDATE chatkit_items SET \"WireStamp\" = NULL WHERE \"Id\" = '{items[0].Id}'");
+        await sql($"UPDATE chatkit_items SET \"WireStamp\" = 12345 WHERE \"Id\" = '{items[1].Id}'");
+        await sql($"UPDATE chatkit_items SET \"Json\" = replace(\"Json\", ',\"', ', \"') WHERE \"Id\" = '{items[3].Id}'");
+        (await Store.LoadVisibleWireItemsAsync(threads[0].Id, null, 10, SortOrder.Asc, who)).Data.Count(w => w.Json is not null).Should().Be(0);
+
+        var pass = await store.RestampStoredJsonAsync(batchSize: 2);
+
+        pass.Should().Be(new StoredJsonRestamp(3, threads.Count + 1, 1), "three items, every thread (Bob's too), the message with a file left alone");
+        var page = await Store.LoadVisibleWireItemsAsync(threads[0].Id, null, 10, SortOrder.Asc, who);
+        page.Data.Select(w => w.Json).Should().Equal(
+            Json.ChatKitJson.Serialize(items[0]), Json.ChatKitJson.Serialize(items[1]), null, Json.ChatKitJson.Serialize(items[3]));
+        (await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who)).Data.Select(w => w.Json)
+            .Should().Equal((await Store.LoadThreadsAsync(10, null, SortOrder.Asc, who)).Data.Select(WireThread.ClientJsonOf));
+        (await store.RestampStoredJsonAsync()).Should().Be(new StoredJsonRestamp(0, 0, 1), "a second pass finds nothing left to stamp");
+    }
+
     /// <summary>SQL for a thread row's UpdatedAt moved on (as every save sets it), on the store's database.</summary>
     protected virtual string UpdatedAtLater => throw new NotSupportedException("This store keeps no rows.");
 

@@ -114,4 +114,31 @@ public class ItemsSentAsStoredTests
         string.Concat(asStored).Should().Contain("Renamed, 你好").And.Contain("\"items\":{\"data\":[],\"has_more\":false}").And.NotContain("bob's");
         JsonNode.Parse(asStored[0])!["data"]!.AsArray().Select(t => (string)t!["id"]!).Should().Equal(ids[0], ids[1]);
     }
+
+    [Test]
+    public async Task A_server_started_on_rows_no_stamp_vouches_for_stamps_them_again_in_the_background()
+    {
+        using var first = ServerFactory.WithResponder(new TestResponder());
+        var client = first.ClientFor("alice");
+        var threadId = (await client.StreamFramesAsync(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("Grüße") } }).CollectAsync()).ThreadId!;
+        await client.StreamFramesAsync(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("second") } }).CollectAsync();
+        var items = await client.SendRawAsync(new ItemsListRequest { Params = new() { ThreadId = threadId } });
+        var threads = await client.SendRawAsync(new ThreadsListRequest { Params = new() });
+        // As another build (an upgrade, a .NET servicing update) or the version before the stamps leaves them.
+        Execute(first, "UPDATE chatkit_items SET WireStamp = 12345; UPDATE chatkit_threads SET WireStamp = NULL");
+        const string Unvouched = "SELECT (SELECT count(*) FROM chatkit_items WHERE WireStamp = 12345) + (SELECT count(*) FROM chatkit_threads WHERE WireStamp IS NULL)";
+        Execute(first, Unvouched).Should().Be(Execute(first, "SELECT (SELECT count(*) FROM chatkit_items) + (SELECT count(*) FROM chatkit_threads)"), "every stamp was cleared")
+            .And.Subject.Should().BeOfType<long>().Which.Should().BeGreaterThan(3);
+
+        // The same database under a server that starts on it (Database:RestampStoredJson=false here and the rows stay as they are).
+        using var next = new ServerFactory(new() { ["ConnectionStrings:ChatKit"] = $"Data Source={first.DatabasePath}" });
+        var again = next.ClientFor("alice");
+        (await again.SendRawAsync(new ThreadsListRequest { Params = new() })).Should().Be(threads, "the server answers the same before and after the pass");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while ((long)Execute(first, Unvouched)! > 0 && DateTime.UtcNow < deadline) await Task.Delay(100);
+
+        Execute(first, Unvouched).Should().Be(0L, "the pass after start stamped every row for this build");
+        (await again.SendRawAsync(new ItemsListRequest { Params = new() { ThreadId = threadId } })).Should().Be(items);
+        (await again.SendRawAsync(new ThreadsListRequest { Params = new() })).Should().Be(threads);
+    }
 }

@@ -38,6 +38,13 @@ public sealed class DatabaseOptions : IValidatableObject
     /// <summary>The turn lock (<see cref="ChatKitTurnLockMode.Database"/> needs SQL Server or PostgreSQL).</summary>
     public ChatKitTurnLockMode TurnLock { get; set; } = ChatKitTurnLockMode.Auto;
 
+    /// <summary>
+    /// Whether the server, once started, stamps again in the background the rows whose stored JSON this build does not vouch
+    /// for yet (<c>Database:RestampStoredJson</c>, on by default; docs/decisions/0020): after an upgrade or a .NET servicing
+    /// update, lists read and write older rows again until they are saved, or until this pass has stamped them.
+    /// </summary>
+    public bool RestampStoredJson { get; set; } = true;
+
     /// <summary>Reads the settings from <paramref name="configuration"/> and validates them (a <see cref="ValidationException"/> names what is wrong).</summary>
     public static DatabaseOptions From(IConfiguration configuration)
     {
@@ -49,6 +56,7 @@ public sealed class DatabaseOptions : IValidatableObject
         options.MaxRetryCount = configuration.GetValue("Database:MaxRetryCount", options.MaxRetryCount);
         options.MaxRetryDelay = TimeSpan.FromSeconds(configuration.GetValue("Database:MaxRetryDelaySeconds", options.MaxRetryDelay.TotalSeconds));
         options.TurnLock = configuration.GetValue("Database:TurnLock", options.TurnLock);
+        options.RestampStoredJson = configuration.GetValue("Database:RestampStoredJson", options.RestampStoredJson);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         return options;
     }

@@ -16,6 +16,7 @@ public static class PersistenceSetup
         services.AddChatKitEntityFrameworkStore(store => database.UseIn(store));
         services.AddSharedKeyRing(database);
         services.AddSingleton<IUserMemory, EfUserMemory>();
+        if (database.RestampStoredJson) services.AddHostedService<StoredJsonRestampService>();
         return services;
     }
 

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using ChatKit.EntityFrameworkCore.Records;
+using ChatKit.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatKit.EntityFrameworkCore;
+
+/// <summary>What <see cref="EfChatKitStore.RestampStoredJsonAsync"/> did: rows stamped again, rows left as they were.</summary>
+/// <param name="Items">Item rows whose JSON this build now vouches for (written again when its serializer writes it differently).</param>
+/// <param name="Threads">Thread rows whose client JSON this build now vouches for.</param>
+/// <param name="Skipped">Rows left as they were: changed while the pass looked at them (their own save stamped them), items
+/// whose stored form is not their wire form (user messages with attachments), rows whose JSON does not read.</param>
+public sealed record StoredJsonRestamp(int Items, int Threads, int Skipped);
+
+public sealed partial class EfChatKitStore
+{
+    /// <summary>
+    /// Stamps again, for this build, every row whose stamp does not vouch for its stored JSON (decision 0020): rows written by
+    /// another build (every stamp changes with ChatKit or System.Text.Json, so after an upgrade or a .NET servicing update
+    /// none vouch) or from before the stamps. Without this, such rows are read and written again on every list until they are
+    /// saved. Walks items, then threads, <paramref name="batchSize"/> rows at a time in their stored order; each batch that has
+    /// rows to stamp is one write (one transaction) through the store's write path, and a row is written only if it still
+    /// holds what was read (its JSON for an item, its <c>UpdatedAt</c> for a thread): a save in between has stamped it itself.
+    /// An item is written with this build's serialization of it, which is what its next save would write.
+    /// </summary>
+    public async Task<StoredJsonRestamp> RestampStoredJsonAsync(int batchSize = 256, TimeSpan pause = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        int items = 0, threads = 0, skipped = 0;
+        for (long after = 0; ;)
+        {
+            var rows = await ReadAsync(db => db.Items.AsNoTracking().Where(i => i.Sequence > after).OrderBy(i => i.Sequence).Take(batchSize)
+                .Select(i => new { i.Sequence, i.Json, i.WireStamp }).ToListAsync(cancellationToken), cancellationToken);
+            if (rows.Count == 0) break;
+            after = rows[^1].Sequence;
+            var stale = new List<(long Sequence, string Read, string Json, long Stamp)>();
+            foreach (var row in rows.Where(r => !WireStamps.Vouches(r.WireStamp, r.Json)))
+            {
+                if (Restamped(row.Json) is { } again) stale.Add((row.Sequence, row.Json, again.Json, again.Stamp));
+                else skipped++;
+            }
+            var written = await WriteAllAsync(stale, (db, s) => db.Items.Where(i => i.Sequence == s.Sequence && i.Json == s.Read)
+                .ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, s.Json).SetProperty(i => i.WireStamp, s.Stamp), cancellationToken), cancellationToken);
+            items += written;
+            skipped += stale.Count - written;
+            await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
+        }
+        for (long after = 0; ;)
+        {
+            var rows = await ReadAsync(db => db.Threads.AsNoTracking().Where(t => t.Sequence > after).OrderBy(t => t.Sequence).Take(batchSize)
+                .ToListAsync(cancellationToken), cancellationToken);
+            if (rows.Count == 0) break;
+            after = rows[^1].Sequence;
+            var stale = new List<(long Sequence, DateTimeOffset UpdatedAt, string Json, long Stamp)>();
+            foreach (var row in rows.Where(r => ClientThreadRow.Of(r).WireJson is null))
+            {
+                if (ClientJson(row) is { } json) stale.Add((row.Sequence, row.UpdatedAt, json, WireStamps.OfThread(row.Id, row.CreatedAt, row.UpdatedAt, json)));
+                else skipped++;
+            }
+            var written = await WriteAllAsync(stale, (db, s) => db.Threads.Where(t => t.Sequence == s.Sequence && t.UpdatedAt == s.UpdatedAt)
+                .ExecuteUpdateAsync(u => u.SetProperty(t => t.WireJson, s.Json).SetProperty(t => t.WireStamp, s.Stamp), cancellationToken), cancellationToken);
+            threads += written;
+            skipped += stale.Count - written;
+            await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
+        }
+        return new StoredJsonRestamp(items, threads, skipped);
+    }
+
+    /// <summary>An item row's JSON as this build writes it and its stamp, or null when it has no wire form or does not read as an item.</summary>
+    private static (string Json, long Stamp)? Restamped(string stored)
+    {
+        ThreadItem item;
+        try
+        {
+            item = ChatKitStorageJson.Deserialize<ThreadItem>(stored);
+        }
+        catch (JsonException)
+        {
+            return null; // counted as skipped; reading it fails the same way for every request, and is reported there
+        }
+        var json = ChatKitStorageJson.Serialize(item);
+        return WireStamps.For(item, json) is { } stamp ? (json, stamp) : null;
+    }
+
+    /// <summary>A thread row's client JSON as this build writes it, or null when its status or image domains do not read.</summary>
+    private static string? ClientJson(ThreadRecord row)
+    {
+        try
+        {
+            return WireThread.ClientJsonOf(ToThread(row));
+        }
+        catch (JsonException)
+        {
+            return null; // counted as skipped: reading the thread fails the same way for every request
+        }
+    }
+
+    /// <summary>Runs one update per row in one write (a transaction); how many rows it changed.</summary>
+    private async Task<int> WriteAllAsync<T>(List<T> rows, Func<ChatKitDbContext, T, Task<int>> update, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0) return 0;
+        var written = 0;
+        await WriteAsync(db => InTransactionAsync(db, async () =>
+        {
+            written = 0; // the work runs again when the provider's execution strategy retries the transaction
+            foreach (var row in rows) written += await update(db, row);
+            return true;
+        }, cancellationToken), cancellationToken, "RestampStoredJson");
+        return written;
+    }
+
+    private static Task PauseAsync(TimeSpan pause, int read, int batchSize, CancellationToken cancellationToken) =>
+        pause > TimeSpan.Zero && read == batchSize ? Task.Delay(pause, cancellationToken) : Task.CompletedTask;
+}

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using ChatKit.EntityFrameworkCore;
+
+namespace ChatKitServer.Hosting;
+
+/// <summary>
+/// Once the server has started, stamps again the rows whose stored JSON this build does not vouch for yet
+/// (<see cref="EfChatKitStore.RestampStoredJsonAsync"/>, docs/decisions/0020): after an upgrade or a .NET servicing update
+/// no stamp matches, and lists read and write every older row again until it is saved. Batches of 256 rows with a pause
+/// between them, each batch that has rows to stamp one write through the store's write path, so the pass gives way to
+/// requests; on a database this build has already stamped it only reads. <c>Database:RestampStoredJson=false</c> turns it off.
+/// </summary>
+internal sealed partial class StoredJsonRestampService(EfChatKitStore store, IHostApplicationLifetime lifetime, ILogger<StoredJsonRestampService> log) : BackgroundService
+{
+    private const int BatchSize = 256;
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(20);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // After start: the database is migrated before the host starts, and the first requests come before this pass.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        await using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task;
+            }
+            catch (OperationCanceledException)
+            {
+                return; // stopped before it started
+            }
+        }
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var pass = await store.RestampStoredJsonAsync(BatchSize, Pause, stoppingToken);
+            if (pass.Items + pass.Threads > 0)
+                LogRestamped(pass.Items, pass.Threads, pass.Skipped, clock.Elapsed.TotalSeconds);
+            else
+                LogNothingToDo(pass.Skipped, clock.Elapsed.TotalSeconds);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            LogStopped();
+        }
+        catch (Exception ex)
+        {
+            // A background optimization: the rows it did not reach are read the long way, as before; the server goes on.
+            LogFailed(ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stored JSON stamped again for this build: {Items} items, {Threads} threads ({Skipped} rows left as they are) in {Seconds:0.0} s")]
+    private partial void LogRestamped(int items, int threads, int skipped, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stored JSON: every row already vouched for by this build ({Skipped} rows without a wire form), checked in {Seconds:0.0} s")]
+    private partial void LogNothingToDo(int skipped, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stamping stored JSON again stopped with the server; the rest is stamped on the next start or when saved")]
+    private partial void LogStopped();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stamping stored JSON again failed; rows it did not reach are read the long way until saved")]
+    private partial void LogFailed(Exception exception);
+}
