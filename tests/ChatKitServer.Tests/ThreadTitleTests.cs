@@ -46,6 +46,23 @@ public class ThreadTitleTests
         shortOne.Events.OfType<ThreadUpdatedEvent>().Last().Thread.Title.Should().Be("Hi there");
     }
 
+    [TestCase(TestDatabase.Sqlite)]
+    [TestCase(TestDatabase.PostgreSql)]
+    public async Task An_offline_title_cut_inside_an_emoji_keeps_the_whole_emoji_out_rather_than_half_of_it(TestDatabase database)
+    {
+        using var factory = new ServerFactory(database: database);
+        var client = factory.ClientFor("alice");
+        var text = new string('a', 49) + "🎉 and a party after"; // the emoji's two UTF-16 halves at the 49th and 50th characters
+
+        var turn = await client.CreateThreadAsync(ChatKitClient.Text(text)).CollectAsync();
+
+        turn.Events.OfType<ErrorEvent>().Should().BeEmpty();
+        var expected = new string('a', 49) + "...";
+        turn.Events.OfType<ThreadUpdatedEvent>().Last().Thread.Title.Should().Be(expected);
+        (await client.GetThreadAsync(turn.ThreadId!)).Title.Should().Be(expected, "stored as it was sent, no replacement character");
+        (await client.SendRawAsync(new ThreadsListRequest { Params = new() })).Should().Contain($"\"title\":\"{expected}\"");
+    }
+
     [Test]
     public async Task A_title_set_by_the_user_is_never_overwritten_even_while_the_answer_streams()
     {

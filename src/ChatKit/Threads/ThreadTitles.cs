@@ -10,6 +10,6 @@ public static class ThreadTitles
     public static string? FromMessage(string text)
     {
         var flat = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        return flat.Length == 0 ? null : flat.Length <= FromMessageLength ? flat : flat[..FromMessageLength].TrimEnd() + "...";
+        return flat.Length == 0 ? null : flat.Length <= FromMessageLength ? flat : TextClip.Prefix(flat, FromMessageLength).TrimEnd() + "...";
     }
 }

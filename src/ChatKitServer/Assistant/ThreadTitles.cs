@@ -29,7 +29,7 @@ public sealed class ModelTitleMaker(IChatClient chat, IStringLocalizer<Assistant
             ChatMessage[] messages =
             [
                 new(ChatRole.System, texts[AssistantTexts.TitlePrompt, context.Locale ?? "unknown"]),
-                new(ChatRole.User, message.Text.Length > 2000 ? message.Text[..2000] : message.Text),
+                new(ChatRole.User, TextClip.Prefix(message.Text, 2000)),
             ];
             var options = new ChatOptions
             {
@@ -40,7 +40,7 @@ public sealed class ModelTitleMaker(IChatClient chat, IStringLocalizer<Assistant
             await foreach (var update in chat.GetStreamingResponseAsync(messages, options, cancellationToken))
                 title.Append(update.Text);
             var clean = title.ToString().Trim().Trim('"', '«', '»', '“', '”', '\'').Trim();
-            if (clean.Length > 0) return clean.Length <= 100 ? clean : clean[..100];
+            if (clean.Length > 0) return TextClip.Prefix(clean, 100);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

@@ -45,7 +45,7 @@ public sealed class OfflineResponder(TimeProvider time, IOptions<AssistantOption
     internal static bool WantsHelp(string text) =>
         text.Contains("help", StringComparison.OrdinalIgnoreCase) || text.Contains("widget", StringComparison.OrdinalIgnoreCase);
 
-    private static string Shorten(string text) => text.Length <= 200 ? text : text[..200] + "…";
+    private static string Shorten(string text) => text.Length <= 200 ? text : TextClip.Prefix(text, 200) + "…";
 
     /// <summary>Splits into words keeping the spaces, so the deltas join back into the exact text.</summary>
     internal static IEnumerable<string> Words(string text)

@@ -54,5 +54,5 @@ internal static class ToolArguments
     public static string? OptionalString(JsonObject arguments, string name) =>
         arguments[name] is JsonValue value && value.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) ? text.Trim() : null;
 
-    public static string Cut(string text, int max) => text.Length <= max ? text : text[..max] + "…";
+    public static string Cut(string text, int max) => text.Length <= max ? text : TextClip.Prefix(text, max) + "…";
 }
