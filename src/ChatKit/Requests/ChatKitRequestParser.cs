@@ -525,5 +525,5 @@ public static class ChatKitRequestParser
         return Truncate(message, 400);
     }
 
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
+    private static string Truncate(string s, int max) => s.Length <= max ? s : TextClip.Prefix(s, max) + "…";
 }

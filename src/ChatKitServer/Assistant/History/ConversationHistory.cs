@@ -69,7 +69,7 @@ public sealed class ConversationHistory(IChatKitStore store, AttachmentParts att
         var left = budget;
         string Take(string text)
         {
-            var kept = text.Length <= left ? text : text[..Math.Max(0, left)] + $"\n[cut here: {text.Length} characters in all, only the first {Math.Max(0, left)} are shown]";
+            var kept = text.Length <= left ? text : TextClip.Prefix(text, Math.Max(0, left)) + $"\n[cut here: {text.Length} characters in all, only the first {Math.Max(0, left)} are shown]";
             left = Math.Max(0, left - text.Length);
             return kept;
         }

@@ -61,7 +61,8 @@ public sealed class StoreThreadSearch(IChatKitStore store) : IThreadSearch
     private static string Snippet(string text, string word)
     {
         var at = Math.Max(0, text.IndexOf(word, StringComparison.OrdinalIgnoreCase) - 60);
-        var snippet = text.Substring(at, Math.Min(200, text.Length - at));
+        if (at > 0 && char.IsLowSurrogate(text[at]) && char.IsHighSurrogate(text[at - 1])) at--; // never start in half a character
+        var snippet = TextClip.Prefix(text[at..], 200);
         return (at > 0 ? "…" : "") + snippet + (at + snippet.Length < text.Length ? "…" : "");
     }
 }
