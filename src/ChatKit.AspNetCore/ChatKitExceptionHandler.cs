@@ -16,6 +16,7 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
     {
         var (status, title, detail) = exception switch
         {
+            _ when UnstorableValue(exception) is { } reason => (StatusCodes.Status400BadRequest, "Bad request", reason),
             _ when IsDatabaseFailure(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 "The database is not available right now; nothing was saved. Try again shortly."),
             ChatKitException e => (e.StatusCode, TitleFor(e.StatusCode), e.Message),
@@ -45,6 +46,23 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
         // "Accept: text/event-stream"); the reason must reach them all the same.
         await http.Response.WriteAsJsonAsync(problem, ProblemJson.Options, "application/problem+json", cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// What is wrong when the database refused a value of the request rather than failed (SQLSTATE class 22, "data exception":
+    /// PostgreSQL cannot store the NUL character in text, nor text longer than its column), or null. The request is at fault,
+    /// so it is a 400, not a 503 that tells the caller to try the same again.
+    /// </summary>
+    public static string? UnstorableValue(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Data.Common.DbException { SqlState: { Length: 5 } state } && state.StartsWith("22", StringComparison.Ordinal))
+                return state is "22021" or "22P05"
+                    ? "A value in the request holds a character the database cannot store (the NUL character, \\u0000)."
+                    : "A value in the request cannot be stored as it is (too long, or out of range for its field).";
+        }
+        return null;
     }
 
     /// <summary>The store's database failed (unreachable, locked out, corrupt): a 503, not a 500.</summary>

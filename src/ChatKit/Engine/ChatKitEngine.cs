@@ -232,6 +232,9 @@ public sealed partial class ChatKitEngine
     {
         if (title.Length > _options.MaxTitleLength)
             throw new ChatKitValidationException($"'title' is {title.Length} characters long; the limit is {_options.MaxTitleLength}.");
+        // A title is a line of text; PostgreSQL cannot store the NUL character at all, so no store is given one.
+        if (title.Contains('\0'))
+            throw new ChatKitValidationException("'title' must not contain the NUL character (\\u0000).");
         return title;
     }
 

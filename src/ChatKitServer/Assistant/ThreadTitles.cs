@@ -39,7 +39,7 @@ public sealed class ModelTitleMaker(IChatClient chat, IStringLocalizer<Assistant
             var title = new StringBuilder();
             await foreach (var update in chat.GetStreamingResponseAsync(messages, options, cancellationToken))
                 title.Append(update.Text);
-            var clean = title.ToString().Trim().Trim('"', '«', '»', '“', '”', '\'').Trim();
+            var clean = ChatKit.ThreadTitles.Flatten(title.ToString()).Trim('"', '«', '»', '“', '”', '\'').Trim();
             if (clean.Length > 0) return TextClip.Prefix(clean, 100);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
