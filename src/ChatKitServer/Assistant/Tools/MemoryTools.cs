@@ -31,7 +31,8 @@ public sealed class RememberTool(IUserMemory memory) : IChatKitTool
 
     public async Task<JsonNode?> ExecuteAsync(JsonObject arguments, ToolContext context, CancellationToken cancellationToken)
     {
-        var fact = ToolArguments.RequiredString(arguments, "fact", 2000);
+        // A fact is a line of text: control characters left out (PostgreSQL cannot store NUL, which a model can produce).
+        var fact = ChatKit.ThreadTitles.Flatten(ToolArguments.RequiredString(arguments, "fact", 2000));
         var entry = await memory.AddAsync(context.Chat.UserId, fact, cancellationToken);
         return new JsonObject { ["saved"] = true, ["id"] = entry.Id };
     }
@@ -53,7 +54,7 @@ public sealed class RecallTool(IUserMemory memory) : IChatKitTool
 
     public async Task<JsonNode?> ExecuteAsync(JsonObject arguments, ToolContext context, CancellationToken cancellationToken)
     {
-        var query = ToolArguments.OptionalString(arguments, "query");
+        var query = ToolArguments.OptionalString(arguments, "query") is { } words ? ChatKit.ThreadTitles.Flatten(words) : null;
         var found = await memory.SearchAsync(context.Chat.UserId, query, 20, cancellationToken);
         return new JsonObject
         {
