@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using ChatKitServer.Configuration;
@@ -27,6 +28,25 @@ public sealed class ToolRegistry
     /// The tools as the model sees them: declarations only (name, description, JSON schema). The responder
     /// runs each call itself, so that it can show it (progress, workflow) and hand client tools to the client.
     /// </summary>
-    public IList<AITool> Definitions() =>
-        _tools.Values.Select(t => (AITool)AIFunctionFactory.CreateDeclaration(t.Name, t.Description, JsonSerializer.SerializeToElement(t.Parameters, ChatKit.Json.ChatKitJson.Options))).ToList();
+    public IList<AITool> Definitions() => _tools.Values.Select(Declaration).ToList();
+
+    /// <summary>Declarations made so far, shared by every turn; emptied when it reaches <see cref="MaxDeclarations"/>.</summary>
+    private static readonly ConcurrentDictionary<(string Name, string Description, string Schema), AITool> Declarations = new();
+
+    /// <summary>More declarations than any set of tools has: schemas that keep changing (an MCP server's) do not pile up.</summary>
+    private const int MaxDeclarations = 1024;
+
+    /// <summary>
+    /// A tool's declaration, made once for its name, description and schema: every turn made each one again, with its schema
+    /// parsed into a new document, and held them for as long as it streamed (about 1 KB of every open stream).
+    /// </summary>
+    private static AITool Declaration(IChatKitTool tool)
+    {
+        var schema = tool.Parameters;
+        var key = (tool.Name, tool.Description, schema.ToJsonString(ChatKit.Json.ChatKitJson.Options));
+        if (Declarations.TryGetValue(key, out var known)) return known;
+        if (Declarations.Count >= MaxDeclarations) Declarations.Clear();
+        return Declarations.GetOrAdd(key, static (k, parameters) =>
+            AIFunctionFactory.CreateDeclaration(k.Name, k.Description, JsonSerializer.SerializeToElement(parameters, ChatKit.Json.ChatKitJson.Options)), schema);
+    }
 }
