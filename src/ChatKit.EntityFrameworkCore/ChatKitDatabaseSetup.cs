@@ -62,11 +62,12 @@ public static class ChatKitDatabaseSetup
 
     /// <summary>
     /// Stamps again the rows whose stored JSON this build does not vouch for yet (<see cref="EfChatKitStore.RestampStoredJsonAsync"/>):
-    /// run it after an upgrade, when lists would otherwise read and write every older row again until it is saved.
+    /// run it after an upgrade, when lists would otherwise read and write every older row again until it is saved. A pass by the
+    /// same build goes on from where the last one stopped; <paramref name="fromTheStart"/> reads every row again.
     /// </summary>
     public static Task<StoredJsonRestamp> RestampChatKitStoredJsonAsync(this IServiceProvider services, int batchSize = 256, TimeSpan pause = default,
-        CancellationToken cancellationToken = default) =>
-        services.GetRequiredService<EfChatKitStore>().RestampStoredJsonAsync(batchSize, pause, cancellationToken);
+        bool fromTheStart = false, CancellationToken cancellationToken = default) =>
+        services.GetRequiredService<EfChatKitStore>().RestampStoredJsonAsync(batchSize, pause, fromTheStart, cancellationToken);
 
     /// <summary>
     /// Applies the store's pending migrations (creating the database, for SQLite the file and its folder, when missing),

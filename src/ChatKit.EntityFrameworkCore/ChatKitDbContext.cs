@@ -20,6 +20,8 @@ public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(opt
     public DbSet<FeedbackRecord> Feedback => Set<FeedbackRecord>();
     /// <summary>Per-user memories of the assistant.</summary>
     public DbSet<MemoryRecord> Memories => Set<MemoryRecord>();
+    /// <summary>Values the store keeps about its own upkeep (<see cref="StoreStateRecord"/>).</summary>
+    public DbSet<StoreStateRecord> StoreState => Set<StoreStateRecord>();
 
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder model)
@@ -83,6 +85,15 @@ public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(opt
             m.Property(x => x.Text).HasMaxLength(4000);
             m.HasIndex(x => x.Id).IsUnique();
             m.HasIndex(x => new { x.UserId, x.Sequence });
+        });
+        model.Entity<StoreStateRecord>(s =>
+        {
+            s.ToTable("chatkit_store_state");
+            s.HasKey(x => x.Key);
+            s.Property(x => x.Key).HasMaxLength(64);
+            s.Property(x => x.Value).HasMaxLength(1000);
+            // The row exists from the migration on, so instances only ever update it.
+            s.HasData(new StoreStateRecord { Key = RestampMark.Key, Value = "" });
         });
     }
 }

@@ -5,12 +5,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ChatKit.EntityFrameworkCore;
 
-/// <summary>What <see cref="EfChatKitStore.RestampStoredJsonAsync"/> did: rows stamped again, rows left as they were.</summary>
+/// <summary>What <see cref="EfChatKitStore.RestampStoredJsonAsync"/> did: rows stamped again, rows left as they were, rows read.</summary>
 /// <param name="Items">Item rows whose JSON this build now vouches for (written again when its serializer writes it differently).</param>
 /// <param name="Threads">Thread rows whose client JSON this build now vouches for.</param>
 /// <param name="Skipped">Rows left as they were: changed while the pass looked at them (their own save stamped them), items
 /// whose stored form is not their wire form (user messages with attachments), rows whose JSON does not read.</param>
-public sealed record StoredJsonRestamp(int Items, int Threads, int Skipped);
+/// <param name="Read">Rows the pass read: those after where this build's last pass stopped (all of them after an upgrade).</param>
+public sealed record StoredJsonRestamp(int Items, int Threads, int Skipped, int Read);
 
 public sealed partial class EfChatKitStore
 {
@@ -22,17 +23,28 @@ public sealed partial class EfChatKitStore
     /// rows to stamp is one write (one transaction) through the store's write path, and a row is written only if it still
     /// holds what was read (its JSON for an item, its <c>UpdatedAt</c> for a thread): a save in between has stamped it itself.
     /// An item is written with this build's serialization of it, which is what its next save would write.
+    /// <para>
+    /// Where the walk has got to is kept with the build in <c>chatkit_store_state</c> (with each batch written, and every 32
+    /// batches read), so a pass stopped by a shutdown goes on where it stopped, and the next pass by the same build reads only
+    /// the rows added since (a large database is not walked in full at every start). What that leaves to their next save: rows
+    /// before the mark that something else changed since, an older instance's updates during a rolling upgrade or a hand
+    /// edit, which are read the long way as before. <paramref name="fromTheStart"/> walks every row whatever the mark says.
+    /// </para>
     /// </summary>
-    public async Task<StoredJsonRestamp> RestampStoredJsonAsync(int batchSize = 256, TimeSpan pause = default, CancellationToken cancellationToken = default)
+    public async Task<StoredJsonRestamp> RestampStoredJsonAsync(int batchSize = 256, TimeSpan pause = default, bool fromTheStart = false,
+        CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        int items = 0, threads = 0, skipped = 0;
-        for (long after = 0; ;)
+        int items = 0, threads = 0, skipped = 0, read = 0;
+        var mark = fromTheStart ? RestampMark.Start : await ReadAsync(db => RestampMark.LoadAsync(db, cancellationToken), cancellationToken);
+        for (var batches = 1; ; batches++)
         {
+            var after = mark.Items;
             var rows = await ReadAsync(db => db.Items.AsNoTracking().Where(i => i.Sequence > after).OrderBy(i => i.Sequence).Take(batchSize)
                 .Select(i => new { i.Sequence, i.Json, i.WireStamp }).ToListAsync(cancellationToken), cancellationToken);
             if (rows.Count == 0) break;
-            after = rows[^1].Sequence;
+            read += rows.Count;
+            mark = mark with { Items = rows[^1].Sequence };
             var stale = new List<(long Sequence, string Read, string Json, long Stamp)>();
             foreach (var row in rows.Where(r => !WireStamps.Vouches(r.WireStamp, r.Json)))
             {
@@ -40,17 +52,20 @@ public sealed partial class EfChatKitStore
                 else skipped++;
             }
             var written = await WriteAllAsync(stale, (db, s) => db.Items.Where(i => i.Sequence == s.Sequence && i.Json == s.Read)
-                .ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, s.Json).SetProperty(i => i.WireStamp, s.Stamp), cancellationToken), cancellationToken);
+                .ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, s.Json).SetProperty(i => i.WireStamp, s.Stamp), cancellationToken),
+                mark, batches % 32 == 0, cancellationToken);
             items += written;
             skipped += stale.Count - written;
             await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
         }
-        for (long after = 0; ;)
+        for (var batches = 1; ; batches++)
         {
+            var after = mark.Threads;
             var rows = await ReadAsync(db => db.Threads.AsNoTracking().Where(t => t.Sequence > after).OrderBy(t => t.Sequence).Take(batchSize)
                 .ToListAsync(cancellationToken), cancellationToken);
             if (rows.Count == 0) break;
-            after = rows[^1].Sequence;
+            read += rows.Count;
+            mark = mark with { Threads = rows[^1].Sequence };
             var stale = new List<(long Sequence, DateTimeOffset UpdatedAt, string Json, long Stamp)>();
             foreach (var row in rows.Where(r => ClientThreadRow.Of(r).WireJson is null))
             {
@@ -58,12 +73,14 @@ public sealed partial class EfChatKitStore
                 else skipped++;
             }
             var written = await WriteAllAsync(stale, (db, s) => db.Threads.Where(t => t.Sequence == s.Sequence && t.UpdatedAt == s.UpdatedAt)
-                .ExecuteUpdateAsync(u => u.SetProperty(t => t.WireJson, s.Json).SetProperty(t => t.WireStamp, s.Stamp), cancellationToken), cancellationToken);
+                .ExecuteUpdateAsync(u => u.SetProperty(t => t.WireJson, s.Json).SetProperty(t => t.WireStamp, s.Stamp), cancellationToken),
+                mark, batches % 32 == 0, cancellationToken);
             threads += written;
             skipped += stale.Count - written;
             await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
         }
-        return new StoredJsonRestamp(items, threads, skipped);
+        if (read > 0) await WriteAllAsync<int>([], (_, _) => Task.FromResult(0), mark, saveMark: true, cancellationToken);
+        return new StoredJsonRestamp(items, threads, skipped, read);
     }
 
     /// <summary>An item row's JSON as this build writes it and its stamp, or null when it has no wire form or does not read as an item.</summary>
@@ -95,15 +112,20 @@ public sealed partial class EfChatKitStore
         }
     }
 
-    /// <summary>Runs one update per row in one write (a transaction); how many rows it changed.</summary>
-    private async Task<int> WriteAllAsync<T>(List<T> rows, Func<ChatKitDbContext, T, Task<int>> update, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one update per row in one write (a transaction), with the pass's <paramref name="mark"/> saved in it when there are
+    /// rows or <paramref name="saveMark"/> asks; how many rows it changed.
+    /// </summary>
+    private async Task<int> WriteAllAsync<T>(List<T> rows, Func<ChatKitDbContext, T, Task<int>> update, RestampMark mark, bool saveMark,
+        CancellationToken cancellationToken)
     {
-        if (rows.Count == 0) return 0;
+        if (rows.Count == 0 && !saveMark) return 0;
         var written = 0;
         await WriteAsync(db => InTransactionAsync(db, async () =>
         {
             written = 0; // the work runs again when the provider's execution strategy retries the transaction
             foreach (var row in rows) written += await update(db, row);
+            await mark.SaveAsync(db, cancellationToken);
             return true;
         }, cancellationToken), cancellationToken, "RestampStoredJson");
         return written;

@@ -19,6 +19,9 @@ internal static class WireStamps
 {
     private static readonly long Build = BuildSeed();
 
+    /// <summary>This build's seed: every stamp it writes is made with it.</summary>
+    public static long BuildId => Build;
+
     /// <summary>The stamp for an item saved as <paramref name="storedJson"/>, or null when its stored form is not its wire form.</summary>
     public static long? For(ThreadItem item, string storedJson) => ChatKitStorageJson.IsWireForm(item) ? Of(storedJson) : null;
 

@@ -439,24 +439,64 @@ public abstract class StoreContractTests
         var file = new FileAttachment { Id = "file_r", Name = "r.txt", MimeType = "text/plain", ThreadId = threads[0].Id };
         var items = new ThreadItem[] { Message(threads[0].Id, "one"), Message(threads[0].Id, "two"), UserMessage(threads[0].Id, "msg_with_file_r", Tick(), file), Message(threads[0].Id, "three") };
         foreach (var item in items) await Store.AddThreadItemAsync(threads[0].Id, item, who);
-        (await store.RestampStoredJsonAsync()).Should().Be(new StoredJsonRestamp(0, 0, 1), "everything this build saved is vouched for already; the message with a file has no wire form");
+        var rows = items.Length + threads.Count + 1; // Bob's thread too
+        (await store.RestampStoredJsonAsync()).Should().Be(new StoredJsonRestamp(0, 0, 1, rows), "everything this build saved is vouched for already; the message with a file has no wire form");
+        (await store.RestampStoredJsonAsync()).Should().Be(new StoredJsonRestamp(0, 0, 0, 0), "the same build's next pass reads only rows added since");
 
-        // Written before the stamps, by another build, and in another build's form of the same item (spaces after commas).
+        // Written before the stamps, by another build, and in another build's form of the same item (spaces after commas);
+        // the last pass was another build's too.
         await sql("UPDATE chatkit_threads SET \"WireStamp\" = NULL");
         await sql($"UPDATE chatkit_items SET \"WireStamp\" = NULL WHERE \"Id\" = '{items[0].Id}'");
         await sql($"UPDATE chatkit_items SET \"WireStamp\" = 12345 WHERE \"Id\" = '{items[1].Id}'");
         await sql($"UPDATE chatkit_items SET \"Json\" = replace(\"Json\", ',\"', ', \"') WHERE \"Id\" = '{items[3].Id}'");
+        await sql($"UPDATE chatkit_store_state SET \"Value\" = '{new RestampMark(12345, 99999, 99999)}'");
         (await Store.LoadVisibleWireItemsAsync(threads[0].Id, null, 10, SortOrder.Asc, who)).Data.Count(w => w.Json is not null).Should().Be(0);
 
         var pass = await store.RestampStoredJsonAsync(batchSize: 2);
 
-        pass.Should().Be(new StoredJsonRestamp(3, threads.Count + 1, 1), "three items, every thread (Bob's too), the message with a file left alone");
+        pass.Should().Be(new StoredJsonRestamp(3, threads.Count + 1, 1, rows), "three items, every thread (Bob's too), the message with a file left alone");
         var page = await Store.LoadVisibleWireItemsAsync(threads[0].Id, null, 10, SortOrder.Asc, who);
         page.Data.Select(w => w.Json).Should().Equal(
             Json.ChatKitJson.Serialize(items[0]), Json.ChatKitJson.Serialize(items[1]), null, Json.ChatKitJson.Serialize(items[3]));
         (await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, who)).Data.Select(w => w.Json)
             .Should().Equal((await Store.LoadThreadsAsync(10, null, SortOrder.Asc, who)).Data.Select(WireThread.ClientJsonOf));
-        (await store.RestampStoredJsonAsync()).Should().Be(new StoredJsonRestamp(0, 0, 1), "a second pass finds nothing left to stamp");
+        (await store.RestampStoredJsonAsync()).Should().Be(new StoredJsonRestamp(0, 0, 0, 0), "a second pass finds nothing left to read");
+        (await store.RestampStoredJsonAsync(fromTheStart: true)).Should().Be(new StoredJsonRestamp(0, 0, 1, rows), "read from the start, every row is vouched for");
+    }
+
+    [Test]
+    public async Task A_restamp_pass_goes_on_from_where_the_same_builds_last_pass_stopped()
+    {
+        if (Sql is not { } sql || Store is not EfChatKitStore store)
+        {
+            Assert.Pass("This store keeps no stored JSON to stamp.");
+            return;
+        }
+        var (who, threads) = await VariedThreadsAsync();
+        var items = Enumerable.Range(0, 5).Select(n => Message(threads[0].Id, $"item {n}")).ToArray();
+        foreach (var item in items) await Store.AddThreadItemAsync(threads[0].Id, item, who);
+        await store.RestampStoredJsonAsync();
+        await sql("UPDATE chatkit_items SET \"WireStamp\" = NULL");
+
+        // A pass that stopped (a shutdown) after the second item and before the threads, by this build: it goes on from there.
+        await sql($"UPDATE chatkit_store_state SET \"Value\" = '{RestampMark.Start.Build} ' || (SELECT \"Sequence\" FROM chatkit_items WHERE \"Id\" = '{items[1].Id}') || ' 0'");
+        (await store.RestampStoredJsonAsync(batchSize: 2)).Should().Be(new StoredJsonRestamp(3, 0, 0, 3 + threads.Count + 1),
+            "the three items after the mark, then every thread (already vouched for)");
+        (await Store.LoadVisibleWireItemsAsync(threads[0].Id, null, 10, SortOrder.Asc, who)).Data.Select(w => w.Json is not null)
+            .Should().Equal(false, false, true, true, true);
+
+        // Rows added since are read; the two before the mark stay as they are (the documented limit) until a pass from the start.
+        var later = Message(threads[1].Id, "later");
+        await Store.AddThreadItemAsync(threads[1].Id, later, who);
+        await sql($"UPDATE chatkit_items SET \"WireStamp\" = NULL WHERE \"Id\" = '{later.Id}'");
+        (await store.RestampStoredJsonAsync()).Should().Be(new StoredJsonRestamp(1, 0, 0, 1));
+        (await store.RestampStoredJsonAsync(fromTheStart: true)).Items.Should().Be(2);
+        (await Store.LoadVisibleWireItemsAsync(threads[0].Id, null, 10, SortOrder.Asc, who)).Data.Should().OnlyContain(w => w.Json != null);
+
+        // The row the migration added holds the mark; deleted by hand, the next pass adds it again.
+        await sql("DELETE FROM chatkit_store_state");
+        (await store.RestampStoredJsonAsync()).Read.Should().Be(items.Length + 1 + threads.Count + 1, "without a mark every row is read");
+        (await store.RestampStoredJsonAsync()).Read.Should().Be(0);
     }
 
     /// <summary>SQL for a thread row's UpdatedAt moved on (as every save sets it), on the store's database.</summary>

@@ -125,7 +125,7 @@ public class ItemsSentAsStoredTests
         var items = await client.SendRawAsync(new ItemsListRequest { Params = new() { ThreadId = threadId } });
         var threads = await client.SendRawAsync(new ThreadsListRequest { Params = new() });
         // As another build (an upgrade, a .NET servicing update) or the version before the stamps leaves them.
-        Execute(first, "UPDATE chatkit_items SET WireStamp = 12345; UPDATE chatkit_threads SET WireStamp = NULL");
+        Execute(first, "UPDATE chatkit_items SET WireStamp = 12345; UPDATE chatkit_threads SET WireStamp = NULL; UPDATE chatkit_store_state SET Value = '12345 99999 99999'");
         const string Unvouched = "SELECT (SELECT count(*) FROM chatkit_items WHERE WireStamp = 12345) + (SELECT count(*) FROM chatkit_threads WHERE WireStamp IS NULL)";
         Execute(first, Unvouched).Should().Be(Execute(first, "SELECT (SELECT count(*) FROM chatkit_items) + (SELECT count(*) FROM chatkit_threads)"), "every stamp was cleared")
             .And.Subject.Should().BeOfType<long>().Which.Should().BeGreaterThan(3);

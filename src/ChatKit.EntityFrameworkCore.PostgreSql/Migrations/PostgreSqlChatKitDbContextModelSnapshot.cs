@@ -179,6 +179,29 @@ namespace ChatKit.EntityFrameworkCore.PostgreSql.Migrations
                     b.ToTable("chatkit_memories", (string)null);
                 });
 
+            modelBuilder.Entity("ChatKit.EntityFrameworkCore.Records.StoreStateRecord", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("chatkit_store_state", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Key = "stored_json_restamp",
+                            Value = ""
+                        });
+                });
+
             modelBuilder.Entity("ChatKit.EntityFrameworkCore.Records.ThreadRecord", b =>
                 {
                     b.Property<long>("Sequence")

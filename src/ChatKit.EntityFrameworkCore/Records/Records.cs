@@ -112,3 +112,15 @@ public sealed class MemoryRecord
     /// <summary>When it was saved.</summary>
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+/// <summary>
+/// A value the store keeps about its own upkeep, by name: where the pass that stamps stored JSON again stopped, and for which
+/// build (<see cref="EfChatKitStore.RestampStoredJsonAsync"/>). Not user data.
+/// </summary>
+public sealed class StoreStateRecord
+{
+    /// <summary>The name of the value.</summary>
+    public required string Key { get; set; }
+    /// <summary>The value, in a form its owner reads; empty when nothing is recorded yet.</summary>
+    public required string Value { get; set; }
+}
