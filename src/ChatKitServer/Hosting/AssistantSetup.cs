@@ -32,8 +32,10 @@ public static class AssistantSetup
         services.AddSingleton<IChatKitNotices, LocalizedChatKitNotices>();
         // One registration: errors are recorded around the titling responder, which wraps whichever responder the provider gives.
         // Built on a turn's first use: most requests never run it (ResponderOnFirstUse).
+        // The factory matches the constructor once (CreateInstance matched it by reflection on every turn: 1.6% of a seeding profile).
+        var titling = ActivatorUtilities.CreateFactory<TitlingResponder>(Type.EmptyTypes);
         services.AddScoped<IChatKitResponder>(sp => new ResponderOnFirstUse(() =>
-            new ErrorRecordingResponder(ActivatorUtilities.CreateInstance<TitlingResponder>(sp), sp.GetRequiredService<TimeProvider>())));
+            new ErrorRecordingResponder(titling(sp, null), sp.GetRequiredService<TimeProvider>())));
         var provider = configuration.GetValue(AssistantOptions.Section + ":Provider", AssistantProvider.Offline);
         if (provider == AssistantProvider.Offline)
         {
