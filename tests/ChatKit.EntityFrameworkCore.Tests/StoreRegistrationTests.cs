@@ -45,8 +45,22 @@ public sealed class StoreRegistrationTests
 
         var settings = new Npgsql.NpgsqlConnectionStringBuilder(db.Database.GetConnectionString());
         settings.MaxAutoPrepare.Should().Be(expected);
+        settings.NoResetOnClose.Should().BeTrue("the store leaves no session state for a reset to clear");
         settings.Host.Should().Be("nowhere");
         settings.Database.Should().Be("chatkit");
+    }
+
+    [TestCase("Host=nowhere;Database=chatkit;No Reset On Close=false", false)]
+    [TestCase("Host=nowhere;Database=chatkit;NoResetOnClose=false;Max Auto Prepare=0", false)]
+    [TestCase("Host=nowhere;Database=chatkit;Max Auto Prepare=0", true)]
+    public async Task PostgreSql_connections_skip_the_session_reset_unless_the_connection_string_says_otherwise(string connectionString, bool expected)
+    {
+        await using var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(store => store.UsePostgreSql(connectionString))
+            .BuildServiceProvider();
+        await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
+
+        new Npgsql.NpgsqlConnectionStringBuilder(db.Database.GetConnectionString()).NoResetOnClose.Should().Be(expected);
     }
 
     [Test]
