@@ -142,6 +142,29 @@ public class BadInputTests
         text.Should().NotContainAny(["System.", "ChatKitServer.", "ChatKit.", "`1", "LineNumber", "field is required"], "errors speak JSON, not .NET");
     }
 
+    private static IEnumerable<TestCaseData> WrongItemKinds()
+    {
+        yield return new TestCaseData("""{"type":"threads.retry_after_item","params":{"thread_id":"{thread}","item_id":"{item}"}}""",
+            "is of type assistant_message; threads.retry_after_item needs a user message").SetName("retry after an assistant message");
+        yield return new TestCaseData("""{"type":"threads.add_structured_input","params":{"thread_id":"{thread}","item_id":"{item}","input":{"status":"answered","answers":{}}}}""",
+            "is of type assistant_message, not a structured_input item").SetName("structured input for an assistant message");
+        yield return new TestCaseData("""{"type":"threads.sync_custom_action","params":{"thread_id":"{thread}","item_id":"{item}","action":{"type":"x","payload":{}}}}""",
+            "is of type assistant_message, not a widget").SetName("sync action sent by an assistant message");
+    }
+
+    /// <summary>Found by the differential check against the reference (2026-12): the detail read "is a assistant_message".</summary>
+    [TestCaseSource(nameof(WrongItemKinds))]
+    public async Task An_item_of_the_wrong_kind_is_named_with_its_type(string template, string mentions)
+    {
+        var body = template.Replace("{thread}", _threadId).Replace("{item}", _assistantId);
+
+        using var response = await _alice.Http.PostAsync("/chatkit", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        var detail = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
+        detail.Should().Be($"Item '{_assistantId}' {mentions}" + (mentions.EndsWith("widget", StringComparison.Ordinal) ? ": only widgets send actions." : "."));
+    }
+
     [Test]
     public async Task Item_ids_of_another_thread_are_not_found()
     {

@@ -110,7 +110,7 @@ public sealed partial class ChatKitEngine
     {
         var item = await _store.LoadItemAsync(threadId, itemId, context, ct).ConfigureAwait(false);
         if (item is not StructuredInputItem structured)
-            throw new ChatKitValidationException($"Item '{item.Id}' is a {item.Kind}, not a structured_input item.");
+            throw new ChatKitValidationException($"Item '{item.Id}' is of type {item.Kind}, not a structured_input item.");
         if (structured.Status != StructuredInputStatus.Pending)
             throw new ChatKitConflictException($"Structured input '{item.Id}' was already {structured.Status.ToString().ToLowerInvariant()}.");
         return structured;
@@ -121,7 +121,7 @@ public sealed partial class ChatKitEngine
     {
         var item = await _store.LoadItemAsync(threadId, itemId, context, ct).ConfigureAwait(false);
         return item as UserMessageItem
-            ?? throw new ChatKitValidationException($"Item '{item.Id}' is a {item.Kind}; threads.retry_after_item needs a user message.");
+            ?? throw new ChatKitValidationException($"Item '{item.Id}' is of type {item.Kind}; threads.retry_after_item needs a user message.");
     }
 
     private ErrorEvent NotAWidget(ThreadCustomActionParams p, ThreadItem sender)

@@ -243,6 +243,6 @@ public sealed partial class ChatKitEngine
     {
         if (p.ItemId is null) return null;
         var item = await _store.LoadItemAsync(p.ThreadId, p.ItemId, context, ct).ConfigureAwait(false);
-        return item as WidgetItem ?? throw new ChatKitValidationException($"Item '{p.ItemId}' is a {item.Kind}, not a widget: only widgets send actions.");
+        return item as WidgetItem ?? throw new ChatKitValidationException($"Item '{p.ItemId}' is of type {item.Kind}, not a widget: only widgets send actions.");
     }
 }
