@@ -91,7 +91,9 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
         }
 
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/event-stream";
+        // With its charset, as the reference's Starlette sends it: a client that reads text/* without one (Python's requests)
+        // would take the UTF-8 frames for Latin-1.
+        response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no"; // nginx: pass each frame on at once
         response.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();

@@ -262,6 +262,33 @@ public class ReferenceParityTests
         feedback.Select(f => ((string)f!["item_id"]!, (string)f["kind"]!)).Should().BeEquivalentTo([("assistant_msg_1", "positive"), ("widget_1", "negative")]);
     }
 
+    [Test]
+    public async Task Feedback_without_item_ids_answers_an_empty_object_and_keeps_nothing()
+    {
+        _responder.Script = (t, _, _) => Events(Done(Answer(t, "Hi", "assistant_msg_1")));
+        var thread = (await CreateAsync("Empty feedback")).ThreadId!;
+
+        (await _client.SendRawAsync(new ItemsFeedbackRequest { Params = new() { ThreadId = thread, ItemIds = [], Kind = FeedbackKind.Positive } })).Should().Be("{}");
+
+        JsonNode.Parse(await _admin.GetStringAsync($"/admin/api/threads/{thread}"))!["feedback"]!.AsArray().Should().BeEmpty();
+        var unknown = () => _client.SendRawAsync(new ItemsFeedbackRequest { Params = new() { ThreadId = "thr_unknown", ItemIds = [], Kind = FeedbackKind.Positive } });
+        (await unknown.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(404, "the thread is still checked (README: a clear 404)");
+    }
+
+    [Test]
+    public async Task An_empty_after_cursor_is_no_cursor()
+    {
+        _responder.Script = (t, _, _) => Events(Done(Answer(t, "one")), Done(Answer(t, "two")));
+        var thread = (await CreateAsync("First")).ThreadId!;
+        await CreateAsync("Second");
+
+        var threads = await PageWithServerDefaultsAsync("threads.list", new() { ["after"] = "", ["limit"] = 1 });
+        threads["data"]!.AsArray().Should().HaveCount(1);
+        threads["has_more"]!.GetValue<bool>().Should().BeTrue();
+        var items = await PageWithServerDefaultsAsync("items.list", new() { ["thread_id"] = thread, ["after"] = "" });
+        Wire.Ids(items).Should().HaveCount(3, "the message and both answers, from the start");
+    }
+
     // Attachments.
 
     [Test]

@@ -39,6 +39,7 @@ public class SseBehaviourTests
     {
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
+        response.Content.Headers.ContentType.CharSet.Should().Be("utf-8", "as the reference sends it: clients that default text/* to Latin-1 read the frames right");
         response.Headers.CacheControl!.NoCache.Should().BeTrue();
         response.Headers.GetValues("X-Accel-Buffering").Should().Equal("no");
     }

@@ -85,13 +85,13 @@ public sealed partial class ChatKitEngine
             case ThreadsListRequest r:
             {
                 var limit = Limit(r.Params.Limit);
-                var page = await _store.LoadWireThreadsAsync(limit, r.Params.After, r.Params.Order, context, ct).ConfigureAwait(false);
+                var page = await _store.LoadWireThreadsAsync(limit, Cursor(r.Params.After), r.Params.Order, context, ct).ConfigureAwait(false);
                 return WirePages.SerializeThreads(page);
             }
             case ItemsListRequest r:
             {
                 var limit = Limit(r.Params.Limit);
-                var page = await _store.LoadVisibleWireItemsAsync(r.Params.ThreadId, r.Params.After, limit, r.Params.Order, context, ct).ConfigureAwait(false);
+                var page = await _store.LoadVisibleWireItemsAsync(r.Params.ThreadId, Cursor(r.Params.After), limit, r.Params.Order, context, ct).ConfigureAwait(false);
                 return WirePages.Serialize(page);
             }
             case ThreadsUpdateRequest r:
@@ -107,9 +107,8 @@ public sealed partial class ChatKitEngine
                 return EmptyObject;
             case ItemsFeedbackRequest r:
             {
-                if (r.Params.ItemIds.Count == 0)
-                    throw new ChatKitValidationException("items.feedback needs at least one item id in 'item_ids'.");
                 await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
+                if (r.Params.ItemIds.Count == 0) return EmptyObject; // nothing to keep; the reference answers {} as well
                 foreach (var itemId in r.Params.ItemIds.Distinct())
                     await _store.LoadItemAsync(r.Params.ThreadId, itemId, context, ct).ConfigureAwait(false);
                 await _store.SaveFeedbackAsync(r.Params.ThreadId, r.Params.ItemIds.Distinct().ToList(), r.Params.Kind, context, ct).ConfigureAwait(false);
@@ -219,6 +218,9 @@ public sealed partial class ChatKitEngine
             after = page.After;
         }
     }
+
+    /// <summary>A page's <c>after</c>: an empty one is no cursor, as in the reference's stores (<c>if after:</c>).</summary>
+    private static string? Cursor(string? after) => string.IsNullOrEmpty(after) ? null : after;
 
     private int Limit(int? requested)
     {
