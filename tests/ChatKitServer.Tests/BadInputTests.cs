@@ -3,7 +3,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKitServer.Tests.Support;
+using ChatKit.AspNetCore;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -140,6 +143,64 @@ public class BadInputTests
         var text = await response.Content.ReadAsStringAsync();
         JsonNode.Parse(text)!["detail"]!.GetValue<string>().Should().Contain(mentions);
         text.Should().NotContainAny(["System.", "ChatKitServer.", "ChatKit.", "`1", "LineNumber", "field is required"], "errors speak JSON, not .NET");
+    }
+
+    [TestCase("/chatkit", "gzip")]
+    [TestCase("/chatkit", "br")]
+    [TestCase("/api/chat/message", "gzip")]
+    [TestCase("/api/chat/widgets/streams/news/events", "deflate")]
+    [TestCase("/chatkit/attachments", "gzip")]
+    public async Task A_compressed_body_is_refused_saying_so_and_an_identity_one_is_read(string path, string encoding)
+    {
+        // Bodies are read as they are sent: gzip was refused as "'0x1F' is an invalid start of a value", and a plain body
+        // that claimed "br" was taken as plain. Both now get 415 naming the encoding.
+        using var admin = _factory.HttpClientFor("root", "admin");
+        var plain = path switch
+        {
+            "/chatkit" => """{"type":"threads.list","params":{}}""",
+            "/api/chat/message" => """{"message":"hi"}""",
+            "/api/chat/widgets/streams/news/events" => """{"type":"Card","children":[]}""",
+            _ => "not a form",
+        };
+        var gzipped = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(gzipped, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gzip.Write(Encoding.UTF8.GetBytes(plain));
+        foreach (var body in new[] { gzipped.ToArray(), Encoding.UTF8.GetBytes(plain) })
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/json");
+            content.Headers.ContentEncoding.Add(encoding);
+            using var response = await admin.PostAsync(path, content);
+
+            response.StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType);
+            response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+            JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>()
+                .Should().Contain($"Content-Encoding '{encoding}'").And.Contain("uncompressed");
+        }
+
+        if (path != "/chatkit") return;
+        var identity = new StringContent(plain, Encoding.UTF8, "application/json");
+        identity.Headers.ContentEncoding.Add("identity");
+        (await admin.PostAsync(path, identity)).StatusCode.Should().Be(HttpStatusCode.OK, "identity is no encoding at all");
+    }
+
+    [Test]
+    public async Task The_protocol_endpoint_alone_refuses_a_compressed_body_too()
+    {
+        // An app that embeds ChatKit (no ChatKitServer middleware in front) gets the same refusal from MapChatKit itself.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddChatKit().AddResponder<TestResponder>().AddInMemoryStore();
+        await using var app = builder.Build();
+        app.MapChatKit("/chatkit");
+        await app.StartAsync();
+        var content = new StringContent("""{"type":"threads.list","params":{}}""", Encoding.UTF8, "application/json");
+        content.Headers.ContentEncoding.Add("gzip");
+
+        using var response = await app.GetTestClient().PostAsync("/chatkit", content);
+
+        response.StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("Content-Encoding 'gzip'");
     }
 
     [Test]

@@ -54,6 +54,11 @@ public static class WebSetup
         app.UseCors(CorsPolicy);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use((http, next) =>
+        {
+            EncodedBodyException.ThrowIfEncoded(http.Request); // every endpoint reads bodies as sent: a compressed one is refused, saying why
+            return next(http);
+        });
         app.UseRateLimiter();
         app.UseRequestTimeouts();
         app.MapControllers();
