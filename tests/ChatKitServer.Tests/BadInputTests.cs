@@ -203,6 +203,45 @@ public class BadInputTests
         (await response.Content.ReadAsStringAsync()).Should().Contain("Content-Encoding 'gzip'");
     }
 
+    [TestCase("/api/chat/message", """{"message":"a\ud800b"}""", "message")]
+    [TestCase("/api/chat/message", """{"message":"hi","threadId":"\udc00"}""", "threadId")]
+    [TestCase("/api/chat/widgets/streams/news/events", """{"type":"Card","children":[{"type":"Text","value":"a\ud800"}]}""", "widget root")]
+    public async Task Text_that_is_not_valid_unicode_is_named_as_such_on_the_other_endpoints(string path, string body, string mentions)
+    {
+        // An unpaired surrogate escape was reported as "'message' must be a string" (it is one) or "not valid in a WidgetRoot".
+        using var admin = _factory.HttpClientFor("root", "admin");
+        using var response = await admin.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>()
+            .Should().Contain("not valid Unicode").And.Contain(mentions);
+    }
+
+    [TestCase("POST", "/api/chat/message", "text/plain", "root", 415, "application/json")]
+    [TestCase("POST", "/api/chat/widgets/streams/news/events", "text/csv", "root", 415, "not 'text/csv'")]
+    [TestCase("GET", "/chatkit", null, "root", 405, "GET is not allowed on /chatkit")]
+    [TestCase("GET", "/no/such/page", null, "root", 404, "no endpoint at GET /no/such/page")]
+    [TestCase("GET", "/admin/api/threads", null, "alice", 403, "role")]
+    public async Task Refusals_made_by_the_framework_say_what_was_wrong_too(string method, string path, string? type, string user, int status, string mentions)
+    {
+        // These came as a problem body with a title and no detail.
+        using var http = user == "root" ? _factory.HttpClientFor("root", "admin") : _factory.HttpClientFor(user);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = new ByteArrayContent("""{"message":"hi"}"""u8.ToArray());
+            if (type is not null) request.Content.Headers.ContentType = new(type);
+        }
+
+        using var response = await http.SendAsync(request);
+
+        ((int)response.StatusCode).Should().Be(status);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var detail = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"];
+        detail.Should().NotBeNull();
+        detail!.GetValue<string>().Should().Contain(mentions);
+    }
+
     [Test]
     public async Task Item_ids_of_another_thread_are_not_found()
     {

@@ -26,7 +26,7 @@ public static class WebSetup
             })
             .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = ModelStateProblems.Create);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ChatKit.Json.ChatKitJson.Options.Encoder);
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = FrameworkProblemDetails.Describe);
         services.AddExceptionHandler<ChatKitExceptionHandler>();
         services.AddChatKitHealth(configuration);
         services.AddSecurityHeaders();
