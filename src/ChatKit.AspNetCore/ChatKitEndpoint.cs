@@ -21,6 +21,7 @@ public static class ChatKitEndpoint
         System.Diagnostics.Activity? activity = null;
         try
         {
+            EncodedBodyException.ThrowIfEncoded(http.Request);
             NotJsonException.ThrowIfForm(http.Request);
             ChatKitRequest request;
             var options = services.GetRequiredService<IOptions<ChatKitHttpOptions>>().Value;

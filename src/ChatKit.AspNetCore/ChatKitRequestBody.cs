@@ -90,3 +90,27 @@ public sealed class NotJsonException(string contentType)
             throw new NotJsonException(request.ContentType!.Split(';')[0].Trim());
     }
 }
+
+/// <summary>
+/// The body comes with a <c>Content-Encoding</c> (gzip, br, …), which is not decoded (415): read as it is,
+/// a compressed body would be refused as "not JSON" without saying why, and a body that only claims an
+/// encoding would be taken as plain.
+/// </summary>
+public sealed class EncodedBodyException(string encoding)
+    : ChatKitException($"The request body has Content-Encoding '{encoding}', which this server does not decode: send it uncompressed, without a Content-Encoding header.")
+{
+    /// <inheritdoc />
+    public override int StatusCode => StatusCodes.Status415UnsupportedMediaType;
+
+    /// <summary>
+    /// Refuses a request that may carry a body and names a content coding other than <c>identity</c>. A host that
+    /// decodes request bodies (ASP.NET Core's request decompression middleware) removes the header first.
+    /// </summary>
+    public static void ThrowIfEncoded(HttpRequest request)
+    {
+        var encoding = request.Headers.ContentEncoding.ToString().Trim();
+        if (encoding.Length == 0 || string.Equals(encoding, "identity", StringComparison.OrdinalIgnoreCase)) return;
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false }) return;
+        throw new EncodedBodyException(encoding);
+    }
+}

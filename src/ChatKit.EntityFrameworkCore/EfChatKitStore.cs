@@ -63,16 +63,35 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
                 await db.SaveChangesAsync(cancellationToken);
                 return;
             }
-            await db.Threads.Where(t => t.Sequence == owner.Sequence).ExecuteUpdateAsync(u => u
-                .SetProperty(t => t.Title, thread.Title)
-                .SetProperty(t => t.StatusJson, status)
-                .SetProperty(t => t.MetadataJson, metadata)
-                .SetProperty(t => t.AllowedImageDomainsJson, domains)
-                .SetProperty(t => t.WireJson, wire)
-                .SetProperty(t => t.WireStamp, stamp)
-                .SetProperty(t => t.UpdatedAt, now), cancellationToken);
+            await UpdateRowsAsync(db.Threads.Where(t => t.Sequence == owner.Sequence), thread, status, metadata, domains, wire, stamp, now, cancellationToken);
         }, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public async Task UpdateThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var status = ChatKitJson.Serialize(thread.Status);
+        var metadata = thread.Metadata.ToJsonString();
+        var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
+        var now = _time.GetUtcNow();
+        var (wire, stamp) = WireForm(thread, status, domains, now);
+        var updated = 0;
+        // One statement that only finds the caller's existing row: a thread deleted meanwhile stays deleted.
+        await WriteAsync(async db => updated = await UpdateRowsAsync(
+            db.Threads.Where(t => t.Id == thread.Id && t.UserId == context.UserId), thread, status, metadata, domains, wire, stamp, now, cancellationToken), cancellationToken);
+        if (updated == 0) throw ChatKitNotFoundException.Thread(thread.Id);
+    }
+
+    private static Task<int> UpdateRowsAsync(IQueryable<ThreadRecord> rows, ThreadMetadata thread, string status, string metadata, string? domains,
+        string wire, long stamp, DateTimeOffset now, CancellationToken cancellationToken) =>
+        rows.ExecuteUpdateAsync(u => u
+            .SetProperty(t => t.Title, thread.Title)
+            .SetProperty(t => t.StatusJson, status)
+            .SetProperty(t => t.MetadataJson, metadata)
+            .SetProperty(t => t.AllowedImageDomainsJson, domains)
+            .SetProperty(t => t.WireJson, wire)
+            .SetProperty(t => t.WireStamp, stamp)
+            .SetProperty(t => t.UpdatedAt, now), cancellationToken);
 
     /// <summary>
     /// The client JSON a thread row is saved with at <paramref name="now"/> and its stamp (<see cref="ThreadRecord.WireJson"/>):

@@ -526,6 +526,26 @@ public abstract class StoreContractTests
     }
 
     [Test]
+    public async Task Updating_a_thread_never_creates_it_a_deleted_one_stays_deleted()
+    {
+        var thread = await NewThreadAsync(title: "before");
+        thread.Title = "after";
+        await Store.UpdateThreadAsync(thread, Alice);
+        (await Store.LoadThreadAsync(thread.Id, Alice)).Title.Should().Be("after");
+
+        var stolen = () => Store.UpdateThreadAsync(thread, Bob);
+        await stolen.Should().ThrowAsync<ChatKitNotFoundException>("another user's thread is not found");
+        await Store.DeleteThreadAsync(thread.Id, Alice);
+        var late = () => Store.UpdateThreadAsync(thread, Alice);
+
+        // A rename or a turn that saves the thread after its user deleted it must not bring it back empty.
+        await late.Should().ThrowAsync<ChatKitNotFoundException>();
+        (await Store.LoadThreadsAsync(10, null, SortOrder.Asc, Alice, default)).Data.Should().BeEmpty();
+        var never = () => Store.UpdateThreadAsync(new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Tick() }, Alice);
+        await never.Should().ThrowAsync<ChatKitNotFoundException>();
+    }
+
+    [Test]
     public async Task Deleting_a_thread_removes_its_items_and_feedback()
     {
         var thread = await NewThreadAsync();

@@ -160,6 +160,33 @@ public class AttachmentTests(AttachmentStorageKind storage)
         (await anonymous.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
     }
 
+    [Test]
+    public async Task A_body_that_ends_inside_the_file_is_a_bad_request_and_nothing_is_stored()
+    {
+        // The file part starts but the body ends without its closing boundary: the multipart reader fails while
+        // the bytes are copied to storage (after the part's headers were read), which answered 500.
+        static ByteArrayContent Cut(string name, string type)
+        {
+            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(
+                $"--cut\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {type}\r\n\r\nhello"));
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=cut");
+            return content;
+        }
+
+        using var direct = await _alice.Http.PostAsync("/chatkit/attachments", Cut("notes.txt", "text/plain"));
+        direct.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        direct.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        (await direct.Content.ReadAsStringAsync()).Should().Contain("malformed inside the file");
+
+        var created = await CreateAsync("notes.txt", 5, "text/plain");
+        using var twoPhase = await _factory.CreateClient().PostAsync(PathOf(created["upload_descriptor"]!["url"]!), Cut("notes.txt", "text/plain"));
+        twoPhase.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await twoPhase.Content.ReadAsStringAsync()).Should().Contain("malformed inside the file");
+
+        (await AttachmentStorages.StoredAsync(_factory)).Should().BeEmpty("a cut upload keeps nothing");
+        (await UploadAsync(created, "hello"u8.ToArray(), "notes.txt", "text/plain")).StatusCode.Should().Be(HttpStatusCode.OK, "the attachment still waits for its bytes");
+    }
+
     [TestCase("../../../etc/passwd.txt", "passwd.txt")]
     [TestCase("..\\..\\windows\\win.ini", "win.ini")]
     [TestCase("/abs/path/notes.txt", "notes.txt")]

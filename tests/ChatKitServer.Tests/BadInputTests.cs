@@ -3,7 +3,10 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKitServer.Tests.Support;
+using ChatKit.AspNetCore;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -163,6 +166,103 @@ public class BadInputTests
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         var detail = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
         detail.Should().Be($"Item '{_assistantId}' {mentions}" + (mentions.EndsWith("widget", StringComparison.Ordinal) ? ": only widgets send actions." : "."));
+    }
+
+    [TestCase("/chatkit", "gzip")]
+    [TestCase("/chatkit", "br")]
+    [TestCase("/api/chat/message", "gzip")]
+    [TestCase("/api/chat/widgets/streams/news/events", "deflate")]
+    [TestCase("/chatkit/attachments", "gzip")]
+    public async Task A_compressed_body_is_refused_saying_so_and_an_identity_one_is_read(string path, string encoding)
+    {
+        // Bodies are read as they are sent: gzip was refused as "'0x1F' is an invalid start of a value", and a plain body
+        // that claimed "br" was taken as plain. Both now get 415 naming the encoding.
+        using var admin = _factory.HttpClientFor("root", "admin");
+        var plain = path switch
+        {
+            "/chatkit" => """{"type":"threads.list","params":{}}""",
+            "/api/chat/message" => """{"message":"hi"}""",
+            "/api/chat/widgets/streams/news/events" => """{"type":"Card","children":[]}""",
+            _ => "not a form",
+        };
+        var gzipped = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(gzipped, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gzip.Write(Encoding.UTF8.GetBytes(plain));
+        foreach (var body in new[] { gzipped.ToArray(), Encoding.UTF8.GetBytes(plain) })
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new("application/json");
+            content.Headers.ContentEncoding.Add(encoding);
+            using var response = await admin.PostAsync(path, content);
+
+            response.StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType);
+            response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+            JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>()
+                .Should().Contain($"Content-Encoding '{encoding}'").And.Contain("uncompressed");
+        }
+
+        if (path != "/chatkit") return;
+        var identity = new StringContent(plain, Encoding.UTF8, "application/json");
+        identity.Headers.ContentEncoding.Add("identity");
+        (await admin.PostAsync(path, identity)).StatusCode.Should().Be(HttpStatusCode.OK, "identity is no encoding at all");
+    }
+
+    [Test]
+    public async Task The_protocol_endpoint_alone_refuses_a_compressed_body_too()
+    {
+        // An app that embeds ChatKit (no ChatKitServer middleware in front) gets the same refusal from MapChatKit itself.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddChatKit().AddResponder<TestResponder>().AddInMemoryStore();
+        await using var app = builder.Build();
+        app.MapChatKit("/chatkit");
+        await app.StartAsync();
+        var content = new StringContent("""{"type":"threads.list","params":{}}""", Encoding.UTF8, "application/json");
+        content.Headers.ContentEncoding.Add("gzip");
+
+        using var response = await app.GetTestClient().PostAsync("/chatkit", content);
+
+        response.StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("Content-Encoding 'gzip'");
+    }
+
+    [TestCase("/api/chat/message", """{"message":"a\ud800b"}""", "message")]
+    [TestCase("/api/chat/message", """{"message":"hi","threadId":"\udc00"}""", "threadId")]
+    [TestCase("/api/chat/widgets/streams/news/events", """{"type":"Card","children":[{"type":"Text","value":"a\ud800"}]}""", "widget root")]
+    public async Task Text_that_is_not_valid_unicode_is_named_as_such_on_the_other_endpoints(string path, string body, string mentions)
+    {
+        // An unpaired surrogate escape was reported as "'message' must be a string" (it is one) or "not valid in a WidgetRoot".
+        using var admin = _factory.HttpClientFor("root", "admin");
+        using var response = await admin.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>()
+            .Should().Contain("not valid Unicode").And.Contain(mentions);
+    }
+
+    [TestCase("POST", "/api/chat/message", "text/plain", "root", 415, "application/json")]
+    [TestCase("POST", "/api/chat/widgets/streams/news/events", "text/csv", "root", 415, "not 'text/csv'")]
+    [TestCase("GET", "/chatkit", null, "root", 405, "GET is not allowed on /chatkit")]
+    [TestCase("GET", "/no/such/page", null, "root", 404, "no endpoint at GET /no/such/page")]
+    [TestCase("GET", "/admin/api/threads", null, "alice", 403, "role")]
+    public async Task Refusals_made_by_the_framework_say_what_was_wrong_too(string method, string path, string? type, string user, int status, string mentions)
+    {
+        // These came as a problem body with a title and no detail.
+        using var http = user == "root" ? _factory.HttpClientFor("root", "admin") : _factory.HttpClientFor(user);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (method == "POST")
+        {
+            request.Content = new ByteArrayContent("""{"message":"hi"}"""u8.ToArray());
+            if (type is not null) request.Content.Headers.ContentType = new(type);
+        }
+
+        using var response = await http.SendAsync(request);
+
+        ((int)response.StatusCode).Should().Be(status);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var detail = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"];
+        detail.Should().NotBeNull();
+        detail!.GetValue<string>().Should().Contain(mentions);
     }
 
     [Test]

@@ -43,6 +43,50 @@ public class StreamLifecycleTests(TestDatabase database)
     }
 
     [Test]
+    public async Task A_thread_deleted_while_its_turn_streams_stays_deleted_and_the_stream_says_so()
+    {
+        // The user deletes the thread while an answer streams into it; the turn then renames the thread and finishes its
+        // message. The rename's save created the thread again (empty, then holding the late answer) and the client was told
+        // "stream.error, retry allowed" with no message.
+        var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var responder = new TestResponder();
+        using var factory = ServerFactory.WithResponder(responder, new() { ["Assistant:AutoTitles"] = "false" }, database: database);
+        var client = factory.ClientFor("alice");
+        var threadId = (await client.CreateThreadAsync(ChatKitClient.Text("first")).CollectAsync()).ThreadId!;
+        var events = new List<ThreadStreamEvent>();
+        responder.Script = (t, _, ct) => AnswerAfterDelete(t, deleted.Task, ct);
+
+        await foreach (var ev in client.AddUserMessageAsync(threadId, ChatKitClient.Text("second")))
+        {
+            events.Add(ev);
+            if (ev is ThreadItemUpdatedEvent { Update: AssistantMessageContentPartTextDelta })
+            {
+                await client.DeleteThreadAsync(threadId);
+                deleted.SetResult();
+            }
+        }
+
+        var error = events.OfType<ErrorEvent>().Should().ContainSingle().Which;
+        error.Code.Should().Be(ErrorCodes.Custom);
+        error.AllowRetry.Should().BeFalse("the thread is gone: trying again cannot work");
+        error.Message.Should().Contain("deleted");
+        events.OfType<ThreadUpdatedEvent>().Should().BeEmpty("the rename was not saved");
+        (await client.ListThreadsAsync()).Data.Should().BeEmpty("the deleted thread did not come back");
+        (await Refusals.RefusedAsync(() => client.GetThreadAsync(threadId))).StatusCode.Should().Be(404);
+
+        static async IAsyncEnumerable<ThreadStreamEvent> AnswerAfterDelete(ThreadMetadata t, Task deleted, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            var message = new AssistantMessageStream(t.Id);
+            foreach (var ev in message.Begin()) yield return ev;
+            yield return message.Append("partial ");
+            await deleted.WaitAsync(ct);
+            t.Title = "renamed by the turn";
+            yield return new ProgressUpdateEvent { Text = "still working" };
+            foreach (var ev in message.Complete()) yield return ev;
+        }
+    }
+
+    [Test]
     public async Task A_quiet_responder_gets_keep_alive_comments()
     {
         var responder = new TestResponder { Script = (t, _, ct) => Quiet(t, ct) };

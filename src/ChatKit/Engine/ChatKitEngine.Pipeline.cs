@@ -25,6 +25,7 @@ public sealed partial class ChatKitEngine
         var pending = new PendingItems();
         var order = new FirstAppearanceOrder(Now());
         var ended = false;
+        var deleted = false;
         try
         {
             var events = source(ct).GetAsyncEnumerator(ct);
@@ -33,7 +34,7 @@ public sealed partial class ChatKitEngine
                 while (true)
                 {
                     ThreadStreamEvent? ev = null;
-                    ErrorEvent? error = null;
+                    Exception? failure = null;
                     try
                     {
                         if (await events.MoveNextAsync().ConfigureAwait(false))
@@ -49,11 +50,20 @@ public sealed partial class ChatKitEngine
                     }
                     catch (Exception ex)
                     {
-                        error = ToErrorEvent(ex, thread);
+                        failure = ex;
                     }
 
-                    if (error is not null)
+                    if (failure is not null)
                     {
+                        if (failure is ChatKitNotFoundException && await IsGoneAsync(thread, context).ConfigureAwait(false))
+                        {
+                            // The user deleted the thread while it answered: nothing more is saved, and nothing is retried.
+                            pending.Clear();
+                            deleted = true;
+                            yield return ThreadDeleted(thread.Id, context);
+                            break;
+                        }
+                        var error = ToErrorEvent(failure, thread);
                         // Keep what the user already saw: partial answers are saved and finished.
                         foreach (var partial in pending.NonEmptyAssistantMessages().ToList())
                         {
@@ -72,7 +82,13 @@ public sealed partial class ChatKitEngine
                     if (ThreadState.Of(thread) != lastState)
                     {
                         lastState = ThreadState.Of(thread);
-                        await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
+                        if (!await TryUpdateThreadAsync(thread, context).ConfigureAwait(false))
+                        {
+                            pending.Clear();
+                            deleted = true;
+                            yield return ThreadDeleted(thread.Id, context);
+                            break;
+                        }
                         yield return new ThreadUpdatedEvent { Thread = ChatKitThread.ForClient(thread) };
                     }
                 }
@@ -89,11 +105,48 @@ public sealed partial class ChatKitEngine
                 await HandleStreamCancelledAsync(thread, pending, context, lastState).ConfigureAwait(false);
         }
 
-        if (ThreadState.Of(thread) != lastState)
+        if (!deleted && ThreadState.Of(thread) != lastState)
         {
-            await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
-            yield return new ThreadUpdatedEvent { Thread = ChatKitThread.ForClient(thread) };
+            yield return await TryUpdateThreadAsync(thread, context).ConfigureAwait(false)
+                ? new ThreadUpdatedEvent { Thread = ChatKitThread.ForClient(thread) }
+                : ThreadDeleted(thread.Id, context);
         }
+    }
+
+    /// <summary>Saves the thread's changed fields; false when the thread is gone (deleted while the turn ran), which stays gone.</summary>
+    private async Task<bool> TryUpdateThreadAsync(ThreadMetadata thread, ChatKitContext context)
+    {
+        try
+        {
+            await _store.UpdateThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (ChatKitNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the thread no longer exists for the caller (deleted while its turn ran).</summary>
+    private async Task<bool> IsGoneAsync(ThreadMetadata thread, ChatKitContext context)
+    {
+        try
+        {
+            await _store.LoadThreadAsync(thread.Id, context, CancellationToken.None).ConfigureAwait(false);
+            return false;
+        }
+        catch (ChatKitNotFoundException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>The end of a turn whose thread was deleted meanwhile: said to the user, not retryable, not a server failure.</summary>
+    private ErrorEvent ThreadDeleted(string threadId, ChatKitContext context)
+    {
+        _logger.LogInformation("Thread {ThreadId} was deleted while a turn ran; the turn stopped and saved nothing more", threadId);
+        ChatKitTelemetry.Errors.Add(1, new KeyValuePair<string, object?>(ChatKitTelemetry.ErrorTag, ErrorCodes.Custom));
+        return new ErrorEvent { Code = ErrorCodes.Custom, Message = _notices.ThreadDeleted(context), AllowRetry = false };
     }
 
     /// <summary>Saves what an event means for the store. Writes never use the request's token: a disconnect must not leave half a turn.</summary>
@@ -179,10 +232,16 @@ public sealed partial class ChatKitEngine
                 Content = context.ServerStopping.IsCancellationRequested ? _options.ShutdownNote : _options.CancelledNote,
             }, context, CancellationToken.None).ConfigureAwait(false);
             if (ThreadState.Of(thread) != lastState)
-                await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
+                await _store.UpdateThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
+            if (ex is ChatKitNotFoundException && await IsGoneAsync(thread, context).ConfigureAwait(false))
+            {
+                // Deleted by its user while the stream ran: there is nothing to keep.
+                _logger.LogInformation("Thread {ThreadId} was deleted while its cancelled stream ran; nothing was saved", thread.Id);
+                return;
+            }
             // Cleanup runs while the stream is being torn down: nobody is left to tell, so log it loudly.
             _logger.LogError(ex, "Could not save the cancelled stream's state for {ThreadId}", thread.Id);
             throw;

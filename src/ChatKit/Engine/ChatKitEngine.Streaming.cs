@@ -74,7 +74,20 @@ public sealed partial class ChatKitEngine
         [EnumeratorCancellation] CancellationToken ct)
     {
         await using var held = await _turns.AcquireAsync(threadId, ct).ConfigureAwait(false);
-        var thread = await _store.LoadThreadAsync(threadId, context, ct).ConfigureAwait(false);
+        ThreadMetadata? thread;
+        try
+        {
+            thread = await _store.LoadThreadAsync(threadId, context, ct).ConfigureAwait(false);
+        }
+        catch (ChatKitNotFoundException)
+        {
+            thread = null; // deleted while this turn waited for the one before it
+        }
+        if (thread is null)
+        {
+            yield return ThreadDeleted(threadId, context);
+            yield break;
+        }
         await foreach (var ev in (Refusal(thread) ?? turn(thread, ct)).ConfigureAwait(false))
             yield return ev;
     }

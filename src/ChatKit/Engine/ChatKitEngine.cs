@@ -99,7 +99,7 @@ public sealed partial class ChatKitEngine
                 var title = ValidTitle(r.Params.Title);
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 thread.Title = title;
-                await _store.SaveThreadAsync(thread, context, ct).ConfigureAwait(false);
+                await _store.UpdateThreadAsync(thread, context, ct).ConfigureAwait(false); // deleted meanwhile: 404, not back as an empty thread
                 return ChatKitJson.SerializeToUtf8Bytes(ChatKitThread.ForClient(thread));
             }
             case ThreadsDeleteRequest r:

@@ -9,6 +9,9 @@ public interface IChatKitNotices
 {
     /// <summary>Shown instead of an answer when the user writes while a client tool call or a structured input still waits.</summary>
     string PendingInteraction(ChatKitContext context);
+
+    /// <summary>The <c>error</c> event's message when the thread was deleted while a turn answered in it.</summary>
+    string ThreadDeleted(ChatKitContext context) => EnglishChatKitNotices.ThreadDeletedText;
 }
 
 /// <summary>The engine's notices in English.</summary>
@@ -17,4 +20,10 @@ public sealed class EnglishChatKitNotices : IChatKitNotices
     /// <inheritdoc />
     public string PendingInteraction(ChatKitContext context) =>
         "Please answer the pending request above before sending a new message.";
+
+    /// <summary>The English text of <see cref="IChatKitNotices.ThreadDeleted"/>.</summary>
+    public const string ThreadDeletedText = "This conversation was deleted while the answer was being written; nothing more of it was kept.";
+
+    /// <inheritdoc />
+    public string ThreadDeleted(ChatKitContext context) => ThreadDeletedText;
 }

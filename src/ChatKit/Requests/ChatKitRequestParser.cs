@@ -92,6 +92,8 @@ public static class ChatKitRequestParser
         var at = Display(path);
         if (exception.GetType() != typeof(JsonException) || exception.InnerException is JsonException inner && inner.GetType() != typeof(JsonException))
             return "The body is not valid JSON: " + Trim((exception.InnerException ?? exception).Message); // the reader's own exception: a syntax error
+        if (IsInvalidText(exception))
+            return "The body holds text that is not valid Unicode (an unpaired surrogate escape such as \\ud800)" + (path == "$" ? "." : $" at {at}.");
         if (!IsFrameworkMessage(exception.Message))
             return (path == "$" ? "" : at + ": ") + Truncate(exception.Message, 300); // a converter's message, in the protocol's words already
         var (info, node, found) = Walk(target, document, Segments(path), options);
@@ -369,6 +371,13 @@ public static class ChatKitRequestParser
     }
 
     /// <summary>System.Text.Json's own messages (which name .NET types) rather than a converter's.</summary>
+    /// <summary>
+    /// A string or property name holding an unpaired surrogate escape: System.Text.Json reads it, then fails to turn it
+    /// into text (an <see cref="InvalidOperationException"/> about UTF-16 inside), which read as "must be a string".
+    /// </summary>
+    private static bool IsInvalidText(JsonException exception) =>
+        exception.InnerException is InvalidOperationException { Message: var message } && message.Contains("UTF-16", StringComparison.Ordinal);
+
     private static bool IsFrameworkMessage(string message) =>
         message.Contains(" | LineNumber: ", StringComparison.Ordinal)
         || message.StartsWith("JSON deserialization for type", StringComparison.Ordinal)

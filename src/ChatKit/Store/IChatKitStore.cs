@@ -14,6 +14,18 @@ public interface IChatKitStore
     /// <summary>Creates or updates a thread's metadata (title, status, metadata).</summary>
     Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Updates an existing thread's metadata and never creates one: a thread that is gone (deleted while a turn ran or an
+    /// update was on its way) or is another user's throws <see cref="ChatKitNotFoundException"/>, so it does not come back
+    /// empty. The default loads the thread, then saves it (a delete between the two still creates it again); a store that
+    /// can update only an existing row in one statement should do so.
+    /// </summary>
+    async Task UpdateThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await LoadThreadAsync(thread.Id, context, cancellationToken).ConfigureAwait(false);
+        await SaveThreadAsync(thread, context, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A page of the caller's threads ordered by creation time.</summary>
     Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default);
 

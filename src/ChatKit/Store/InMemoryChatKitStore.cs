@@ -59,6 +59,15 @@ public sealed class InMemoryChatKitStore : IChatKitStore
     }
 
     /// <inheritdoc />
+    public Task UpdateThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        var copy = CopyMetadata(thread);
+        lock (_gate)
+            Find(thread.Id, context).Thread = copy;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default)
     {
         lock (_gate)

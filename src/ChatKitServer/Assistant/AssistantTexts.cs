@@ -13,6 +13,7 @@ public sealed class AssistantTexts
     public const string RecallingMemory = "RecallingMemory";
     public const string ExecutingTool = "ExecutingTool";
     public const string PendingInteraction = "PendingInteraction";
+    public const string ThreadDeleted = "ThreadDeleted";
     public const string ModelNotAllowed = "ModelNotAllowed";
     public const string ToolNotAvailable = "ToolNotAvailable";
     public const string UpstreamRefused = "UpstreamRefused";

@@ -8,4 +8,7 @@ public sealed class LocalizedChatKitNotices(IStringLocalizer<AssistantTexts> tex
 {
     /// <inheritdoc />
     public string PendingInteraction(ChatKitContext context) => texts[AssistantTexts.PendingInteraction];
+
+    /// <inheritdoc />
+    public string ThreadDeleted(ChatKitContext context) => texts[AssistantTexts.ThreadDeleted];
 }

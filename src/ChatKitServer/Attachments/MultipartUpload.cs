@@ -50,7 +50,10 @@ public static class MultipartUpload
         {
             var file = section.AsFileSection();
             if (file is not null && file.Name == "file")
+            {
+                section.Body = new MultipartFileBody(section.Body); // a body cut inside the file is the client's error too
                 return file;
+            }
             skipped += await DropAsync(section.Body, OtherFieldsBytes - skipped, ct);
         }
         throw new ChatKitValidationException("The multipart body has no file in a field named 'file'.");
@@ -62,12 +65,18 @@ public static class MultipartUpload
         {
             return await reader.ReadNextSectionAsync(ct);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException && ex is not BadHttpRequestException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (IsMalformed(ex, ct))
         {
-            // A malformed body; Kestrel's own refusals (too slow, too large, cut short) keep their status.
             throw new ChatKitValidationException("The multipart/form-data body is malformed: " + ex.Message, ex);
         }
     }
+
+    /// <summary>
+    /// A malformed body, as the multipart reader reports it; Kestrel's own refusals (too slow, too large,
+    /// cut short) keep their status, and a stopped read stays a cancellation.
+    /// </summary>
+    internal static bool IsMalformed(Exception ex, CancellationToken ct) =>
+        ex is InvalidDataException or IOException && ex is not BadHttpRequestException && !ct.IsCancellationRequested;
 
     private static async Task<long> DropAsync(Stream field, long allowed, CancellationToken ct)
     {

@@ -18,6 +18,9 @@ public sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links) 
     public Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default) =>
         inner.SaveThreadAsync(thread, context, cancellationToken);
 
+    public Task UpdateThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.UpdateThreadAsync(thread, context, cancellationToken);
+
     public Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default) =>
         inner.LoadThreadsAsync(limit, after, order, context, cancellationToken);
 

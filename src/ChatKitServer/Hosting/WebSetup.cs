@@ -26,7 +26,7 @@ public static class WebSetup
             })
             .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = ModelStateProblems.Create);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = ChatKit.Json.ChatKitJson.Options.Encoder);
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = FrameworkProblemDetails.Describe);
         services.AddExceptionHandler<ChatKitExceptionHandler>();
         services.AddChatKitHealth(configuration);
         services.AddSecurityHeaders();
@@ -54,6 +54,11 @@ public static class WebSetup
         app.UseCors(CorsPolicy);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.Use((http, next) =>
+        {
+            EncodedBodyException.ThrowIfEncoded(http.Request); // every endpoint reads bodies as sent: a compressed one is refused, saying why
+            return next(http);
+        });
         app.UseRateLimiter();
         app.UseRequestTimeouts();
         app.MapControllers();
