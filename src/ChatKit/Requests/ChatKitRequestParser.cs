@@ -21,6 +21,8 @@ public static class ChatKitRequestParser
     {
         if (utf8Json.IsEmpty)
             throw new ChatKitValidationException("The request body is empty; expected a JSON ChatKit request.");
+        if (EncodingProblem(utf8Json) is { } encoding)
+            throw new ChatKitValidationException(encoding);
         if (StringProblem(utf8Json, limits ?? ChatKitRequestLimits.Default) is { } problem)
             throw new ChatKitValidationException(problem);
         ChatKitRequest? request;
@@ -46,6 +48,19 @@ public static class ChatKitRequestParser
 
     /// <summary>Parses one request from a string.</summary>
     public static ChatKitRequest Parse(string json, ChatKitRequestLimits? limits = null) => Parse(System.Text.Encoding.UTF8.GetBytes(json), limits);
+
+    /// <summary>
+    /// A body that is not UTF-8 JSON at its first bytes, said plainly (the reader would say "'0xEF' is an invalid start of a
+    /// value"): a UTF-8 byte order mark, or UTF-16 (its mark, or a zero byte among the first two, which JSON text never has).
+    /// </summary>
+    private static string? EncodingProblem(ReadOnlySpan<byte> body)
+    {
+        if (body is [0xEF, 0xBB, 0xBF, ..])
+            return "The request body starts with a UTF-8 byte order mark; send the JSON without one.";
+        if (body is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..] or [0, _, ..] or [_, 0, ..])
+            return "The request body looks like UTF-16 text; send the JSON as UTF-8.";
+        return null;
+    }
 
     private static string Describe(Exception ex, ReadOnlySpan<byte> body)
     {

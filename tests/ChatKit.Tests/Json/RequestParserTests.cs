@@ -50,6 +50,23 @@ public class RequestParserTests
     }
 
     [Test]
+    public void A_body_with_a_byte_order_mark_or_in_utf16_is_named_as_such()
+    {
+        const string json = "{\"type\":\"threads.list\",\"params\":{}}";
+        byte[][] bodies = [[0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(json)], Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes(json)).ToArray(),
+            Encoding.Unicode.GetBytes(json), Encoding.BigEndianUnicode.GetBytes(json)];
+        string[] messages = ["starts with a UTF-8 byte order mark", "looks like UTF-16", "looks like UTF-16", "looks like UTF-16"];
+
+        for (var i = 0; i < bodies.Length; i++)
+        {
+            var body = bodies[i];
+            var act = () => ChatKitRequestParser.Parse(body);
+            act.Should().Throw<ChatKitValidationException>().Which.Message.Should().Contain(messages[i]);
+        }
+        ChatKitRequestParser.Parse(Encoding.UTF8.GetBytes(json)).Should().BeOfType<ThreadsListRequest>();
+    }
+
+    [Test]
     public void Property_names_have_a_length_limit_like_strings()
     {
         var atLimit = "{\"type\":\"threads.list\",\"params\":{},\"metadata\":{\"" + new string('k', ChatKitRequestLimits.Default.MaxPropertyNameLength) + "\":1}}";
