@@ -1,6 +1,8 @@
 using ChatKitServer.Auth;
 using ChatKitServer.Tests.Support;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace ChatKitServer.Tests;
 
@@ -12,11 +14,25 @@ namespace ChatKitServer.Tests;
 public class AdminBrowserTests
 {
     /// <summary>
-    /// How the browser tests wait for a page: until its DOM is parsed (the admin pages are rendered on the server,
-    /// and locators wait for what they look for), with room for a CI machine busy with other test assemblies.
-    /// Waiting for the <c>load</c> event once timed out there after 30 s.
+    /// How the browser tests wait for a page after a click or a redirect: until the page's URL matches, polled
+    /// (Playwright's web-first assertion), with room for a CI machine busy with other test assemblies. What is on the
+    /// page is then checked with assertions that retry too (<c>Expect(locator)</c>). <c>WaitForURLAsync</c> with a load
+    /// state is not used: when the navigation had already committed it waits for the load state's event, and once on CI
+    /// the <c>DOMContentLoaded</c> event was missed that way (the waiter saw only <c>load</c> and <c>networkidle</c>)
+    /// and the test timed out after 60 s with the page in front of it.
     /// </summary>
-    internal static readonly PageWaitForURLOptions Loaded = new() { WaitUntil = WaitUntilState.DOMContentLoaded, Timeout = 60_000 };
+    internal static Task ArrivedAtAsync(IPage page, string urlPattern) =>
+        Assertions.Expect(page).ToHaveURLAsync(new Regex(urlPattern), new() { Timeout = 60_000 });
+
+    /// <summary>
+    /// The browser tests' assertions retry for up to 30 s (Playwright's default is 5 s): CI runs the test assemblies side
+    /// by side on two cores.
+    /// </summary>
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void GivePagesTime() => Assertions.SetDefaultExpectTimeout(30_000);
+
+    /// <summary>The <see cref="Regex"/> pattern of <paramref name="url"/> itself, whole.</summary>
+    internal static string Exactly(string url) => "^" + Regex.Escape(url) + "$";
 
     internal static string? Chromium() =>
         new[] { Environment.GetEnvironmentVariable("CHROMIUM_PATH"), "/usr/bin/chromium", "/usr/bin/chromium-browser" }
@@ -45,22 +61,25 @@ public class AdminBrowserTests
         var page = await context.NewPageAsync();
 
         await page.GotoAsync(site + "/admin");
-        await page.WaitForURLAsync("**/admin/login?ReturnUrl=%2Fadmin", Loaded);
+        await ArrivedAtAsync(page, Exactly(site + "/admin/login?ReturnUrl=%2Fadmin"));
         await page.Locator("#token").FillAsync(factory.TokenFor("root", "admin"));
         await page.Locator("#sign-in").ClickAsync();
-        await page.WaitForURLAsync(site + "/admin", Loaded);
+        await ArrivedAtAsync(page, Exactly(site + "/admin"));
         var session = (await context.CookiesAsync()).Single(c => c.Name == AdminSignIn.CookieName);
         (session.HttpOnly, session.Secure, session.SameSite).Should().Be((true, true, SameSiteAttribute.Strict));
-        (await page.Locator("#threads tbody tr").CountAsync()).Should().Be(2);
+        await Expect(page.Locator("#threads tbody tr")).ToHaveCountAsync(2);
         await page.GetByRole(AriaRole.Link, new() { Name = "Pancakes" }).ClickAsync();
-        await page.WaitForURLAsync($"**/admin/threads/{aliceThread}", Loaded);
+        await ArrivedAtAsync(page, Exactly($"{site}/admin/threads/{aliceThread}"));
 
-        (await page.Locator("#title").TextContentAsync()).Should().Be("Pancakes");
-        (await page.Locator("#owner").TextContentAsync()).Should().Be("alice");
-        (await page.Locator(".item.user_message").TextContentAsync()).Should().Contain("Find my pancake recipe");
-        (await page.Locator(".item.assistant_message").TextContentAsync()).Should().Contain("Here is the pancake recipe.").And.Contain("feedback: positive");
-        (await page.Locator(".item.tool_call").TextContentAsync()).Should().Contain("search_threads").And.Contain("pancakes");
-        (await page.Locator("#usage").TextContentAsync()).Should().Contain("22 prompt").And.Contain("14 completion");
+        await Expect(page.Locator("#title")).ToHaveTextAsync("Pancakes");
+        await Expect(page.Locator("#owner")).ToHaveTextAsync("alice");
+        await Expect(page.Locator(".item.user_message")).ToContainTextAsync("Find my pancake recipe");
+        await Expect(page.Locator(".item.assistant_message")).ToContainTextAsync("Here is the pancake recipe.");
+        await Expect(page.Locator(".item.assistant_message")).ToContainTextAsync("feedback: positive");
+        await Expect(page.Locator(".item.tool_call")).ToContainTextAsync("search_threads");
+        await Expect(page.Locator(".item.tool_call")).ToContainTextAsync("pancakes");
+        await Expect(page.Locator("#usage")).ToContainTextAsync("22 prompt");
+        await Expect(page.Locator("#usage")).ToContainTextAsync("14 completion");
 
         var shot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "admin-thread.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
@@ -68,8 +87,8 @@ public class AdminBrowserTests
 
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
         await page.Locator("#delete").ClickAsync();
-        await page.WaitForURLAsync("**/admin", Loaded);
-        (await page.Locator(".message").TextContentAsync()).Should().Contain($"Thread {aliceThread} was deleted.");
-        (await page.Locator("#threads tbody tr").CountAsync()).Should().Be(1);
+        await ArrivedAtAsync(page, Exactly(site + "/admin"));
+        await Expect(page.Locator(".message")).ToContainTextAsync($"Thread {aliceThread} was deleted.");
+        await Expect(page.Locator("#threads tbody tr")).ToHaveCountAsync(1);
     }
 }

@@ -2,7 +2,9 @@ using System.Net.Http.Headers;
 using ChatKit;
 using ChatKit.Client;
 using ChatKitServer.Tests.Support;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 using Reply = ChatKitServer.Tests.Support.ScriptedUpstream.Reply;
 
 namespace ChatKitServer.Tests;
@@ -59,19 +61,19 @@ public class AdminOverviewBrowserTests
         page.PageError += (_, error) => { lock (problems) problems.Add("page error: " + error); };
 
         await page.GotoAsync(site + "/admin/overview");
-        await page.WaitForURLAsync("**/admin/login?ReturnUrl=%2Fadmin%2Foverview", AdminBrowserTests.Loaded);
+        await AdminBrowserTests.ArrivedAtAsync(page, AdminBrowserTests.Exactly(site + "/admin/login?ReturnUrl=%2Fadmin%2Foverview"));
         await page.Locator("#token").FillAsync(factory.TokenFor("root", "admin"));
         await page.Locator("#sign-in").ClickAsync();
-        await page.WaitForURLAsync(site + "/admin/overview", AdminBrowserTests.Loaded);
+        await AdminBrowserTests.ArrivedAtAsync(page, AdminBrowserTests.Exactly(site + "/admin/overview"));
 
-        (await page.Locator("#overview svg.chart-svg").CountAsync()).Should().Be(5, "five charts: activity, tokens, feedback, errors, slowest threads");
-        (await page.Locator("[data-chart=activity] rect.bar").CountAsync()).Should().Be(2, "today: threads and turns");
+        await Expect(page.Locator("#overview svg.chart-svg")).ToHaveCountAsync(5); // activity, tokens, feedback, errors, slowest threads
+        await Expect(page.Locator("[data-chart=activity] rect.bar")).ToHaveCountAsync(2); // today: threads and turns
         (await page.Locator("[data-chart=activity] rect.bar.t0 title").TextContentAsync()).Should().EndWith("Threads: 3");
         (await page.Locator("[data-chart=activity] rect.bar.t1 title").TextContentAsync()).Should().EndWith("Turns: 3");
         (await page.Locator("[data-chart=tokens] rect.bar title").TextContentAsync()).Should().EndWith("test-model: 54", "22 + 14 for Alice, 11 + 7 for Bob");
         (await page.Locator("[data-chart=feedback] rect.bar.positive title").TextContentAsync()).Should().EndWith("Positive: 1");
         (await page.Locator("[data-chart=errors] rect.bar title").TextContentAsync()).Should().Be("stream.error: 1");
-        (await page.Locator("[data-chart=slowest] a").CountAsync()).Should().Be(3, "every thread with an answered or failed turn");
+        await Expect(page.Locator("[data-chart=slowest] a")).ToHaveCountAsync(3); // every thread with an answered or failed turn
         (await page.Locator("[data-chart=tokens] .legend").TextContentAsync()).Should().Contain("test-model");
         (await page.Locator("#totals").TextContentAsync()).Should().Contain("Errors").And.Contain("1 positive");
 
@@ -82,14 +84,14 @@ public class AdminOverviewBrowserTests
         // Filter by user: the charts are drawn again from Bob's figures.
         await page.Locator("input[name=user]").FillAsync("bob");
         await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
-        await page.WaitForURLAsync("**/admin/overview?*user=bob*", AdminBrowserTests.Loaded);
-        (await page.Locator("[data-chart=activity] rect.bar.t0 title").TextContentAsync()).Should().EndWith("Threads: 1");
+        await AdminBrowserTests.ArrivedAtAsync(page, @"/admin/overview\?(.*&)?user=bob(&|$)");
+        await Expect(page.Locator("[data-chart=activity] rect.bar.t0 title")).ToHaveTextAsync(new Regex("Threads: 1$"));
         (await page.Locator("[data-chart=errors] .empty").TextContentAsync()).Should().Be("Nothing in this range");
-        (await page.Locator("[data-chart=slowest] a").CountAsync()).Should().Be(1);
+        await Expect(page.Locator("[data-chart=slowest] a")).ToHaveCountAsync(1);
 
         // From the overview to a thread, and its Markdown transcript downloaded from the thread page.
         await page.Locator("#nav-overview").ClickAsync();
-        await page.WaitForURLAsync(site + "/admin/overview", AdminBrowserTests.Loaded);
+        await AdminBrowserTests.ArrivedAtAsync(page, AdminBrowserTests.Exactly(site + "/admin/overview"));
         // Each row's link takes a click anywhere on its row: here, the gap between the label (ending at x 222 of the
         // chart's 720) and the bar (from x 230), where nothing is painted. Without the row's hit area the click fell
         // through to the chart, and Playwright's click (at the link's centre) did too whenever the bar was short.
@@ -102,7 +104,7 @@ public class AdminOverviewBrowserTests
         })");
         rowsHit.Should().HaveCount(3).And.OnlyContain(hit => hit, "a click between a row's label and its bar opens the thread");
         await page.Locator($"[data-chart=slowest] a[href='/admin/threads/{aliceThread}']").ClickAsync();
-        await page.WaitForURLAsync($"**/admin/threads/{aliceThread}", AdminBrowserTests.Loaded);
+        await AdminBrowserTests.ArrivedAtAsync(page, AdminBrowserTests.Exactly($"{site}/admin/threads/{aliceThread}"));
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#export-md").ClickAsync());
         download.SuggestedFilename.Should().Be($"{aliceThread}.md");
         var transcript = await File.ReadAllTextAsync((await download.PathAsync())!);

@@ -125,7 +125,7 @@ public class SecurityHeadersTests
         await page.GotoAsync(site + "/admin"); // the sign-in form first (an admin page too), then the list
         await page.Locator("#token").FillAsync(factory.TokenFor("root", "admin"));
         await page.Locator("#sign-in").ClickAsync();
-        await page.WaitForURLAsync(site + "/admin", AdminBrowserTests.Loaded);
+        await AdminBrowserTests.ArrivedAtAsync(page, AdminBrowserTests.Exactly(site + "/admin"));
         (await page.Locator("header").TextContentAsync()).Should().Contain("ChatKitServer admin");
         (await page.EvaluateAsync<string>("getComputedStyle(document.querySelector('header')).display")).Should().Be("flex", "the admin stylesheet applies");
         (await page.EvaluateAsync<string[]>("window.__violations")).Should().BeEmpty();
