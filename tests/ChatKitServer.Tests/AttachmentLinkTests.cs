@@ -139,6 +139,15 @@ public class AttachmentLinkTests(AttachmentStorageKind storage)
         using var expired = await anonymous.PostAsync(upload, Form(Png, "dot.png", "image/png"));
         expired.StatusCode.Should().Be(HttpStatusCode.Gone);
         (await expired.Content.ReadAsStringAsync()).Should().Contain("expired");
+
+        // Only a genuine link is told to have expired: one whose signature does not hold is 404 whatever expiry it shows.
+        var sigAt = upload.IndexOf("sig=", StringComparison.Ordinal) + 4;
+        var earlier = long.Parse(signature[..signature.IndexOf('.')], System.Globalization.CultureInfo.InvariantCulture) - 60 + signature[signature.IndexOf('.')..];
+        foreach (var forgedSignature in new[] { "1.forged", "1." + signature[(signature.IndexOf('.') + 1)..^4] + "AAAA", earlier })
+        {
+            using var forged = await anonymous.PostAsync(upload[..sigAt] + Uri.EscapeDataString(forgedSignature), Form(Png, "dot.png", "image/png"));
+            forged.StatusCode.Should().Be(HttpStatusCode.NotFound, $"'{forgedSignature}' is not a link this server signed");
+        }
     }
 
     [Test]

@@ -11,17 +11,21 @@ namespace ChatKitServer.Attachments;
 /// Upload and preview addresses signed with ASP.NET Core Data Protection: the signature names the
 /// attachment, its owner and the purpose, so an <c>&lt;img src&gt;</c> (which cannot send a bearer
 /// token) can load a preview, and nobody else's attachment can be reached by guessing ids. Links
-/// expire (a time-limited protector; <see cref="AttachmentLinkOptions"/>), and their host comes from
-/// <see cref="PublicAddress"/>, never from an unvouched Host header. The signature reads
-/// <c>&lt;expiry, unix seconds&gt;.&lt;protected payload&gt;</c>, so an expired link is told apart
-/// from a forged one: 410 instead of 404.
+/// expire (<see cref="AttachmentLinkOptions"/>), and their host comes from <see cref="PublicAddress"/>,
+/// never from an unvouched Host header. The signature reads <c>&lt;expiry, unix seconds&gt;.&lt;protected
+/// payload&gt;</c>, the payload naming the purpose, the attachment, the owner and that expiry. The payload is
+/// checked first and the expiry after: a genuine link used too late gets 410 (saying how to get a fresh one),
+/// anything else, whatever expiry it shows, 404 (a forged link learns nothing about the attachment).
 /// </summary>
 public sealed class AttachmentLinks(IDataProtectionProvider protection, PublicAddress address, IOptions<AttachmentLinkOptions> options, TimeProvider clock)
 {
     public const string UploadPurpose = "upload";
     public const string PreviewPurpose = "preview";
 
-    private readonly ITimeLimitedDataProtector _protector = protection.CreateProtector("ChatKitServer.Attachments.Links.v2").ToTimeLimitedDataProtector();
+    // v3: the expiry is checked from the authenticated payload (v2 used a time-limited protector, whose expired
+    // links could not be told from forged ones once past the prefix check). v2 links are refused (404): they were
+    // short-lived, and served items carry links signed anew.
+    private readonly IDataProtector _protector = protection.CreateProtector("ChatKitServer.Attachments.Links.v3");
 
     /// <summary>The stable, unsigned path of a preview: what is stored inside items; signed when served.</summary>
     public static string PreviewPath(string attachmentId) => $"/chatkit/attachments/{Uri.EscapeDataString(attachmentId)}/preview";
@@ -36,32 +40,36 @@ public sealed class AttachmentLinks(IDataProtectionProvider protection, PublicAd
 
     /// <summary>
     /// The owner named by a valid signature for this attachment and purpose, or null (no signature, tampered,
-    /// another key). Throws <see cref="AttachmentLinkExpiredException"/> (410) when the link has expired.
+    /// another key, another attachment or purpose). Throws <see cref="AttachmentLinkExpiredException"/> (410) when a
+    /// link that is otherwise valid has expired.
     /// </summary>
     public string? Verify(string? signature, string purpose, string attachmentId)
     {
         if (string.IsNullOrEmpty(signature)) return null;
         var dot = signature.IndexOf('.');
         if (dot <= 0 || !long.TryParse(signature.AsSpan(0, dot), NumberStyles.None, CultureInfo.InvariantCulture, out var unix)) return null;
-        var expires = DateTimeOffset.FromUnixTimeSeconds(Math.Min(unix, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
-        if (expires <= clock.GetUtcNow())
-            throw new AttachmentLinkExpiredException(attachmentId, expires);
+        string[] parts;
         try
         {
-            var parts = _protector.Unprotect(signature[(dot + 1)..]).Split('\n');
-            return parts.Length == 4 && parts[0] == purpose && parts[1] == attachmentId && parts[3] == unix.ToString(CultureInfo.InvariantCulture) ? parts[2] : null;
+            parts = _protector.Unprotect(signature[(dot + 1)..]).Split('\n');
         }
         catch (CryptographicException)
         {
-            return null; // tampered, signed with another key, or expired by the protector's own clock: treated as no signature
+            return null; // tampered, or signed with a key this ring does not have: treated as no signature
         }
+        if (parts.Length != 4 || parts[0] != purpose || parts[1] != attachmentId || parts[3] != unix.ToString(CultureInfo.InvariantCulture))
+            return null;
+        var expires = DateTimeOffset.FromUnixTimeSeconds(Math.Min(unix, DateTimeOffset.MaxValue.ToUnixTimeSeconds()));
+        if (expires <= clock.GetUtcNow())
+            throw new AttachmentLinkExpiredException(attachmentId, expires);
+        return parts[2];
     }
 
     private string Sign(string purpose, string attachmentId, string userId, TimeSpan lifetime)
     {
         var expires = clock.GetUtcNow() + lifetime;
         var unix = expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        return unix + "." + _protector.Protect(string.Join('\n', purpose, attachmentId, userId, unix), expires);
+        return unix + "." + _protector.Protect(string.Join('\n', purpose, attachmentId, userId, unix));
     }
 
     private string? Link(string attachmentId, string action, string signature) =>
