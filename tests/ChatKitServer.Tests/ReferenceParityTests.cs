@@ -289,6 +289,29 @@ public class ReferenceParityTests
         Wire.Ids(items).Should().HaveCount(3, "the message and both answers, from the start");
     }
 
+    [Test]
+    public async Task A_limit_written_as_a_string_or_a_whole_float_is_read_as_the_reference_reads_it()
+    {
+        _responder.Script = (t, _, _) => Events(Done(Answer(t, "one")));
+        for (var i = 0; i < 3; i++) await CreateAsync("Thread " + i);
+
+        foreach (var limit in new JsonNode?[] { "2", " 2 ", "+2", "2.0", 2.0, JsonNode.Parse("2e0") })
+        {
+            var page = await PageWithServerDefaultsAsync("threads.list", new() { ["limit"] = limit?.DeepClone() });
+            page["data"]!.AsArray().Should().HaveCount(2, $"limit {limit?.ToJsonString()} is 2 to the reference (pydantic, lax)");
+        }
+        var one = await PageWithServerDefaultsAsync("threads.list", new() { ["limit"] = true });
+        one["data"]!.AsArray().Should().HaveCount(1, "true is 1 to pydantic");
+
+        foreach (var limit in new JsonNode?[] { 2.5, "2.5", "two", "", "1e2", JsonNode.Parse("[2]") })
+        {
+            using var refused = await _client.Http.PostAsync("/chatkit", new StringContent(
+                new JsonObject { ["type"] = "threads.list", ["params"] = new JsonObject { ["limit"] = limit?.DeepClone() } }.ToJsonString(), Encoding.UTF8, "application/json"));
+            refused.StatusCode.Should().Be(HttpStatusCode.BadRequest, $"the reference refuses limit {limit?.ToJsonString()} too");
+            (await refused.Content.ReadAsStringAsync()).Should().Contain("'params.limit' must be an integer or null, not");
+        }
+    }
+
     // Attachments.
 
     [Test]

@@ -78,7 +78,8 @@ public sealed class ThreadCustomActionParams
 /// <summary>Paging parameters of <c>threads.list</c>.</summary>
 public sealed class ListParams
 {
-    /// <summary>Page size (default 20).</summary>
+    /// <summary>Page size (default 20). Read leniently, as the reference does (<c>"20"</c>, <c>20.0</c>).</summary>
+    [JsonConverter(typeof(ChatKit.Json.LaxNullableInt32Converter))]
     public int? Limit { get; set; }
     /// <summary>Sort order (default newest first).</summary>
     public SortOrder Order { get; set; } = SortOrder.Desc;
@@ -91,7 +92,8 @@ public sealed class ItemsListParams
 {
     /// <summary>The thread id.</summary>
     public required string ThreadId { get; set; }
-    /// <summary>Page size (default 20).</summary>
+    /// <summary>Page size (default 20). Read leniently, as the reference does (<c>"20"</c>, <c>20.0</c>).</summary>
+    [JsonConverter(typeof(ChatKit.Json.LaxNullableInt32Converter))]
     public int? Limit { get; set; }
     /// <summary>Sort order (default newest first).</summary>
     public SortOrder Order { get; set; } = SortOrder.Desc;
@@ -133,7 +135,8 @@ public sealed class AttachmentCreateParams
 {
     /// <summary>The file name.</summary>
     public required string Name { get; set; }
-    /// <summary>The size in bytes.</summary>
+    /// <summary>The size in bytes. Read leniently, as the reference does (<c>"1024"</c>, <c>1024.0</c>).</summary>
+    [JsonConverter(typeof(ChatKit.Json.LaxInt64Converter))]
     public required long Size { get; set; }
     /// <summary>The MIME type.</summary>
     public required string MimeType { get; set; }

@@ -49,6 +49,47 @@ public class RequestParserTests
         error.Should().NotContainAny("System.", "ChatKit.", "Nullable", "`1", "Params", "LineNumber");
     }
 
+    [TestCase("20", 20)]
+    [TestCase("\"20\"", 20)]
+    [TestCase("\" 1_0 \"", 10)]
+    [TestCase("\"-3\"", -3)]
+    [TestCase("\"20.00\"", 20)]
+    [TestCase("20.0", 20)]
+    [TestCase("2e1", 20)]
+    [TestCase("true", 1)]
+    [TestCase("false", 0)]
+    [TestCase("null", null)]
+    public void A_limit_is_read_as_leniently_as_the_reference_reads_it(string limit, int? expected)
+    {
+        var request = ChatKitRequestParser.Parse($"{{\"type\":\"threads.list\",\"params\":{{\"limit\":{limit}}}}}");
+
+        request.Should().BeOfType<ThreadsListRequest>().Which.Params.Limit.Should().Be(expected);
+    }
+
+    [TestCase("20.5", "the number 20.5")]
+    [TestCase("\"20.5\"", "the string \"20.5\"")]
+    [TestCase("\"1__0\"", "the string \"1__0\"")]
+    [TestCase("\"_10\"", "the string \"_10\"")]
+    [TestCase("\"0x10\"", "the string \"0x10\"")]
+    [TestCase("\"\"", "the string \"\"")]
+    [TestCase("3000000000", "the number 3000000000")]
+    [TestCase("{}", "an object")]
+    public void A_limit_that_is_no_integer_is_refused_naming_what_was_sent(string limit, string found)
+    {
+        var act = () => ChatKitRequestParser.Parse($"{{\"type\":\"threads.list\",\"params\":{{\"limit\":{limit}}}}}");
+
+        act.Should().Throw<ChatKitValidationException>().Which.Message.Should().EndWith($"'params.limit' must be an integer or null, not {found}.");
+    }
+
+    [Test]
+    public void An_attachment_size_sent_as_a_string_is_read_and_one_that_is_not_a_whole_number_is_refused()
+    {
+        ChatKitRequestParser.Parse("{\"type\":\"attachments.create\",\"params\":{\"name\":\"a.png\",\"size\":\"1024\",\"mime_type\":\"image/png\"}}")
+            .Should().BeOfType<AttachmentsCreateRequest>().Which.Params.Size.Should().Be(1024);
+        var act = () => ChatKitRequestParser.Parse("{\"type\":\"attachments.create\",\"params\":{\"name\":\"a.png\",\"size\":1.5,\"mime_type\":\"image/png\"}}");
+        act.Should().Throw<ChatKitValidationException>().Which.Message.Should().EndWith("'params.size' must be an integer, not the number 1.5.");
+    }
+
     [Test]
     public void A_body_with_a_byte_order_mark_or_in_utf16_is_named_as_such()
     {
