@@ -64,6 +64,28 @@ public class ThreadTitleTests
     }
 
     [Test]
+    public async Task A_thread_whose_first_answer_is_a_client_tool_call_is_titled_by_that_turn()
+    {
+        await using var upstream = await ScriptedUpstream.StartAsync();
+        var settings = upstream.Settings();
+        settings["Assistant:AutoTitles"] = "true";
+        settings["Assistant:ClientTools:0:Name"] = "get_location";
+        settings["Assistant:ClientTools:0:Description"] = "The user's current city";
+        using var factory = new ServerFactory(settings);
+        var client = factory.ClientFor("alice");
+        upstream.Enqueue(Reply.ToolCall("call_loc", "get_location", "{}")).Enqueue(Reply.Text("Weather where you are")).Enqueue(Reply.Text("Sunny in Lyon."));
+
+        var turn = await client.CreateThreadAsync(ChatKitClient.Text("What is the weather like here?")).CollectAsync();
+
+        turn.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<ClientToolCallItem>().Should().ContainSingle();
+        turn.Events.OfType<ThreadUpdatedEvent>().Last().Thread.Title.Should().Be("Weather where you are");
+        upstream.Requests[1]["messages"]!.AsArray()[1]!["content"]!.ToJsonString().Should().Contain("What is the weather like here?");
+        var resumed = await client.AddClientToolOutputAsync(turn.ThreadId!, new System.Text.Json.Nodes.JsonObject { ["city"] = "Lyon" }).CollectAsync();
+        resumed.Events.OfType<ThreadUpdatedEvent>().Should().BeEmpty("the thread has its title");
+        (await client.GetThreadAsync(turn.ThreadId!)).Title.Should().Be("Weather where you are");
+    }
+
+    [Test]
     public async Task A_title_set_by_the_user_is_never_overwritten_even_while_the_answer_streams()
     {
         await using var upstream = await ScriptedUpstream.StartAsync();

@@ -8,8 +8,10 @@ using Microsoft.Extensions.Options;
 namespace ChatKitServer.Responders;
 
 /// <summary>
-/// Wraps the responder: after an answer in a thread without a title, sets one (the engine saves it
-/// and sends <c>thread.updated</c>). A title the user set, even while the answer streamed, is kept.
+/// Wraps the responder: after the turn of a user's message in a thread without a title, sets one (the
+/// engine saves it and sends <c>thread.updated</c>), whatever the answer was: text, a widget, or a client
+/// tool call the turn ends on (the output's turn has no message to title from). A title the user set,
+/// even while the answer streamed, is kept. A turn that fails (an exception) gets no title.
 /// </summary>
 public sealed class TitlingResponder(
     [FromKeyedServices(TitlingResponder.Inner)] IChatKitResponder inner,
@@ -28,7 +30,7 @@ public sealed class TitlingResponder(
             if (ev is ThreadItemDoneEvent { Item: AssistantMessageItem message }) answer.Append(message.Text);
             yield return ev;
         }
-        if (!options.Value.AutoTitles || input is null || thread.Title is not null || answer.Length == 0) yield break;
+        if (!options.Value.AutoTitles || input is null || thread.Title is not null) yield break;
         var stored = await store.LoadThreadAsync(thread.Id, context, cancellationToken);
         if (stored.Title is not null)
         {
