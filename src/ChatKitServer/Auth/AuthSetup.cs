@@ -1,10 +1,12 @@
 using System.Text;
 using System.Threading.RateLimiting;
 using ChatKitServer.Configuration;
+using ChatKitServer.Limits;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ChatKitServer.Auth;
@@ -46,13 +48,15 @@ public static class AuthSetup
             });
 
         var limits = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
-        services.AddRateLimiter(o =>
-        {
+        // Counted where LimitWindows says (Redis when configured, shared by every instance).
+        LimitWindows.Register(services).AddOptions<RateLimiterOptions>().Configure<LimitWindows>((o, windows) =>
             o.AddPolicy(ChatKitRateLimit, http => !limits.Enabled
                 ? RateLimitPartition.GetNoLimiter("off")
-                : RateLimitPartition.GetFixedWindowLimiter(
+                : RateLimitPartition.Get(
                     ExactClaims.Subject(http.User) ?? "anonymous:" + http.Connection.RemoteIpAddress,
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.PermitLimit, Window = TimeSpan.FromSeconds(limits.WindowSeconds), QueueLimit = 0 }));
+                    caller => windows.Create(ChatKitRateLimit, caller, limits.PermitLimit, TimeSpan.FromSeconds(limits.WindowSeconds)))));
+        services.AddRateLimiter(o =>
+        {
             o.OnRejected = async (context, ct) =>
             {
                 var http = context.HttpContext;

@@ -13,6 +13,12 @@ public sealed class RateLimitOptions
     /// <summary>Turns every per-user limit on or off.</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>
+    /// With <c>Redis:ConnectionString</c> set, count the per-window limits in Redis, shared by every instance (a user's
+    /// requests count together whichever instance they reach); false counts them in each instance.
+    /// </summary>
+    public bool CountInRedis { get; set; } = true;
+
     /// <summary>Requests a user may make per window on <c>/chatkit</c> and <c>/api/chat</c>.</summary>
     [Range(1, 1_000_000)]
     public int PermitLimit { get; set; } = 120;

@@ -1,5 +1,6 @@
 using ChatKitServer.Auth;
 using ChatKitServer.Configuration;
+using ChatKitServer.Redis;
 using ChatKitServer.WidgetStreams;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,9 @@ public static class WidgetStreamSetup
         else
         {
             services.AddHostedService(sp => new StartupChecks.RedisReachable(redis, sp.GetRequiredService<ILogger<StartupChecks.RedisReachable>>()));
-            services.AddSingleton<IWidgetSseService>(sp => new RedisWidgetSseService(redis, sp.GetRequiredService<IOptions<WidgetStreamOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisWidgetSseService>>()));
+            services.AddSingleton(_ => new SharedRedis(redis));
+            services.AddHostedService(sp => sp.GetRequiredService<SharedRedis>());
+            services.AddSingleton<IWidgetSseService, RedisWidgetSseService>();
         }
 
         var adminRole = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.AdminRole ?? "admin";

@@ -10,16 +10,17 @@ namespace ChatKitServer.Limits;
 /// token, the owner named by the request's signed link (<paramref name="signedOwner"/>), else the
 /// client's address. A refused request answers 429 with <c>Retry-After</c> and a ProblemDetails body
 /// naming the limit (<paramref name="limit"/>, e.g. "at most 10 open widget subscriptions per user").
+/// <paramref name="createLimiter"/> makes a caller's limiter from its key (see <see cref="CallerKey"/>).
 /// </summary>
 public sealed class PerUserLimitPolicy(
     bool enabled,
-    Func<RateLimiter> createLimiter,
+    Func<string, RateLimiter> createLimiter,
     string limit,
     TimeSpan retryAfterWithoutWindow,
     Func<HttpContext, string?>? signedOwner = null) : IRateLimiterPolicy<string>
 {
     public RateLimitPartition<string> GetPartition(HttpContext httpContext) => enabled
-        ? RateLimitPartition.Get(CallerKey(httpContext, signedOwner), _ => createLimiter())
+        ? RateLimitPartition.Get(CallerKey(httpContext, signedOwner), createLimiter)
         : RateLimitPartition.GetNoLimiter("off");
 
     public Func<OnRejectedContext, CancellationToken, ValueTask> OnRejected => async (context, _) =>

@@ -1,5 +1,6 @@
 using ChatKit.Json;
 using ChatKit.Widgets;
+using ChatKitServer.Redis;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -33,19 +34,20 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
     private readonly int _keptSeconds;
     private readonly ILogger<RedisWidgetSseService> _logger;
 
-    public RedisWidgetSseService(string connectionString, IOptions<WidgetStreamOptions> options, TimeProvider time, ILogger<RedisWidgetSseService> logger)
+    public RedisWidgetSseService(SharedRedis redis, IOptions<WidgetStreamOptions> options, TimeProvider time, ILogger<RedisWidgetSseService> logger)
     {
         _limit = options.Value.ReplayLimit;
         _keptSeconds = (int)Math.Ceiling(options.Value.IdleExpiry.TotalSeconds);
         // Redis keeps the replay; this process holds a stream only while it has subscribers here.
         _local = new LocalWidgetStreams(_limit, options.Value.MaxStreams, options.Value.IdleExpiry, time, keepIdleStreams: false);
         _logger = logger;
-        _redis = new Lazy<Task<ConnectionMultiplexer>>(() => ConnectAsync(connectionString));
+        _redis = new Lazy<Task<ConnectionMultiplexer>>(() => ListenAsync(redis));
     }
 
-    private async Task<ConnectionMultiplexer> ConnectAsync(string connectionString)
+    /// <summary>The shared connection, once this instance listens to every stream's channel on it.</summary>
+    private async Task<ConnectionMultiplexer> ListenAsync(SharedRedis shared)
     {
-        var redis = await ConnectionMultiplexer.ConnectAsync(connectionString);
+        var redis = await shared.ConnectAsync();
         var channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern(Prefix + "*"));
         channel.OnMessage(message =>
         {
@@ -88,13 +90,6 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
             yield return message;
     }
 
-    /// <summary>Round trip to Redis on the connection the widget streams use (for the readiness check).</summary>
-    public async Task<TimeSpan> PingAsync()
-    {
-        var redis = await _redis.Value;
-        return await redis.GetDatabase().PingAsync();
-    }
-
     private static WidgetStreamMessage? Parse(RedisValue entry)
     {
         var text = entry.ToString();
@@ -102,9 +97,10 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
         return space > 0 && long.TryParse(text.AsSpan(0, space), out var id) ? new WidgetStreamMessage(id, text[(space + 1)..]) : null;
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Drops this instance's subscribers; the connection is <see cref="SharedRedis"/>'s to close.</summary>
+    public ValueTask DisposeAsync()
     {
         _local.Dispose();
-        if (_redis.IsValueCreated) await (await _redis.Value).DisposeAsync();
+        return ValueTask.CompletedTask;
     }
 }
