@@ -75,8 +75,13 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
         var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
         var now = _time.GetUtcNow();
         var (wire, stamp) = WireForm(thread, status, domains, now);
-        var updated = 0;
         // One statement that only finds the caller's existing row: a thread deleted meanwhile stays deleted.
+        if (await UpsertAsync((upserts, db) => upserts.UpdateThreadAsync(db, thread, context.UserId, status, metadata, domains, wire, stamp, now, cancellationToken), cancellationToken) is { } changed)
+        {
+            if (!changed) throw ChatKitNotFoundException.Thread(thread.Id);
+            return;
+        }
+        var updated = 0;
         await WriteAsync(async db => updated = await UpdateRowsAsync(
             db.Threads.Where(t => t.Id == thread.Id && t.UserId == context.UserId), thread, status, metadata, domains, wire, stamp, now, cancellationToken), cancellationToken);
         if (updated == 0) throw ChatKitNotFoundException.Thread(thread.Id);

@@ -533,6 +533,19 @@ public abstract class StoreContractTests
         await Store.UpdateThreadAsync(thread, Alice);
         (await Store.LoadThreadAsync(thread.Id, Alice)).Title.Should().Be("after");
 
+        // Every field the update writes comes back, and the client JSON stored with it is the thread's own.
+        thread.Title = "after, with more";
+        thread.Status = new LockedStatus();
+        thread.Metadata = new() { ["topic"] = "pancakes" };
+        thread.AllowedImageDomains = ["img.example"];
+        await Store.UpdateThreadAsync(thread, Alice);
+        var reloaded = await Store.LoadThreadAsync(thread.Id, Alice);
+        (reloaded.Title, reloaded.Status, reloaded.Metadata["topic"]!.GetValue<string>(), reloaded.AllowedImageDomains)
+            .Should().BeEquivalentTo(("after, with more", new LockedStatus(), "pancakes", new[] { "img.example" }));
+        var listed = (await Store.LoadWireThreadsAsync(10, null, SortOrder.Asc, Alice)).Data.Single(); // Alice's one thread
+        (listed.Json ?? WireThread.ClientJsonOf(listed.Thread!)).Should().Be(WireThread.ClientJsonOf(reloaded));
+        if (SendsStoredJson) listed.Json.Should().NotBeNull("an update by this build stamps the JSON it stores");
+
         var stolen = () => Store.UpdateThreadAsync(thread, Bob);
         await stolen.Should().ThrowAsync<ChatKitNotFoundException>("another user's thread is not found");
         await Store.DeleteThreadAsync(thread.Id, Alice);
