@@ -105,14 +105,19 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
 
     private async Task CommitBatchAsync(IDbContextFactory<ChatKitDbContext> contexts)
     {
+        // The batch is taken once the gate is ours: the writes that queued while another writer held it go in together.
+        await _gate!.WaitAsync().ConfigureAwait(false);
         var batch = new List<Job>(4);
         while (batch.Count < MaxBatch && _queue!.Reader.TryRead(out var queued))
         {
             if (queued.Cancellation.IsCancellationRequested) queued.Done.TrySetCanceled(queued.Cancellation);
             else batch.Add(queued);
         }
-        if (batch.Count == 0) return;
-        await _gate!.WaitAsync().ConfigureAwait(false);
+        if (batch.Count == 0)
+        {
+            _gate.Release();
+            return;
+        }
         ChatKitDbContext? db = null;
         var clean = false;
         try

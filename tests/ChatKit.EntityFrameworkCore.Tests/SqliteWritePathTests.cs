@@ -66,17 +66,21 @@ public sealed class SqliteWritePathTests
         await store.SaveThreadAsync(new ThreadMetadata { Id = "thr_batch", CreatedAt = DateTimeOffset.UtcNow }, alice);
         var transactions = new List<string?>();
 
-        // While a writer holds the gate, the next writes queue up; they then go in as one batch.
-        Task[] writes;
+        // While a writer holds the gate, the next writes queue up; they then go in as one batch, also the
+        // first of them, whose drainer was already waiting for the gate when the others queued.
+        var writes = new Task[5];
+        Task Write(int i) => gate.WriteAsync(contexts, async db =>
+        {
+            lock (transactions) transactions.Add(db.Database.CurrentTransaction?.TransactionId.ToString());
+            if (i == 2) throw new InvalidOperationException("write 2 fails");
+            db.Items.Add(new ItemRecord { Id = $"msg_{i}", ThreadId = "thr_batch", UserId = "alice", Type = "user_message", CreatedAt = DateTimeOffset.UtcNow, Json = "{}" });
+            await db.SaveChangesAsync();
+        }, CancellationToken.None);
         using (await gate.EnterAsync(CancellationToken.None))
         {
-            writes = Enumerable.Range(0, 5).Select(i => gate.WriteAsync(contexts, async db =>
-            {
-                lock (transactions) transactions.Add(db.Database.CurrentTransaction?.TransactionId.ToString());
-                if (i == 2) throw new InvalidOperationException("write 2 fails");
-                db.Items.Add(new ItemRecord { Id = $"msg_{i}", ThreadId = "thr_batch", UserId = "alice", Type = "user_message", CreatedAt = DateTimeOffset.UtcNow, Json = "{}" });
-                await db.SaveChangesAsync();
-            }, CancellationToken.None)).ToArray();
+            writes[0] = Write(0);
+            await Task.Delay(100);
+            for (var i = 1; i < writes.Length; i++) writes[i] = Write(i);
             await Task.Delay(100);
             writes.Should().OnlyContain(w => !w.IsCompleted, "nothing is answered before its transaction commits");
         }
