@@ -10,7 +10,8 @@ public static class ChatKitSqliteExtensions
     /// the file and its folder are created when the database is migrated):
     /// <code>services.AddChatKitEntityFrameworkStore(store => store.UseSqlite("Data Source=chatkit.db"));</code>
     /// Writes go one at a time (SQLite has a single writer), in WAL mode with <c>synchronous=NORMAL</c>; turns are kept apart
-    /// by the process's own lock, so one instance serves one file. <paramref name="sqliteOptions"/> sets EF's SQLite options
+    /// by a lock file next to the database (<see cref="SqliteFileTurnLock"/>), so several processes on one machine may share
+    /// the file. <paramref name="sqliteOptions"/> sets EF's SQLite options
     /// (command timeout, ...).
     /// </summary>
     public static ChatKitStoreBuilder UseSqlite(this ChatKitStoreBuilder store, string connectionString, Action<SqliteDbContextOptionsBuilder>? sqliteOptions = null)

@@ -2,13 +2,15 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Logging;
 
 namespace ChatKit.EntityFrameworkCore;
 
 /// <summary>
 /// The store on a SQLite file: one writer at a time through the <see cref="ChatKitWriteGate"/>, each connection with
-/// <c>synchronous=NORMAL</c> (<see cref="SqliteConnectionSettings"/>), the database in WAL mode once migrated, the turn
-/// lock of the process (SQLite has none that a crashed instance gives back). See docs/decisions/0007-sqlite-write-path.md.
+/// <c>synchronous=NORMAL</c> (<see cref="SqliteConnectionSettings"/>), the database in WAL mode once migrated; for a file,
+/// the turn lock of every process on it (<see cref="SqliteFileTurnLock"/>, the system's byte-range locks, which a crashed
+/// process gives back), for an in-memory database the process's own. See docs/decisions/0007-sqlite-write-path.md and 0008.
 /// </summary>
 internal sealed class SqliteChatKitProvider(string connectionString, Action<SqliteDbContextOptionsBuilder>? sqliteOptions)
     : ChatKitDatabaseProvider<SqliteChatKitDbContext>
@@ -29,6 +31,15 @@ internal sealed class SqliteChatKitProvider(string connectionString, Action<Sqli
         _settings.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase) || File.Exists(_settings.DataSource);
 
     public override ChatKitWriteGate CreateWriteGate() => ChatKitWriteGate.SingleWriter();
+
+    /// <summary>A plain file name (not in memory, not a <c>file:</c> URI) on a system with byte-range locks (not macOS).</summary>
+    public override bool HasDatabaseTurnLock =>
+        !OperatingSystem.IsMacOS() && _settings.Mode != SqliteOpenMode.Memory && _settings.DataSource is not ("" or ":memory:")
+        && !_settings.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+
+    public override IChatKitTurnLock CreateDatabaseTurnLock(ILoggerFactory logs) => OperatingSystem.IsMacOS()
+        ? throw new PlatformNotSupportedException("SQLite's turn lock across processes needs byte-range locks, which .NET does not have on macOS.")
+        : new SqliteFileTurnLock(_settings.DataSource, logs.CreateLogger<SqliteFileTurnLock>());
 
     protected override void Configure(DbContextOptionsBuilder options) =>
         options.UseSqlite(connectionString, sqliteOptions).AddInterceptors(new SqliteConnectionSettings());

@@ -32,7 +32,7 @@ public static class ChatKitDatabaseSetup
         var database = store.Database ?? throw new InvalidOperationException(
             "Choose the store's database: store.UseSqlite(...), store.UseSqlServer(...) or store.UsePostgreSql(...), from the packages ChatKit.EntityFrameworkCore.Sqlite, .SqlServer and .PostgreSql.");
         if (store.TurnLock == ChatKitTurnLockMode.Database && !database.HasDatabaseTurnLock)
-            throw new ValidationException($"A turn lock held by the database (TurnLock=Database) needs SqlServer or PostgreSql: {database.Name} has no lock that a crashed instance gives back. Use Auto or InProcess.");
+            throw new ValidationException($"A turn lock held by the database (TurnLock=Database) needs SqlServer, PostgreSql or a SQLite file on Linux or Windows: this {database.Name} database has no lock that a crashed instance gives back. Use Auto or InProcess.");
         services.AddSingleton(database);
         database.AddContextFactory(services, ContextPoolSize);
         services.AddSingleton(_ =>

@@ -7,7 +7,10 @@ namespace ChatKit.EntityFrameworkCore.Tests;
 /// <summary>Which turn lock the store registration gives the engine.</summary>
 public sealed class TurnLockRegistrationTests
 {
-    [TestCase("Sqlite", ChatKitTurnLockMode.Auto, typeof(InProcessTurnLock))]
+    [TestCase("Sqlite", ChatKitTurnLockMode.Auto, typeof(SqliteFileTurnLock))]
+    [TestCase("Sqlite", ChatKitTurnLockMode.Database, typeof(SqliteFileTurnLock))]
+    [TestCase("Sqlite", ChatKitTurnLockMode.InProcess, typeof(InProcessTurnLock))]
+    [TestCase("SqliteInMemory", ChatKitTurnLockMode.Auto, typeof(InProcessTurnLock))]
     [TestCase("PostgreSql", ChatKitTurnLockMode.Auto, typeof(PostgreSqlTurnLock))]
     [TestCase("SqlServer", ChatKitTurnLockMode.Auto, typeof(SqlServerTurnLock))]
     [TestCase("PostgreSql", ChatKitTurnLockMode.InProcess, typeof(InProcessTurnLock))]
@@ -17,20 +20,22 @@ public sealed class TurnLockRegistrationTests
         var connectionString = provider switch
         {
             "Sqlite" => "Data Source=unused.db",
+            "SqliteInMemory" => "Data Source=:memory:",
             "PostgreSql" => "Host=nowhere;Database=chatkit",
             _ => "Server=nowhere;Database=ChatKit;TrustServerCertificate=True",
         };
         await using var services = new ServiceCollection()
-            .AddChatKitEntityFrameworkStore(store => store.Use(provider, connectionString).UseTurnLock(mode))
+            .AddChatKitEntityFrameworkStore(store => store.Use(provider == "SqliteInMemory" ? "Sqlite" : provider, connectionString).UseTurnLock(mode))
             .BuildServiceProvider();
 
         services.GetRequiredService<IChatKitTurnLock>().Should().BeOfType(expected);
     }
 
-    [Test]
-    public void A_database_lock_on_SQLite_is_refused_with_a_reason()
+    [TestCase("Data Source=:memory:")]
+    [TestCase("Data Source=chatkit;Mode=Memory;Cache=Shared")]
+    public void A_database_lock_on_an_in_memory_SQLite_database_is_refused_with_a_reason(string connectionString)
     {
-        var act = () => new ServiceCollection().AddChatKitEntityFrameworkStore(store => store.UseSqlite("Data Source=unused.db").UseTurnLock(ChatKitTurnLockMode.Database));
-        act.Should().Throw<ValidationException>().WithMessage("*SqlServer or PostgreSql*");
+        var act = () => new ServiceCollection().AddChatKitEntityFrameworkStore(store => store.UseSqlite(connectionString).UseTurnLock(ChatKitTurnLockMode.Database));
+        act.Should().Throw<ValidationException>().WithMessage("*SqlServer, PostgreSql or a SQLite file*");
     }
 }

@@ -66,7 +66,11 @@ public class TurnsAcrossInstancesTests
         var folder = Path.Combine(Path.GetTempPath(), "chatkit-crash", Guid.NewGuid().ToString("n"));
         Directory.CreateDirectory(folder);
         var script = Path.Combine(folder, "script.json");
-        await File.WriteAllTextAsync(script, """{ "turns": [ { "match": "*", "reply": ["one ", "two ", "three ", "four ", "five ", "six ", "seven ", "eight"], "delayMs": 500 } ] }""");
+        // A turn of 30 s, killed long before its end: the surviving instance is started and warmed first, so a slow start under load cannot outlast it.
+        await File.WriteAllTextAsync(script, """{ "turns": [ { "match": "*", "reply": ["one ", "two ", "three ", "four ", "five ", "six "], "delayMs": 5000 } ] }""");
+        using var survivor = ServerFactory.WithResponder(new TestResponder(), Shared(), TestDatabase.PostgreSql);
+        var client = survivor.ClientFor("local-user"); // the process runs with Development auth: every caller is its local user
+        (await client.ListThreadsAsync()).Data.Should().BeEmpty();
         var doomed = await ServerProcess.StartAsync(new Dictionary<string, string>
         {
             ["Database__Provider"] = "PostgreSql", ["ConnectionStrings__ChatKit"] = _database,
@@ -81,8 +85,6 @@ public class TurnsAcrossInstancesTests
             while (threadId is null && await turn.MoveNextAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)))
                 threadId = (turn.Current as ThreadCreatedEvent)?.Thread.Id;
             threadId.Should().NotBeNull("the stream starts with thread.created");
-            using var survivor = ServerFactory.WithResponder(new TestResponder(), Shared(), TestDatabase.PostgreSql);
-            var client = survivor.ClientFor("local-user"); // the process runs with Development auth: every caller is its local user
             var next = client.AddUserMessageAsync(threadId!, ChatKitClient.Text("after the crash")).CollectAsync();
             await Task.Delay(1500);
             next.IsCompleted.Should().BeFalse("the killed instance's turn still holds the thread");
@@ -104,7 +106,7 @@ public class TurnsAcrossInstancesTests
     }
 
     /// <summary>Echoes the question a word at a time, slowly enough for two turns to overlap if nothing kept them apart.</summary>
-    private static TestResponder SlowEcho() => new() { Script = (t, input, ct) => Words(t, "echo: " + input!.Text, ct) };
+    internal static TestResponder SlowEcho() => new() { Script = (t, input, ct) => Words(t, "echo: " + input!.Text, ct) };
 
     private static async IAsyncEnumerable<ThreadStreamEvent> Words(ThreadMetadata t, string text, [EnumeratorCancellation] CancellationToken ct)
     {
@@ -118,7 +120,7 @@ public class TurnsAcrossInstancesTests
         foreach (var ev in message.Complete()) yield return ev;
     }
 
-    private static async Task<List<string>> TextsAsync(ChatKitClient client, string threadId) =>
+    internal static async Task<List<string>> TextsAsync(ChatKitClient client, string threadId) =>
         (await client.ListItemsAsync(threadId, limit: 100, order: SortOrder.Asc)).Data.Select(i => i switch
         {
             UserMessageItem u => "user:" + ((UserMessageTextContent)u.Content[0]).Text,

@@ -15,7 +15,7 @@ public enum DatabaseProvider
 }
 
 /// <summary>The server's database: <c>Database:*</c> and <c>ConnectionStrings:ChatKit</c>.</summary>
-public sealed class DatabaseOptions : IValidatableObject
+public sealed class DatabaseOptions
 {
     /// <summary>The provider (<c>Database:Provider</c>).</summary>
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
@@ -35,7 +35,7 @@ public sealed class DatabaseOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan MaxRetryDelay { get; set; } = ChatKitDatabaseProvider.DefaultMaxRetryDelay;
 
-    /// <summary>The turn lock (<see cref="ChatKitTurnLockMode.Database"/> needs SQL Server or PostgreSQL).</summary>
+    /// <summary>The turn lock (<see cref="ChatKitTurnLockMode.Database"/> needs SQL Server, PostgreSQL or a SQLite file).</summary>
     public ChatKitTurnLockMode TurnLock { get; set; } = ChatKitTurnLockMode.Auto;
 
     /// <summary>
@@ -59,13 +59,6 @@ public sealed class DatabaseOptions : IValidatableObject
         options.RestampStoredJson = configuration.GetValue("Database:RestampStoredJson", options.RestampStoredJson);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         return options;
-    }
-
-    /// <inheritdoc />
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
-    {
-        if (TurnLock == ChatKitTurnLockMode.Database && Provider == DatabaseProvider.Sqlite)
-            yield return new ValidationResult("Database:TurnLock=Database needs SqlServer or PostgreSql: SQLite has no lock that a crashed instance gives back. Use Auto or InProcess.", [nameof(TurnLock)]);
     }
 
     /// <summary>Runs the ChatKit store on this database (its provider package's <c>Use…</c> method, with the retries and the turn lock).</summary>
