@@ -119,6 +119,18 @@ public class AdminTests
     }
 
     [Test]
+    public void The_next_page_link_keeps_every_filter_encoded()
+    {
+        var model = new ChatKitServer.Admin.AdminIndexModel(
+            new ChatKitServer.Admin.AdminThreadFilter("a&b #c+d", Text: "x y=z"), "2026-01-01", null, new ChatKitServer.Admin.AdminThreadPage([], true, "thr_1"));
+        model.NextPage.Should().Be("/admin?user=a%26b%20%23c%2Bd&from=2026-01-01&q=x%20y%3Dz&after=thr_1");
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(new Uri("http://x" + model.NextPage).Query);
+        ((string?)query["user"]).Should().Be("a&b #c+d");
+        ((string?)query["q"]).Should().Be("x y=z");
+        query.Should().NotContainKey("to");
+    }
+
+    [Test]
     public async Task Admins_delete_threads()
     {
         var carol = _factory.ClientFor("carol");

@@ -49,7 +49,14 @@ public sealed class AdminController(AdminQueries queries, AdminOverviewQueries o
     }
 }
 
-public sealed record AdminIndexModel(AdminThreadFilter Filter, string? From, string? To, AdminThreadPage Page);
+public sealed record AdminIndexModel(AdminThreadFilter Filter, string? From, string? To, AdminThreadPage Page)
+{
+    /// <summary>The next page's address: the same filters, each value encoded (a user id or text may hold <c>&amp;</c>, <c>#</c>, <c>+</c>).</summary>
+    public string NextPage => "/admin" + QueryString.Create(new Dictionary<string, string?>
+    {
+        ["user"] = Filter.User, ["from"] = From, ["to"] = To, ["q"] = Filter.Text, ["after"] = Page.After,
+    }.Where(p => !string.IsNullOrEmpty(p.Value)));
+}
 
 /// <summary>The overview page: the figures, and the same as the API's JSON for the charts' script.</summary>
 public sealed record AdminOverviewPage(AdminOverview Figures, string Json);
