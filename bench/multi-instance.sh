@@ -11,7 +11,9 @@
 # instances' ChatKit:ShutdownGraceSeconds, default 25: an orchestrator's usual 30 s termination grace, less
 # a margin), KEEP=1 keeps the work folder (logs) for reading. Any other setting of the instances can be
 # given as an environment variable (e.g. Database__MaxRetryCount=0).
-# Needs: Debian's postgresql, redis-server and nginx; Node.js (Azurite is installed from tools/azurite).
+# DATABASE=sqlite runs the instances on one SQLite file instead (one machine: the lock file next to it keeps turns
+# apart across the processes, docs/decisions/0008-turn-lock.md); the default is postgresql.
+# Needs: Debian's postgresql (unless DATABASE=sqlite), redis-server and nginx; Node.js (Azurite is installed from tools/azurite).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,6 +22,8 @@ TURNS=${TURNS:-5}
 RESTART_AFTER=${RESTART_AFTER:-10}
 RESTARTED=${RESTARTED:-1}
 RETRIES=${RETRIES:-3}
+DATABASE=${DATABASE:-postgresql}
+case "$DATABASE" in postgresql|sqlite) ;; *) echo "DATABASE must be postgresql or sqlite, not $DATABASE" >&2; exit 2;; esac
 INSTANCES=3
 WORK=$(mktemp -d /tmp/chatkit-multi.XXXXXX)
 chmod 755 "$WORK"
@@ -37,7 +41,7 @@ wait_http() { # url name pid
 
 PIDS=()
 declare -a INSTANCE_PIDS=()
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   for pid in "${INSTANCE_PIDS[@]}" "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -53,14 +57,18 @@ dotnet build src/ChatKitServer -c Release -nologo -v q
 dotnet build bench/ChatKit.LoadTest -c Release -nologo -v q
 [ -x tools/azurite/node_modules/.bin/azurite-blob ] || npm ci --prefix tools/azurite --no-audit --no-fund --loglevel=error
 
-echo "== PostgreSQL ($PG_BIN), Redis, Azurite"
-PG_PORT=$(free_port)
-mkdir -p "$WORK/pg-socket" "$WORK/pg"
-if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$WORK/pg-socket" "$WORK/pg"; fi
-as_postgres "$PG_BIN/initdb" -D "$WORK/pg" -U chatkit --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w start \
-  -o "-p $PG_PORT -k $WORK/pg-socket -c listen_addresses=127.0.0.1 -c max_connections=1000" >/dev/null
-psql -h 127.0.0.1 -p "$PG_PORT" -U chatkit -d postgres -qc 'CREATE DATABASE chatkit'
+if [ "$DATABASE" = postgresql ]; then
+  echo "== PostgreSQL ($PG_BIN), Redis, Azurite"
+  PG_PORT=$(free_port)
+  mkdir -p "$WORK/pg-socket" "$WORK/pg"
+  if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$WORK/pg-socket" "$WORK/pg"; fi
+  as_postgres "$PG_BIN/initdb" -D "$WORK/pg" -U chatkit --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w start \
+    -o "-p $PG_PORT -k $WORK/pg-socket -c listen_addresses=127.0.0.1 -c max_connections=1000" >/dev/null
+  psql -h 127.0.0.1 -p "$PG_PORT" -U chatkit -d postgres -qc 'CREATE DATABASE chatkit'
+else
+  echo "== one SQLite file ($WORK/chatkit.db), Redis, Azurite"
+fi
 
 REDIS_PORT=$(free_port)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 &
@@ -74,7 +82,11 @@ for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$AZURITE_PORT") 2>/dev/nu
 # The same settings on every instance (README, "Running several instances").
 export ASPNETCORE_ENVIRONMENT=Development Serilog__MinimumLevel__Default=Warning RateLimiting__Enabled=false
 export Assistant__Provider=Scripted Assistant__ScriptPath="$ROOT/bench/load-script.json"
-export Database__Provider=PostgreSql ConnectionStrings__ChatKit="Host=127.0.0.1;Port=$PG_PORT;Database=chatkit;Username=chatkit;Maximum Pool Size=200"
+if [ "$DATABASE" = postgresql ]; then
+  export Database__Provider=PostgreSql ConnectionStrings__ChatKit="Host=127.0.0.1;Port=$PG_PORT;Database=chatkit;Username=chatkit;Maximum Pool Size=200"
+else
+  export Database__Provider=Sqlite ConnectionStrings__ChatKit="Data Source=$WORK/chatkit.db"
+fi
 export Redis__ConnectionString="127.0.0.1:$REDIS_PORT"
 export Attachments__Storage=AzureBlob Attachments__AzureBlob__Container=chatkit-attachments
 export Attachments__AzureBlob__ConnectionString="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$AZURITE_PORT/devstoreaccount1;"
@@ -156,5 +168,6 @@ cat "$WORK/load.out"
 [ -s "$WORK/load.err" ] && { echo "load tool errors (first 20):"; head -20 "$WORK/load.err"; }
 echo "errors logged by the instances: $(cat "$WORK"/host*.log | grep -c -E 'ERR\]|FTL\]' || true)"
 cat "$WORK"/host*.log | grep -E 'ERR\]|FTL\]' | head -5 || true
-echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), .NET $(dotnet --version), PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), nginx $(nginx -v 2>&1 | cut -d/ -f2), commit $(git rev-parse --short HEAD)"
+if [ "$DATABASE" = postgresql ]; then database="PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}')"; else database="one SQLite file"; fi
+echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr), .NET $(dotnet --version), $database, nginx $(nginx -v 2>&1 | cut -d/ -f2), commit $(git rev-parse --short HEAD)"
 exit "$status"
