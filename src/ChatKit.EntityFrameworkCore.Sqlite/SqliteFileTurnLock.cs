@@ -37,11 +37,28 @@ public sealed class SqliteFileTurnLock : IChatKitTurnLock, IDisposable
         Path = LockFilePath(databasePath);
     }
 
-    /// <summary>The lock file: the database's path followed by <c>-turnlock</c>.</summary>
+    /// <summary>The lock file: the database's path, its symbolic links resolved, followed by <c>-turnlock</c>.</summary>
     public string Path { get; }
 
-    /// <summary>The lock file of the database at <paramref name="databasePath"/>.</summary>
-    public static string LockFilePath(string databasePath) => System.IO.Path.GetFullPath(databasePath) + "-turnlock";
+    /// <summary>
+    /// The lock file of the database at <paramref name="databasePath"/>: every process that reaches the database, by
+    /// whatever path, must find the same one, so symbolic links on the way (folders, or the file itself) are resolved.
+    /// </summary>
+    public static string LockFilePath(string databasePath) => Resolved(System.IO.Path.GetFullPath(databasePath)) + "-turnlock";
+
+    /// <summary><paramref name="fullPath"/> with each symbolic link on it replaced by what it points to (parts that do not exist yet are kept).</summary>
+    private static string Resolved(string fullPath)
+    {
+        var root = System.IO.Path.GetPathRoot(fullPath)!;
+        var resolved = root;
+        foreach (var part in fullPath[root.Length..].Split(System.IO.Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = System.IO.Path.Combine(resolved, part);
+            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
+            resolved = info.Exists && info.LinkTarget is not null ? info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? next : next;
+        }
+        return resolved;
+    }
 
     /// <summary>The byte of the lock file that stands for <paramref name="threadId"/>: the first 62 bits of SHA-256(<c>chatkit-turn:</c> + id).</summary>
     public static long Offset(string threadId)

@@ -104,6 +104,27 @@ public sealed class SqliteFileTurnLockTests
     }
 
     [Test]
+    public async Task A_process_that_reaches_the_database_through_a_symbolic_link_uses_the_same_lock_file()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("Makes symbolic links, which Windows allows only to some users: Linux only.");
+        var linkedFolder = Path.Combine(_folder, "linked");
+        Directory.CreateSymbolicLink(linkedFolder, _folder);
+        await File.WriteAllTextAsync(_database, "");
+        File.CreateSymbolicLink(Path.Combine(_folder, "alias.db"), _database);
+        using var direct = NewLock();
+        using var throughFolder = new SqliteFileTurnLock(Path.Combine(linkedFolder, "chatkit.db"), NullLogger<SqliteFileTurnLock>.Instance);
+        using var throughFile = new SqliteFileTurnLock(Path.Combine(_folder, "alias.db"), NullLogger<SqliteFileTurnLock>.Instance);
+        throughFolder.Path.Should().Be(direct.Path);
+        throughFile.Path.Should().Be(direct.Path);
+        var held = await direct.AcquireAsync("thr_a", CancellationToken.None);
+        var waiting = throughFolder.AcquireAsync("thr_a", CancellationToken.None);
+        await Task.Delay(100);
+        waiting.IsCompleted.Should().BeFalse();
+        await held.DisposeAsync();
+        await (await waiting.WaitAsync(TimeSpan.FromSeconds(5))).DisposeAsync();
+    }
+
+    [Test]
     public void Offsets_are_the_same_in_every_process_and_differ_between_threads()
     {
         SqliteFileTurnLock.Offset("thr_1").Should().Be(SqliteFileTurnLock.Offset("thr_1"));
