@@ -20,11 +20,12 @@ internal sealed class SqliteChatKitProvider(string connectionString, Action<Sqli
     private readonly SqliteConnectionStringBuilder _settings = new(connectionString);
 
     /// <summary>
-    /// A file's connections, each keeping its statements' plans (<see cref="SqliteStablePlans"/>); an in-memory database is
+    /// A file's connections, each keeping its statements' plans and waiting for other processes' writes
+    /// (<see cref="SqliteConnectionSettings.ForReads"/>); an in-memory database is
     /// another database on every connection, so it reads through EF alone.
     /// </summary>
     protected override Func<DbConnection>? ReadConnections =>
-        _settings.Mode == SqliteOpenMode.Memory || _settings.DataSource is "" or ":memory:" ? null : () => SqliteStablePlans.OnOpen(new SqliteConnection(connectionString));
+        _settings.Mode == SqliteOpenMode.Memory || _settings.DataSource is "" or ":memory:" ? null : () => SqliteConnectionSettings.ForReads(new SqliteConnection(connectionString));
 
     /// <summary>Whether the file is still there (one stat); a URI file name is not looked at.</summary>
     protected override bool ReadConnectionsStillValid =>

@@ -1,3 +1,4 @@
+using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
@@ -12,7 +13,8 @@ namespace ChatKit.EntityFrameworkCore;
 /// worst lose the last commits before it. See docs/decisions/0007-sqlite-write-path.md.
 /// The setting lives on the native connection, which Microsoft.Data.Sqlite pools, so it is sent
 /// once per native connection rather than on every open. The same connections keep their prepared statements' plans
-/// (<see cref="SqliteStablePlans"/>): the writer prepares its upserts once per connection.
+/// (<see cref="SqliteStablePlans"/>): the writer prepares its upserts once per connection; and they wait inside SQLite
+/// for another process's write lock (<see cref="SqliteBusyWait"/>).
 /// </summary>
 internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 {
@@ -22,7 +24,7 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {
         if (!NeedsSettings(connection)) return;
-        KeepPlans(connection);
+        Configure(connection);
         using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         command.ExecuteNonQuery();
@@ -31,15 +33,30 @@ internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
     public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
     {
         if (!NeedsSettings(connection)) return;
-        KeepPlans(connection);
+        Configure(connection);
         await using var command = connection.CreateCommand();
         command.CommandText = Pragmas;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static void KeepPlans(DbConnection connection)
+    private static void Configure(DbConnection connection)
     {
-        if (connection is SqliteConnection sqlite) SqliteStablePlans.Enable(sqlite);
+        if (connection is not SqliteConnection sqlite) return;
+        SqliteStablePlans.Enable(sqlite);
+        SqliteBusyWait.Enable(sqlite);
+    }
+
+    /// <summary>
+    /// The same settings for the store's own read connections (<see cref="SqliteChatKitProvider"/>), applied each time
+    /// <paramref name="connection"/> opens; they do not change the database, so <c>synchronous</c> is left to the writer.
+    /// </summary>
+    public static SqliteConnection ForReads(SqliteConnection connection)
+    {
+        connection.StateChange += (sender, change) =>
+        {
+            if (change.CurrentState == ConnectionState.Open) Configure((SqliteConnection)sender!);
+        };
+        return connection;
     }
 
     private static bool NeedsSettings(DbConnection connection) =>

@@ -1,4 +1,3 @@
-using System.Data;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -19,15 +18,5 @@ internal static class SqliteStablePlans
     {
         var rc = raw.sqlite3_db_config(connection.Handle, raw.SQLITE_DBCONFIG_ENABLE_QPSG, 1, out _);
         SqliteException.ThrowExceptionForRC(rc, connection.Handle);
-    }
-
-    /// <summary>Enables the guarantee each time <paramref name="connection"/> opens.</summary>
-    public static SqliteConnection OnOpen(SqliteConnection connection)
-    {
-        connection.StateChange += (sender, change) =>
-        {
-            if (change.CurrentState == ConnectionState.Open) Enable((SqliteConnection)sender!);
-        };
-        return connection;
     }
 }

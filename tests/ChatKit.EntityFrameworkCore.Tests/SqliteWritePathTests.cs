@@ -204,6 +204,68 @@ public sealed class SqliteWritePathTests
     }
 
     [Test]
+    public async Task The_stores_connections_wait_inside_sqlite_for_another_process_write_lock()
+    {
+        // Without a busy timeout SQLite answers SQLITE_BUSY at once and Microsoft.Data.Sqlite sleeps 150 ms before trying again.
+        (await BusyTimeoutsAsync(_services)).Should().Equal(5000L, 5000L);
+        // A connection string's shorter timeout is the longer one's bound.
+        var shorter = Path.Combine(_folder, "shorter.db");
+        await using (var services = new ServiceCollection()
+            .AddChatKitEntityFrameworkStore(store => store.UseSqlite($"Data Source={shorter};Default Timeout=2"))
+            .BuildServiceProvider())
+        {
+            await services.MigrateChatKitDatabaseAsync();
+            (await BusyTimeoutsAsync(services)).Should().Equal(2000L, 2000L);
+        }
+        // A connection of its own (this can fail): SQLite's default is not to wait.
+        await using var plain = new SqliteConnection($"Data Source={Path.Combine(_folder, "chatkit.db")};Pooling=false");
+        await plain.OpenAsync();
+        (await BusyTimeoutAsync(plain)).Should().Be(0L);
+    }
+
+    [Test]
+    public async Task A_write_waits_for_another_process_holding_the_write_lock_and_then_lands()
+    {
+        var python = Environment.GetEnvironmentVariable("PATH")!.Split(':').Select(d => Path.Combine(d, "python3")).FirstOrDefault(File.Exists);
+        if (python is null) Assert.Ignore("python3 is not installed: it plays the other process holding SQLite's write lock.");
+        var database = Path.Combine(_folder, "chatkit.db");
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(python,
+            ["-c", "import sqlite3, sys, time\nc = sqlite3.connect(sys.argv[1], isolation_level=None)\nc.execute('BEGIN IMMEDIATE')\nprint('held', flush=True)\ntime.sleep(1)\nc.execute('COMMIT')", database])
+            { RedirectStandardOutput = true })!;
+        (await holder.StandardOutput.ReadLineAsync()).Should().Be("held");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow, Title = "waited" };
+        await _services.GetRequiredService<IChatKitStore>().SaveThreadAsync(thread, new ChatKitContext { UserId = "u1" });
+        clock.Elapsed.Should().BeGreaterThan(TimeSpan.FromMilliseconds(500), "the other process held the lock for a second");
+        await holder.WaitForExitAsync();
+        holder.ExitCode.Should().Be(0);
+        (await _services.GetRequiredService<IChatKitStore>().LoadThreadAsync(thread.Id, new ChatKitContext { UserId = "u1" })).Title.Should().Be("waited");
+    }
+
+    /// <summary>The busy timeouts of the prepared reads' connections and of EF's, in that order.</summary>
+    private static async Task<List<long>> BusyTimeoutsAsync(IServiceProvider services)
+    {
+        var timeouts = new List<long>();
+        await using (var read = (SqliteConnection)services.GetRequiredService<ChatKitDatabaseProvider>().ReadConnections!())
+        {
+            await read.OpenAsync();
+            timeouts.Add(await BusyTimeoutAsync(read));
+        }
+        await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+        timeouts.Add(await BusyTimeoutAsync((SqliteConnection)db.Database.GetDbConnection()));
+        return timeouts;
+    }
+
+    private static async Task<long> BusyTimeoutAsync(SqliteConnection connection)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA busy_timeout;";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Test]
     public async Task A_statement_prepared_on_the_stores_connections_is_not_compiled_again_when_its_limit_changes()
     {
         const string page = "SELECT \"Id\" FROM chatkit_threads ORDER BY \"CreatedAt\" DESC LIMIT @take";
