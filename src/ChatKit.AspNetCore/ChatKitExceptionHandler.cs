@@ -19,9 +19,9 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
             _ when UnstorableValue(exception) is { } reason => (StatusCodes.Status400BadRequest, "Bad request", reason),
             _ when IsDatabaseFailure(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 "The database is not available right now; nothing was saved. Try again shortly."),
-            ChatKitException e => (e.StatusCode, TitleFor(e.StatusCode), e.Message),
-            BadHttpRequestException e => (e.StatusCode, TitleFor(e.StatusCode), e.Message),
-            UnauthorizedAccessException e => (StatusCodes.Status401Unauthorized, "Unauthorized", e.Message),
+            ChatKitException e => (e.StatusCode, TitleFor(e.StatusCode), Bounded(e.Message)),
+            BadHttpRequestException e => (e.StatusCode, TitleFor(e.StatusCode), Bounded(e.Message)),
+            UnauthorizedAccessException e => (StatusCodes.Status401Unauthorized, "Unauthorized", Bounded(e.Message)),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => (499, "Client closed request", "The client closed the request."),
             _ => (StatusCodes.Status500InternalServerError, "Internal server error", "The server failed to process the request; the error was logged."),
         };
@@ -64,6 +64,12 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
         }
         return null;
     }
+
+    /// <summary>The longest error detail sent whole: a message that repeats a value of the request is cut after it.</summary>
+    public const int MaxDetailLength = 1000;
+
+    /// <summary>A message as a detail: whole when it is not longer than <see cref="MaxDetailLength"/>, else cut (and put on one line).</summary>
+    private static string Bounded(string message) => message.Length > MaxDetailLength ? OneLineText.Of(message, MaxDetailLength) : message;
 
     /// <summary>The store's database failed (unreachable, locked out, corrupt): a 503, not a 500.</summary>
     public static bool IsDatabaseFailure(Exception exception)

@@ -21,11 +21,17 @@ public sealed class ChatKitNotFoundException(string message) : ChatKitException(
     public override int StatusCode => 404;
 
     /// <summary>"Thread X not found".</summary>
-    public static ChatKitNotFoundException Thread(string id) => new($"Thread '{id}' was not found.");
+    public static ChatKitNotFoundException Thread(string id) => new($"Thread '{Shown(id)}' was not found.");
     /// <summary>"Item X not found".</summary>
-    public static ChatKitNotFoundException Item(string threadId, string id) => new($"Item '{id}' was not found in thread '{threadId}'.");
+    public static ChatKitNotFoundException Item(string threadId, string id) => new($"Item '{Shown(id)}' was not found in thread '{Shown(threadId)}'.");
     /// <summary>"Attachment X not found".</summary>
-    public static ChatKitNotFoundException Attachment(string id) => new($"Attachment '{id}' was not found.");
+    public static ChatKitNotFoundException Attachment(string id) => new($"Attachment '{Shown(id)}' was not found.");
+
+    /// <summary>The longest id a message repeats whole; a longer one (no store makes such ids) is cut.</summary>
+    public const int MaxShownIdLength = 100;
+
+    /// <summary>An id from a request as a message shows it: on one line, and cut after <see cref="MaxShownIdLength"/> characters.</summary>
+    public static string Shown(string id) => OneLineText.Of(id, MaxShownIdLength);
 }
 
 /// <summary>The request conflicts with the thread's state, e.g. new work on a locked thread (409).</summary>

@@ -6,14 +6,18 @@ namespace ChatKitServer.Hosting;
 
 public static class LoggingSetup
 {
-    /// <summary>Serilog from the <c>Serilog</c> section of appsettings.json (console by default).</summary>
+    /// <summary>
+    /// Serilog from the <c>Serilog</c> section of appsettings.json (console by default), with control characters in logged
+    /// values escaped (<see cref="OneLineLogValues"/>).
+    /// </summary>
     public static WebApplicationBuilder AddLogging(this WebApplicationBuilder builder)
     {
         StartupChecks.CheckSerilogSinks(builder.Configuration);
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .ReadFrom.Services(services)
-            .Enrich.FromLogContext());
+            .Enrich.FromLogContext()
+            .Enrich.With<OneLineLogValues>());
         CachedLoggerFactory.Decorate(builder.Services);
         return builder;
     }

@@ -46,7 +46,7 @@ public sealed class WidgetStreamsController(
         if (!await access.MayReadAsync(streamId, caller, ct))
         {
             logger.LogWarning("Widget stream {StreamId} refused to {UserId}: not theirs to read", streamId, caller.UserId);
-            throw new ChatKitNotFoundException($"Widget stream '{streamId}' was not found.");
+            throw new ChatKitNotFoundException($"Widget stream '{ChatKitNotFoundException.Shown(streamId)}' was not found.");
         }
         long? last = lastEventId;
         if (!string.IsNullOrEmpty(lastEventIdHeader))
