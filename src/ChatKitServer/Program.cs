@@ -5,7 +5,7 @@ using ChatKitServer.Hosting;
 return await StartupFailure.RunAsync(async () =>
 {
     SettingsFilesPolling.Enable();
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(PublishedWebRoot.Options(args));
     builder.Configuration.AddRepositorySettings();
 
     builder.AddLogging();

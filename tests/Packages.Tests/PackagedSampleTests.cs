@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Reflection;
-using System.Text;
 using System.Text.Json.Nodes;
 using FluentAssertions;
 using NUnit.Framework;
@@ -16,7 +14,7 @@ namespace Packages.Tests;
 [NonParallelizable]
 public class PackagedSampleTests
 {
-    private static readonly string Root = FindRoot();
+    private static readonly string Root = Dotnet.Root;
     private static readonly string Configuration =
         typeof(PackagedSampleTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
 
@@ -30,7 +28,7 @@ public class PackagedSampleTests
         Directory.CreateDirectory(_work);
         _version = $"0.1.0-local.{DateTime.UtcNow:yyyyMMddHHmmss}.{Random.Shared.Next(1000, 9999)}";
         // The solution is built (dotnet test builds it first): pack what was built, in the configuration these tests run in.
-        var pack = await DotnetAsync(Root, "pack", "ChatKitServer.sln", "-c", Configuration, "--no-build", "-o", Packages, $"-p:Version={_version}");
+        var pack = await Dotnet.RunAsync(Root, "pack", "ChatKitServer.sln", "-c", Configuration, "--no-build", "-o", Packages, $"-p:Version={_version}");
         pack.ExitCode.Should().Be(0, pack.Output);
     }
 
@@ -73,7 +71,7 @@ public class PackagedSampleTests
     public async Task The_sample_apps_tests_run_on_the_packages_alone(string fluentAssertions)
     {
         var sample = Path.Combine(Root, "samples", "EmbeddedChatKit.Tests");
-        var run = await DotnetAsync(sample, "test", "-c", "Release", $"-p:ChatKitVersion={_version}", $"-p:ChatKitPackages={Packages}",
+        var run = await Dotnet.RunAsync(sample, "test", "-c", "Release", $"-p:ChatKitVersion={_version}", $"-p:ChatKitPackages={Packages}",
             $"-p:FluentAssertionsVersion={fluentAssertions}");
 
         run.ExitCode.Should().Be(0, run.Output);
@@ -85,54 +83,5 @@ public class PackagedSampleTests
             .And.Subject.Values.Should().OnlyContain(type => type == "package", "the sample consumes packages, never the repository's projects");
         assets.Select(l => l.Key).Should().NotContain(name => name.StartsWith("Microsoft.EntityFrameworkCore", StringComparison.Ordinal),
             "the test kit does not bring EF Core to an app that does not use it");
-    }
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ChatKitServer.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("ChatKitServer.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private static async Task<(int ExitCode, string Output)> DotnetAsync(string directory, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        // The test host's own MSBuild and test-platform settings are not the child build's.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
-            start.Environment.Remove(key);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        var stdout = PumpAsync(process.StandardOutput, output);
-        var stderr = PumpAsync(process.StandardError, output);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish in 10 minutes:\n{output}");
-        }
-        await Task.WhenAll(stdout, stderr);
-        return (process.ExitCode, output.ToString());
-    }
-
-    private static async Task PumpAsync(StreamReader reader, StringBuilder into)
-    {
-        while (await reader.ReadLineAsync() is { } line)
-        {
-            lock (into) into.AppendLine(line);
-        }
     }
 }
