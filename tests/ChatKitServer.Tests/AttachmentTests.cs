@@ -248,6 +248,20 @@ public class AttachmentTests(AttachmentStorageKind storage)
     }
 
     [Test]
+    public async Task Deleting_an_attachment_whose_bytes_never_arrived_answers_an_empty_object_on_a_new_server()
+    {
+        // The composer removes a file whose upload failed or never started: attachments.delete before any bytes were
+        // stored, here before anything was ever uploaded to this server (no attachment folder yet). It used to be a 500.
+        var created = await CreateAsync("notes.txt", 5, "text/plain");
+        var id = created["id"]!.GetValue<string>();
+
+        (await _alice.SendRawAsync(new AttachmentsDeleteRequest { Params = new() { AttachmentId = id } })).Should().Be("{}");
+
+        (await _alice.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsDeleteRequest { Params = new() { AttachmentId = id } }))).StatusCode.Should().Be(HttpStatusCode.NotFound, "the record is gone");
+        (await AttachmentStorages.StoredAsync(_factory)).Should().BeEmpty();
+    }
+
+    [Test]
     public async Task Unused_attachments_are_removed_after_the_retention_and_used_ones_stay()
     {
         using var unusedResponse = await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, "old.png", "image/png"));

@@ -52,7 +52,10 @@ public sealed class LocalAttachmentStorage(Microsoft.Extensions.Options.IOptions
 
     public Task DeleteAsync(string attachmentId, CancellationToken cancellationToken)
     {
-        File.Delete(PathOf(attachmentId));
+        // File.Delete ignores a missing file but throws when the folder is missing too: before the first upload,
+        // an attachment created and never uploaded has neither.
+        var path = PathOf(attachmentId);
+        if (File.Exists(path)) File.Delete(path);
         return Task.CompletedTask;
     }
 }
