@@ -245,6 +245,22 @@ public class ModelResponderTests
         recalled.Should().HaveAssistantText("You prefer tea.");
     }
 
+    [TestCase("remember", "{\"fact\":\"Prefers tea\"}")]
+    [TestCase("recall", "{\"query\":\"tea\"}")]
+    [TestCase("search_threads", "{\"query\":\"tea\"}")]
+    public async Task A_built_in_tool_s_progress_and_workflow_use_an_icon_chatkit_knows(string tool, string arguments)
+    {
+        // The icon of a tool's progress_update and workflow task is one of ChatKit's icon names (IconName in the
+        // reference's types); "bookmark" was not one, so the remember tool's events did not match the protocol.
+        _upstream.Enqueue(Reply.ToolCall("call_1", tool, arguments)).Enqueue(Reply.Text("Done."));
+
+        var stream = await _client.StreamFramesAsync(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("use " + tool) } }).CollectAsync();
+
+        stream.Events.OfType<ProgressUpdateEvent>().Should().Contain(p => p.Icon != null);
+        stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<WorkflowItem>().Should().ContainSingle();
+        SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
+    }
+
     [Test]
     public async Task Tool_calls_are_kept_hidden_and_shown_to_the_model_on_the_next_turn()
     {

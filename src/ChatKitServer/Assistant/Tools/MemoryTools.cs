@@ -19,7 +19,7 @@ public sealed class RememberTool(IUserMemory memory) : IChatKitTool
 {
     public string Name => "remember";
     public string Description => "Save a fact the user wants you to remember across conversations (a preference, a name, a detail).";
-    public string? Icon => "bookmark";
+    public string? Icon => "notebook-pencil"; // one of ChatKit's icon names (there is no "bookmark")
     public JsonObject Parameters => new()
     {
         ["type"] = "object",
