@@ -5,7 +5,9 @@ namespace ChatKitServer.Hosting;
 /// starts, so error bodies get them too): <c>X-Content-Type-Options: nosniff</c> everywhere; API answers get
 /// the API set (CSP <c>default-src 'none'</c>, no framing, no referrer); the HTML pages get a policy of
 /// their own: the admin pages run only their own script and style; the demo page at <c>/</c> also loads
-/// the ChatKit web component from OpenAI's CDN, which shows its UI in a frame from there.
+/// the ChatKit web component from OpenAI's CDN, which shows its UI in a frame from there. That frame shows the
+/// images of attachments too, so an image served by its preview link says <c>Cross-Origin-Resource-Policy:
+/// cross-origin</c> where every other answer says <c>same-site</c> (the signature in the link is what authorizes it).
 /// </summary>
 public static class SecurityHeadersSetup
 {
@@ -15,6 +17,7 @@ public static class SecurityHeadersSetup
     private const string AdminPages = "admin-pages";
     private const string DemoPage = "demo-page";
     private const string ApiReference = "api-reference";
+    private const string AttachmentPreview = "attachment-preview";
 
     public static IServiceCollection AddSecurityHeaders(this IServiceCollection services) =>
         services.AddSecurityHeaderPolicies(policies => policies
@@ -62,14 +65,22 @@ public static class SecurityHeadersSetup
                     csp.AddObjectSrc().None();
                     csp.AddFrameAncestors().None();
                 }))
-            .SetPolicySelector(context => context.ConfiguredPolicies.TryGetValue(PolicyFor(context.HttpContext.Request.Path) ?? "", out var policy)
+            // An image of an attachment, served by its signed link: the web component's frame (another site) shows it.
+            .AddPolicy(AttachmentPreview, p => p.AddDefaultApiSecurityHeaders().AddCrossOriginResourcePolicy(corp => corp.CrossOrigin()))
+            .SetPolicySelector(context => context.ConfiguredPolicies.TryGetValue(PolicyFor(context.HttpContext.Request.Path, context.HttpContext.Response.StatusCode) ?? "", out var policy)
                 ? policy
                 : context.SelectedPolicy));
 
-    /// <summary>The HTML pages' policy by path; null for everything else (the API set).</summary>
-    internal static string? PolicyFor(PathString path) =>
+    /// <summary>The HTML pages' policy by path, an attachment preview's when one is served; null for everything else (the API set).</summary>
+    internal static string? PolicyFor(PathString path, int status) =>
         path == "/" || path == "/index.html" ? DemoPage
+        : status is StatusCodes.Status200OK or StatusCodes.Status304NotModified && IsAttachmentPreview(path) ? AttachmentPreview
         : path.StartsWithSegments("/admin") && !path.StartsWithSegments("/admin/api") ? AdminPages
         : path.StartsWithSegments("/scalar") ? ApiReference
         : null;
+
+    /// <summary><c>/chatkit/attachments/{id}/preview</c> (AttachmentsController.Preview).</summary>
+    private static bool IsAttachmentPreview(PathString path) =>
+        path.StartsWithSegments("/chatkit/attachments", out var rest) && rest.Value is { } tail
+        && tail.EndsWith("/preview", StringComparison.Ordinal) && tail.IndexOf('/', 1) == tail.Length - "/preview".Length;
 }
