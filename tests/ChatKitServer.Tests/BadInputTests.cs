@@ -168,6 +168,49 @@ public class BadInputTests
         detail.Should().Be($"Item '{_assistantId}' {mentions}" + (mentions.EndsWith("widget", StringComparison.Ordinal) ? ": only widgets send actions." : "."));
     }
 
+    private static IEnumerable<TestCaseData> NullsAndNumbersTheProtocolNeverSends()
+    {
+        TestCaseData Case(string name, string template, string mentions) => new TestCaseData(template, mentions).SetName(name);
+        const string Text = """{"type":"input_text","text":"x"}""";
+        yield return Case("null item id in feedback", """{"type":"items.feedback","params":{"thread_id":"{thread}","item_ids":["{item}",null],"kind":"positive"}}""",
+            "'params.item_ids[1]' must be a string, not null");
+        yield return Case("null attachment id", """{"type":"threads.add_user_message","params":{"thread_id":"{thread}","input":{"content":[""" + Text + """],"attachments":[null],"inference_options":{}}}}""",
+            "'params.input.attachments[0]' must be a string, not null");
+        yield return Case("null content part of a new thread", """{"type":"threads.create","params":{"input":{"content":[null,""" + Text + """],"attachments":[],"inference_options":{}}}}""",
+            "'params.input.content[0]' must be an object whose 'type' is one of \"input_text\", \"input_tag\", not null");
+        yield return Case("null content part of a message", """{"type":"threads.add_user_message","params":{"thread_id":"{thread}","input":{"content":[null],"attachments":[],"inference_options":{}}}}""",
+            "'params.input.content[0]' must be an object");
+        yield return Case("null answer value", """{"type":"threads.add_structured_input","params":{"thread_id":"{thread}","item_id":"{item}","input":{"status":"answered","answers":{"q":{"values":["a",null]}}}}}""",
+            "'params.input.answers.q.values[1]' must be a string, not null");
+        yield return Case("feedback kind as a number", """{"type":"items.feedback","params":{"thread_id":"{thread}","item_ids":["{item}"],"kind":1}}""",
+            "'params.kind' must be one of \"positive\", \"negative\", not the number 1");
+        yield return Case("feedback kind as a number no kind has", """{"type":"items.feedback","params":{"thread_id":"{thread}","item_ids":["{item}"],"kind":99}}""",
+            "'params.kind' must be one of \"positive\", \"negative\", not the number 99");
+        yield return Case("sort order as a number", """{"type":"items.list","params":{"thread_id":"{thread}","order":5}}""",
+            "'params.order' must be one of \"asc\", \"desc\", not the number 5");
+        yield return Case("submission status as a number", """{"type":"threads.add_structured_input","params":{"thread_id":"{thread}","item_id":"{item}","input":{"status":0,"answers":{}}}}""",
+            "'params.input.status' must be one of \"answered\", \"skipped\", not the number 0");
+    }
+
+    /// <summary>
+    /// Found by a hostile audit (2026-12): a null inside a list passed the nullable checks (which cover properties, not
+    /// list elements), so a null item or attachment id was a 500 and a null content part was saved in the message; and
+    /// enums took any integer ("kind": 99 was kept as negative feedback).
+    /// </summary>
+    [TestCaseSource(nameof(NullsAndNumbersTheProtocolNeverSends))]
+    public async Task A_null_in_a_list_or_a_number_for_an_enum_is_refused_saying_where(string template, string mentions)
+    {
+        var before = await SnapshotAsync();
+        var body = template.Replace("{thread}", _threadId).Replace("{item}", _assistantId);
+
+        using var response = await _alice.Http.PostAsync("/chatkit", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>().Should().Contain(mentions);
+        (await SnapshotAsync()).Should().Be(before, "a refused request changes nothing");
+    }
+
     [TestCase("/chatkit", "gzip")]
     [TestCase("/chatkit", "br")]
     [TestCase("/api/chat/message", "gzip")]

@@ -43,7 +43,36 @@ public static class ChatKitRequestParser
         {
             throw new ChatKitValidationException("Invalid ChatKit request: " + ex.Message, ex);
         }
-        return request ?? throw new ChatKitValidationException("The request body is null, not a JSON object; expected a ChatKit request like {\"type\": \"threads.list\", \"params\": {}}.");
+        if (request is null)
+            throw new ChatKitValidationException("The request body is null, not a JSON object; expected a ChatKit request like {\"type\": \"threads.list\", \"params\": {}}.");
+        if (NullElement(request) is { } nullElement)
+            throw new ChatKitValidationException($"Invalid '{request.Kind}' request: {nullElement}");
+        return request;
+    }
+
+    /// <summary>
+    /// A null inside a list the request's types declare without nulls (ids, content parts, answer values), said as a
+    /// wrong kind would be; or null. System.Text.Json enforces nullable annotations on properties, not on the elements
+    /// of a list: <c>"item_ids": [null]</c> reached the store (a 500) and <c>"content": [null]</c> was saved in a message.
+    /// </summary>
+    private static string? NullElement(ChatKitRequest request) => request switch
+    {
+        ThreadsCreateRequest r => NullElement(r.Params.Input, "params.input"),
+        ThreadsAddUserMessageRequest r => NullElement(r.Params.Input, "params.input"),
+        ItemsFeedbackRequest r => NullElement(r.Params.ItemIds, "params.item_ids", typeof(string)),
+        ThreadsAddStructuredInputRequest r => r.Params.Input.Answers
+            .Select(a => a.Value is null ? null : NullElement(a.Value.Values, $"params.input.answers.{a.Key}.values", typeof(string)))
+            .FirstOrDefault(problem => problem is not null),
+        _ => null,
+    };
+
+    private static string? NullElement(UserMessageInput input, string path) =>
+        NullElement(input.Content, path + ".content", typeof(UserMessageContent)) ?? NullElement(input.Attachments, path + ".attachments", typeof(string));
+
+    private static string? NullElement<T>(List<T> list, string path, Type element) where T : class
+    {
+        var index = list.IndexOf(null!);
+        return index < 0 ? null : $"{Display($"$.{path}[{index}]")} must be {Expected(ChatKitJson.Options.GetTypeInfo(element), ChatKitJson.Options)}, not null.";
     }
 
     /// <summary>Parses one request from a string.</summary>
