@@ -202,6 +202,20 @@ public class AdminOverviewTests(TestDatabase database)
         }
     }
 
+    /// <summary>Found by a hostile audit (2026-12): both were a 500 (a date before year 1, a day after 9999-12-31).</summary>
+    [TestCase("/admin/api/overview?to=0001-01-01", HttpStatusCode.BadRequest, "must be after")]
+    [TestCase("/admin/overview?to=0001-01-01", HttpStatusCode.BadRequest, "must be after")]
+    [TestCase("/admin/api/overview?from=0001-01-01&to=0001-01-03", HttpStatusCode.OK, "\"0001-01-02\"")]
+    [TestCase("/admin/api/overview?from=9999-12-30&to=9999-12-31T23:59:59Z", HttpStatusCode.OK, "\"9999-12-31\"")]
+    [TestCase("/admin/overview?from=9999-12-30&to=9999-12-31T23:59:59Z", HttpStatusCode.OK, "9999-12-31")]
+    public async Task Ranges_at_the_ends_of_the_calendar_are_answered_not_failed(string path, HttpStatusCode status, string says)
+    {
+        using var response = await _admin.GetAsync(path);
+
+        response.StatusCode.Should().Be(status);
+        (await response.Content.ReadAsStringAsync()).Should().Contain(says);
+    }
+
     [Test]
     public async Task A_failed_turn_leaves_an_error_record_with_the_code_the_client_got_which_the_model_never_sees()
     {

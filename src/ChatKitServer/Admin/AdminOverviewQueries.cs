@@ -94,12 +94,15 @@ public sealed class AdminOverviewQueries(IDbContextFactory<ChatKitDbContext> con
         var positive = feedbackRows.Where(f => f.Kind == "positive").CountBy(f => DayOf(f.CreatedAt)).ToDictionary();
         var negative = feedbackRows.Where(f => f.Kind == "negative").CountBy(f => DayOf(f.CreatedAt)).ToDictionary();
         var days = new List<AdminOverviewDay>();
-        for (var day = DayOf(from); day <= DayOf(to.AddTicks(-1)); day = day.AddDays(1))
+        // Stops on the last day rather than after it: the day after 9999-12-31 cannot be made.
+        var lastDay = DayOf(to.AddTicks(-1));
+        for (var day = DayOf(from); ; day = day.AddDays(1))
         {
             days.Add(new AdminOverviewDay(day, threadsPerDay.GetValueOrDefault(day), turnsPerDay.GetValueOrDefault(day),
                 positive.GetValueOrDefault(day), negative.GetValueOrDefault(day),
                 tokens.Where(t => t.Key.Day == day).OrderBy(t => t.Key.Model, StringComparer.Ordinal)
                     .Select(t => new AdminModelTokens(t.Key.Model, t.Value.Prompt, t.Value.Completion)).ToList()));
+            if (day >= lastDay) break;
         }
 
         var slowest = await SlowestThreadsAsync(db, itemRows, ct);
@@ -153,7 +156,8 @@ public sealed class AdminOverviewQueries(IDbContextFactory<ChatKitDbContext> con
     private (DateTimeOffset From, DateTimeOffset To) Range(AdminOverviewFilter filter)
     {
         var to = (filter.To ?? new DateTimeOffset(DayOf(time.GetUtcNow()).AddDays(1), TimeOnly.MinValue, TimeSpan.Zero)).ToUniversalTime();
-        var from = (filter.From ?? to.AddDays(-DefaultDays)).ToUniversalTime();
+        // A 'to' in the first days of year 1 has no 30 days before it: the range then starts at the earliest time there is.
+        var from = (filter.From ?? (to - DateTimeOffset.MinValue > TimeSpan.FromDays(DefaultDays) ? to.AddDays(-DefaultDays) : DateTimeOffset.MinValue)).ToUniversalTime();
         if (to <= from)
             throw new ChatKitValidationException($"'to' ({to:O}) must be after 'from' ({from:O}).");
         if (to - from > TimeSpan.FromDays(MaxDays))
