@@ -247,6 +247,38 @@ public class AttachmentTests(AttachmentStorageKind storage)
         (await _alice.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsDeleteRequest { Params = new() { AttachmentId = id } }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    /// <summary>
+    /// Found by a hostile audit (2026-12): the same attachment id sent in a second thread was taken, and deleting either
+    /// thread then deleted the bytes the other thread's message still showed (its preview answered 404).
+    /// </summary>
+    [Test]
+    public async Task An_attachment_sent_in_one_thread_is_refused_in_another()
+    {
+        using var uploaded = await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, "cat.png", "image/png"));
+        var id = JsonNode.Parse(await uploaded.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        _upstream.Enqueue(Reply.Text("a cat")).Enqueue(Reply.Text("the same cat"));
+        var first = await _alice.StreamAsync(CreateWith("look", id)).CollectAsync();
+        var other = await _alice.StreamAsync(CreateWith("elsewhere")).CollectAsync();
+
+        using var again = await _alice.Http.PostAsync("/chatkit", Wire.Body(CreateWith("look again", id)));
+        using var inOther = await _alice.Http.PostAsync("/chatkit", Wire.Body(new ThreadsAddUserMessageRequest
+        {
+            Params = new() { ThreadId = other.ThreadId!, Input = ChatKitClient.Text("and here", id) },
+        }));
+
+        foreach (var refused in new[] { again, inOther })
+        {
+            refused.StatusCode.Should().Be(HttpStatusCode.Conflict);
+            (await refused.Content.ReadAsStringAsync()).Should().Contain("already sent in another thread");
+        }
+        (await _alice.ListThreadsAsync()).Data.Should().HaveCount(2, "the refused create made no thread");
+        _upstream.Enqueue(Reply.Text("still the cat"));
+        (await _alice.StreamAsync(new ThreadsAddUserMessageRequest
+        {
+            Params = new() { ThreadId = first.ThreadId!, Input = ChatKitClient.Text("once more", id) },
+        }).CollectAsync()).EnsureSuccess(); // its own thread may send it again
+    }
+
     [Test]
     public async Task Deleting_an_attachment_whose_bytes_never_arrived_answers_an_empty_object_on_a_new_server()
     {

@@ -16,14 +16,14 @@ public sealed partial class ChatKitEngine
         {
             case ThreadsCreateRequest r:
             {
-                var attachments = await LoadAttachmentsAsync(r.Params.Input, context, ct).ConfigureAwait(false);
+                var attachments = await LoadAttachmentsAsync(r.Params.Input, null, context, ct).ConfigureAwait(false);
                 var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Now() };
                 return Stream(request, thread.Id, CreateThreadStream(thread, r.Params.Input, attachments, context, ct));
             }
             case ThreadsAddUserMessageRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
-                var attachments = await LoadAttachmentsAsync(r.Params.Input, context, ct).ConfigureAwait(false);
+                var attachments = await LoadAttachmentsAsync(r.Params.Input, thread.Id, context, ct).ConfigureAwait(false);
                 return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => UserMessageTurn(t, r.Params.Input, attachments, context, newThread: false, c), ct));
             }
             case ThreadsAddClientToolOutputRequest r:
@@ -149,7 +149,12 @@ public sealed partial class ChatKitEngine
         yield return ev;
     }
 
-    private async Task<List<Attachment>> LoadAttachmentsAsync(UserMessageInput input, ChatKitContext context, CancellationToken ct)
+    /// <summary>
+    /// The attachments a message names, for thread <paramref name="threadId"/> (null: a thread about to be created). An
+    /// attachment already sent in another thread is refused (409): deleting a thread deletes its attachments' bytes, which
+    /// the other thread's message would then show as missing.
+    /// </summary>
+    private async Task<List<Attachment>> LoadAttachmentsAsync(UserMessageInput input, string? threadId, ChatKitContext context, CancellationToken ct)
     {
         if (input.Content.Count == 0 && input.Attachments.Count == 0)
             throw new ChatKitValidationException("The message is empty: 'input.content' and 'input.attachments' are both empty.");
@@ -160,6 +165,8 @@ public sealed partial class ChatKitEngine
             // A two-phase upload keeps its descriptor until the bytes arrive.
             if (attachment.UploadDescriptor is not null)
                 throw new ChatKitConflictException($"Attachment '{id}' has not been uploaded yet.");
+            if (attachment.ThreadId is { } sentIn && sentIn != threadId)
+                throw new ChatKitConflictException($"Attachment '{id}' was already sent in another thread; upload the file again to send it in this one.");
             list.Add(attachment);
         }
         return list;
