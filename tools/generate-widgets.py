@@ -177,10 +177,10 @@ for group, comps in GROUPS.items():
     body += [emit_component(c) for c in comps]
     (OUT / f"{group}.g.cs").write_text("\n".join(body))
 
-enum_lines = [header, "using System.Text.Json.Serialization;", "", "namespace ChatKit.Widgets;", ""]
+enum_lines = [header, "using System.Text.Json.Serialization;", "using ChatKit.Json;", "", "namespace ChatKit.Widgets;", ""]
 for values, (name, summary) in ENUMS.items():
     enum_lines.append(f"/// <summary>{summary}</summary>")
-    enum_lines.append(f"[JsonConverter(typeof(JsonStringEnumConverter<{name}>))]")
+    enum_lines.append(f"[JsonConverter(typeof(WireNameEnumConverter<{name}>))]")
     enum_lines.append(f"public enum {name}")
     enum_lines.append("{")
     for v in values:

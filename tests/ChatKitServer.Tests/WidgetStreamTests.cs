@@ -96,6 +96,24 @@ public class WidgetStreamTests
         (await badId.Content.ReadAsStringAsync()).Should().Contain("stream id");
     }
 
+    /// <summary>A null where a component stands, or a number where a name does (an enum), is refused, not sent to subscribers.</summary>
+    [TestCase("""{"type":"Card","children":[null]}""", "must be an object, not null")]
+    [TestCase("""{"type":"Card","children":[{"type":"Text","value":"x","size":3}]}""", "size")]
+    [TestCase("""{"type":"Card","size":1,"children":[]}""", "size")]
+    public async Task A_widget_with_a_null_component_or_a_number_for_a_name_is_refused(string widget, string said)
+    {
+        using var factory = new ServerFactory();
+        using var admin = factory.HttpClientFor("root", "admin");
+
+        using var refused = await admin.PostAsync("/api/chat/widgets/streams/s/events", new StringContent(widget, Encoding.UTF8, "application/json"));
+
+        var body = await refused.Content.ReadAsStringAsync();
+        refused.StatusCode.Should().Be(HttpStatusCode.BadRequest, body);
+        body.Should().Contain(said);
+        using var valid = await admin.PostAsync("/api/chat/widgets/streams/s/events", Widget("x"));
+        valid.StatusCode.Should().Be(HttpStatusCode.Accepted, "the stream still takes widgets");
+    }
+
     [Test]
     public async Task Through_Redis_a_widget_published_on_one_instance_reaches_a_subscriber_on_another()
     {

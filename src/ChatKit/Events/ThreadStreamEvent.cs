@@ -123,6 +123,7 @@ public sealed class ErrorEvent : ThreadStreamEvent
 }
 
 /// <summary>Level of a notice.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ChatKit.Json.WireNameEnumConverter<NoticeLevel>))]
 public enum NoticeLevel
 {
     /// <summary>Information.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 namespace ChatKit;
 
 /// <summary>Status of a structured input item.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ChatKit.Json.WireNameEnumConverter<StructuredInputStatus>))]
 public enum StructuredInputStatus
 {
     /// <summary>Waiting for the user's answers.</summary>
@@ -80,6 +81,7 @@ public sealed class StructuredInputAnswerSubmission
 }
 
 /// <summary>Overall status of a submission.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ChatKit.Json.WireNameEnumConverter<StructuredInputSubmissionStatus>))]
 public enum StructuredInputSubmissionStatus
 {
     /// <summary>The user answered.</summary>

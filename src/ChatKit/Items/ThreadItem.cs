@@ -71,6 +71,7 @@ public sealed class AssistantMessageItem : ThreadItem
 }
 
 /// <summary>Status of a client tool call.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ChatKit.Json.WireNameEnumConverter<ClientToolCallStatus>))]
 public enum ClientToolCallStatus
 {
     /// <summary>Waiting for the client's output.</summary>

@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
 namespace ChatKit.Json;
@@ -24,17 +23,7 @@ public static class ChatKitJson
         // only made frames longer ("é" as \u00E9; French text ~13% larger).
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         TypeInfoResolver = null,
-        // An enum is one of its wire names, never a number: the generated string converters also read integers, any
-        // integer ("kind": 99 was taken as feedback, "order": 5 as a sort order), which the protocol never sends.
-        Converters =
-        {
-            WireNamesOnly<SortOrder>(), WireNamesOnly<FeedbackKind>(), WireNamesOnly<StructuredInputSubmissionStatus>(),
-            WireNamesOnly<StructuredInputStatus>(), WireNamesOnly<ClientToolCallStatus>(), WireNamesOnly<NoticeLevel>(),
-            WireNamesOnly<WorkflowType>(), WireNamesOnly<TaskStatusIndicator>(),
-        },
     });
-
-    private static JsonStringEnumConverter<TEnum> WireNamesOnly<TEnum>() where TEnum : struct, Enum => new(namingPolicy: null, allowIntegerValues: false);
 
     /// <summary>The serializer options every part of ChatKit reads and writes with.</summary>
     public static JsonSerializerOptions Options => Context.Options;

@@ -111,6 +111,7 @@ public sealed class ThreadUpdateParams
 }
 
 /// <summary>Feedback sentiment.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ChatKit.Json.WireNameEnumConverter<FeedbackKind>))]
 public enum FeedbackKind
 {
     /// <summary>Thumbs up.</summary>

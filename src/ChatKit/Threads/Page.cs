@@ -14,6 +14,7 @@ public sealed class Page<T>
 }
 
 /// <summary>Sort direction of a listing.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ChatKit.Json.WireNameEnumConverter<SortOrder>))]
 public enum SortOrder
 {
     /// <summary>Oldest first.</summary>

@@ -4,11 +4,12 @@
 #nullable enable
 
 using System.Text.Json.Serialization;
+using ChatKit.Json;
 
 namespace ChatKit.Widgets;
 
 /// <summary>Width of a card.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<CardSize>))]
+[JsonConverter(typeof(WireNameEnumConverter<CardSize>))]
 public enum CardSize
 {
     /// <summary><c>sm</c></summary>
@@ -22,7 +23,7 @@ public enum CardSize
 }
 
 /// <summary>A forced color theme.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<WidgetTheme>))]
+[JsonConverter(typeof(WireNameEnumConverter<WidgetTheme>))]
 public enum WidgetTheme
 {
     /// <summary><c>light</c></summary>
@@ -32,7 +33,7 @@ public enum WidgetTheme
 }
 
 /// <summary>Cross-axis alignment of children.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Alignment>))]
+[JsonConverter(typeof(WireNameEnumConverter<Alignment>))]
 public enum Alignment
 {
     /// <summary><c>start</c></summary>
@@ -48,7 +49,7 @@ public enum Alignment
 }
 
 /// <summary>Main-axis distribution of children.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Justification>))]
+[JsonConverter(typeof(WireNameEnumConverter<Justification>))]
 public enum Justification
 {
     /// <summary><c>start</c></summary>
@@ -68,7 +69,7 @@ public enum Justification
 }
 
 /// <summary>Whether children wrap.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<FlexWrap>))]
+[JsonConverter(typeof(WireNameEnumConverter<FlexWrap>))]
 public enum FlexWrap
 {
     /// <summary><c>nowrap</c></summary>
@@ -80,7 +81,7 @@ public enum FlexWrap
 }
 
 /// <summary>Corner radius.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Radius>))]
+[JsonConverter(typeof(WireNameEnumConverter<Radius>))]
 public enum Radius
 {
     /// <summary><c>2xs</c></summary>
@@ -110,7 +111,7 @@ public enum Radius
 }
 
 /// <summary>Layout direction.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Direction>))]
+[JsonConverter(typeof(WireNameEnumConverter<Direction>))]
 public enum Direction
 {
     /// <summary><c>row</c></summary>
@@ -120,7 +121,7 @@ public enum Direction
 }
 
 /// <summary>Font weight.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<FontWeight>))]
+[JsonConverter(typeof(WireNameEnumConverter<FontWeight>))]
 public enum FontWeight
 {
     /// <summary><c>normal</c></summary>
@@ -134,7 +135,7 @@ public enum FontWeight
 }
 
 /// <summary>Size of body text.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TextSize>))]
+[JsonConverter(typeof(WireNameEnumConverter<TextSize>))]
 public enum TextSize
 {
     /// <summary><c>xs</c></summary>
@@ -150,7 +151,7 @@ public enum TextSize
 }
 
 /// <summary>Horizontal alignment.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TextAlign>))]
+[JsonConverter(typeof(WireNameEnumConverter<TextAlign>))]
 public enum TextAlign
 {
     /// <summary><c>start</c></summary>
@@ -162,7 +163,7 @@ public enum TextAlign
 }
 
 /// <summary>Size of a title.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TitleSize>))]
+[JsonConverter(typeof(WireNameEnumConverter<TitleSize>))]
 public enum TitleSize
 {
     /// <summary><c>sm</c></summary>
@@ -184,7 +185,7 @@ public enum TitleSize
 }
 
 /// <summary>Small, medium or large (captions, badges).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<CompactSize>))]
+[JsonConverter(typeof(WireNameEnumConverter<CompactSize>))]
 public enum CompactSize
 {
     /// <summary><c>sm</c></summary>
@@ -196,7 +197,7 @@ public enum CompactSize
 }
 
 /// <summary>Color of a badge.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<BadgeColor>))]
+[JsonConverter(typeof(WireNameEnumConverter<BadgeColor>))]
 public enum BadgeColor
 {
     /// <summary><c>secondary</c></summary>
@@ -214,7 +215,7 @@ public enum BadgeColor
 }
 
 /// <summary>Look of a badge.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<BadgeVariant>))]
+[JsonConverter(typeof(WireNameEnumConverter<BadgeVariant>))]
 public enum BadgeVariant
 {
     /// <summary><c>solid</c></summary>
@@ -226,7 +227,7 @@ public enum BadgeVariant
 }
 
 /// <summary>Emphasis of a button.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ButtonStyle>))]
+[JsonConverter(typeof(WireNameEnumConverter<ButtonStyle>))]
 public enum ButtonStyle
 {
     /// <summary><c>primary</c></summary>
@@ -236,7 +237,7 @@ public enum ButtonStyle
 }
 
 /// <summary>Size of a button's icons.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ButtonIconSize>))]
+[JsonConverter(typeof(WireNameEnumConverter<ButtonIconSize>))]
 public enum ButtonIconSize
 {
     /// <summary><c>sm</c></summary>
@@ -252,7 +253,7 @@ public enum ButtonIconSize
 }
 
 /// <summary>Color of a button.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ButtonColor>))]
+[JsonConverter(typeof(WireNameEnumConverter<ButtonColor>))]
 public enum ButtonColor
 {
     /// <summary><c>primary</c></summary>
@@ -274,7 +275,7 @@ public enum ButtonColor
 }
 
 /// <summary>Look of a control.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ControlVariant>))]
+[JsonConverter(typeof(WireNameEnumConverter<ControlVariant>))]
 public enum ControlVariant
 {
     /// <summary><c>solid</c></summary>
@@ -288,7 +289,7 @@ public enum ControlVariant
 }
 
 /// <summary>Size of a control.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ControlSize>))]
+[JsonConverter(typeof(WireNameEnumConverter<ControlSize>))]
 public enum ControlSize
 {
     /// <summary><c>3xs</c></summary>
@@ -312,7 +313,7 @@ public enum ControlSize
 }
 
 /// <summary>How an image fills its box.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ImageFit>))]
+[JsonConverter(typeof(WireNameEnumConverter<ImageFit>))]
 public enum ImageFit
 {
     /// <summary><c>cover</c></summary>
@@ -328,7 +329,7 @@ public enum ImageFit
 }
 
 /// <summary>Where an image sits in its box.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ImagePosition>))]
+[JsonConverter(typeof(WireNameEnumConverter<ImagePosition>))]
 public enum ImagePosition
 {
     /// <summary><c>top left</c></summary>
@@ -352,7 +353,7 @@ public enum ImagePosition
 }
 
 /// <summary>Size of an icon.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<IconSize>))]
+[JsonConverter(typeof(WireNameEnumConverter<IconSize>))]
 public enum IconSize
 {
     /// <summary><c>xs</c></summary>
@@ -372,7 +373,7 @@ public enum IconSize
 }
 
 /// <summary>Kind of text input.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<InputType>))]
+[JsonConverter(typeof(WireNameEnumConverter<InputType>))]
 public enum InputType
 {
     /// <summary><c>number</c></summary>
@@ -390,7 +391,7 @@ public enum InputType
 }
 
 /// <summary>Look of a text input.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<InputVariant>))]
+[JsonConverter(typeof(WireNameEnumConverter<InputVariant>))]
 public enum InputVariant
 {
     /// <summary><c>soft</c></summary>
@@ -400,7 +401,7 @@ public enum InputVariant
 }
 
 /// <summary>Inner padding of a text input.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<GutterSize>))]
+[JsonConverter(typeof(WireNameEnumConverter<GutterSize>))]
 public enum GutterSize
 {
     /// <summary><c>2xs</c></summary>
@@ -418,7 +419,7 @@ public enum GutterSize
 }
 
 /// <summary>Side a popover opens on.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Side>))]
+[JsonConverter(typeof(WireNameEnumConverter<Side>))]
 public enum Side
 {
     /// <summary><c>top</c></summary>
@@ -432,7 +433,7 @@ public enum Side
 }
 
 /// <summary>Interpolation of a chart line.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<CurveType>))]
+[JsonConverter(typeof(WireNameEnumConverter<CurveType>))]
 public enum CurveType
 {
     /// <summary><c>basis</c></summary>
@@ -468,7 +469,7 @@ public enum CurveType
 }
 
 /// <summary>Who handles an action.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ActionHandler>))]
+[JsonConverter(typeof(WireNameEnumConverter<ActionHandler>))]
 public enum ActionHandler
 {
     /// <summary><c>client</c></summary>
@@ -478,7 +479,7 @@ public enum ActionHandler
 }
 
 /// <summary>What shows loading while an action runs.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<LoadingBehavior>))]
+[JsonConverter(typeof(WireNameEnumConverter<LoadingBehavior>))]
 public enum LoadingBehavior
 {
     /// <summary><c>auto</c></summary>
@@ -492,7 +493,7 @@ public enum LoadingBehavior
 }
 
 /// <summary>Line style of a border.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<BorderStyle>))]
+[JsonConverter(typeof(WireNameEnumConverter<BorderStyle>))]
 public enum BorderStyle
 {
     /// <summary><c>solid</c></summary>

@@ -13,7 +13,7 @@ internal static class WidgetJson
     public static WidgetNode Read(ref Utf8JsonReader reader, JsonSerializerOptions options, bool root)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
-            throw new JsonException($"A widget component must be an object, got {reader.TokenType}.");
+            throw new JsonException($"A widget component must be an object, not {(reader.TokenType == JsonTokenType.Null ? "null" : reader.TokenType.ToString())}.");
         var node = JsonNode.Parse(ref reader)!.AsObject();
         if (node["type"] is not JsonValue typeValue || !typeValue.TryGetValue<string>(out var type))
             throw new JsonException("A widget component needs a string 'type'.");
@@ -63,6 +63,9 @@ internal sealed class WidgetRootConverter : JsonConverter<WidgetRoot>
 
 internal sealed class WidgetComponentConverter : JsonConverter<WidgetComponent>
 {
+    /// <summary>A null where a component stands (<c>"children": [null]</c>) reaches <see cref="Read"/>, which refuses it.</summary>
+    public override bool HandleNull => true;
+
     public override WidgetComponent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         (WidgetComponent)WidgetJson.Read(ref reader, options, root: false);
 

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 namespace ChatKit;
 
 /// <summary>Kind of workflow.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ChatKit.Json.WireNameEnumConverter<WorkflowType>))]
 public enum WorkflowType
 {
     /// <summary>A workflow of the integration's own tasks.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 namespace ChatKit;
 
 /// <summary>How a task's status shows inside a workflow.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(ChatKit.Json.WireNameEnumConverter<TaskStatusIndicator>))]
 public enum TaskStatusIndicator
 {
     /// <summary>No indicator.</summary>
