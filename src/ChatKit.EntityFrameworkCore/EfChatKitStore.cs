@@ -266,6 +266,34 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
     /// <inheritdoc />
     public async Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default)
     {
+        try
+        {
+            await SaveItemRowAsync(threadId, item, context, cancellationToken);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or DbUpdateException)
+        {
+            // The thread was deleted while the row went in (a threads.delete on another instance, or on this one): the
+            // insert passed its own check, then met the foreign key once the delete committed. That is "not found", as
+            // when the delete came first, not a database failure.
+            if (!await ThreadIsTheCallersAsync(threadId, context)) throw ChatKitNotFoundException.Thread(threadId);
+            throw;
+        }
+    }
+
+    private async Task<bool> ThreadIsTheCallersAsync(string threadId, ChatKitContext context)
+    {
+        try
+        {
+            return await ReadAsync(db => _queries.ThreadExists(db, threadId, context.UserId), CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException)
+        {
+            return true; // the database is away: the first failure is the one to report
+        }
+    }
+
+    private async Task SaveItemRowAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken)
+    {
         var json = ChatKitStorageJson.Serialize(item);
         var stamp = WireStamps.For(item, json);
         if (await UpsertAsync((upserts, db) => upserts.SaveItemAsync(db, threadId, item, context.UserId, json, stamp, cancellationToken), cancellationToken) is { } saved)

@@ -32,6 +32,32 @@ public sealed class PostgreSqlStoreContractTests : StoreContractTests
         await db.Database.ExecuteSqlRawAsync(sql);
     };
 
+    [Test]
+    public async Task An_item_saved_while_another_instance_deletes_its_thread_is_not_found_not_a_database_failure()
+    {
+        var thread = await NewThreadAsync();
+        await Store.AddThreadItemAsync(thread.Id, Message(thread.Id, "before"), Alice);
+
+        // Another instance's threads.delete, caught between its DELETE and its COMMIT.
+        await using var other = new Npgsql.NpgsqlConnection(_connectionString);
+        await other.OpenAsync();
+        await using var delete = await other.BeginTransactionAsync();
+        await using (var command = new Npgsql.NpgsqlCommand("""DELETE FROM chatkit_threads WHERE "Id" = $1""", other, delete))
+        {
+            command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = thread.Id });
+            (await command.ExecuteNonQueryAsync()).Should().Be(1);
+        }
+        var save = Store.AddThreadItemAsync(thread.Id, Message(thread.Id, "during"), Alice);
+        await Task.Delay(300);
+        save.IsCompleted.Should().BeFalse("the insert waits on the thread row the delete holds");
+        await delete.CommitAsync();
+
+        var saving = () => save.WaitAsync(TimeSpan.FromSeconds(20));
+        await saving.Should().ThrowAsync<ChatKitNotFoundException>("the thread is gone, as if the delete had come first");
+        var load = () => Store.LoadThreadAsync(thread.Id, Alice);
+        await load.Should().ThrowAsync<ChatKitNotFoundException>();
+    }
+
     protected override async Task DisposeStoreAsync()
     {
         if (_services is null) return;
