@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using ChatKit;
 using ChatKit.Tests.Support;
 using ChatKitServer.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ChatKitServer.Tests;
 
@@ -57,6 +59,35 @@ public class TurnsAcrossInstancesTests
             texts[i + 1].Should().Be("assistant:echo: " + texts[i]["user:".Length..] + " ", "each answer follows its own question");
         }
         texts.Where(t => t.StartsWith("user:")).Should().OnlyHaveUniqueItems().And.HaveCount(9);
+    }
+
+    [Test]
+    public async Task A_turn_on_an_instance_whose_clock_is_behind_is_listed_after_the_turn_before_it()
+    {
+        // Two instances whose clocks differ by two seconds (hosts kept by NTP differ by less, but a turn that follows
+        // another at once, such as a client tool's output, comes within milliseconds).
+        using var ahead = ServerFactory.WithResponder(SlowEcho(), Shared(), TestDatabase.PostgreSql);
+        using var behind = new ServerFactory(Shared(), s =>
+        {
+            s.Replace(ServiceDescriptor.Singleton<IChatKitResponder>(SlowEcho()));
+            s.Replace(ServiceDescriptor.Singleton<TimeProvider>(new ShiftedClock(TimeSpan.FromSeconds(-2))));
+        }, TestDatabase.PostgreSql);
+        var a = ahead.ClientFor("alice");
+        var b = behind.ClientFor("alice");
+        var threadId = (await a.CreateThreadAsync(ChatKitClient.Text("first")).CollectAsync()).ThreadId!;
+
+        await b.AddUserMessageAsync(threadId, ChatKitClient.Text("second")).CollectAsync();
+        await a.AddUserMessageAsync(threadId, ChatKitClient.Text("third")).CollectAsync();
+
+        (await TextsAsync(a, threadId)).Should().Equal(
+            "user:first", "assistant:echo: first ", "user:second", "assistant:echo: second ", "user:third", "assistant:echo: third ");
+        var times = (await a.ListItemsAsync(threadId, limit: 100, order: SortOrder.Asc)).Data.Select(i => i.CreatedAt).ToList();
+        times.Should().BeInAscendingOrder("a reload shows the turns in the order they ran");
+    }
+
+    private sealed class ShiftedClock(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => TimeProvider.System.GetUtcNow() + offset;
     }
 
     [Test]

@@ -16,6 +16,7 @@ public sealed partial class ChatKitEngine
     private async IAsyncEnumerable<ThreadStreamEvent> ProcessEventsAsync(
         ThreadMetadata thread,
         ChatKitContext context,
+        TurnClock clock,
         Func<CancellationToken, IAsyncEnumerable<ThreadStreamEvent>> source,
         [EnumeratorCancellation] CancellationToken ct)
     {
@@ -23,7 +24,7 @@ public sealed partial class ChatKitEngine
 
         var lastState = ThreadState.Of(thread);
         var pending = new PendingItems();
-        var order = new FirstAppearanceOrder(Now());
+        var order = new FirstAppearanceOrder(clock.Now());
         var ended = false;
         var deleted = false;
         try
@@ -102,7 +103,7 @@ public sealed partial class ChatKitEngine
         finally
         {
             if (!ended)
-                await HandleStreamCancelledAsync(thread, pending, context, lastState).ConfigureAwait(false);
+                await HandleStreamCancelledAsync(thread, pending, context, lastState, clock).ConfigureAwait(false);
         }
 
         if (!deleted && ThreadState.Of(thread) != lastState)
@@ -217,7 +218,7 @@ public sealed partial class ChatKitEngine
     /// The client went away: save non-empty partial assistant messages and a hidden note that the
     /// user cancelled, so the next turn does not continue the abandoned answer.
     /// </summary>
-    private async Task HandleStreamCancelledAsync(ThreadMetadata thread, PendingItems pending, ChatKitContext context, ThreadState lastState)
+    private async Task HandleStreamCancelledAsync(ThreadMetadata thread, PendingItems pending, ChatKitContext context, ThreadState lastState, TurnClock clock)
     {
         _logger.LogInformation("Stream for {ThreadId} was cancelled with {PendingCount} pending items", thread.Id, pending.Items.Count);
         try
@@ -228,7 +229,7 @@ public sealed partial class ChatKitEngine
             {
                 Id = ChatKitIds.SdkHiddenContext(),
                 ThreadId = thread.Id,
-                CreatedAt = Now(),
+                CreatedAt = clock.Now(),
                 Content = context.ServerStopping.IsCancellationRequested ? _options.ShutdownNote : _options.CancelledNote,
             }, context, CancellationToken.None).ConfigureAwait(false);
             if (ThreadState.Of(thread) != lastState)

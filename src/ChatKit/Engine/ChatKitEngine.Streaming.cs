@@ -24,26 +24,26 @@ public sealed partial class ChatKitEngine
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 var attachments = await LoadAttachmentsAsync(r.Params.Input, thread.Id, context, ct).ConfigureAwait(false);
-                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => UserMessageTurn(t, r.Params.Input, attachments, context, newThread: false, c), ct));
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, r.Params.Input, attachments, context, newThread: false, clock, c), ct));
             }
             case ThreadsAddClientToolOutputRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 if (Refusal(thread) is null)
                     await PendingClientToolCallAsync(thread.Id, context, ct).ConfigureAwait(false);
-                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => ClientToolOutputTurn(t, r.Params.Result, context, c), ct));
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, clock, c) => ClientToolOutputTurn(t, r.Params.Result, context, clock, c), ct));
             }
             case ThreadsAddStructuredInputRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 await PendingStructuredInputAsync(thread.Id, r.Params.ItemId, context, ct).ConfigureAwait(false);
-                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => StructuredInputTurn(t, r.Params.ItemId, r.Params.Input, context, c), ct));
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, clock, c) => StructuredInputTurn(t, r.Params.ItemId, r.Params.Input, context, clock, c), ct));
             }
             case ThreadsRetryAfterItemRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 await UserMessageToRetryAsync(thread.Id, r.Params.ItemId, context, ct).ConfigureAwait(false);
-                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => RetryTurn(t, r.Params.ItemId, context, c), ct));
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, clock, c) => RetryTurn(t, r.Params.ItemId, context, clock, c), ct));
             }
             case ThreadsCustomActionRequest r:
             {
@@ -53,7 +53,7 @@ public sealed partial class ChatKitEngine
                     return Stream(request, thread.Id, Single(NotAWidget(r.Params, sender)));
                 if (Refusal(thread) is null && _actions is null)
                     throw new ChatKitNotSupportedException("threads.custom_action is not available: this server has no action handler.");
-                return Stream(request, thread.Id, Turn(thread.Id, context, (t, c) => CustomActionTurn(t, r.Params, context, c), ct));
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, clock, c) => CustomActionTurn(t, r.Params, context, clock, c), ct));
             }
             default:
                 throw new ChatKitValidationException($"Unsupported request type '{request.Kind}'.");
@@ -67,17 +67,21 @@ public sealed partial class ChatKitEngine
     /// The one place a turn takes its thread's lock (<see cref="IChatKitTurnLock"/>). The thread is read
     /// once the lock is held, so a turn that waited starts from what the turn before it left (title,
     /// status, items), and a thread locked or closed meanwhile refuses it. The lock is released after
-    /// the turn's last item is saved, also when the client went away.
+    /// the turn's last item is saved, also when the client went away. The turn's times come after the thread's newest
+    /// item (<see cref="TurnClock"/>), whichever instance's clock wrote it.
     /// </summary>
     private async IAsyncEnumerable<ThreadStreamEvent> Turn(
-        string threadId, ChatKitContext context, Func<ThreadMetadata, CancellationToken, IAsyncEnumerable<ThreadStreamEvent>> turn,
+        string threadId, ChatKitContext context, Func<ThreadMetadata, TurnClock, CancellationToken, IAsyncEnumerable<ThreadStreamEvent>> turn,
         [EnumeratorCancellation] CancellationToken ct)
     {
         await using var held = await _turns.AcquireAsync(threadId, ct).ConfigureAwait(false);
         ThreadMetadata? thread;
+        TurnClock? clock = null;
         try
         {
             thread = await _store.LoadThreadAsync(threadId, context, ct).ConfigureAwait(false);
+            var newest = await _store.LoadThreadItemsAsync(threadId, null, 1, SortOrder.Desc, context, ct).ConfigureAwait(false);
+            clock = new TurnClock(_time, newest.Data.Count > 0 ? newest.Data[0].CreatedAt : thread.CreatedAt);
         }
         catch (ChatKitNotFoundException)
         {
@@ -88,7 +92,7 @@ public sealed partial class ChatKitEngine
             yield return ThreadDeleted(threadId, context);
             yield break;
         }
-        await foreach (var ev in (Refusal(thread) ?? turn(thread, ct)).ConfigureAwait(false))
+        await foreach (var ev in (Refusal(thread) ?? turn(thread, clock!, ct)).ConfigureAwait(false))
             yield return ev;
     }
 
@@ -172,7 +176,7 @@ public sealed partial class ChatKitEngine
         return list;
     }
 
-    private UserMessageItem BuildUserMessage(ThreadMetadata thread, UserMessageInput input, List<Attachment> attachments)
+    private static UserMessageItem BuildUserMessage(ThreadMetadata thread, UserMessageInput input, List<Attachment> attachments, TurnClock clock)
     {
         foreach (var attachment in attachments)
             attachment.ThreadId = thread.Id;
@@ -180,7 +184,7 @@ public sealed partial class ChatKitEngine
         {
             Id = ChatKitIds.Message(),
             ThreadId = thread.Id,
-            CreatedAt = Now(),
+            CreatedAt = clock.Now(),
             Content = input.Content,
             Attachments = attachments,
             QuotedText = input.QuotedText,
@@ -195,12 +199,12 @@ public sealed partial class ChatKitEngine
         // Nothing is written before the client is listening; the thread and its first message are written together.
         await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
         yield return new ThreadCreatedEvent { Thread = ChatKitThread.ForClient(thread) };
-        await foreach (var ev in Turn(thread.Id, context, (t, c) => UserMessageTurn(t, input, attachments, context, newThread: true, c), ct).ConfigureAwait(false))
+        await foreach (var ev in Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, input, attachments, context, newThread: true, clock, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
     private async IAsyncEnumerable<ThreadStreamEvent> UserMessageTurn(
-        ThreadMetadata thread, UserMessageInput input, List<Attachment> attachments, ChatKitContext context, bool newThread,
+        ThreadMetadata thread, UserMessageInput input, List<Attachment> attachments, ChatKitContext context, bool newThread, TurnClock clock,
         [EnumeratorCancellation] CancellationToken ct)
     {
         // A protocol rule, for every responder: while the thread waits for the client (a tool call's
@@ -208,21 +212,21 @@ public sealed partial class ChatKitEngine
         if (!newThread && await WaitsForTheClientAsync(thread.Id, context, ct).ConfigureAwait(false))
         {
             _logger.LogInformation("New message on {ThreadId} refused: a client tool call or structured input is pending", thread.Id);
-            await foreach (var ev in ProcessEventsAsync(thread, context, _ => Single(new NoticeEvent { Level = NoticeLevel.Info, Message = _notices.PendingInteraction(context) }), ct).ConfigureAwait(false))
+            await foreach (var ev in ProcessEventsAsync(thread, context, clock, _ => Single(new NoticeEvent { Level = NoticeLevel.Info, Message = _notices.PendingInteraction(context) }), ct).ConfigureAwait(false))
                 yield return ev;
             yield break;
         }
-        var message = BuildUserMessage(thread, input, attachments);
+        var message = BuildUserMessage(thread, input, attachments, clock);
         foreach (var attachment in message.Attachments)
             await _store.SaveAttachmentAsync(attachment, context, CancellationToken.None).ConfigureAwait(false);
         await _store.AddThreadItemAsync(thread.Id, message, context, CancellationToken.None).ConfigureAwait(false);
         yield return new ThreadItemDoneEvent { Item = message };
-        await foreach (var ev in ProcessEventsAsync(thread, context, c => _responder.RespondAsync(thread, message, context, c), ct).ConfigureAwait(false))
+        await foreach (var ev in ProcessEventsAsync(thread, context, clock, c => _responder.RespondAsync(thread, message, context, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
     private async IAsyncEnumerable<ThreadStreamEvent> ClientToolOutputTurn(
-        ThreadMetadata thread, System.Text.Json.Nodes.JsonNode? result, ChatKitContext context,
+        ThreadMetadata thread, System.Text.Json.Nodes.JsonNode? result, ChatKitContext context, TurnClock clock,
         [EnumeratorCancellation] CancellationToken ct)
     {
         // Read under the lock: the turn before this one may have answered or replaced the call.
@@ -237,15 +241,15 @@ public sealed partial class ChatKitEngine
             _logger.LogWarning("Client tool call {CallId} in {ThreadId} was never completed; removing it", stale.CallId, thread.Id);
             await _store.DeleteThreadItemAsync(thread.Id, stale.Id, context, CancellationToken.None).ConfigureAwait(false);
         }
-        await foreach (var ev in ProcessEventsAsync(thread, context, c => _responder.RespondAsync(thread, null, context, c), ct).ConfigureAwait(false))
+        await foreach (var ev in ProcessEventsAsync(thread, context, clock, c => _responder.RespondAsync(thread, null, context, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
     private async IAsyncEnumerable<ThreadStreamEvent> StructuredInputTurn(
-        ThreadMetadata thread, string itemId, StructuredInputSubmission input, ChatKitContext context, [EnumeratorCancellation] CancellationToken ct)
+        ThreadMetadata thread, string itemId, StructuredInputSubmission input, ChatKitContext context, TurnClock clock, [EnumeratorCancellation] CancellationToken ct)
     {
         var answered = StructuredInputAnswers.Apply(await PendingStructuredInputAsync(thread.Id, itemId, context, ct).ConfigureAwait(false), input, _logger);
-        await foreach (var ev in ProcessEventsAsync(thread, context, c => ReplaceThenRespond(thread, answered, context, c), ct).ConfigureAwait(false))
+        await foreach (var ev in ProcessEventsAsync(thread, context, clock, c => ReplaceThenRespond(thread, answered, context, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
@@ -259,7 +263,7 @@ public sealed partial class ChatKitEngine
     }
 
     private async IAsyncEnumerable<ThreadStreamEvent> RetryTurn(
-        ThreadMetadata thread, string itemId, ChatKitContext context, [EnumeratorCancellation] CancellationToken ct)
+        ThreadMetadata thread, string itemId, ChatKitContext context, TurnClock clock, [EnumeratorCancellation] CancellationToken ct)
     {
         var userMessage = await UserMessageToRetryAsync(thread.Id, itemId, context, ct).ConfigureAwait(false);
         // Newest first until the user message: everything after it goes.
@@ -279,12 +283,12 @@ public sealed partial class ChatKitEngine
         }
         foreach (var id in later)
             await _store.DeleteThreadItemAsync(thread.Id, id, context, CancellationToken.None).ConfigureAwait(false);
-        await foreach (var ev in ProcessEventsAsync(thread, context, c => _responder.RespondAsync(thread, userMessage, context, c), ct).ConfigureAwait(false))
+        await foreach (var ev in ProcessEventsAsync(thread, context, clock, c => _responder.RespondAsync(thread, userMessage, context, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
     private async IAsyncEnumerable<ThreadStreamEvent> CustomActionTurn(
-        ThreadMetadata thread, ThreadCustomActionParams p, ChatKitContext context, [EnumeratorCancellation] CancellationToken ct)
+        ThreadMetadata thread, ThreadCustomActionParams p, ChatKitContext context, TurnClock clock, [EnumeratorCancellation] CancellationToken ct)
     {
         var actions = _actions ?? throw new ChatKitNotSupportedException("threads.custom_action is not available: this server has no action handler.");
         // The sending widget as the turn before this one left it.
@@ -294,7 +298,7 @@ public sealed partial class ChatKitEngine
             yield return NotAWidget(p, sender);
             yield break;
         }
-        await foreach (var ev in ProcessEventsAsync(thread, context, c => actions.ActAsync(thread, p.Action, (WidgetItem?)sender, context, c), ct).ConfigureAwait(false))
+        await foreach (var ev in ProcessEventsAsync(thread, context, clock, c => actions.ActAsync(thread, p.Action, (WidgetItem?)sender, context, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
