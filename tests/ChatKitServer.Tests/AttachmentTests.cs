@@ -312,4 +312,39 @@ public class AttachmentTests(AttachmentStorageKind storage)
         (await AttachmentStorages.BytesAsync(_factory, used)).Should().Equal(Png);
         (await _alice.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsDeleteRequest { Params = new() { AttachmentId = unused } }))).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
+
+    [Test]
+    public async Task Two_instances_cleaning_up_at_the_same_moment_both_finish_without_failing()
+    {
+        foreach (var name in new[] { "a.png", "b.png" })
+            (await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, name, "image/png"))).EnsureSuccessStatusCode();
+        _factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AttachmentOptions>>().Value.UnusedRetention = TimeSpan.Zero;
+        // Instances started together tick together: the other instance's pass has listed the same attachments and is
+        // about to delete the first when this one's pass removes them all.
+        var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var storageOfOther = new HeldDeletes(_factory.Services.GetRequiredService<IAttachmentStorage>(), listed, go.Task);
+        var other = ActivatorUtilities.CreateInstance<UnusedAttachmentCleanup>(_factory.Services, storageOfOther);
+        var otherPass = other.RunOnceAsync(CancellationToken.None);
+        await listed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        (await _factory.Services.GetRequiredService<UnusedAttachmentCleanup>().RunOnceAsync(CancellationToken.None)).Should().Be(2);
+        go.SetResult();
+
+        (await otherPass.WaitAsync(TimeSpan.FromSeconds(20))).Should().Be(0, "the other pass found them gone, which is not a failure");
+    }
+
+    /// <summary>A storage whose deletes wait for <paramref name="go"/>, saying when the first one is asked.</summary>
+    private sealed class HeldDeletes(IAttachmentStorage inner, TaskCompletionSource asked, Task go) : IAttachmentStorage
+    {
+        public Task<long> SaveAsync(string attachmentId, Stream content, long maxBytes, CancellationToken cancellationToken) => inner.SaveAsync(attachmentId, content, maxBytes, cancellationToken);
+        public Task<Stream?> OpenReadAsync(string attachmentId, CancellationToken cancellationToken) => inner.OpenReadAsync(attachmentId, cancellationToken);
+
+        public async Task DeleteAsync(string attachmentId, CancellationToken cancellationToken)
+        {
+            asked.TrySetResult();
+            await go;
+            await inner.DeleteAsync(attachmentId, cancellationToken);
+        }
+    }
 }

@@ -31,8 +31,15 @@ public sealed class UnusedAttachmentCleanup(
         foreach (var attachment in unused)
         {
             await storage.DeleteAsync(attachment.Id, ct);
-            await store.DeleteAttachmentAsync(attachment.Id, new ChatKitContext { UserId = attachment.UserId }, ct);
-            removed++;
+            try
+            {
+                await store.DeleteAttachmentAsync(attachment.Id, new ChatKitContext { UserId = attachment.UserId }, ct);
+                removed++;
+            }
+            catch (ChatKitNotFoundException)
+            {
+                // Another instance's pass (instances started together tick together) removed it first; go on with the rest.
+            }
         }
         if (removed > 0)
             logger.LogInformation("Removed {Count} attachments unused for more than {Retention}", removed, options.Value.UnusedRetention);
