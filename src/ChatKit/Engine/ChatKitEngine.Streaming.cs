@@ -72,7 +72,7 @@ public sealed partial class ChatKitEngine
     /// </summary>
     private async IAsyncEnumerable<ThreadStreamEvent> Turn(
         string threadId, ChatKitContext context, Func<ThreadMetadata, TurnClock, CancellationToken, IAsyncEnumerable<ThreadStreamEvent>> turn,
-        [EnumeratorCancellation] CancellationToken ct)
+        [EnumeratorCancellation] CancellationToken ct, bool newThread = false)
     {
         await using var held = await _turns.AcquireAsync(threadId, ct).ConfigureAwait(false);
         ThreadMetadata? thread;
@@ -80,8 +80,9 @@ public sealed partial class ChatKitEngine
         try
         {
             thread = await _store.LoadThreadAsync(threadId, context, ct).ConfigureAwait(false);
-            var newest = await _store.LoadThreadItemsAsync(threadId, null, 1, SortOrder.Desc, context, ct).ConfigureAwait(false);
-            clock = new TurnClock(_time, newest.Data.Count > 0 ? newest.Data[0].CreatedAt : thread.CreatedAt);
+            // A thread this request just created has no items yet: its own creation time is the newest.
+            var newest = newThread ? null : await _store.LoadThreadItemsAsync(threadId, null, 1, SortOrder.Desc, context, ct).ConfigureAwait(false);
+            clock = new TurnClock(_time, newest is { Data.Count: > 0 } ? newest.Data[0].CreatedAt : thread.CreatedAt);
         }
         catch (ChatKitNotFoundException)
         {
@@ -199,7 +200,7 @@ public sealed partial class ChatKitEngine
         // Nothing is written before the client is listening; the thread and its first message are written together.
         await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
         yield return new ThreadCreatedEvent { Thread = ChatKitThread.ForClient(thread) };
-        await foreach (var ev in Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, input, attachments, context, newThread: true, clock, c), ct).ConfigureAwait(false))
+        await foreach (var ev in Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, input, attachments, context, newThread: true, clock, c), ct, newThread: true).ConfigureAwait(false))
             yield return ev;
     }
 
