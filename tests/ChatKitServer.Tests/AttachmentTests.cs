@@ -328,10 +328,37 @@ public class AttachmentTests(AttachmentStorageKind storage)
         var otherPass = other.RunOnceAsync(CancellationToken.None);
         await listed.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
-        (await _factory.Services.GetRequiredService<UnusedAttachmentCleanup>().RunOnceAsync(CancellationToken.None)).Should().Be(2);
+        // The other pass took the first and waits to delete its bytes; this one takes what is left.
+        var removedHere = await _factory.Services.GetRequiredService<UnusedAttachmentCleanup>().RunOnceAsync(CancellationToken.None);
         go.SetResult();
 
-        (await otherPass.WaitAsync(TimeSpan.FromSeconds(20))).Should().Be(0, "the other pass found them gone, which is not a failure");
+        var removedThere = await otherPass.WaitAsync(TimeSpan.FromSeconds(20));
+        (removedHere, removedThere).Should().Be((1, 1), "each pass removed what it took, and finding the other gone is not a failure");
+        (await AttachmentStorages.StoredAsync(_factory)).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task An_attachment_a_message_takes_while_a_cleanup_pass_runs_keeps_its_bytes()
+    {
+        using var first = await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, "a.png", "image/png"));
+        var a = JsonNode.Parse(await first.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        using var second = await _alice.Http.PostAsync("/chatkit/attachments", Form(Png, "b.png", "image/png"));
+        var b = JsonNode.Parse(await second.Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        _factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AttachmentOptions>>().Value.UnusedRetention = TimeSpan.Zero;
+        // A pass lists both as unused and is held while removing the first; meanwhile a message sends the second.
+        var asked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pass = ActivatorUtilities.CreateInstance<UnusedAttachmentCleanup>(_factory.Services,
+            new HeldDeletes(_factory.Services.GetRequiredService<IAttachmentStorage>(), asked, go.Task)).RunOnceAsync(CancellationToken.None);
+        await asked.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        _upstream.Enqueue(Reply.Text("a dot"));
+        await _alice.StreamAsync(CreateWith("what is this?", b)).CollectAsync();
+        go.SetResult();
+
+        (await pass.WaitAsync(TimeSpan.FromSeconds(20))).Should().Be(1, "only the attachment still unused was removed");
+        (await AttachmentStorages.BytesAsync(_factory, a)).Should().BeNull();
+        (await AttachmentStorages.BytesAsync(_factory, b)).Should().Equal(Png, "the message that sent it still shows it");
+        (await _alice.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsDeleteRequest { Params = new() { AttachmentId = b } }))).StatusCode.Should().Be(HttpStatusCode.OK, "its record is there");
     }
 
     /// <summary>A storage whose deletes wait for <paramref name="go"/>, saying when the first one is asked.</summary>

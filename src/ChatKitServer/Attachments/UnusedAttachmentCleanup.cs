@@ -7,11 +7,10 @@ namespace ChatKitServer.Attachments;
 
 /// <summary>
 /// Removes attachments that no message uses once they are older than
-/// <see cref="AttachmentOptions.UnusedRetention"/>: the bytes, then the record.
+/// <see cref="AttachmentOptions.UnusedRetention"/>: the record, if it is still unused when it is deleted, then the bytes.
 /// </summary>
 public sealed class UnusedAttachmentCleanup(
     IDbContextFactory<ChatKitDbContext> contexts,
-    IChatKitStore store,
     IAttachmentStorage storage,
     IOptions<AttachmentOptions> options,
     TimeProvider time,
@@ -30,16 +29,15 @@ public sealed class UnusedAttachmentCleanup(
         var removed = 0;
         foreach (var attachment in unused)
         {
+            // The record goes first, and only while it is still unused: a message may have taken it since the list was read
+            // (on this instance or another), and then it keeps its bytes. A record another instance's pass removed first
+            // (instances started together tick together) is skipped the same way.
+            var claimed = await db.Attachments
+                .Where(a => a.Id == attachment.Id && a.UserId == attachment.UserId && a.ThreadId == null && a.CreatedAt <= cutoff)
+                .ExecuteDeleteAsync(ct);
+            if (claimed == 0) continue;
             await storage.DeleteAsync(attachment.Id, ct);
-            try
-            {
-                await store.DeleteAttachmentAsync(attachment.Id, new ChatKitContext { UserId = attachment.UserId }, ct);
-                removed++;
-            }
-            catch (ChatKitNotFoundException)
-            {
-                // Another instance's pass (instances started together tick together) removed it first; go on with the rest.
-            }
+            removed++;
         }
         if (removed > 0)
             logger.LogInformation("Removed {Count} attachments unused for more than {Retention}", removed, options.Value.UnusedRetention);
