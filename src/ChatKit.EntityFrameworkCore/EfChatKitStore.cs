@@ -296,7 +296,8 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
     {
         var json = ChatKitStorageJson.Serialize(item);
         var stamp = WireStamps.For(item, json);
-        if (await UpsertAsync((upserts, db) => upserts.SaveItemAsync(db, threadId, item, context.UserId, json, stamp, cancellationToken), cancellationToken) is { } saved)
+        // Traced as the operation it serves (chatkit.store AddThreadItem).
+        if (await UpsertAsync((upserts, db) => upserts.SaveItemAsync(db, threadId, item, context.UserId, json, stamp, cancellationToken), cancellationToken, nameof(AddThreadItemAsync)) is { } saved)
         {
             if (!saved) throw ChatKitNotFoundException.Thread(threadId);
             return;
@@ -314,7 +315,7 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
             }
             db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json, WireStamp = stamp });
             await db.SaveChangesAsync(cancellationToken);
-        }, cancellationToken);
+        }, cancellationToken, nameof(AddThreadItemAsync));
     }
 
     /// <inheritdoc />
