@@ -19,6 +19,9 @@ public sealed class ServerProcess : IDisposable
     public Process Process { get; }
     public HttpClient Http { get; }
 
+    /// <summary>How long a start may take before the test fails.</summary>
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
+
     /// <summary>Starts the server and waits until <c>/health</c> answers.</summary>
     public static Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment) => StartAsync(environment, FreePort(), home: null);
 
@@ -45,7 +48,10 @@ public sealed class ServerProcess : IDisposable
         server.Process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         server.Process.BeginOutputReadLine();
         server.Process.BeginErrorReadLine();
-        for (var i = 0; i < 150; i++)
+        // A start takes 3–5 s here; CI runs the test assemblies side by side on two cores, where starting three instances at
+        // once once took longer than the 30 s this waited before.
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < StartTimeout)
         {
             try
             {
@@ -59,7 +65,7 @@ public sealed class ServerProcess : IDisposable
             await Task.Delay(200);
         }
         server.Dispose();
-        Assert.Fail("The server process did not become healthy. Its last output:\n" + server.Output);
+        Assert.Fail($"The server process did not become healthy in {waited.Elapsed.TotalSeconds:0} s. Its last output:\n" + server.Output);
         return null!;
     }
 
