@@ -20,10 +20,12 @@ public enum TestDatabase
 }
 
 /// <summary>
-/// A ChatKit server in memory for tests, built on <see cref="WebApplicationFactory{TEntryPoint}"/>:
-/// SQLite (file or in-memory), the scripted model (<c>Assistant:Provider=Scripted</c>), JWT auth with
-/// a key of its own so tests mint real tokens for users and admins. <typeparamref name="TProgram"/> is
-/// the server's entry point (a host following the ChatKitServer configuration contract).
+/// An app that adds ChatKit, in memory for tests, built on <see cref="WebApplicationFactory{TEntryPoint}"/>:
+/// the scripted model in the place of the app's <c>IChatClient</c>, JWT auth with a key of its own so tests
+/// mint real tokens for users and admins. <typeparamref name="TProgram"/> is the app's entry point (any app
+/// that calls <c>AddChatKit</c> and <c>MapChatKit</c>, or ChatKitServer, whose SQLite database, file or
+/// in-memory, the host also sets). An app that maps ChatKit elsewhere than <c>/chatkit</c> sets
+/// <see cref="ChatKitPath"/>.
 /// <code>
 /// using var host = new ChatKitTestHost&lt;Program&gt;(script: "scripts/weather.json");
 /// var turn = await host.ClientFor("alice").CreateThreadAsync(ChatKitClient.Text("Weather?")).CollectAsync();
@@ -152,8 +154,15 @@ public class ChatKitTestHost<TProgram> : WebApplicationFactory<TProgram> where T
         return http;
     }
 
-    /// <summary>A ChatKit client signed in as <paramref name="userId"/>.</summary>
-    public ChatKitClient ClientFor(string userId, params string[] roles) => new(HttpClientFor(userId, roles));
+    /// <summary>
+    /// The path of the app's ChatKit endpoint that <see cref="ClientFor"/> and <see cref="AdminClient"/> call (default
+    /// <c>chatkit</c>): the pattern given to <c>MapChatKit</c>, e.g. <c>new ChatKitTestHost&lt;Program&gt;(...) { ChatKitPath = "api/chat" }</c>
+    /// for <c>app.MapChatKit("/api/chat")</c>.
+    /// </summary>
+    public string ChatKitPath { get; init; } = ChatKitClient.DefaultPath;
+
+    /// <summary>A ChatKit client signed in as <paramref name="userId"/>, calling <see cref="ChatKitPath"/>.</summary>
+    public ChatKitClient ClientFor(string userId, params string[] roles) => new(HttpClientFor(userId, roles), ChatKitPath);
 
     /// <summary>A ChatKit client signed in as an administrator (role <c>admin</c>).</summary>
     public ChatKitClient AdminClient(string userId = "admin") => ClientFor(userId, "admin");

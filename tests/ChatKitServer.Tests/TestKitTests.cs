@@ -28,6 +28,19 @@ public class TestKitTests
     }
 
     [Test]
+    public async Task ClientFor_calls_the_apps_ChatKit_path()
+    {
+        // An app that maps ChatKit elsewhere (app.MapChatKit("/api/chat")) had no way to get ClientFor's clients: they called chatkit.
+        using var host = new ChatKitTestHost<Program> { ChatKitPath = "/chatkit" };
+        using var elsewhere = new ChatKitTestHost<Program> { ChatKitPath = "api/chat" };
+
+        (await host.ClientFor("alice").CreateThreadAsync(ChatKitClient.Text("hi")).CollectAsync()).Should().NotHaveErrors();
+        host.AdminClient().Path.Should().Be("/chatkit");
+        var refused = () => elsewhere.ClientFor("alice").ListThreadsAsync();
+        (await refused.Should().ThrowAsync<ChatKitClientException>()).Which.StatusCode.Should().Be(404, "the client went where it was told");
+    }
+
+    [Test]
     public async Task An_app_trusting_an_identity_provider_accepts_the_kits_tokens_without_calling_it()
     {
         // An unreachable authority: were its metadata fetched, every request would fail.
