@@ -47,10 +47,12 @@ public static class ChatKitEndpoint
                     break;
             }
         }
-        catch (Exception ex) when (!http.Response.HasStarted && ex is not OperationCanceledException)
+        catch (Exception ex) when (!http.Response.HasStarted && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
-            // A cancellation is the host's to answer: the client left (nobody to tell), or a request
-            // deadline passed (ASP.NET Core's request timeouts middleware answers it with its status).
+            // A cancellation of the request is the host's to answer: the client left (nobody to tell), or a
+            // request deadline passed (ASP.NET Core's request timeouts middleware answers it with its status).
+            // Any other cancellation is a failure of the app's code (an HttpClient or database command that
+            // timed out in the store or the responder): a 500 with a body, like any other failure.
             await services.GetRequiredService<ChatKitExceptionHandler>().TryHandleAsync(http, ex, CancellationToken.None);
         }
         finally

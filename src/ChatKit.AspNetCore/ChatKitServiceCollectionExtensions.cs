@@ -23,7 +23,9 @@ public static class ChatKitServiceCollectionExtensions
         var options = services.AddOptions<ChatKitHttpOptions>().ValidateDataAnnotations().ValidateOnStart();
         if (configure is not null) options.Configure(configure);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(new ChatKitEngineOptions());
+        // The engine's settings are validated at start, as the endpoint's are (ConfigureEngine, BindConfiguration).
+        services.AddOptions<ChatKitEngineOptions>().ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatKitEngineOptions>>().Value);
         services.TryAddScoped<ChatKitEngine>();
         services.TryAddSingleton(_ => ChatKitRequestBody.CreatePool());
         services.TryAddSingleton<ChatKitRequestBody>();
@@ -46,10 +48,14 @@ public sealed class ChatKitBuilder(IServiceCollection services)
     /// <summary>The services being configured.</summary>
     public IServiceCollection Services { get; } = services;
 
-    /// <summary>Binds <see cref="ChatKitHttpOptions"/> from a configuration section (<c>ChatKit</c> by default).</summary>
+    /// <summary>
+    /// Binds <see cref="ChatKitHttpOptions"/> and <see cref="ChatKitEngineOptions"/> from a configuration section
+    /// (<c>ChatKit</c> by default: <c>ChatKit:MaxRequestBodyBytes</c>, <c>ChatKit:MaxPageSize</c>, ...).
+    /// </summary>
     public ChatKitBuilder BindConfiguration(string section = ChatKitHttpOptions.Section)
     {
         Services.AddOptions<ChatKitHttpOptions>().BindConfiguration(section);
+        Services.AddOptions<ChatKitEngineOptions>().BindConfiguration(section);
         return this;
     }
 
@@ -88,19 +94,21 @@ public sealed class ChatKitBuilder(IServiceCollection services)
         return this;
     }
 
-    /// <summary>Who the caller is (the default reads the <c>sub</c> claim).</summary>
+    /// <summary>
+    /// Who the caller is (the default reads the <c>sub</c> claim). The factory is scoped (one per request), so it may
+    /// take the app's scoped services (its user directory, a <c>DbContext</c>).
+    /// </summary>
     public ChatKitBuilder AddContextFactory<TFactory>() where TFactory : class, IChatKitContextFactory
     {
-        Services.Replace(ServiceDescriptor.Singleton<IChatKitContextFactory, TFactory>());
+        Services.Replace(ServiceDescriptor.Scoped<IChatKitContextFactory, TFactory>());
         return this;
     }
 
-    /// <summary>The engine's settings (page sizes, title length, cancel notes).</summary>
+    /// <summary>The engine's settings (page sizes, title length, cancel notes), validated when the app starts.</summary>
     public ChatKitBuilder ConfigureEngine(Action<ChatKitEngineOptions> configure)
     {
-        var options = new ChatKitEngineOptions();
-        configure(options);
-        Services.Replace(ServiceDescriptor.Singleton(options));
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.AddOptions<ChatKitEngineOptions>().Configure(configure);
         return this;
     }
 }

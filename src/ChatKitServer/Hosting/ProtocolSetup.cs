@@ -13,10 +13,8 @@ public static class ProtocolSetup
     /// </summary>
     public static IServiceCollection AddChatKitProtocol(this IServiceCollection services)
     {
-        services.AddChatKit().BindConfiguration().AddContextFactory<ChatKitContextFactory>();
         // The engine's page sizes and title length come from the same section (ChatKit:DefaultPageSize, ...).
-        services.AddOptions<ChatKitEngineOptions>().BindConfiguration(ChatKitHttpOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChatKitEngineOptions>>().Value);
+        services.AddChatKit().BindConfiguration().AddContextFactory<ChatKitContextFactory>();
         services.AddSingleton<Admin.AdminQueries>();
         services.AddSingleton<Admin.AdminOverviewQueries>();
         services.AddSingleton<Admin.AdminThreadExport>();

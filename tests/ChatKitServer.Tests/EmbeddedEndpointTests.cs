@@ -1,0 +1,132 @@
+using System.Net;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatKit;
+using ChatKit.AspNetCore;
+using ChatKitServer.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>
+/// ChatKit.AspNetCore in an app of its own (AddChatKit + MapChatKit, none of ChatKitServer's setup): what the builder's
+/// seams promise holds there too.
+/// </summary>
+public class EmbeddedEndpointTests
+{
+    [Test]
+    public async Task A_timeout_in_the_apps_own_code_before_a_stream_is_a_500_with_a_body_not_an_unhandled_exception()
+    {
+        // An HttpClient that times out throws TaskCanceledException: it was left to the host as if the client had left,
+        // so the app answered an empty 500 (or its developer page, with the stack trace) instead of a ProblemDetails.
+        await using var app = await StartAsync(chatKit => chatKit.AddContextFactory<TimingOutContextFactory>());
+
+        using var response = await app.GetTestClient().PostAsync("/chatkit", Json("""{"type":"threads.list","params":{}}"""));
+
+        response.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var body = await response.Content.ReadAsStringAsync();
+        JsonNode.Parse(body)!["detail"]!.GetValue<string>().Should().Be("The server failed to process the request; the error was logged.");
+        body.Should().NotContain("user directory", "the internals stay in the log");
+    }
+
+    [Test]
+    public async Task A_context_factory_may_take_the_apps_scoped_services()
+    {
+        // It was registered as a singleton: an app's scoped user directory (a DbContext) was refused at start in
+        // Development, and in Production became one instance shared by every request.
+        await using var app = await StartAsync(chatKit =>
+        {
+            chatKit.Services.AddScoped<UserDirectory>();
+            chatKit.AddContextFactory<DirectoryContextFactory>();
+        });
+        var client = app.GetTestClient();
+
+        using var first = await client.PostAsync("/chatkit", Json("""{"type":"threads.list","params":{}}"""));
+        using var second = await client.PostAsync("/chatkit", Json("""{"type":"threads.list","params":{}}"""));
+
+        first.StatusCode.Should().Be(HttpStatusCode.OK);
+        second.StatusCode.Should().Be(HttpStatusCode.OK);
+        UserDirectory.Created.Should().BeGreaterThanOrEqualTo(2, "each request has its own scope");
+    }
+
+    [Test]
+    public async Task Engine_settings_that_make_no_sense_stop_the_app_at_start()
+    {
+        // ConfigureEngine was not validated outside ChatKitServer: MaxPageSize = 0 started, then refused every limit
+        // with "'limit' must be between 1 and 0".
+        var start = () => StartAsync(chatKit => chatKit.ConfigureEngine(e => e.MaxPageSize = 0));
+
+        (await start.Should().ThrowAsync<OptionsValidationException>()).WithMessage("*MaxPageSize*");
+    }
+
+    [Test]
+    public async Task Engine_settings_add_up_and_are_read_from_configuration()
+    {
+        // A second ConfigureEngine call started again from the defaults; BindConfiguration read the endpoint's settings only.
+        await using var app = await StartAsync(
+            chatKit => chatKit.BindConfiguration().ConfigureEngine(e => e.DefaultPageSize = 2).ConfigureEngine(e => e.MaxTitleLength = 50),
+            new() { ["ChatKit:MaxPageSize"] = "3" });
+        var options = app.Services.GetRequiredService<ChatKitEngineOptions>();
+
+        (options.DefaultPageSize, options.MaxTitleLength, options.MaxPageSize).Should().Be((2, 50, 3));
+        using var response = await app.GetTestClient().PostAsync("/chatkit", Json("""{"type":"threads.list","params":{"limit":4}}"""));
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("between 1 and 3");
+    }
+
+    private static async Task<WebApplication> StartAsync(Action<ChatKitBuilder> configure, Dictionary<string, string?>? settings = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Host.UseDefaultServiceProvider(o => { o.ValidateScopes = true; o.ValidateOnBuild = true; });
+        builder.Configuration.AddInMemoryCollection(settings ?? []);
+        var chatKit = builder.Services.AddChatKit().AddResponder<TestResponder>().AddInMemoryStore().AddContextFactory<HeaderlessContextFactory>();
+        configure(chatKit);
+        var app = builder.Build();
+        app.MapChatKit("/chatkit");
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        return app;
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
+    /// <summary>Everyone is alice: these apps have no sign-in.</summary>
+    private sealed class HeaderlessContextFactory : IChatKitContextFactory
+    {
+        public ChatKitContext Create(HttpContext http) => new() { UserId = "alice" };
+    }
+
+    private sealed class TimingOutContextFactory : IChatKitContextFactory
+    {
+        public ChatKitContext Create(HttpContext http) => throw new TaskCanceledException("The user directory did not answer within 100 seconds.");
+    }
+
+    private sealed class UserDirectory
+    {
+        public static int Created;
+        public UserDirectory() => Interlocked.Increment(ref Created);
+        public string Find(ClaimsPrincipal _) => "alice";
+    }
+
+    private sealed class DirectoryContextFactory(UserDirectory users) : IChatKitContextFactory
+    {
+        public ChatKitContext Create(HttpContext http) => new() { UserId = users.Find(http.User) };
+    }
+}
