@@ -119,11 +119,11 @@ public static class ChatKitEndpointRouteBuilderExtensions
     /// <summary>
     /// <c>POST {pattern}</c> answers every ChatKit request (<see cref="ChatKitEndpoint"/>). Chain the host's
     /// policies on the result: <c>.RequireAuthorization()</c>, <c>.RequireRateLimiting("…")</c>,
-    /// <c>.RequireCors("…")</c>.
+    /// <c>.RequireCors("…")</c>. It may be mapped more than once (several paths, a route group per tenant); the endpoint
+    /// has no name of its own, since names are unique across the app (chain <c>.WithName("…")</c> to link to it).
     /// </summary>
     public static IEndpointConventionBuilder MapChatKit(this IEndpointRouteBuilder endpoints, [System.Diagnostics.CodeAnalysis.StringSyntax("Route")] string pattern = "/chatkit") =>
         endpoints.MapPost(pattern, ChatKitEndpoint.HandleAsync)
-            .WithName("ChatKit")
             .WithDisplayName("ChatKit protocol")
             .ExcludeFromDescription(); // the protocol is described by its JSON Schemas, not OpenAPI
 }

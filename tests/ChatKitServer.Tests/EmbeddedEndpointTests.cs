@@ -83,7 +83,28 @@ public class EmbeddedEndpointTests
         (await response.Content.ReadAsStringAsync()).Should().Contain("between 1 and 3");
     }
 
-    private static async Task<WebApplication> StartAsync(Action<ChatKitBuilder> configure, Dictionary<string, string?>? settings = null)
+    [Test]
+    public async Task ChatKit_may_be_mapped_more_than_once()
+    {
+        // The endpoint was named "ChatKit", and names are unique across an app: a second MapChatKit (another path, a route
+        // group per tenant) made every request of the app a 500 ("Duplicate endpoint name").
+        await using var app = await StartAsync(_ => { }, map: app =>
+        {
+            app.MapGroup("/tenants/{tenant}").MapChatKit("/chatkit");
+            app.MapGet("/", () => "home");
+        });
+        var client = app.GetTestClient();
+
+        using var root = await client.PostAsync("/chatkit", Json("""{"type":"threads.list","params":{}}"""));
+        using var tenant = await client.PostAsync("/tenants/acme/chatkit", Json("""{"type":"threads.list","params":{}}"""));
+        using var home = await client.GetAsync("/");
+
+        root.StatusCode.Should().Be(HttpStatusCode.OK);
+        tenant.StatusCode.Should().Be(HttpStatusCode.OK);
+        home.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    private static async Task<WebApplication> StartAsync(Action<ChatKitBuilder> configure, Dictionary<string, string?>? settings = null, Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseTestServer();
@@ -93,6 +114,7 @@ public class EmbeddedEndpointTests
         configure(chatKit);
         var app = builder.Build();
         app.MapChatKit("/chatkit");
+        map?.Invoke(app);
         try
         {
             await app.StartAsync();
