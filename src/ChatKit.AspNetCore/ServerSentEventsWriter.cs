@@ -69,25 +69,32 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
         var started = Stopwatch.GetTimestamp();
         var kind = new KeyValuePair<string, object?>("chatkit.stream.kind", stream.Kind);
         var cancellationToken = stop.Token;
+        var keepAlive = options.Value.KeepAliveInterval;
         var enumerator = items.GetAsyncEnumerator(cancellationToken);
-        ValueTask<bool> first;
-        if (stream.WaitForFirstItem)
+        var first = enumerator.MoveNextAsync();
+        if (stream.WaitForFirstItem && !first.IsCompleted)
         {
+            var waiting = first.AsTask();
+            first = new ValueTask<bool>(waiting);
             try
             {
                 // The first item decides the status: a failure before anything was sent (the database is
-                // down, say) is still an HTTP error with a body, not a 200 stream with an error in it.
-                first = new ValueTask<bool>(await enumerator.MoveNextAsync());
+                // down, say) is still an HTTP error with a body, not a 200 stream with an error in it. A source
+                // that stays quiet longer than the keep-alive interval (a turn queued behind the one running on
+                // its thread) gets its headers and keep-alives meanwhile, so that no proxy cuts it for silence.
+                await FirstItemOrQuietAsync(waiting, keepAlive);
+                if (waiting.IsCompleted) await waiting;
+            }
+            catch (OperationCanceledException) when (shutdown.GraceExpired.IsCancellationRequested && !requestAborted.IsCancellationRequested)
+            {
+                // The grace period ended before the first item (a turn still queued): the stream starts only to end
+                // with its shutdown frame (below), like any stream the server stops, not as a failure of the server.
             }
             catch
             {
                 await enumerator.DisposeAsync();
                 throw;
             }
-        }
-        else
-        {
-            first = enumerator.MoveNextAsync();
         }
 
         response.StatusCode = StatusCodes.Status200OK;
@@ -103,7 +110,6 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
         var count = 0;
         var cancelled = false;
         string? failure = null;
-        var keepAlive = options.Value.KeepAliveInterval;
         using var json = new Utf8JsonWriter(response.BodyWriter, ChatKitJson.WriterOptions);
         // A MoveNextAsync that runs while we write: an async iterator must not be disposed while it runs, so
         // whatever ends the stream (the grace period, a failed write) first lets it finish (see Settle).
@@ -190,6 +196,19 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
         if (inFlight is null || inFlight.IsCompleted) return;
         await stop.CancelAsync();
         await ((Task)inFlight).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>Waits until <paramref name="first"/> completes or, when keep-alives are on, for at most one keep-alive interval.</summary>
+    private static async Task FirstItemOrQuietAsync(Task<bool> first, TimeSpan keepAlive)
+    {
+        if (keepAlive <= TimeSpan.Zero)
+        {
+            await ((Task)first).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return;
+        }
+        using var quiet = new CancellationTokenSource();
+        await Task.WhenAny(first, Task.Delay(keepAlive, quiet.Token));
+        await quiet.CancelAsync();
     }
 
     /// <summary>

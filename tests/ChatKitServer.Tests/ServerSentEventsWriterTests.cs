@@ -40,6 +40,97 @@ public class ServerSentEventsWriterTests
         body.Written.Should().Contain("data: \"first\"\n\n").And.EndWith("data: \"bye\"\n\n");
     }
 
+    [Test]
+    public async Task A_source_quiet_before_its_first_item_gets_its_headers_and_keep_alives_meanwhile()
+    {
+        // A turn queued behind the one running on its thread yields nothing until that one ends: a proxy's
+        // read timeout must not cut it for silence any more than a quiet answer.
+        var lifetime = new Lifetime();
+        var options = Options.Create(new ChatKitHttpOptions { KeepAliveSeconds = 0.2 });
+        using var shutdown = new ShutdownSignal(lifetime, options, NullLogger<ShutdownSignal>.Instance);
+        var writer = new ServerSentEventsWriter(options, shutdown, NullLogger<ServerSentEventsWriter>.Instance);
+        var body = new RecordingWriter();
+        var http = new DefaultHttpContext();
+        http.Features.Set<IHttpResponseBodyFeature>(new Body(body));
+        var firstItem = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var writing = writer.WriteAsync(http.Response, LateItemsAsync(firstItem.Task), new SseStream<string>
+        {
+            Kind = "test",
+            WriteData = static (item, json) => json.WriteStringValue(item),
+        }, CancellationToken.None);
+        for (var waited = 0; !body.Written.Contains(": keep-alive\n\n") && waited < 10_000; waited += 50)
+            await Task.Delay(50);
+        http.Response.StatusCode.Should().Be(200);
+        http.Response.ContentType.Should().StartWith("text/event-stream");
+        firstItem.SetResult();
+        await writing.WaitAsync(TimeSpan.FromSeconds(10));
+
+        body.Written.Should().StartWith(": keep-alive\n\n").And.EndWith("data: \"first\"\n\n");
+    }
+
+    [Test]
+    public async Task A_grace_period_that_ends_before_the_first_item_ends_the_stream_with_its_shutdown_frame_not_a_failure()
+    {
+        // A turn still queued on its thread when the grace period ends: the client is told to retry, as every open
+        // stream is, rather than getting a 500 (and the log an error with a stack trace).
+        var lifetime = new Lifetime();
+        var options = Options.Create(new ChatKitHttpOptions { ShutdownGraceSeconds = 0, KeepAliveSeconds = 30 });
+        using var shutdown = new ShutdownSignal(lifetime, options, NullLogger<ShutdownSignal>.Instance);
+        var writer = new ServerSentEventsWriter(options, shutdown, NullLogger<ServerSentEventsWriter>.Instance);
+        var body = new RecordingWriter();
+        var http = new DefaultHttpContext();
+        http.Features.Set<IHttpResponseBodyFeature>(new Body(body));
+
+        var writing = writer.WriteAsync(http.Response, LateItemsAsync(Task.Delay(Timeout.Infinite)), new SseStream<string>
+        {
+            Kind = "test",
+            WriteData = static (item, json) => json.WriteStringValue(item),
+            OnShutdown = static () => "bye",
+        }, CancellationToken.None);
+        await Task.Delay(100);
+        lifetime.Stop();
+
+        await writing.WaitAsync(TimeSpan.FromSeconds(10));
+        http.Response.StatusCode.Should().Be(200);
+        body.Written.Should().Be("data: \"bye\"\n\n");
+    }
+
+    /// <summary>A source whose first item comes when <paramref name="ready"/> completes (it sees cancellation meanwhile).</summary>
+    private static async IAsyncEnumerable<string> LateItemsAsync(Task ready, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await ready.WaitAsync(ct);
+        yield return "first";
+    }
+
+    /// <summary>A response body that keeps what was flushed.</summary>
+    private sealed class RecordingWriter : PipeWriter
+    {
+        private readonly Pipe _pipe = new();
+        private readonly System.Text.StringBuilder _written = new();
+
+        public string Written { get { lock (_written) return _written.ToString(); } }
+
+        public override void Advance(int bytes) => _pipe.Writer.Advance(bytes);
+        public override Memory<byte> GetMemory(int sizeHint = 0) => _pipe.Writer.GetMemory(sizeHint);
+        public override Span<byte> GetSpan(int sizeHint = 0) => _pipe.Writer.GetSpan(sizeHint);
+        public override void CancelPendingFlush() { }
+        public override void Complete(Exception? exception = null) => _pipe.Writer.Complete(exception);
+
+        public override async ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+        {
+            await _pipe.Writer.FlushAsync(CancellationToken.None);
+            while (_pipe.Reader.TryRead(out var read))
+            {
+                lock (_written)
+                    foreach (var segment in read.Buffer) _written.Append(System.Text.Encoding.UTF8.GetString(segment.Span));
+                _pipe.Reader.AdvanceTo(read.Buffer.End);
+                if (read.Buffer.IsEmpty) break;
+            }
+            return new FlushResult(isCanceled: false, isCompleted: false);
+        }
+    }
+
     private sealed class Source
     {
         public bool CleanedUp { get; private set; }
@@ -107,7 +198,7 @@ public class ServerSentEventsWriterTests
         public void DisableBuffering() { }
         public Task StartAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
         public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default) => Task.CompletedTask;
-        public Task CompleteAsync() => Task.CompletedTask;
+        public Task CompleteAsync() => writer.FlushAsync().AsTask(); // what is still buffered goes out, as Kestrel does
     }
 
     private sealed class Lifetime : IHostApplicationLifetime
