@@ -28,6 +28,17 @@ public sealed class ChatKitHttpOptions
     [Range(0, 600)]
     public double ShutdownGraceSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Seconds a stream waits for a client that reads nothing while the response is full (it stopped reading, or its
+    /// connection is half-open); then the connection is closed and the stream ends as if the client had left (the
+    /// partial answer is saved, the thread is free for its next turn). 0 leaves it to Kestrel's minimum response rate.
+    /// </summary>
+    [Range(0, 3600)]
+    public double StalledClientSeconds { get; set; } = 60;
+
+    /// <summary>The stalled-client timeout (<see cref="StalledClientSeconds"/>); zero when off.</summary>
+    public TimeSpan StalledClientTimeout => TimeSpan.FromSeconds(StalledClientSeconds);
+
     /// <summary>The keep-alive interval (<see cref="KeepAliveSeconds"/>); zero when off.</summary>
     public TimeSpan KeepAliveInterval => TimeSpan.FromSeconds(KeepAliveSeconds);
 

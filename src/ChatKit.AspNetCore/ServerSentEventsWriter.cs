@@ -121,10 +121,10 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
             {
                 var waiting = first.AsTask();
                 inFlight = waiting;
-                await FlushAsync(response, cancellationToken); // headers out now: the source may stay quiet
+                await FlushAsync(response, stop); // headers out now: the source may stay quiet
                 first = new ValueTask<bool>(waiting);
             }
-            var next = await NextAsync(first, response, keepAlive, cancellationToken);
+            var next = await NextAsync(first, response, keepAlive, stop);
             inFlight = null;
             while (next)
             {
@@ -140,10 +140,10 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
                 {
                     var waiting = pending.AsTask();
                     inFlight = waiting;
-                    await FlushAsync(response, cancellationToken);
+                    await FlushAsync(response, stop);
                     pending = new ValueTask<bool>(waiting);
                 }
-                next = await NextAsync(pending, response, keepAlive, cancellationToken);
+                next = await NextAsync(pending, response, keepAlive, stop);
                 inFlight = null;
             }
         }
@@ -217,8 +217,9 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
     /// throws, so on cancellation (the enumeration sees the same token) or a failed write, it is
     /// awaited first.
     /// </summary>
-    private static async ValueTask<bool> NextAsync(ValueTask<bool> next, HttpResponse response, TimeSpan keepAlive, CancellationToken ct)
+    private async ValueTask<bool> NextAsync(ValueTask<bool> next, HttpResponse response, TimeSpan keepAlive, CancellationTokenSource stop)
     {
+        var ct = stop.Token;
         if (next.IsCompleted || keepAlive <= TimeSpan.Zero)
             return await next;
         var pending = next.AsTask();
@@ -234,8 +235,8 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
             }
             try
             {
-                await response.Body.WriteAsync(KeepAlive, ct);
-                await response.Body.FlushAsync(ct);
+                response.BodyWriter.Write(KeepAlive);
+                await FlushAsync(response, stop);
             }
             catch
             {
@@ -249,7 +250,8 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
     private static async Task WriteFrameAsync<T>(Utf8JsonWriter json, HttpResponse response, T item, SseStream<T> stream)
     {
         AppendFrame(json, response.BodyWriter, item, stream);
-        await FlushAsync(response, CancellationToken.None);
+        var flushed = await response.BodyWriter.FlushAsync(CancellationToken.None);
+        if (flushed.IsCanceled) throw new OperationCanceledException();
     }
 
     /// <summary>Serializes one frame (<c>id: …\n</c> when it has one, then <c>data: {json}\n\n</c>) into the response pipe, without flushing.</summary>
@@ -268,10 +270,31 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
         pipe.Write(FrameEnd);
     }
 
-    private static async Task FlushAsync(HttpResponse response, CancellationToken ct)
+    /// <summary>
+    /// Sends what is buffered. A client that reads nothing while the response is full (it stopped reading, or its
+    /// connection is half-open) would hold the stream, and the turn and its thread's lock with it, for as long as
+    /// Kestrel's minimum response rate allows, which grows with every byte already sent: after
+    /// <c>ChatKit:StalledClientSeconds</c> the connection is aborted and the stream ends as if the client had left.
+    /// </summary>
+    private async Task FlushAsync(HttpResponse response, CancellationTokenSource stop)
     {
-        var flushed = await response.BodyWriter.FlushAsync(ct);
-        if (flushed.IsCanceled) throw new OperationCanceledException(ct);
+        var flushing = response.BodyWriter.FlushAsync(stop.Token);
+        var stall = options.Value.StalledClientTimeout;
+        if (!flushing.IsCompleted && stall > TimeSpan.Zero)
+        {
+            var flush = flushing.AsTask();
+            using var quiet = new CancellationTokenSource();
+            if (await Task.WhenAny(flush, Task.Delay(stall, quiet.Token)) != flush)
+            {
+                logger.LogInformation("A stream's client read nothing for {StalledSeconds} s; its connection is closed", stall.TotalSeconds);
+                await stop.CancelAsync();
+                response.HttpContext.Abort();
+            }
+            await quiet.CancelAsync();
+            flushing = new ValueTask<FlushResult>(flush);
+        }
+        var flushed = await flushing;
+        if (flushed.IsCanceled) throw new OperationCanceledException(stop.Token);
     }
 
     private async Task CompleteAsync(HttpResponse response)

@@ -96,6 +96,54 @@ public class ServerSentEventsWriterTests
         body.Written.Should().Be("data: \"bye\"\n\n");
     }
 
+    [Test]
+    public async Task A_client_that_reads_nothing_while_the_response_is_full_is_let_go_after_the_stall_timeout_and_the_source_cleans_up()
+    {
+        // Kestrel's minimum response rate allows time in proportion to what was already sent (an hour and more
+        // after a few megabytes): until then the turn, and its thread's lock, waited for a client that never read.
+        var lifetime = new Lifetime();
+        var options = Options.Create(new ChatKitHttpOptions { KeepAliveSeconds = 0, StalledClientSeconds = 0.3 });
+        using var shutdown = new ShutdownSignal(lifetime, options, NullLogger<ShutdownSignal>.Instance);
+        var writer = new ServerSentEventsWriter(options, shutdown, NullLogger<ServerSentEventsWriter>.Instance);
+        var body = new HeldBackWriter(); // its first flush never completes on its own
+        var http = new DefaultHttpContext();
+        http.Features.Set<IHttpResponseBodyFeature>(new Body(body));
+        var lifetimeFeature = new AbortRecorder();
+        http.Features.Set<IHttpRequestLifetimeFeature>(lifetimeFeature);
+        var cleanedUp = false;
+
+        async IAsyncEnumerable<string> AnswerAsync([EnumeratorCancellation] CancellationToken ct = default)
+        {
+            try
+            {
+                yield return "first";
+                await Task.Delay(Timeout.Infinite, ct); // the responder, paused by backpressure
+                yield return "never";
+            }
+            finally
+            {
+                cleanedUp = true;
+            }
+        }
+
+        var writing = writer.WriteAsync(http.Response, AnswerAsync(), new SseStream<string>
+        {
+            Kind = "test",
+            WriteData = static (item, json) => json.WriteStringValue(item),
+        }, CancellationToken.None);
+
+        await writing.WaitAsync(TimeSpan.FromSeconds(10));
+        lifetimeFeature.Aborted.Should().BeTrue("the connection of a client that reads nothing is closed");
+        cleanedUp.Should().BeTrue("the source was cancelled and disposed: the engine saves the cut turn and frees its thread");
+    }
+
+    private sealed class AbortRecorder : IHttpRequestLifetimeFeature
+    {
+        public CancellationToken RequestAborted { get; set; }
+        public bool Aborted { get; private set; }
+        public void Abort() => Aborted = true;
+    }
+
     /// <summary>A source whose first item comes when <paramref name="ready"/> completes (it sees cancellation meanwhile).</summary>
     private static async IAsyncEnumerable<string> LateItemsAsync(Task ready, [EnumeratorCancellation] CancellationToken ct = default)
     {
