@@ -29,7 +29,8 @@ public sealed partial class ChatKitEngine
         var deleted = false;
         try
         {
-            var events = source(ct).GetAsyncEnumerator(ct);
+            // Made inside the loop's catch: a responder that throws when called (not an iterator) fails like any other.
+            IAsyncEnumerator<ThreadStreamEvent>? events = null;
             try
             {
                 while (true)
@@ -38,6 +39,7 @@ public sealed partial class ChatKitEngine
                     Exception? failure = null;
                     try
                     {
+                        events ??= source(ct).GetAsyncEnumerator(ct);
                         if (await events.MoveNextAsync().ConfigureAwait(false))
                         {
                             ev = events.Current;
@@ -96,7 +98,8 @@ public sealed partial class ChatKitEngine
             }
             finally
             {
-                await events.DisposeAsync().ConfigureAwait(false);
+                if (events is not null)
+                    await events.DisposeAsync().ConfigureAwait(false);
             }
             ended = true;
         }

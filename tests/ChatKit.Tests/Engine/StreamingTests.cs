@@ -194,6 +194,22 @@ public class StreamingTests
     }
 
     [Test]
+    public async Task A_responder_that_throws_when_called_ends_the_stream_with_an_error_event_and_saves_no_cancelled_note()
+    {
+        // A responder need not be an iterator: one that checks its arguments (or builds a client) before returning its
+        // stream throws from RespondAsync itself. That is a failure like any other, not a client that went away.
+        var id = await _h.NewThreadAsync();
+        _h.Responder.Script = (_, _, _) => throw new InvalidOperationException("no model configured");
+
+        var events = await _h.StreamAsync(EngineHarness.AddMessage(id, "a"));
+
+        var error = events.Last().Should().BeOfType<ErrorEvent>().Subject;
+        (error.Code, error.AllowRetry).Should().Be(("stream.error", true));
+        (await _h.ItemsAsync(id)).OfType<SdkHiddenContextItem>().Should().BeEmpty("the user cancelled nothing");
+        _h.Logger.Entries.Should().Contain(e => e.Exception != null && e.Exception.Message == "no model configured" && e.Level == Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    [Test]
     public async Task A_failure_mid_answer_saves_and_finishes_the_partial_text_before_the_error()
     {
         var id = await _h.NewThreadAsync();
