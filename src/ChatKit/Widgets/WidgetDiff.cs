@@ -60,25 +60,27 @@ public static class WidgetDiff
         {
             if (streaming && name == "value" && ((string)after["value"]!).StartsWith((string)before["value"]!, StringComparison.Ordinal))
                 continue; // appended text streams as a delta
-            if (ValueNeedsFullReplace(before[name], after[name])) return true;
+            if (ValueNeedsFullReplace(before[name], after[name], components: name == "children")) return true;
         }
         return false;
     }
 
-    private static bool ValueNeedsFullReplace(JsonNode? before, JsonNode? after)
+    // components: the values are children. Anything else (an action's payload, a dynamic component's other props)
+    // must be equal, even an object that looks like a Text with an id: no delta would ever carry its change.
+    private static bool ValueNeedsFullReplace(JsonNode? before, JsonNode? after, bool components)
     {
         if (before is JsonArray b && after is JsonArray a)
         {
             if (b.Count != a.Count) return true;
             for (var i = 0; i < b.Count; i++)
             {
-                if (ValueNeedsFullReplace(b[i], a[i])) return true;
+                if (ValueNeedsFullReplace(b[i], a[i], components)) return true;
             }
             return false;
         }
         if (JsonNode.DeepEquals(before, after)) return false;
         // Two components: compare them by the same rule (their own text may stream).
-        return before is not JsonObject bo || after is not JsonObject ao || bo["type"] is null || NeedsFullReplace(bo, ao);
+        return !components || before is not JsonObject bo || after is not JsonObject ao || bo["type"] is null || NeedsFullReplace(bo, ao);
     }
 
     private static Dictionary<string, JsonObject> StreamingTexts(JsonObject root)

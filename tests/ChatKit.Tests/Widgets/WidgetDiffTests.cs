@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using ChatKit.Widgets;
 
 namespace ChatKit.Tests.Widgets;
@@ -50,6 +51,14 @@ public class WidgetDiffTests
         yield return new TestCaseData(State("Hello"), State("Hello!", id: "other")).SetName("an id changed");
         yield return new TestCaseData(State("Hello", id: null), State("Hello!", id: null)).SetName("text without an id");
         yield return new TestCaseData(new Card { Children = [] }, new ListView { Children = [] }).SetName("another root type");
+        // Objects outside children are not components, even when they look like a Text with an id: no delta carries them.
+        static JsonObject LikeText(string value) => new() { ["type"] = "Text", ["id"] = "q", ["value"] = value };
+        yield return new TestCaseData(
+            new Card { Children = [new Button { Label = "Go", OnClickAction = ActionConfig.Create("go", LikeText("a")) }] },
+            new Card { Children = [new Button { Label = "Go", OnClickAction = ActionConfig.Create("go", LikeText("ab")) }] }).SetName("an action payload shaped like a text");
+        yield return new TestCaseData(
+            new Card { Children = [new DynamicWidgetComponent("Fancy", new JsonObject { ["items"] = new JsonArray(LikeText("a")) })] },
+            new Card { Children = [new DynamicWidgetComponent("Fancy", new JsonObject { ["items"] = new JsonArray(LikeText("ab")) })] }).SetName("a dynamic component's prop shaped like a text");
     }
 
     [TestCaseSource(nameof(FullReplaceCases))]
