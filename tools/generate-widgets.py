@@ -168,6 +168,12 @@ def emit_component(comp):
         else:
             lines.append(f"    public {ctype}? {prop_name(name)} {{ get; set; }}")
         lines.append("")
+    if d.get("additionalProperties") is True:
+        # An open shape (the Basic root of templates): props the schema does not list are kept and written back.
+        lines.append("    /// <summary>Props beyond the listed ones (a template's layout props), kept as sent and written back.</summary>")
+        lines.append("    [JsonExtensionData]")
+        lines.append("    public Dictionary<string, System.Text.Json.JsonElement>? AdditionalProperties { get; set; }")
+        lines.append("")
     lines[-1] = "}"
     return "\n".join(lines) + "\n"
 

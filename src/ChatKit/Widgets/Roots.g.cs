@@ -114,4 +114,8 @@ public sealed class BasicRoot : WidgetRoot
     /// <summary>The child components.</summary>
     [JsonPropertyName("children")]
     public List<WidgetComponent>? Children { get; set; }
+
+    /// <summary>Props beyond the listed ones (a template's layout props), kept as sent and written back.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? AdditionalProperties { get; set; }
 }

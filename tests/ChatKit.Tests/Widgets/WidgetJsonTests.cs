@@ -140,6 +140,21 @@ public class WidgetJsonTests
         AssertJson(Json(root), """{"type":"Card","children":[{"type":"Text","value":"hi"}]}""");
     }
 
+    [Test]
+    public void A_basic_root_keeps_the_props_its_schema_leaves_open()
+    {
+        // BasicRoot is an open shape in the schema (additionalProperties: true), as templates build it.
+        const string json = """{"type":"Basic","id":"b","children":[{"type":"Text","value":"x"}],"direction":"col","gap":2,"theme":"dark"}""";
+
+        var root = (BasicRoot)ChatKitJson.Deserialize<WidgetRoot>(json);
+
+        root.Id.Should().Be("b");
+        root.AdditionalProperties!.Keys.Should().BeEquivalentTo("direction", "gap", "theme");
+        AssertJson(Json(root), json);
+        var other = (BasicRoot)ChatKitJson.Deserialize<WidgetRoot>(json.Replace("\"gap\":2", "\"gap\":4"));
+        WidgetDiff.Diff(root, other).Should().ContainSingle().Which.Should().BeOfType<WidgetRootUpdated>();
+    }
+
     [TestCase("""{"type":"Card"}""", "children")]
     [TestCase("""{"type":"Card","children":[{"type":"Text"}]}""", "value")]
     [TestCase("""{"type":"Card","children":[{"value":"x"}]}""", "type")]
