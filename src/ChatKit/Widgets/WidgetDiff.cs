@@ -55,7 +55,7 @@ public static class WidgetDiff
             if (!JsonNode.DeepEquals(before[identity], after[identity])) return true;
         }
         // Only text of components with an id can stream; without an id the client cannot address it.
-        var streaming = IsStreamingText(before) && IsStreamingText(after) && before["id"] is JsonValue;
+        var streaming = IsStreamingText(before) && IsStreamingText(after) && IdOf(before) is not null;
         foreach (var name in before.Select(p => p.Key).Union(after.Select(p => p.Key)))
         {
             if (streaming && name == "value" && ((string)after["value"]!).StartsWith((string)before["value"]!, StringComparison.Ordinal))
@@ -83,6 +83,10 @@ public static class WidgetDiff
         return !components || before is not JsonObject bo || after is not JsonObject ao || bo["type"] is null || NeedsFullReplace(bo, ao);
     }
 
+    /// <summary>A component's id, or null when it has none; an empty id is none, as in the reference (no delta can name it).</summary>
+    private static string? IdOf(JsonObject component) =>
+        component["id"] is JsonValue value && value.TryGetValue<string>(out var id) && id.Length > 0 ? id : null;
+
     private static Dictionary<string, JsonObject> StreamingTexts(JsonObject root)
     {
         var found = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
@@ -92,7 +96,7 @@ public static class WidgetDiff
         void Visit(JsonNode? node)
         {
             if (node is not JsonObject o) return;
-            if (IsStreamingText(o) && o["id"] is JsonValue id && id.TryGetValue<string>(out var key))
+            if (IsStreamingText(o) && IdOf(o) is { } key)
                 found[key] = o;
             switch (o["children"])
             {

@@ -50,6 +50,7 @@ public class WidgetDiffTests
         yield return new TestCaseData(State("Hello", extra: new Divider()), State("Hello")).SetName("a child removed");
         yield return new TestCaseData(State("Hello"), State("Hello!", id: "other")).SetName("an id changed");
         yield return new TestCaseData(State("Hello", id: null), State("Hello!", id: null)).SetName("text without an id");
+        yield return new TestCaseData(State("Hello", id: ""), State("Hello!", id: "")).SetName("text with an empty id");
         yield return new TestCaseData(new Card { Children = [] }, new ListView { Children = [] }).SetName("another root type");
         // Objects outside children are not components, even when they look like a Text with an id: no delta carries them.
         static JsonObject LikeText(string value) => new() { ["type"] = "Text", ["id"] = "q", ["value"] = value };
