@@ -215,6 +215,19 @@ public class ModelResponderTests
     }
 
     [Test]
+    public async Task A_stream_that_ends_without_a_finish_reason_is_cut_off_not_a_complete_answer()
+    {
+        _upstream.Enqueue(Reply.Text("The answer", " is") with { EndsEarly = true });
+
+        var stream = await CreateAsync("question");
+
+        stream.Events.Last().Should().BeOfType<ErrorEvent>().Which.AllowRetry.Should().BeTrue("the answer was cut off; the user may ask again");
+        var items = await ItemsAsync(stream.ThreadId!);
+        items.Last().Should().BeOfType<AssistantMessageItem>().Which.Content[0].Text.Should().Be("The answer is");
+        SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
+    }
+
+    [Test]
     public async Task A_client_that_disconnects_aborts_the_upstream_call()
     {
         _upstream.Enqueue(Reply.Text(Enumerable.Range(0, 200).Select(i => "w" + i + " ").ToArray()) with { Delay = TimeSpan.FromMilliseconds(50) });

@@ -94,6 +94,8 @@ public sealed class ScriptedUpstream : IAsyncDisposable
             await DropAsync(http);
             return;
         }
+        if (reply.EndsEarly)
+            return; // the body ends cleanly, but without a finish reason, usage or [DONE]
         if (reply.Garbage is not null)
         {
             await http.Response.WriteAsync("data: " + reply.Garbage + "\n\n");
@@ -151,6 +153,8 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         public int? DropAfter { get; init; }
         /// <summary>A frame that is not JSON, sent after the deltas (a malformed chunk).</summary>
         public string? Garbage { get; init; }
+        /// <summary>The response ends cleanly after the deltas, with no finish reason nor [DONE] (a proxy that gave up, a server that stopped).</summary>
+        public bool EndsEarly { get; init; }
         public TimeSpan Delay { get; init; }
         public int PromptTokens { get; init; } = 11;
         public int CompletionTokens { get; init; } = 7;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
 namespace ChatKitServer.Assistant.Models;
@@ -8,6 +9,9 @@ namespace ChatKitServer.Assistant.Models;
 /// (Azure: deployment) named by <see cref="ChatOptions.ModelId"/>, the configured default when it names
 /// none, through the official client of that model (Microsoft.Extensions.AI.OpenAI's adapter). A request
 /// may name another model when <c>Assistant:Models</c> allows it; the clients are made once per model.
+/// A stream that ends before the model said why it stopped (no <c>finish_reason</c>: a connection closed early, a proxy that gave
+/// up, a server that sent an error frame instead of the rest) is a broken stream (<see cref="IOException"/>),
+/// not a complete answer.
 /// </summary>
 public sealed class ModelRouterChatClient(ChatClientFactory clients) : IChatClient
 {
@@ -22,7 +26,20 @@ public sealed class ModelRouterChatClient(ChatClientFactory clients) : IChatClie
 
     /// <inheritdoc />
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        For(options).GetStreamingResponseAsync(messages, options, cancellationToken);
+        Checked(For(options).GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken);
+
+    /// <summary>The updates of a Chat Completions stream, which always ends with a finish reason; without one it broke off.</summary>
+    private static async IAsyncEnumerable<ChatResponseUpdate> Checked(IAsyncEnumerable<ChatResponseUpdate> updates, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var finished = false;
+        await foreach (var update in updates.WithCancellation(ct))
+        {
+            finished |= update.FinishReason is not null;
+            yield return update;
+        }
+        if (!finished)
+            throw new IOException("The model's stream ended without a finish reason: it was cut off.");
+    }
 
     /// <inheritdoc />
     public object? GetService(Type serviceType, object? serviceKey = null) =>
