@@ -228,6 +228,30 @@ public class ModelResponderTests
     }
 
     [Test]
+    public async Task A_refusal_is_the_answer_the_user_sees_and_its_usage_is_recorded()
+    {
+        _upstream.Enqueue(new Reply
+        {
+            Deltas =
+            [
+                new JsonObject { ["role"] = "assistant", ["content"] = null, ["refusal"] = "" },
+                new JsonObject { ["refusal"] = "I'm sorry, " },
+                new JsonObject { ["refusal"] = "I can't help with that." },
+            ],
+        });
+
+        var stream = await CreateAsync("something the model declines");
+
+        stream.Should().HaveAssistantText("I'm sorry, I can't help with that.");
+        stream.Events.Should().NotContain(e => e is ErrorEvent);
+        using var scope = _factory.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<IChatKitStore>();
+        var all = await store.LoadThreadItemsAsync(stream.ThreadId!, null, 100, SortOrder.Asc, new ChatKitContext { UserId = "alice" });
+        all.Data.OfType<HiddenContextItem>().Single().Content!["kind"]!.GetValue<string>().Should().Be("usage");
+        SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
+    }
+
+    [Test]
     public async Task A_client_that_disconnects_aborts_the_upstream_call()
     {
         _upstream.Enqueue(Reply.Text(Enumerable.Range(0, 200).Select(i => "w" + i + " ").ToArray()) with { Delay = TimeSpan.FromMilliseconds(50) });

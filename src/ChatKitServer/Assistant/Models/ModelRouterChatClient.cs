@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
+using StreamingChatCompletionUpdate = OpenAI.Chat.StreamingChatCompletionUpdate;
 
 namespace ChatKitServer.Assistant.Models;
 
@@ -9,7 +10,9 @@ namespace ChatKitServer.Assistant.Models;
 /// (Azure: deployment) named by <see cref="ChatOptions.ModelId"/>, the configured default when it names
 /// none, through the official client of that model (Microsoft.Extensions.AI.OpenAI's adapter). A request
 /// may name another model when <c>Assistant:Models</c> allows it; the clients are made once per model.
-/// A stream that ends before the model said why it stopped (no <c>finish_reason</c>: a connection closed early, a proxy that gave
+/// Two things the adapter leaves out are put back: a refusal (the model declined; the adapter drops its text
+/// unless tools were called) streams as the answer's text, as the reference shows it; and a stream that ends
+/// before the model said why it stopped (no <c>finish_reason</c>: a connection closed early, a proxy that gave
 /// up, a server that sent an error frame instead of the rest) is a broken stream (<see cref="IOException"/>),
 /// not a complete answer.
 /// </summary>
@@ -28,13 +31,15 @@ public sealed class ModelRouterChatClient(ChatClientFactory clients) : IChatClie
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         Checked(For(options).GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken);
 
-    /// <summary>The updates of a Chat Completions stream, which always ends with a finish reason; without one it broke off.</summary>
+    /// <summary>The updates of a Chat Completions stream, refusals as text; the stream always ends with a finish reason, without one it broke off.</summary>
     private static async IAsyncEnumerable<ChatResponseUpdate> Checked(IAsyncEnumerable<ChatResponseUpdate> updates, [EnumeratorCancellation] CancellationToken ct)
     {
         var finished = false;
         await foreach (var update in updates.WithCancellation(ct))
         {
             finished |= update.FinishReason is not null;
+            if (update.RawRepresentation is StreamingChatCompletionUpdate { RefusalUpdate: { Length: > 0 } refusal })
+                update.Contents.Add(new TextContent(refusal));
             yield return update;
         }
         if (!finished)
