@@ -168,6 +168,26 @@ public class ModelResponderTests
         _upstream.Requests.Should().HaveCount(1);
     }
 
+    [Test]
+    public async Task The_answer_after_a_client_tool_s_output_comes_from_the_model_the_user_chose_without_forcing_the_tool_again()
+    {
+        var settings = _upstream.Settings();
+        settings["Assistant:Models:0"] = "big-model";
+        settings["Assistant:ClientTools:0:Name"] = "get_location";
+        settings["Assistant:ClientTools:0:Description"] = "The user's current city";
+        Start(settings);
+        _upstream.Enqueue(Reply.ToolCall("call_loc", "get_location", "{}")).Enqueue(Reply.Text("You are in Lyon."));
+
+        var input = ChatKitClient.Text("Where am I?");
+        input.InferenceOptions = new() { Model = "big-model", ToolChoice = new() { Id = "get_location" } };
+        var first = await _client.CreateThreadAsync(input).CollectAsync();
+        var resumed = await _client.AddClientToolOutputAsync(first.ThreadId!, new JsonObject { ["city"] = "Lyon" }).CollectAsync();
+
+        resumed.Should().HaveAssistantText("You are in Lyon.");
+        _upstream.Requests.Select(r => (string?)r["model"]).Should().Equal(["big-model", "big-model"], "the turn the user sent to big-model goes on there");
+        _upstream.Requests[1]["tool_choice"]?.ToJsonString().Should().NotContain("get_location", "the tool was called already");
+    }
+
     [TestCase(500, true)]
     [TestCase(503, true)]
     [TestCase(429, true)]

@@ -32,11 +32,14 @@ public sealed class ModelResponder(
 {
     public async IAsyncEnumerable<ThreadStreamEvent> RespondAsync(ThreadMetadata thread, UserMessageItem? input, ChatKitContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var model = ChooseModel(input);
+        // A turn that goes on without a message (a client tool's output, a structured input's answers) stays
+        // with the model its user message chose; the tool it forced was called already.
+        var newest = input is null ? await history.LoadNewestAsync(thread, context, cancellationToken) : null;
+        var model = ChooseModel(input ?? newest?.Data.OfType<UserMessageItem>().FirstOrDefault());
         var required = ChooseTool(input);
         yield return ResponderEvents.Progress(texts[AssistantTexts.Analyzing], "sparkle");
 
-        var built = await history.BuildAsync(thread, context, options.Value.HistoryBudgetChars, null, cancellationToken);
+        var built = await history.BuildAsync(thread, context, options.Value.HistoryBudgetChars, newest, cancellationToken);
         if (built.NewestCut is { } cut)
         {
             logger.LogInformation("The newest message of {ThreadId} has {Length} characters; the model gets the first {Kept}", thread.Id, cut.Length, cut.Kept);
