@@ -271,6 +271,21 @@ public class ModelResponderTests
         SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
     }
 
+    [TestCase("content_filter", new string[0], "fr", "Le filtre de contenu du service du modèle a arrêté cette réponse.")]
+    [TestCase("content_filter", new[] { "Here is", " how" }, "en", "The content filter of the model service stopped this answer.")]
+    [TestCase("length", new[] { "A long", " answ" }, "de", "Die Antwort hat die Längengrenze des Modells erreicht und wurde abgeschnitten.")]
+    public async Task An_answer_the_model_service_stopped_tells_the_user_why(string finish, string[] chunks, string locale, string notice)
+    {
+        _upstream.Enqueue(Reply.Text(chunks) with { FinishReason = finish });
+
+        _client.Http.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue(locale));
+        var stream = await CreateAsync("question");
+
+        stream.Should().HaveAssistantText(string.Concat(chunks));
+        stream.Notices.Select(n => n.Message).Should().Equal(notice);
+        SchemaValidator.AssertValid("ThreadStreamEvent", stream.Frames);
+    }
+
     [Test]
     public async Task A_client_that_disconnects_aborts_the_upstream_call()
     {

@@ -21,4 +21,6 @@ public sealed class AssistantTexts
     public const string CallingMcpTool = "CallingMcpTool";
     public const string TitlePrompt = "TitlePrompt";
     public const string MessageCut = "MessageCut";
+    public const string AnswerFiltered = "AnswerFiltered";
+    public const string AnswerTooLong = "AnswerTooLong";
 }

@@ -63,6 +63,9 @@ public sealed class ModelResponder(
                 // The final answer: its token usage is recorded with it.
                 if (round.Answer is not null)
                     yield return UsageRecord(thread, round.Answer.ItemId, usage, time);
+                // An answer the model did not end itself is cut (or missing): the user is told why.
+                if (StoppedNotice(round.Finish) is { } why)
+                    yield return ResponderEvents.Notice(NoticeLevel.Warning, why);
                 yield break;
             }
 
@@ -89,6 +92,12 @@ public sealed class ModelResponder(
         Tools = offered.Count > 0 ? offered : null,
         ToolMode = required is not null && offered.Count > 0 ? ChatToolMode.RequireSpecific(required) : null,
     };
+
+    /// <summary>Why the answer stopped, for the user, when the model service (not the model) ended it.</summary>
+    private string? StoppedNotice(ChatFinishReason? finish) =>
+        finish == ChatFinishReason.ContentFilter ? texts[AssistantTexts.AnswerFiltered].Value
+        : finish == ChatFinishReason.Length ? texts[AssistantTexts.AnswerTooLong].Value
+        : null;
 
     private string ChooseModel(UserMessageItem? input)
     {

@@ -19,6 +19,9 @@ internal sealed class ModelRound(string threadId, TimeProvider time)
     /// <summary>The tools the model called, in order.</summary>
     public List<FunctionCallContent> Calls { get; } = [];
 
+    /// <summary>Why the model stopped (the stream's last finish reason), when it said.</summary>
+    public ChatFinishReason? Finish { get; private set; }
+
     /// <summary>Set when a call went to the client: the turn ends with a pending client tool call.</summary>
     public bool HandedToClient { get; set; }
 
@@ -26,6 +29,7 @@ internal sealed class ModelRound(string threadId, TimeProvider time)
     {
         await foreach (var update in updates.WithCancellation(ct))
         {
+            Finish = update.FinishReason ?? Finish;
             foreach (var content in update.Contents)
             {
                 switch (content)

@@ -101,7 +101,7 @@ public sealed class ScriptedUpstream : IAsyncDisposable
             await http.Response.WriteAsync("data: " + reply.Garbage + "\n\n");
             await http.Response.Body.FlushAsync();
         }
-        await WriteAsync(http, Chunk(model, new JsonObject(), reply.Deltas.Any(d => d.ContainsKey("tool_calls")) ? "tool_calls" : "stop"));
+        await WriteAsync(http, Chunk(model, new JsonObject(), reply.FinishReason ?? (reply.Deltas.Any(d => d.ContainsKey("tool_calls")) ? "tool_calls" : "stop")));
         var usage = Chunk(model, null, null);
         usage["choices"] = new JsonArray();
         usage["usage"] = new JsonObject { ["prompt_tokens"] = reply.PromptTokens, ["completion_tokens"] = reply.CompletionTokens, ["total_tokens"] = reply.PromptTokens + reply.CompletionTokens };
@@ -155,6 +155,8 @@ public sealed class ScriptedUpstream : IAsyncDisposable
         public string? Garbage { get; init; }
         /// <summary>The response ends cleanly after the deltas, with no finish reason nor [DONE] (a proxy that gave up, a server that stopped).</summary>
         public bool EndsEarly { get; init; }
+        /// <summary>The finish reason of the last chunk (default: tool_calls when the deltas call a tool, else stop).</summary>
+        public string? FinishReason { get; init; }
         public TimeSpan Delay { get; init; }
         public int PromptTokens { get; init; } = 11;
         public int CompletionTokens { get; init; } = 7;
