@@ -287,6 +287,18 @@ public class ModelResponderTests
     }
 
     [Test]
+    public async Task A_refusal_that_comes_with_a_tool_call_is_shown_once()
+    {
+        var call = Reply.ToolCall("call_1", "recall", "{}");
+        call.Deltas.Insert(0, new JsonObject { ["role"] = "assistant", ["refusal"] = "Not that part." });
+        _upstream.Enqueue(call).Enqueue(Reply.Text("Nothing saved."));
+
+        var stream = await CreateAsync("recall everything");
+
+        stream.Items<AssistantMessageItem>().Select(m => m.Content[0].Text).Should().Equal("Not that part.", "Nothing saved.");
+    }
+
+    [Test]
     public async Task A_client_that_disconnects_aborts_the_upstream_call()
     {
         _upstream.Enqueue(Reply.Text(Enumerable.Range(0, 200).Select(i => "w" + i + " ").ToArray()) with { Delay = TimeSpan.FromMilliseconds(50) });

@@ -34,6 +34,23 @@ public class ThreadTitleTests
     }
 
     [Test]
+    public async Task A_model_that_refuses_to_title_leaves_the_message_s_start_as_title_and_a_refused_answer_is_shown()
+    {
+        await using var upstream = await ScriptedUpstream.StartAsync();
+        var settings = upstream.Settings();
+        settings["Assistant:AutoTitles"] = "true";
+        using var factory = new ServerFactory(settings);
+        var client = factory.ClientFor("alice");
+        var refusal = new Reply { Deltas = [new() { ["role"] = "assistant", ["refusal"] = "" }, new() { ["refusal"] = "I can't help with that." }] };
+        upstream.Enqueue(refusal).Enqueue(refusal);
+
+        var turn = await client.CreateThreadAsync(ChatKitClient.Text("Something odd")).CollectAsync();
+
+        turn.Should().HaveAssistantText("I can't help with that.");
+        turn.Events.OfType<ThreadUpdatedEvent>().Last().Thread.Title.Should().Be("Something odd", "a refusal is no title");
+    }
+
+    [Test]
     public async Task Offline_titles_are_the_first_50_characters_of_the_message()
     {
         using var factory = new ServerFactory();

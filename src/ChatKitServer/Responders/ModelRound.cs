@@ -35,12 +35,11 @@ internal sealed class ModelRound(string threadId, TimeProvider time)
                 switch (content)
                 {
                     case TextContent { Text.Length: > 0 } text:
-                        if (Answer is null)
-                        {
-                            Answer = new AssistantMessageStream(threadId, time);
-                            foreach (var ev in Answer.Begin()) yield return ev;
-                        }
-                        yield return Answer.Append(text.Text);
+                        foreach (var ev in Say(text.Text)) yield return ev;
+                        break;
+                    case ErrorContent { ErrorCode: ModelRouterChatClient.RefusalCode, Message.Length: > 0 } refusal:
+                        // The model declined: its explanation is the answer the user sees (as in the reference).
+                        foreach (var ev in Say(refusal.Message)) yield return ev;
                         break;
                     case FunctionCallContent call:
                         Calls.Add(call);
@@ -58,6 +57,17 @@ internal sealed class ModelRound(string threadId, TimeProvider time)
         {
             foreach (var ev in Answer.Complete()) yield return ev;
         }
+    }
+
+    /// <summary>Streams text as the round's answer, begun at its first piece.</summary>
+    private IEnumerable<ThreadStreamEvent> Say(string text)
+    {
+        if (Answer is null)
+        {
+            Answer = new AssistantMessageStream(threadId, time);
+            foreach (var ev in Answer.Begin()) yield return ev;
+        }
+        yield return Answer.Append(text);
     }
 
     /// <summary>What the model said in this round, as the next round's history carries it: its text and its calls.</summary>

@@ -11,7 +11,9 @@ namespace ChatKitServer.Assistant.Models;
 /// none, through the official client of that model (Microsoft.Extensions.AI.OpenAI's adapter). A request
 /// may name another model when <c>Assistant:Models</c> allows it; the clients are made once per model.
 /// Two things the adapter leaves out are put back: a refusal (the model declined; the adapter drops its text
-/// unless tools were called) streams as the answer's text, as the reference shows it; and a stream that ends
+/// unless tools were called, then gives it whole at the end) streams piece by piece as the adapter's refusal
+/// content (<see cref="ErrorContent"/> with code <see cref="RefusalCode"/>, never text: a title is not made of it);
+/// and a stream that ends
 /// before the model said why it stopped (no <c>finish_reason</c>: a connection closed early, a proxy that gave
 /// up, a server that sent an error frame instead of the rest) is a broken stream (<see cref="IOException"/>),
 /// not a complete answer.
@@ -31,7 +33,10 @@ public sealed class ModelRouterChatClient(ChatClientFactory clients) : IChatClie
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         Checked(For(options).GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken);
 
-    /// <summary>The updates of a Chat Completions stream, refusals as text; the stream always ends with a finish reason, without one it broke off.</summary>
+    /// <summary>The error code of a refusal, as Microsoft.Extensions.AI's OpenAI adapter names it.</summary>
+    public const string RefusalCode = "Refusal";
+
+    /// <summary>The updates of a Chat Completions stream, refusals as they come; the stream always ends with a finish reason, without one it broke off.</summary>
     private static async IAsyncEnumerable<ChatResponseUpdate> Checked(IAsyncEnumerable<ChatResponseUpdate> updates, [EnumeratorCancellation] CancellationToken ct)
     {
         var finished = false;
@@ -39,11 +44,22 @@ public sealed class ModelRouterChatClient(ChatClientFactory clients) : IChatClie
         {
             finished |= update.FinishReason is not null;
             if (update.RawRepresentation is StreamingChatCompletionUpdate { RefusalUpdate: { Length: > 0 } refusal })
-                update.Contents.Add(new TextContent(refusal));
+                update.Contents.Add(new ErrorContent(refusal) { ErrorCode = RefusalCode });
+            else if (update.RawRepresentation is not StreamingChatCompletionUpdate)
+                RemoveRefusals(update.Contents); // the adapter's own copy, given with the tool calls: already streamed
+
             yield return update;
         }
         if (!finished)
             throw new IOException("The model's stream ended without a finish reason: it was cut off.");
+    }
+
+    private static void RemoveRefusals(IList<AIContent> contents)
+    {
+        for (var i = contents.Count - 1; i >= 0; i--)
+        {
+            if (contents[i] is ErrorContent { ErrorCode: RefusalCode }) contents.RemoveAt(i);
+        }
     }
 
     /// <inheritdoc />
