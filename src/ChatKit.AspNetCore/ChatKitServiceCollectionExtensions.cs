@@ -35,9 +35,13 @@ public static class ChatKitServiceCollectionExtensions
         services.TryAddSingleton<ChatKitStreamWriter>();
         services.AddProblemDetails();
         services.TryAddSingleton<ChatKitExceptionHandler>();
-        // Streams get their grace period on shutdown, and the host waits for it.
-        services.AddOptions<HostOptions>().Configure<Microsoft.Extensions.Options.IOptions<ChatKitHttpOptions>>((host, chatKit) =>
-            host.ShutdownTimeout = TimeSpan.FromSeconds(chatKit.Value.ShutdownGraceSeconds + 5));
+        // Streams get their grace period on shutdown, and the host waits for it: the host's timeout is raised to the grace
+        // and 5 s more when it is shorter, never lowered (an app may give its own hosted services longer).
+        services.AddOptions<HostOptions>().PostConfigure<Microsoft.Extensions.Options.IOptions<ChatKitHttpOptions>>((host, chatKit) =>
+        {
+            var needed = TimeSpan.FromSeconds(chatKit.Value.ShutdownGraceSeconds + 5);
+            if (host.ShutdownTimeout < needed) host.ShutdownTimeout = needed;
+        });
         return new ChatKitBuilder(services);
     }
 }

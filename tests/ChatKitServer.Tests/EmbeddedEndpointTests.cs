@@ -38,6 +38,22 @@ public class EmbeddedEndpointTests
         body.Should().NotContain("user directory", "the internals stay in the log");
     }
 
+    /// <summary>The host waits for the streams' shutdown grace, and never less than the app asked for its own services.</summary>
+    [TestCase(null, 10, 30)]      // the host's default (30 s) already covers a 10 s grace and 5 s more
+    [TestCase(null, 60, 65)]      // a longer grace raises it
+    [TestCase(120.0, 10, 120)]    // an app's longer timeout, set before AddChatKit, is kept (it was cut to 15 s)
+    [TestCase(5.0, 10, 15)]       // an app's shorter one is raised to the grace and 5 s more
+    public void The_hosts_shutdown_timeout_covers_the_grace_and_keeps_a_longer_one(double? appSeconds, double graceSeconds, double expectedSeconds)
+    {
+        var services = new ServiceCollection();
+        if (appSeconds is { } seconds) services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(seconds));
+        services.AddChatKit(o => o.ShutdownGraceSeconds = graceSeconds);
+        using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostOptions>>().Value.ShutdownTimeout
+            .Should().Be(TimeSpan.FromSeconds(expectedSeconds));
+    }
+
     [Test]
     public async Task A_context_factory_may_take_the_apps_scoped_services()
     {
