@@ -163,6 +163,9 @@ def emit_component(comp):
         desc = doc(p.get("description") or PROP_DOCS.get(name) or p.get("title") or name)
         lines.append(f"    /// <summary>{desc}</summary>")
         lines.append(f'    [JsonPropertyName("{name}")]')
+        if comp == "BasicRoot" and name == "children":
+            # The schema allows one component as well as a list; one is read as a list of one.
+            lines.append("    [JsonConverter(typeof(OneOrManyComponentsConverter))]")
         if req:
             lines.append(f"    public required {ctype} {prop_name(name)} {{ get; set; }}")
         else:

@@ -98,6 +98,8 @@ public class WidgetStreamTests
 
     /// <summary>A null where a component stands, or a number where a name does (an enum), is refused, not sent to subscribers.</summary>
     [TestCase("""{"type":"Card","children":[null]}""", "must be an object, not null")]
+    [TestCase("""{"type":"Basic","children":[null]}""", "must be an object, not null")]
+    [TestCase("""{"type":"Basic","children":"Text"}""", "a component or a list")]
     [TestCase("""{"type":"Card","children":[{"type":"Text","value":"x","size":3}]}""", "size")]
     [TestCase("""{"type":"Card","size":1,"children":[]}""", "size")]
     public async Task A_widget_with_a_null_component_or_a_number_for_a_name_is_refused(string widget, string said)
@@ -112,6 +114,23 @@ public class WidgetStreamTests
         body.Should().Contain(said);
         using var valid = await admin.PostAsync("/api/chat/widgets/streams/s/events", Widget("x"));
         valid.StatusCode.Should().Be(HttpStatusCode.Accepted, "the stream still takes widgets");
+    }
+
+    [Test]
+    public async Task A_basic_root_whose_children_is_one_component_reaches_subscribers()
+    {
+        // The schema lets a Basic root hold one component instead of a list; a template may build it so.
+        using var factory = new ServerFactory();
+        using var admin = factory.HttpClientFor("root", "admin");
+        using var alice = factory.HttpClientFor("alice");
+        var received = ReadAsync(alice, "public.basic", 1);
+        await Task.Delay(500);
+
+        using var published = await admin.PostAsync("/api/chat/widgets/streams/public.basic/events",
+            new StringContent("""{"type":"Basic","gap":2,"children":{"type":"Text","value":"alone"}}""", Encoding.UTF8, "application/json"));
+
+        published.StatusCode.Should().Be(HttpStatusCode.Accepted, await published.Content.ReadAsStringAsync());
+        (await received).Should().Equal(("1", "alone"));
     }
 
     [Test]

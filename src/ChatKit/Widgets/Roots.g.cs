@@ -113,6 +113,7 @@ public sealed class BasicRoot : WidgetRoot
 
     /// <summary>The child components.</summary>
     [JsonPropertyName("children")]
+    [JsonConverter(typeof(OneOrManyComponentsConverter))]
     public List<WidgetComponent>? Children { get; set; }
 
     /// <summary>Props beyond the listed ones (a template's layout props), kept as sent and written back.</summary>

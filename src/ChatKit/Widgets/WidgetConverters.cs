@@ -71,3 +71,29 @@ internal sealed class WidgetComponentConverter : JsonConverter<WidgetComponent>
 
     public override void Write(Utf8JsonWriter writer, WidgetComponent value, JsonSerializerOptions options) => WidgetJson.Write(writer, value, options);
 }
+
+/// <summary>
+/// The children of a Basic root, which the protocol allows as one component or a list of them: one is
+/// read as a list of one; a list is written.
+/// </summary>
+internal sealed class OneOrManyComponentsConverter : JsonConverter<List<WidgetComponent>>
+{
+    public override List<WidgetComponent> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.StartObject)
+            return [(WidgetComponent)WidgetJson.Read(ref reader, options, root: false)];
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw new JsonException($"Children must be a component or a list of components, not {reader.TokenType}.");
+        var children = new List<WidgetComponent>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            children.Add((WidgetComponent)WidgetJson.Read(ref reader, options, root: false));
+        return children;
+    }
+
+    public override void Write(Utf8JsonWriter writer, List<WidgetComponent> value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        foreach (var child in value) WidgetJson.Write(writer, child, options);
+        writer.WriteEndArray();
+    }
+}

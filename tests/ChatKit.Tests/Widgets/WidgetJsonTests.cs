@@ -155,6 +155,16 @@ public class WidgetJsonTests
         WidgetDiff.Diff(root, other).Should().ContainSingle().Which.Should().BeOfType<WidgetRootUpdated>();
     }
 
+    [Test]
+    public void A_basic_root_may_hold_one_component_instead_of_a_list()
+    {
+        var root = (BasicRoot)ChatKitJson.Deserialize<WidgetRoot>("""{"type":"Basic","children":{"type":"Text","value":"x"},"gap":1}""");
+
+        ((Text)root.Children!.Single()).Value.Should().Be("x");
+        AssertJson(Json(root), """{"type":"Basic","children":[{"type":"Text","value":"x"}],"gap":1}""");
+        ((BasicRoot)ChatKitJson.Deserialize<WidgetRoot>("""{"type":"Basic","children":null}""")).Children.Should().BeNull();
+    }
+
     [TestCase("""{"type":"Card"}""", "children")]
     [TestCase("""{"type":"Card","children":[{"type":"Text"}]}""", "value")]
     [TestCase("""{"type":"Card","children":[{"value":"x"}]}""", "type")]
