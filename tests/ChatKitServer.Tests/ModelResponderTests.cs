@@ -235,6 +235,23 @@ public class ModelResponderTests
     }
 
     [Test]
+    public async Task A_tool_call_without_an_id_still_runs_and_its_result_goes_back()
+    {
+        // Some OpenAI-compatible servers (local models) stream a tool call without an id.
+        var call = Reply.ToolCall("unused", "search_threads", "{\"query\":\"Miso\"}");
+        call.Deltas[0]["tool_calls"]![0]!.AsObject().Remove("id");
+        _upstream.Enqueue(call).Enqueue(Reply.Text("Nothing about Miso."));
+
+        var stream = await CreateAsync("What is my cat's name?");
+
+        stream.Should().HaveAssistantText("Nothing about Miso.");
+        var followUp = _upstream.Requests[1]["messages"]!.AsArray();
+        var id = (string)followUp.Single(m => (string?)m!["role"] == "assistant" && m["tool_calls"] is not null)!["tool_calls"]![0]!["id"]!;
+        id.Should().NotBeNullOrEmpty();
+        ((string)followUp.Single(m => (string?)m!["role"] == "tool")!["tool_call_id"]!).Should().Be(id);
+    }
+
+    [Test]
     public async Task A_stream_that_ends_without_a_finish_reason_is_cut_off_not_a_complete_answer()
     {
         _upstream.Enqueue(Reply.Text("The answer", " is") with { EndsEarly = true });

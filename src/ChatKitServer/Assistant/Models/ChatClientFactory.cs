@@ -48,7 +48,11 @@ public sealed class ChatClientFactory(IOptions<AssistantOptions> assistant, IOpt
                 : new AzureOpenAIClient(azure.Endpoint!, new ApiKeyCredential(azure.ApiKey), options);
         }
         var openAIOptions = Configure(new OpenAIClientOptions(), openAI.TimeoutSeconds, openAI.MaxRetries);
-        if (openAI.Endpoint is not null) openAIOptions.Endpoint = openAI.Endpoint;
+        if (openAI.Endpoint is not null)
+        {
+            openAIOptions.Endpoint = openAI.Endpoint;
+            openAIOptions.AddPolicy(new MissingToolCallIds(), PipelinePosition.PerTry); // some compatible servers leave tool call ids out
+        }
         // Compatible local servers often need no key, but the client insists on one.
         return new OpenAIClient(new ApiKeyCredential(string.IsNullOrWhiteSpace(openAI.ApiKey) ? "no-key" : openAI.ApiKey), openAIOptions);
     }
