@@ -346,6 +346,20 @@ public class ModelResponderTests
         recalled.Should().HaveAssistantText("You prefer tea.");
     }
 
+    [TestCase("no_such_tool", "{}", "Il n'existe pas d'outil nommé « no_such_tool ».", "There is no tool named 'no_such_tool'.")]
+    [TestCase("search_threads", "[1]", "L'outil « search_threads » a été appelé avec des arguments inutilisables.", "The arguments are not a JSON object.")]
+    public async Task A_failed_tool_call_is_shown_in_the_user_s_language_and_told_to_the_model_in_english(string tool, string arguments, string shown, string told)
+    {
+        _upstream.Enqueue(Reply.ToolCall("call_1", tool, arguments)).Enqueue(Reply.Text("Sorry."));
+        _client.Http.DefaultRequestHeaders.AcceptLanguage.Add(new StringWithQualityHeaderValue("fr"));
+
+        var stream = await CreateAsync("use " + tool);
+
+        var task = (CustomTask)stream.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item).OfType<WorkflowItem>().Single().Workflow.Tasks.Single();
+        task.Content.Should().Be(shown);
+        _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.GetValue<string>().Should().Contain(told);
+    }
+
     [TestCase("remember", "{\"fact\":\"Prefers tea\"}")]
     [TestCase("recall", "{\"query\":\"tea\"}")]
     [TestCase("search_threads", "{\"query\":\"tea\"}")]

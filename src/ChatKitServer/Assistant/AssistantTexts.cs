@@ -23,4 +23,7 @@ public sealed class AssistantTexts
     public const string MessageCut = "MessageCut";
     public const string AnswerFiltered = "AnswerFiltered";
     public const string AnswerTooLong = "AnswerTooLong";
+    public const string ToolUnknown = "ToolUnknown";
+    public const string ToolArgumentsInvalid = "ToolArgumentsInvalid";
+    public const string ToolFailed = "ToolFailed";
 }

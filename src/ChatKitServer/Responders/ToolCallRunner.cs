@@ -104,12 +104,17 @@ public sealed class ToolCallRunner(
         return (result, error);
     }
 
+    /// <summary>
+    /// Runs the tool. A failure is told to the model in English (what it reads best, whatever the user's
+    /// language), and to the user, in the workflow, in the user's language; an error a tool returns itself is
+    /// shown as it wrote it.
+    /// </summary>
     private async Task<(string Result, string? Error)> RunToolAsync(IChatKitTool? tool, FunctionCallContent call, JsonObject? arguments, ToolContext context, CancellationToken ct)
     {
         if (tool is null)
-            return Failed($"There is no tool named '{call.Name}'.");
+            return Failed($"There is no tool named '{call.Name}'.", texts[AssistantTexts.ToolUnknown, call.Name]);
         if (arguments is null)
-            return Failed("The arguments are not a JSON object.");
+            return Failed("The arguments are not a JSON object.", texts[AssistantTexts.ToolArgumentsInvalid, call.Name]);
         try
         {
             var result = await tool.ExecuteAsync(arguments, context, ct);
@@ -118,15 +123,15 @@ public sealed class ToolCallRunner(
         }
         catch (ToolArgumentException ex)
         {
-            return Failed(ex.Message);
+            return Failed(ex.Message, texts[AssistantTexts.ToolArgumentsInvalid, call.Name]);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // The model is told the tool failed and may carry on; the details go to the log.
             logger.LogWarning(ex, "Tool {ToolName} failed in {ThreadId}", call.Name, context.Thread.Id);
-            return Failed($"The tool '{call.Name}' failed.");
+            return Failed($"The tool '{call.Name}' failed.", texts[AssistantTexts.ToolFailed, call.Name]);
         }
 
-        static (string, string?) Failed(string message) => (new JsonObject { ["error"] = message }.ToJsonString(ChatKitJson.Options), message);
+        static (string, string?) Failed(string forModel, string forUser) => (new JsonObject { ["error"] = forModel }.ToJsonString(ChatKitJson.Options), forUser);
     }
 }
