@@ -27,7 +27,7 @@ public static class ChatKitEndpoint
             var options = services.GetRequiredService<IOptions<ChatKitHttpOptions>>().Value;
             using (var json = await services.GetRequiredService<ChatKitRequestBody>().ReadAsync(http.Request, cancellationToken))
                 request = ChatKitRequestParser.Parse(json.Span, options.RequestLimits);
-            var context = services.GetRequiredService<IChatKitContextFactory>().Create(http);
+            var context = await services.GetRequiredService<IChatKitContextFactory>().CreateAsync(http, cancellationToken);
             activity = ChatKitTelemetry.Source.StartActivity("chatkit " + request.Kind);
             activity?.SetTag(ChatKitTelemetry.RequestTypeTag, request.Kind);
             var response = await services.GetRequiredService<ChatKitEngine>().ProcessAsync(request, context, cancellationToken);

@@ -9,6 +9,14 @@ public interface IChatKitContextFactory
 {
     /// <summary>The context of <paramref name="http"/>; throws <see cref="UnauthorizedAccessException"/> (401) when the caller names no user.</summary>
     ChatKitContext Create(HttpContext http);
+
+    /// <summary>
+    /// The context of <paramref name="http"/>, for a factory that has to wait for it (a user directory, a
+    /// tenant read from a database). Every caller in these packages uses this; by default it is
+    /// <see cref="Create"/>. A factory that implements it may have <see cref="Create"/> throw
+    /// <see cref="NotSupportedException"/>.
+    /// </summary>
+    ValueTask<ChatKitContext> CreateAsync(HttpContext http, CancellationToken cancellationToken) => ValueTask.FromResult(Create(http));
 }
 
 /// <summary>

@@ -75,6 +75,25 @@ public class EmbeddedEndpointTests
     }
 
     [Test]
+    public async Task A_context_factory_may_wait_for_the_user()
+    {
+        // IChatKitContextFactory.Create was the only way in: a factory that reads its user from a database blocked a thread.
+        await using var app = await StartAsync(chatKit => chatKit.AddContextFactory<AwaitingContextFactory>());
+        var client = app.GetTestClient();
+        client.DefaultRequestHeaders.Add("X-User", "carol");
+
+        using var created = await client.PostAsync("/chatkit", Json("""{"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"hi"}],"attachments":[],"inference_options":{}}}}"""));
+        (await created.Content.ReadAsStringAsync()).Should().Contain("thread.created");
+        using var listed = await client.PostAsync("/chatkit", Json("""{"type":"threads.list","params":{}}"""));
+
+        listed.StatusCode.Should().Be(HttpStatusCode.OK);
+        JsonNode.Parse(await listed.Content.ReadAsStringAsync())!["data"]!.AsArray().Should().ContainSingle("carol's thread is listed to carol");
+        client.DefaultRequestHeaders.Remove("X-User");
+        using var anonymous = await client.PostAsync("/chatkit", Json("""{"type":"threads.list","params":{}}"""));
+        anonymous.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Test]
     public async Task Engine_settings_that_make_no_sense_stop_the_app_at_start()
     {
         // ConfigureEngine was not validated outside ChatKitServer: MaxPageSize = 0 started, then refused every limit
@@ -154,6 +173,20 @@ public class EmbeddedEndpointTests
     private sealed class TimingOutContextFactory : IChatKitContextFactory
     {
         public ChatKitContext Create(HttpContext http) => throw new TaskCanceledException("The user directory did not answer within 100 seconds.");
+    }
+
+    /// <summary>A factory that only knows how to wait: its user comes from a (simulated) directory lookup.</summary>
+    private sealed class AwaitingContextFactory : IChatKitContextFactory
+    {
+        public ChatKitContext Create(HttpContext http) => throw new NotSupportedException("This factory only answers CreateAsync.");
+
+        public async ValueTask<ChatKitContext> CreateAsync(HttpContext http, CancellationToken cancellationToken)
+        {
+            await Task.Delay(10, cancellationToken);
+            return http.Request.Headers["X-User"].ToString() is { Length: > 0 } user
+                ? new ChatKitContext { UserId = user }
+                : throw new UnauthorizedAccessException("No X-User header.");
+        }
     }
 
     private sealed class UserDirectory

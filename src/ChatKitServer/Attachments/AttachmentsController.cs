@@ -40,7 +40,7 @@ public sealed class AttachmentsController(
     [RequestTimeout(RequestDeadlines.LongPolicy)]
     public async Task<IActionResult> Upload(string id, [FromQuery] string? sig, CancellationToken ct)
     {
-        var context = Caller(sig, AttachmentLinks.UploadPurpose, id);
+        var context = await CallerAsync(sig, AttachmentLinks.UploadPurpose, id, ct);
         var boundary = MultipartUpload.CheckDeclared(Request, policy.MaxBytes);
         var attachment = await store.LoadAttachmentAsync(id, context, ct);
         if (ChatKitAttachmentService.IsUploaded(attachment))
@@ -76,7 +76,7 @@ public sealed class AttachmentsController(
     [RequestTimeout(RequestDeadlines.LongPolicy)]
     public async Task<IActionResult> Direct(CancellationToken ct)
     {
-        var context = contexts.Create(HttpContext);
+        var context = await contexts.CreateAsync(HttpContext, ct);
         var boundary = MultipartUpload.CheckDeclared(Request, policy.MaxBytes);
         var file = await MultipartUpload.FileAsync(Request, boundary, ct);
         var type = policy.CheckNameAndType(file.FileName, file.Section.ContentType);
@@ -98,7 +98,7 @@ public sealed class AttachmentsController(
     [AllowAnonymous] // authorized by the signed link, or as the owner
     public async Task<IActionResult> Preview(string id, [FromQuery] string? sig, CancellationToken ct)
     {
-        var context = Caller(sig, AttachmentLinks.PreviewPurpose, id);
+        var context = await CallerAsync(sig, AttachmentLinks.PreviewPurpose, id, ct);
         var attachment = await store.LoadAttachmentAsync(id, context, ct);
         if (attachment is not ImageAttachment)
             throw new ChatKitNotFoundException($"Attachment '{id}' has no preview: it is not an image.");
@@ -109,12 +109,12 @@ public sealed class AttachmentsController(
     }
 
     /// <summary>The owner named by a valid signature, else the authenticated caller; anyone else finds nothing.</summary>
-    private ChatKitContext Caller(string? signature, string purpose, string id)
+    private async ValueTask<ChatKitContext> CallerAsync(string? signature, string purpose, string id, CancellationToken ct)
     {
         if (links.Verify(signature, purpose, id) is { } owner)
             return new ChatKitContext { UserId = owner };
         if (User.Identity?.IsAuthenticated == true)
-            return contexts.Create(HttpContext);
+            return await contexts.CreateAsync(HttpContext, ct);
         throw ChatKitNotFoundException.Attachment(id);
     }
 

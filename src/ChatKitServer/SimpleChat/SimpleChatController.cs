@@ -102,7 +102,7 @@ public sealed class SimpleChatController(ChatKitEngine engine, IChatKitContextFa
         ChatKitRequest chatKit = string.IsNullOrWhiteSpace(request.ThreadId)
             ? new ThreadsCreateRequest { Params = new ThreadCreateParams { Input = input } }
             : new ThreadsAddUserMessageRequest { Params = new ThreadAddUserMessageParams { ThreadId = request.ThreadId, Input = input } };
-        var context = contexts.Create(HttpContext);
+        var context = await contexts.CreateAsync(HttpContext, ct);
         var response = (ChatKitStreamResponse)await engine.ProcessAsync(chatKit, context, ct);
         return (context, response);
     }

@@ -42,7 +42,7 @@ public sealed class WidgetStreamsController(
     public async Task Subscribe(string streamId, [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader, [FromQuery] long? lastEventId, CancellationToken ct)
     {
         WidgetStreamIds.Check(streamId);
-        var caller = contexts.Create(HttpContext);
+        var caller = await contexts.CreateAsync(HttpContext, ct);
         if (!await access.MayReadAsync(streamId, caller, ct))
         {
             logger.LogWarning("Widget stream {StreamId} refused to {UserId}: not theirs to read", streamId, caller.UserId);
