@@ -91,6 +91,16 @@ public sealed class ChatKitBuilder(IServiceCollection services)
         return this;
     }
 
+    /// <summary>
+    /// Creates and deletes attachment files (<c>attachments.create</c>, <c>attachments.delete</c>, and the files of a
+    /// deleted thread); the records stay in the store. Without one, attachment requests are refused.
+    /// </summary>
+    public ChatKitBuilder AddAttachmentStore<TAttachmentStore>() where TAttachmentStore : class, IChatKitAttachmentStore
+    {
+        Services.Replace(ServiceDescriptor.Singleton<IChatKitAttachmentStore, TAttachmentStore>());
+        return this;
+    }
+
     /// <summary>Transcribes dictation (<c>input.transcribe</c>).</summary>
     public ChatKitBuilder AddTranscriber<TTranscriber>() where TTranscriber : class, IChatKitTranscriber
     {

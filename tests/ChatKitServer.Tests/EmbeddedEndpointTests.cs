@@ -119,6 +119,23 @@ public class EmbeddedEndpointTests
     }
 
     [Test]
+    public async Task An_attachment_store_added_on_the_builder_creates_and_deletes_the_files()
+    {
+        await using var app = await StartAsync(chatKit => chatKit.AddAttachmentStore<NotingAttachmentStore>());
+        var client = app.GetTestClient();
+        var files = app.Services.GetRequiredService<IChatKitAttachmentStore>().Should().BeOfType<NotingAttachmentStore>().Subject;
+
+        using var created = await client.PostAsync("/chatkit", Json("""{"type":"attachments.create","params":{"name":"a.txt","size":3,"mime_type":"text/plain"}}"""));
+        var body = await created.Content.ReadAsStringAsync();
+        created.StatusCode.Should().Be(HttpStatusCode.OK, body);
+        var id = (string)JsonNode.Parse(body)!["id"]!;
+        using var deleted = await client.PostAsync("/chatkit", Json("{\"type\":\"attachments.delete\",\"params\":{\"attachment_id\":\"" + id + "\"}}"));
+
+        deleted.StatusCode.Should().Be(HttpStatusCode.OK);
+        files.Log.Should().Equal("create a.txt", "delete " + id);
+    }
+
+    [Test]
     public async Task ChatKit_may_be_mapped_more_than_once()
     {
         // The endpoint was named "ChatKit", and names are unique across an app: a second MapChatKit (another path, a route
@@ -173,6 +190,23 @@ public class EmbeddedEndpointTests
     private sealed class TimingOutContextFactory : IChatKitContextFactory
     {
         public ChatKitContext Create(HttpContext http) => throw new TaskCanceledException("The user directory did not answer within 100 seconds.");
+    }
+
+    private sealed class NotingAttachmentStore : IChatKitAttachmentStore
+    {
+        public List<string> Log { get; } = [];
+
+        public Task<Attachment> CreateAttachmentAsync(AttachmentCreateParams request, ChatKitContext context, CancellationToken cancellationToken)
+        {
+            Log.Add("create " + request.Name);
+            return Task.FromResult<Attachment>(new FileAttachment { Id = "atc_" + Guid.NewGuid().ToString("N"), Name = request.Name, MimeType = request.MimeType });
+        }
+
+        public Task DeleteAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken)
+        {
+            Log.Add("delete " + attachment.Id);
+            return Task.CompletedTask;
+        }
     }
 
     /// <summary>A factory that only knows how to wait: its user comes from a (simulated) directory lookup.</summary>
