@@ -102,6 +102,24 @@ public class InteractiveRequestsOverHttpTests
         }
     }
 
+    [Test]
+    public async Task An_empty_item_id_names_no_sender_as_in_the_reference()
+    {
+        // The reference reads the sender only `if request.params.item_id:`, so "" is an action sent by no widget.
+        var thread = (await _client.CreateThreadAsync(ChatKitClient.Text("hello")).CollectAsync()).ThreadId!;
+
+        var streamed = await _client.StreamFramesAsync(new ThreadsCustomActionRequest
+        {
+            Params = new() { ThreadId = thread, ItemId = "", Action = new() { Type = "counter.add" } },
+        }).CollectAsync();
+        var sync = await _client.SyncCustomActionAsync(thread, "", new ChatKitAction { Type = "counter.add" });
+
+        streamed.Frames.Select(f => (string)JsonNode.Parse(f)!["type"]!).Should().Equal("stream_options", "progress_update");
+        streamed.Events.OfType<ProgressUpdateEvent>().Single().Text.Should().Be("counter.add from no widget");
+        sync.UpdatedItem.Should().BeNull();
+        SchemaValidator.AssertValid("ThreadStreamEvent", streamed.Frames);
+    }
+
     /// <summary>An integration's action handler: a counter widget.</summary>
     private sealed class CounterActions : IChatKitActionHandler
     {
@@ -121,10 +139,15 @@ public class InteractiveRequestsOverHttpTests
         public async IAsyncEnumerable<ThreadStreamEvent> ActAsync(ThreadMetadata thread, ChatKitAction action, WidgetItem? sender, ChatKitContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await Task.Yield();
-            yield return new ThreadItemReplacedEvent { Item = Add(sender!, action) };
+            if (sender is null)
+            {
+                yield return new ProgressUpdateEvent { Text = $"{action.Type} from no widget" };
+                yield break;
+            }
+            yield return new ThreadItemReplacedEvent { Item = Add(sender, action) };
         }
 
         public Task<SyncCustomActionResponse> ActSyncAsync(ThreadMetadata thread, ChatKitAction action, WidgetItem? sender, ChatKitContext context, CancellationToken cancellationToken) =>
-            Task.FromResult(new SyncCustomActionResponse { UpdatedItem = Add(sender!, action) });
+            Task.FromResult(new SyncCustomActionResponse { UpdatedItem = sender is null ? null : Add(sender, action) });
     }
 }

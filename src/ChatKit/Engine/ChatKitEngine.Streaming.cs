@@ -48,7 +48,7 @@ public sealed partial class ChatKitEngine
             case ThreadsCustomActionRequest r:
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
-                ThreadItem? sender = r.Params.ItemId is null ? null : await _store.LoadItemAsync(thread.Id, r.Params.ItemId, context, ct).ConfigureAwait(false);
+                ThreadItem? sender = SenderId(r.Params) is not { } senderId ? null : await _store.LoadItemAsync(thread.Id, senderId, context, ct).ConfigureAwait(false);
                 if (sender is not null and not WidgetItem)
                     return Stream(request, thread.Id, Single(NotAWidget(r.Params, sender)));
                 if (Refusal(thread) is null && _actions is null)
@@ -293,7 +293,7 @@ public sealed partial class ChatKitEngine
     {
         var actions = _actions ?? throw new ChatKitNotSupportedException("threads.custom_action is not available: this server has no action handler.");
         // The sending widget as the turn before this one left it.
-        var sender = p.ItemId is null ? null : await _store.LoadItemAsync(thread.Id, p.ItemId, context, ct).ConfigureAwait(false);
+        var sender = SenderId(p) is not { } senderId ? null : await _store.LoadItemAsync(thread.Id, senderId, context, ct).ConfigureAwait(false);
         if (sender is not null and not WidgetItem)
         {
             yield return NotAWidget(p, sender);

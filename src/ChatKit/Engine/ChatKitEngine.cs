@@ -243,8 +243,11 @@ public sealed partial class ChatKitEngine
     /// <summary>The widget that sent an action; a sender that is not a widget is refused.</summary>
     private async Task<WidgetItem?> LoadSenderAsync(ThreadCustomActionParams p, ChatKitContext context, CancellationToken ct)
     {
-        if (p.ItemId is null) return null;
-        var item = await _store.LoadItemAsync(p.ThreadId, p.ItemId, context, ct).ConfigureAwait(false);
-        return item as WidgetItem ?? throw new ChatKitValidationException($"Item '{p.ItemId}' is of type {item.Kind}, not a widget: only widgets send actions.");
+        if (SenderId(p) is not { } senderId) return null;
+        var item = await _store.LoadItemAsync(p.ThreadId, senderId, context, ct).ConfigureAwait(false);
+        return item as WidgetItem ?? throw new ChatKitValidationException($"Item '{senderId}' is of type {item.Kind}, not a widget: only widgets send actions.");
     }
+
+    /// <summary>The item that sent an action: an empty <c>item_id</c> names none, as in the reference (<c>if request.params.item_id:</c>).</summary>
+    private static string? SenderId(ThreadCustomActionParams p) => string.IsNullOrEmpty(p.ItemId) ? null : p.ItemId;
 }
