@@ -651,6 +651,10 @@ public class ReferenceParityTests
             (thread, widget) => new ThreadsCustomActionRequest { Params = new() { ThreadId = thread, ItemId = widget, Action = new() { Type = "x" } } }, HttpStatusCode.BadRequest);
         yield return Case("threads.sync_custom_action without an action handler is 400 (the reference fails with a server error)",
             (thread, widget) => new ThreadsSyncCustomActionRequest { Params = new() { ThreadId = thread, ItemId = widget, Action = new() { Type = "x" } } }, HttpStatusCode.BadRequest);
+        yield return Case("threads.custom_action from an unknown item is 404 before the stream (the reference fails after the stream's headers)",
+            (thread, _) => new ThreadsCustomActionRequest { Params = new() { ThreadId = thread, ItemId = "msg_unknown", Action = new() { Type = "x" } } }, HttpStatusCode.NotFound);
+        yield return Case("threads.sync_custom_action from an unknown item is 404 (the reference fails with a server error)",
+            (thread, _) => new ThreadsSyncCustomActionRequest { Params = new() { ThreadId = thread, ItemId = "msg_unknown", Action = new() { Type = "x" } } }, HttpStatusCode.NotFound);
         yield return Case("input.transcribe without a transcriber is 400 (the reference fails with a server error)",
             (_, _) => new InputTranscribeRequest { Params = new() { AudioBase64 = "aGVsbG8=", MimeType = "audio/webm" } }, HttpStatusCode.BadRequest);
     }
