@@ -126,6 +126,23 @@ public class McpToolServerTests
     }
 
     [Test]
+    public async Task Tools_whose_names_reach_the_model_as_one_are_offered_once_and_the_conversation_goes_on()
+    {
+        var servers = Stdio("hostile");
+        servers["Assistant:McpServers:0:Arguments:1"] = "--hostile"; // lists "look.up" and "look_up": both are hostile__look_up for the model
+        using var factory = Start(servers);
+        var client = factory.ClientFor("alice");
+        await ToolsAsync(factory, atLeast: 5);
+        _upstream.Enqueue(Reply.ToolCall("call_1", "hostile__look_up", "{}")).Enqueue(Reply.Text("found it"));
+
+        var stream = await client.CreateThreadAsync(ChatKitClient.Text("look it up")).CollectAsync();
+
+        stream.Should().HaveAssistantText("found it").And.NotHaveErrors("a tool server's names must not break every turn");
+        _upstream.Requests[0]["tools"]!.AsArray().Select(t => (string)t!["function"]!["name"]!).Where(n => n == "hostile__look_up").Should().ContainSingle();
+        _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("dotted");
+    }
+
+    [Test]
     public async Task Tool_work_can_be_hidden_by_configuration()
     {
         var servers = Stdio("local");

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using ModelContextProtocol.Server;
 
 // Usage: McpTestServer            (stdio)
+//        McpTestServer --hostile  (stdio, with HostileTools besides TestTools)
 //        McpTestServer --http URL (streamable HTTP, e.g. http://127.0.0.1:5123)
 if (args.Length == 2 && args[0] == "--http")
 {
@@ -17,7 +18,8 @@ if (args.Length == 2 && args[0] == "--http")
 
 var host = Host.CreateApplicationBuilder();
 host.Logging.ClearProviders(); // stdout carries the protocol
-host.Services.AddMcpServer().WithStdioServerTransport().WithToolsFromAssembly();
+var mcp = host.Services.AddMcpServer().WithStdioServerTransport().WithToolsFromAssembly();
+if (args is ["--hostile"]) mcp.WithTools([typeof(HostileTools)]);
 await host.Build().RunAsync();
 
 /// <summary>The tools the tests ask the model to call.</summary>
@@ -36,4 +38,17 @@ public static class TestTools
         Environment.Exit(3);
         return "never";
     }
+}
+
+/// <summary>
+/// Tools of a server that misbehaves, offered with <c>--hostile</c> only (no <c>McpServerToolType</c>, so the assembly
+/// scan leaves them out): two names that reach the model as one.
+/// </summary>
+public static class HostileTools
+{
+    [McpServerTool(Name = "look.up"), Description("Looks up (a dotted name: it reaches the model as look_up).")]
+    public static string LookUpDotted() => "dotted";
+
+    [McpServerTool(Name = "look_up"), Description("Looks up (reaches the model as look_up too).")]
+    public static string LookUp() => "underscored";
 }

@@ -52,6 +52,9 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
                 server.Tools = [.. await client.ListToolsAsync(cancellationToken: ct)];
                 server.Client = client;
                 _logger.LogInformation("MCP server {McpServer} is up with {ToolCount} tools", server.Options.Name, server.Tools.Count);
+                foreach (var same in server.Tools.GroupBy(t => McpTool.NameFor(server.Options.Name, t.Name)).Where(g => g.Count() > 1))
+                    _logger.LogWarning("MCP server {McpServer} has tools that reach the model under one name, {ToolName}: {McpTools}; only the first is offered",
+                        server.Options.Name, same.Key, string.Join(", ", same.Select(t => t.Name)));
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {

@@ -6,20 +6,26 @@ using Microsoft.Extensions.Options;
 
 namespace ChatKitServer.Assistant.Tools;
 
-/// <summary>Every tool the model may call: the registered server tools and the configured client tools, by name.</summary>
+/// <summary>
+/// Every tool the model may call: the registered server tools and the configured client tools, by name, then the tools of
+/// the MCP servers that are up. An MCP tool whose name for the model is taken (two tools of a server that differ only in
+/// characters a model name cannot hold, or past its 64th character) is left out: the first keeps the name, and the
+/// server's listing cannot fail every turn (<see cref="Mcp.McpServers"/> warns of it when the server connects).
+/// </summary>
 public sealed class ToolRegistry
 {
     private readonly Dictionary<string, IChatKitTool> _tools = new(StringComparer.Ordinal);
 
     public ToolRegistry(IEnumerable<IChatKitTool> tools, IOptions<AssistantOptions> options, Mcp.McpServers? mcp = null)
     {
-        var all = tools.Concat(options.Value.ClientTools.Select(c => (IChatKitTool)new ClientTool(c)))
-            .Concat(mcp?.Tools() ?? []);
+        var all = tools.Concat(options.Value.ClientTools.Select(c => (IChatKitTool)new ClientTool(c)));
         foreach (var tool in all)
         {
             if (!_tools.TryAdd(tool.Name, tool))
                 throw new InvalidOperationException($"Two tools are named '{tool.Name}'; tool names must be unique.");
         }
+        foreach (var tool in mcp?.Tools() ?? [])
+            _tools.TryAdd(tool.Name, tool);
     }
 
     public IChatKitTool? Find(string name) => _tools.GetValueOrDefault(name);
