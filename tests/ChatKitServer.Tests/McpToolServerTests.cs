@@ -143,6 +143,41 @@ public class McpToolServerTests
     }
 
     [Test]
+    public async Task A_call_the_server_never_answers_ends_with_an_error_result_after_the_timeout()
+    {
+        var servers = Stdio("hostile");
+        servers["Assistant:McpServers:0:Arguments:1"] = "--hostile";
+        servers["Assistant:McpCallTimeoutSeconds"] = "1";
+        using var factory = Start(servers);
+        var client = factory.ClientFor("alice");
+        await ToolsAsync(factory, atLeast: 5);
+        _upstream.Enqueue(Reply.ToolCall("call_1", "hostile__hang", "{}")).Enqueue(Reply.Text("It did not answer."))
+            .Enqueue(Reply.ToolCall("call_2", "hostile__add", "{\"a\":1,\"b\":2}")).Enqueue(Reply.Text("3"));
+
+        var stream = await client.CreateThreadAsync(ChatKitClient.Text("hang")).CollectAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        stream.Should().HaveAssistantText("It did not answer.").And.NotHaveErrors();
+        _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("did not answer");
+        ((CustomTask)stream.Items<WorkflowItem>().Single().Workflow.Tasks.Single()).Content.Should().Be("The tool server 'hostile' did not answer 'hang' within 1 s.");
+        (await client.AddUserMessageAsync(stream.ThreadId!, ChatKitClient.Text("1+2")).CollectAsync().WaitAsync(TimeSpan.FromSeconds(30)))
+            .Should().HaveAssistantText("3", "a slow call does not take the server down");
+    }
+
+    [Test]
+    public async Task A_server_that_never_lists_its_tools_does_not_keep_the_others_out()
+    {
+        var servers = Stdio("stuck");
+        servers["Assistant:McpServers:0:Arguments:1"] = "--hang-on-list";
+        servers["Assistant:McpServers:1:Name"] = "good";
+        servers["Assistant:McpServers:1:Command"] = "dotnet";
+        servers["Assistant:McpServers:1:Arguments:0"] = McpTestServerProcess.Dll;
+        servers["Assistant:McpCallTimeoutSeconds"] = "1";
+        using var factory = Start(servers);
+
+        (await ToolsAsync(factory)).Should().OnlyContain(t => t.Server == "good");
+    }
+
+    [Test]
     public async Task Tool_work_can_be_hidden_by_configuration()
     {
         var servers = Stdio("local");

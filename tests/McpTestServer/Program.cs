@@ -3,6 +3,7 @@ using ModelContextProtocol.Server;
 
 // Usage: McpTestServer            (stdio)
 //        McpTestServer --hostile  (stdio, with HostileTools besides TestTools)
+//        McpTestServer --hang-on-list (stdio, never answers tools/list)
 //        McpTestServer --http URL (streamable HTTP, e.g. http://127.0.0.1:5123)
 if (args.Length == 2 && args[0] == "--http")
 {
@@ -18,7 +19,16 @@ if (args.Length == 2 && args[0] == "--http")
 
 var host = Host.CreateApplicationBuilder();
 host.Logging.ClearProviders(); // stdout carries the protocol
-var mcp = host.Services.AddMcpServer().WithStdioServerTransport().WithToolsFromAssembly();
+var mcp = host.Services.AddMcpServer().WithStdioServerTransport();
+if (args is ["--hang-on-list"])
+{
+    mcp.WithListToolsHandler(async (_, cancellationToken) =>
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        return new();
+    });
+}
+else mcp.WithToolsFromAssembly();
 if (args is ["--hostile"]) mcp.WithTools([typeof(HostileTools)]);
 await host.Build().RunAsync();
 
@@ -42,7 +52,7 @@ public static class TestTools
 
 /// <summary>
 /// Tools of a server that misbehaves, offered with <c>--hostile</c> only (no <c>McpServerToolType</c>, so the assembly
-/// scan leaves them out): two names that reach the model as one.
+/// scan leaves them out): two names that reach the model as one, a call that never answers.
 /// </summary>
 public static class HostileTools
 {
@@ -51,4 +61,11 @@ public static class HostileTools
 
     [McpServerTool(Name = "look_up"), Description("Looks up (reaches the model as look_up too).")]
     public static string LookUp() => "underscored";
+
+    [McpServerTool(Name = "hang"), Description("Never answers.")]
+    public static async Task<string> Hang(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        return "never";
+    }
 }

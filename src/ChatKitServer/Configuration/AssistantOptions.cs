@@ -42,6 +42,13 @@ public sealed class AssistantOptions : IValidatableObject
     [Range(1, 3600)]
     public int McpReconnectSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Seconds an MCP server has to answer a tool call (then the model gets an error result), and to list its tools once
+    /// connected (then it is tried again later): a server that never answers must not hold a turn, or the other servers, forever.
+    /// </summary>
+    [Range(1, 3600)]
+    public int McpCallTimeoutSeconds { get; set; } = 60;
+
     /// <summary>Show each server-side tool call as a workflow item whose tasks move from loading to complete.</summary>
     public bool ShowToolWork { get; set; } = true;
 

@@ -11,7 +11,9 @@ namespace ChatKitServer.Assistant.Mcp;
 /// The configured MCP tool servers, connected through the official SDK (stdio or streamable HTTP).
 /// A server that fails to start or dies mid-call is isolated: a warning in the log, its tools
 /// dropped, and it is tried again every <c>Assistant:McpReconnectSeconds</c>; the other servers
-/// and the conversation go on.
+/// and the conversation go on. A call not answered within <c>Assistant:McpCallTimeoutSeconds</c> gets an error
+/// result (the server stays up: it may only be slow at that tool); a server that does not list its tools within
+/// that time is tried again later.
 /// </summary>
 public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactory loggers, TimeProvider time) : BackgroundService
 {
@@ -48,8 +50,18 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
             try
             {
                 if (server.Client is not null) continue;
-                var client = await McpClient.CreateAsync(Transport(server.Options), new McpClientOptions(), loggers, ct);
-                server.Tools = [.. await client.ListToolsAsync(cancellationToken: ct)];
+                var client = await McpClient.CreateAsync(Transport(server.Options), new McpClientOptions(), loggers, ct); // the SDK bounds the handshake
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                deadline.CancelAfter(CallTimeout);
+                try
+                {
+                    server.Tools = [.. await client.ListToolsAsync(cancellationToken: deadline.Token)];
+                }
+                catch
+                {
+                    await client.DisposeAsync(); // the server's process or session goes with it, not left behind at each try
+                    throw;
+                }
                 server.Client = client;
                 _logger.LogInformation("MCP server {McpServer} is up with {ToolCount} tools", server.Options.Name, server.Tools.Count);
                 foreach (var same in server.Tools.GroupBy(t => McpTool.NameFor(server.Options.Name, t.Name)).Where(g => g.Count() > 1))
@@ -75,12 +87,19 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
         var client = server.Client;
         if (client is null)
             return new JsonObject { ["error"] = $"The tool server '{serverName}' is not available right now." };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(CallTimeout);
         try
         {
             var args = arguments.ToDictionary(p => p.Key, p => (object?)p.Value?.Deserialize<JsonElement>());
-            var result = await client.CallToolAsync(tool, args, cancellationToken: ct);
+            var result = await client.CallToolAsync(tool, args, cancellationToken: deadline.Token);
             var text = string.Join("\n", result.Content.OfType<TextContentBlock>().Select(b => b.Text));
             return result.IsError == true ? new JsonObject { ["error"] = text } : new JsonObject { ["result"] = text };
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            _logger.LogWarning("MCP server {McpServer} did not answer {McpTool} within {TimeoutSeconds} s", serverName, tool, options.Value.McpCallTimeoutSeconds);
+            return new JsonObject { ["error"] = $"The tool server '{serverName}' did not answer '{tool}' within {options.Value.McpCallTimeoutSeconds} s." };
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -113,6 +132,8 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
             _logger.LogDebug(ex, "Closing the failed MCP client of {McpServer} failed too", server.Options.Name);
         }
     }
+
+    private TimeSpan CallTimeout => TimeSpan.FromSeconds(options.Value.McpCallTimeoutSeconds);
 
     private IClientTransport Transport(McpServerOptions server) => server.Url is { } url
         ? new HttpClientTransport(new HttpClientTransportOptions { Name = server.Name, Endpoint = url, TransportMode = HttpTransportMode.StreamableHttp, AdditionalHeaders = server.Headers }, loggers)
