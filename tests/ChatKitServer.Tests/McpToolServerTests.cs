@@ -178,6 +178,25 @@ public class McpToolServerTests
     }
 
     [Test]
+    public async Task A_huge_result_reaches_the_model_cut_to_the_history_budget()
+    {
+        var servers = Stdio("hostile");
+        servers["Assistant:McpServers:0:Arguments:1"] = "--hostile";
+        servers["Assistant:HistoryBudgetChars"] = "1000";
+        using var factory = Start(servers);
+        var client = factory.ClientFor("alice");
+        await ToolsAsync(factory, atLeast: 5);
+        _upstream.Enqueue(Reply.ToolCall("call_1", "hostile__huge", "{}")).Enqueue(Reply.Text("That was long."));
+
+        var stream = await client.CreateThreadAsync(ChatKitClient.Text("huge")).CollectAsync();
+
+        stream.Should().HaveAssistantText("That was long.").And.NotHaveErrors();
+        var result = _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString();
+        result.Length.Should().BeLessThan(2_000);
+        result.Should().Contain("100000 characters");
+    }
+
+    [Test]
     public async Task Tool_work_can_be_hidden_by_configuration()
     {
         var servers = Stdio("local");

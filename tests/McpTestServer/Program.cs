@@ -52,7 +52,7 @@ public static class TestTools
 
 /// <summary>
 /// Tools of a server that misbehaves, offered with <c>--hostile</c> only (no <c>McpServerToolType</c>, so the assembly
-/// scan leaves them out): two names that reach the model as one, a call that never answers.
+/// scan leaves them out): two names that reach the model as one, a call that never answers, a huge result.
 /// </summary>
 public static class HostileTools
 {
@@ -68,4 +68,7 @@ public static class HostileTools
         await Task.Delay(Timeout.Infinite, cancellationToken);
         return "never";
     }
+
+    [McpServerTool(Name = "huge"), Description("Answers 100,000 characters.")]
+    public static string Huge() => new('x', 100_000);
 }

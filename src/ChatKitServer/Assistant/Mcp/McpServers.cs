@@ -93,7 +93,7 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
         {
             var args = arguments.ToDictionary(p => p.Key, p => (object?)p.Value?.Deserialize<JsonElement>());
             var result = await client.CallToolAsync(tool, args, cancellationToken: deadline.Token);
-            var text = string.Join("\n", result.Content.OfType<TextContentBlock>().Select(b => b.Text));
+            var text = Cut(string.Join("\n", result.Content.OfType<TextContentBlock>().Select(b => b.Text)));
             return result.IsError == true ? new JsonObject { ["error"] = text } : new JsonObject { ["result"] = text };
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
@@ -131,6 +131,16 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
         {
             _logger.LogDebug(ex, "Closing the failed MCP client of {McpServer} failed too", server.Options.Name);
         }
+    }
+
+    /// <summary>
+    /// A result longer than <c>Assistant:HistoryBudgetChars</c>, cut to it, saying so (as the history cuts an item over the budget):
+    /// more than the model sees of a whole thread would only fail the model call, and be stored whole with the turn.
+    /// </summary>
+    private string Cut(string text)
+    {
+        var budget = options.Value.HistoryBudgetChars;
+        return text.Length <= budget ? text : ChatKit.TextClip.Prefix(text, budget) + $"\n[cut here: {text.Length} characters in all, only the first {budget} are shown]";
     }
 
     private TimeSpan CallTimeout => TimeSpan.FromSeconds(options.Value.McpCallTimeoutSeconds);
