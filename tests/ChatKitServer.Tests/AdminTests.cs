@@ -79,6 +79,27 @@ public class AdminTests
     }
 
     [Test]
+    public async Task The_text_filter_finds_quotes_line_breaks_backslashes_and_emoji_in_messages()
+    {
+        var dave = _factory.ClientFor("dave");
+        _upstream.Enqueue(Reply.Text("Noted."));
+        var thread = (await dave.CreateThreadAsync(ChatKitClient.Text("She said \"call me\" at 9\nthen left 😀 see C:\\temp\ttab")).CollectAsync()).ThreadId!;
+        await dave.UpdateThreadAsync(thread, "Plain title"); // only the message holds the text
+        try
+        {
+            // The item's stored JSON escapes these characters; the search must still find the text as the user wrote it.
+            foreach (var text in new[] { "\"call me\"", "9\nthen", "😀", "C:\\temp", "temp\ttab", "said \"call" })
+                Ids(await GetJsonAsync("/admin/api/threads?user=dave&q=" + Uri.EscapeDataString(text))).Should().Equal([thread], $"the message holds {text}");
+            Ids(await GetJsonAsync("/admin/api/threads?user=dave&q=" + Uri.EscapeDataString("\"call you\""))).Should().BeEmpty();
+            (await _admin.GetStringAsync("/admin?q=" + Uri.EscapeDataString("\"call me\""))).Should().Contain(thread, "the page filters the same way");
+        }
+        finally
+        {
+            (await _admin.DeleteAsync($"/admin/api/threads/{thread}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        }
+    }
+
+    [Test]
     public async Task A_thread_shows_every_item_hidden_ones_included_with_usage_and_feedback()
     {
         var thread = await GetJsonAsync($"/admin/api/threads/{_aliceThread}");

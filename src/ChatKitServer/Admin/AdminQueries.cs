@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKit.EntityFrameworkCore;
@@ -44,10 +45,14 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
         if (filter.To is { } to) query = query.Where(t => t.CreatedAt < to);
         if (!string.IsNullOrWhiteSpace(filter.Text))
         {
-            var pattern = "%" + filter.Text.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            var text = filter.Text.Trim();
+            var pattern = Contains(text);
+            // Items are searched in their stored JSON, where the text is written escaped (a quote as \", a line break as \n, an emoji
+            // as \uD83D\uDE00): the pattern is the text as the store's JSON writes it, or such text would never be found.
+            var jsonPattern = Contains(JsonEncodedText.Encode(text, ChatKitJson.Options.Encoder).Value);
             query = query.Where(t => EF.Functions.Like(t.Title ?? "", pattern, "\\")
                                      || db.Items.Any(i => i.ThreadId == t.Id && i.Type != ItemTypes.HiddenContext && i.Type != ItemTypes.SdkHiddenContext
-                                                          && EF.Functions.Like(i.Json, pattern, "\\")));
+                                                          && EF.Functions.Like(i.Json, jsonPattern, "\\")));
         }
         if (filter.After is not null)
         {
@@ -88,6 +93,9 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
         var engine = scope.ServiceProvider.GetRequiredService<ChatKitEngine>();
         await engine.ProcessAsync(new ThreadsDeleteRequest { Params = new ThreadIdParams { ThreadId = threadId } }, new ChatKitContext { UserId = owner }, ct);
     }
+
+    /// <summary>A LIKE pattern (escape character <c>\</c>) matching values that contain <paramref name="text"/>.</summary>
+    private static string Contains(string text) => "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
 
     private static string StatusOf(string json) => ChatKitJson.Deserialize<ThreadStatus>(json).Kind;
 }
