@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
+using ChatKit;
 using ChatKitServer.Auth;
 using ChatKitServer.Tests.Support;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ChatKitServer.Tests;
 
@@ -15,9 +18,14 @@ namespace ChatKitServer.Tests;
 public class AdminSignInTests
 {
     private ServerFactory _factory = null!;
+    private readonly LogCapture _logs = new();
 
     [OneTimeSetUp]
-    public void Start() => _factory = ServerFactory.WithResponder(new TestResponder(), new() { ["Auth:AdminSessionLifetime"] = "00:05:00" });
+    public void Start() => _factory = new ServerFactory(new() { ["Auth:AdminSessionLifetime"] = "00:05:00" }, services =>
+    {
+        services.Replace(ServiceDescriptor.Singleton<IChatKitResponder>(new TestResponder()));
+        _logs.AddTo(services);
+    });
 
     [OneTimeTearDown]
     public void Stop() => _factory.Dispose();
@@ -87,6 +95,23 @@ public class AdminSignInTests
         signedOut.StatusCode.Should().Be(HttpStatusCode.Redirect);
         SessionCookie(signedOut).Should().Contain("expires=Thu, 01 Jan 1970", "the cookie is cleared");
         (await browser.GetAsync("/admin")).StatusCode.Should().Be(HttpStatusCode.Redirect, "signed out: back to the sign-in form");
+    }
+
+    [Test]
+    public async Task A_thread_deleted_from_its_page_is_logged_with_the_admin_who_deleted_it()
+    {
+        var alice = _factory.ClientFor("alice");
+        var thread = (await alice.CreateThreadAsync(ChatKitClient.Text("delete me and say who did")).CollectAsync()).ThreadId!;
+        using var browser = Browser(_factory);
+        (await SignInAsync(browser, _factory.TokenFor("root", "admin"))).StatusCode.Should().Be(HttpStatusCode.Redirect);
+
+        var page = await browser.GetStringAsync($"/admin/threads/{thread}");
+        var deleted = await browser.PostAsync($"/admin/threads/{thread}/delete",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = FormToken(page) }));
+
+        deleted.StatusCode.Should().Be(HttpStatusCode.Redirect);
+        _logs.Lines.Should().Contain(l => l.StartsWith("Warning: Admin \"root\" deleted thread") && l.Contains(thread),
+            "deleting another user's thread from the pages is recorded like a delete through the API");
     }
 
     [Test]

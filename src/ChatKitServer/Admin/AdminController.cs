@@ -13,7 +13,8 @@ namespace ChatKitServer.Admin;
 [EnableRateLimiting(Limits.UserLimits.Admin)]
 [Authorize(Policy = AuthSetup.AdminPagesPolicy)] // a bearer header or the admin session cookie (AdminSignIn)
 [AutoValidateAntiforgeryToken]
-public sealed class AdminController(AdminQueries queries, AdminOverviewQueries overview, AdminThreadExport export, IOptions<JsonOptions> json) : Controller
+public sealed class AdminController(AdminQueries queries, AdminOverviewQueries overview, AdminThreadExport export, IOptions<JsonOptions> json,
+    ILogger<AdminController> logger) : Controller
 {
     [HttpGet("")]
     public async Task<IActionResult> Index([FromQuery] string? user, [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? q,
@@ -44,6 +45,7 @@ public sealed class AdminController(AdminQueries queries, AdminOverviewQueries o
     public async Task<IActionResult> Delete(string id, CancellationToken ct)
     {
         await queries.DeleteAsync(id, ct);
+        logger.LogWarning("Admin {AdminId} deleted thread {ThreadId}", ExactClaims.Subject(User), id);
         TempData["Message"] = $"Thread {id} was deleted.";
         return RedirectToAction(nameof(Index));
     }
