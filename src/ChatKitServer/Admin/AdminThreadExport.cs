@@ -42,7 +42,7 @@ public sealed partial class AdminThreadExport(AdminQueries queries, TimeProvider
         var detail = await queries.GetAsync(threadId, ct);
         var feedback = detail.Feedback.ToDictionary(f => f.ItemId, f => f.Kind);
         var md = new StringBuilder();
-        md.Append("# ").AppendLine(OneLine(detail.Thread.Title ?? "(untitled)")).AppendLine();
+        md.Append("# ").AppendLine(detail.Thread.Title is { } title ? Literal(title) : "(untitled)").AppendLine();
         md.Append("- Thread: `").Append(detail.Thread.Id).AppendLine("`");
         md.Append("- User: `").Append(detail.Thread.UserId).AppendLine("`");
         md.Append("- Created: ").AppendLine(Time(detail.Thread.CreatedAt));
@@ -66,8 +66,10 @@ public sealed partial class AdminThreadExport(AdminQueries queries, TimeProvider
         switch (item)
         {
             case UserMessageItem u:
-                md.Append("## User · ").AppendLine(at).AppendLine().AppendLine(u.Text);
-                foreach (var a in u.Attachments) md.AppendLine().Append("Attachment: ").Append(a.Name).Append(" (").Append(a.MimeType).AppendLine(")");
+                // What the user typed, as typed: in a fence it cannot pass for a part of the transcript (an answer, feedback) nor carry HTML.
+                md.Append("## User · ").AppendLine(at);
+                Block(md, null, u.Text, "text");
+                foreach (var a in u.Attachments) md.AppendLine().Append("Attachment: ").Append(Literal(a.Name)).Append(" (").Append(Literal(a.MimeType)).AppendLine(")");
                 break;
             case AssistantMessageItem a:
                 md.Append("## Assistant · ").AppendLine(at).AppendLine().AppendLine(a.Text);
@@ -132,6 +134,12 @@ public sealed partial class AdminThreadExport(AdminQueries queries, TimeProvider
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
+    /// <summary>User text on one line of running Markdown, with the characters that begin Markdown or HTML escaped, so it reads as written.</summary>
+    private static string Literal(string text) => MarkdownSyntax().Replace(OneLine(text), @"\$0");
+
     [GeneratedRegex("`+")]
     private static partial Regex Backticks();
+
+    [GeneratedRegex(@"[\\`*_\[\]<>!&#|~]")]
+    private static partial Regex MarkdownSyntax();
 }
