@@ -348,6 +348,21 @@ public class AdminOverviewTests(TestDatabase database)
         Regex.IsMatch(outsideFences, @"(?<!\\)<img").Should().BeFalse("no HTML tag outside the fences:\n" + markdown);
     }
 
+    [Test]
+    public async Task The_text_a_user_quoted_shows_on_the_thread_page_and_in_the_transcript()
+    {
+        using var factory = ServerFactory.WithResponder(new TestResponder { Script = (t, _, _) => TestResponder.Text(t, "Yes.") }, database: database);
+        var alice = factory.ClientFor("alice");
+        var input = ChatKitClient.Text("Is this right?");
+        input.QuotedText = "The refund window is 90 days.";
+        var thread = (await alice.CreateThreadAsync(input).CollectAsync()).ThreadId!;
+
+        using var admin = factory.HttpClientFor("root", "admin");
+        (await admin.GetStringAsync($"/admin/threads/{thread}")).Should().Contain("The refund window is 90 days.", "what the question is about");
+        (await admin.GetStringAsync($"/admin/api/threads/{thread}/export.md"))
+            .Should().Contain("Quoting:\n\n```text\nThe refund window is 90 days.\n```\n\n```text\nIs this right?\n```\n");
+    }
+
     /// <summary>The Markdown with its fenced blocks left out (a fence closes on a line of at least as many backticks).</summary>
     private static string OutsideFences(string markdown)
     {

@@ -68,6 +68,7 @@ public sealed partial class AdminThreadExport(AdminQueries queries, TimeProvider
             case UserMessageItem u:
                 // What the user typed, as typed: in a fence it cannot pass for a part of the transcript (an answer, feedback) nor carry HTML.
                 md.Append("## User · ").AppendLine(at);
+                if (u.QuotedText is not null) Block(md, "Quoting", u.QuotedText, "text");
                 Block(md, null, u.Text, "text");
                 foreach (var a in u.Attachments) md.AppendLine().Append("Attachment: ").Append(Literal(a.Name)).Append(" (").Append(Literal(a.MimeType)).AppendLine(")");
                 break;
