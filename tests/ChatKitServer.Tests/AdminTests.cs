@@ -83,14 +83,16 @@ public class AdminTests
     {
         var dave = _factory.ClientFor("dave");
         _upstream.Enqueue(Reply.Text("Noted."));
-        var thread = (await dave.CreateThreadAsync(ChatKitClient.Text("She said \"call me\" at 9\nthen left 😀 see C:\\temp\ttab")).CollectAsync()).ThreadId!;
+        var thread = (await dave.CreateThreadAsync(ChatKitClient.Text("She said \"call me\" at 9\nthen left 😀 see C:\\temp\ttab [a-z] 50%_off")).CollectAsync()).ThreadId!;
         await dave.UpdateThreadAsync(thread, "Plain title"); // only the message holds the text
         try
         {
             // The item's stored JSON escapes these characters; the search must still find the text as the user wrote it.
-            foreach (var text in new[] { "\"call me\"", "9\nthen", "😀", "C:\\temp", "temp\ttab", "said \"call" })
+            foreach (var text in new[] { "\"call me\"", "9\nthen", "😀", "C:\\temp", "temp\ttab", "said \"call", "[a-z]", "50%_off" })
                 Ids(await GetJsonAsync("/admin/api/threads?user=dave&q=" + Uri.EscapeDataString(text))).Should().Equal([thread], $"the message holds {text}");
             Ids(await GetJsonAsync("/admin/api/threads?user=dave&q=" + Uri.EscapeDataString("\"call you\""))).Should().BeEmpty();
+            Ids(await GetJsonAsync("/admin/api/threads?user=dave&q=" + Uri.EscapeDataString("[b-c]"))).Should().BeEmpty("brackets are text, not a character class (SQL Server)");
+            Ids(await GetJsonAsync("/admin/api/threads?user=dave&q=" + Uri.EscapeDataString("50%off"))).Should().BeEmpty("% is text, not a wildcard");
             (await _admin.GetStringAsync("/admin?q=" + Uri.EscapeDataString("\"call me\""))).Should().Contain(thread, "the page filters the same way");
         }
         finally

@@ -94,8 +94,8 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
         await engine.ProcessAsync(new ThreadsDeleteRequest { Params = new ThreadIdParams { ThreadId = threadId } }, new ChatKitContext { UserId = owner }, ct);
     }
 
-    /// <summary>A LIKE pattern (escape character <c>\</c>) matching values that contain <paramref name="text"/>.</summary>
-    private static string Contains(string text) => "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+    /// <summary>A LIKE pattern (escape character <c>\</c>) that finds <paramref name="text"/> as written: <c>%</c>, <c>_</c> and (for SQL Server) <c>[</c> are escaped.</summary>
+    private static string Contains(string text) => "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_").Replace("[", "\\[") + "%";
 
     private static string StatusOf(string json) => ChatKitJson.Deserialize<ThreadStatus>(json).Kind;
 }
