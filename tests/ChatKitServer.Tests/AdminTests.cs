@@ -101,6 +101,23 @@ public class AdminTests
         }
     }
 
+    [TestCase("/admin?after=thr_gone", 400, "does not name a thread")]
+    [TestCase("/admin?from=yesterday", 400, "from")]
+    [TestCase("/admin/threads/thr_gone", 404, "thr_gone")]
+    [TestCase("/admin/threads/thr_gone/export.md", 404, "thr_gone")]
+    public async Task A_refused_admin_page_is_a_page_that_says_why(string path, int status, string said)
+    {
+        // These answered the API's ProblemDetails JSON, which a browser shows as raw text.
+        using var response = await _admin.GetAsync(path);
+
+        var body = await response.Content.ReadAsStringAsync();
+        ((int)response.StatusCode).Should().Be(status, body);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/html");
+        body.Should().Contain("id=\"admin-error\"").And.Contain(said).And.Contain("href=\"/admin\"");
+        using var api = await _admin.GetAsync(path.Replace("/admin", "/admin/api").Replace("/api?", "/api/threads?"));
+        api.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json", "the API still answers JSON");
+    }
+
     [Test]
     public async Task A_thread_shows_every_item_hidden_ones_included_with_usage_and_feedback()
     {

@@ -13,6 +13,7 @@ namespace ChatKitServer.Admin;
 [EnableRateLimiting(Limits.UserLimits.Admin)]
 [Authorize(Policy = AuthSetup.AdminPagesPolicy)] // a bearer header or the admin session cookie (AdminSignIn)
 [AutoValidateAntiforgeryToken]
+[AdminErrorPage] // a refused request gets a page, not JSON
 public sealed class AdminController(AdminQueries queries, AdminOverviewQueries overview, AdminThreadExport export, IOptions<JsonOptions> json,
     ILogger<AdminController> logger) : Controller
 {
