@@ -24,7 +24,7 @@ public interface IChatKitContextFactory
 /// <c>sub</c> claim (or name identifier), the locale the best <c>Accept-Language</c>. An anonymous caller,
 /// or a token with an empty or repeated subject, is refused (401).
 /// </summary>
-public sealed class ClaimsChatKitContextFactory(IHostApplicationLifetime lifetime) : IChatKitContextFactory
+public sealed partial class ClaimsChatKitContextFactory(IHostApplicationLifetime lifetime) : IChatKitContextFactory
 {
     /// <inheritdoc />
     public ChatKitContext Create(HttpContext http)
@@ -46,11 +46,18 @@ public sealed class ClaimsChatKitContextFactory(IHostApplicationLifetime lifetim
         return subjects[0];
     }
 
-    /// <summary>The request's preferred language tag (<c>Accept-Language</c>, highest quality), or null.</summary>
+    /// <summary>
+    /// The request's preferred language tag (<c>Accept-Language</c>, highest quality), or null. Only a tag shaped like
+    /// one (letters, then subtags of letters and digits: <c>fr</c>, <c>pt-BR</c>, <c>zh-Hant-TW</c>) is taken: it reaches
+    /// the model's instructions and the transcription service.
+    /// </summary>
     public static string? Locale(HttpRequest request)
     {
         var header = request.GetTypedHeaders().AcceptLanguage;
-        var best = header.OrderByDescending(l => l.Quality ?? 1).FirstOrDefault();
-        return best?.Value.Value is { Length: > 0 and <= 35 } tag && tag != "*" ? tag : null;
+        return header.Where(l => l.Value.Value is { Length: > 0 and <= 35 } tag && LanguageTag().IsMatch(tag))
+            .OrderByDescending(l => l.Quality ?? 1).FirstOrDefault()?.Value.Value;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z]{1,8}([-_][A-Za-z0-9]{1,8})*$")]
+    private static partial System.Text.RegularExpressions.Regex LanguageTag();
 }

@@ -429,4 +429,27 @@ public class ModelResponderTests
         _upstream.Requests.Single()["model"]!.GetValue<string>().Should().Be("whisper-test");
         SchemaValidator.AssertValid("TranscriptionResult", result);
     }
+
+    [TestCase("pt-BR", "pt", true)]
+    [TestCase("1234", "", false)]
+    [TestCase("x-klingon", "", true)]
+    [TestCase("en;q=0.1, ignore!previous", "en", true)]
+    public async Task Only_a_language_tag_from_Accept_Language_reaches_the_model_and_the_transcription(string header, string language, bool prompted)
+    {
+        // The header's best value went to the model's instructions and, cut to two characters, to the transcription
+        // service as its language (its first two characters), whatever it held. The service takes ISO-639-1 codes.
+        var settings = _upstream.Settings();
+        settings["OpenAI:TranscriptionModel"] = "whisper-test";
+        Start(settings);
+        _client.Http.DefaultRequestHeaders.TryAddWithoutValidation("Accept-Language", header).Should().BeTrue();
+        _upstream.Enqueue(Reply.Text("ok"));
+
+        await _client.SendRawAsync(new InputTranscribeRequest { Params = new() { AudioBase64 = Convert.ToBase64String(new byte[10]), MimeType = "audio/webm" } });
+        await CreateAsync("hello");
+
+        ((string)_upstream.Requests[0]["language"]!).Should().Be(language);
+        var system = (string)_upstream.Requests[1]["messages"]![0]!["content"]!;
+        if (prompted) system.Should().Contain("locale is " + header.Split(';')[0]);
+        else system.Should().NotContain("locale is");
+    }
 }

@@ -123,7 +123,7 @@ public sealed class ScriptedUpstream : IAsyncDisposable
     {
         var form = await http.Request.ReadFormAsync();
         var file = form.Files[0];
-        lock (Requests) Requests.Add(new JsonObject { ["model"] = form["model"].ToString(), ["file"] = file.FileName, ["bytes"] = file.Length });
+        lock (Requests) Requests.Add(new JsonObject { ["model"] = form["model"].ToString(), ["file"] = file.FileName, ["bytes"] = file.Length, ["language"] = form["language"].ToString() });
         http.Response.ContentType = "text/plain";
         await http.Response.WriteAsync($"transcribed {file.Length} bytes");
     }

@@ -10,7 +10,8 @@ public sealed class OpenAITranscriber(ChatClientFactory clients) : IChatKitTrans
     {
         var client = clients.Audio(clients.TranscriptionModel!);
         var options = new AudioTranscriptionOptions { ResponseFormat = AudioTranscriptionFormat.Text };
-        if (context.Locale is { Length: >= 2 } locale) options.Language = locale[..2];
+        // The service takes an ISO-639-1 code: the tag's language, when it is one (fr-CA: fr).
+        if (context.Locale?.Split('-', '_')[0] is { Length: 2 } language) options.Language = language.ToLowerInvariant();
         using var stream = new MemoryStream(audio.ToArray());
         var result = await client.TranscribeAudioAsync(stream, "audio" + Extension(mimeType), options, cancellationToken);
         return new TranscriptionResult { Text = result.Value.Text };
