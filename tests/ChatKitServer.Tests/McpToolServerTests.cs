@@ -33,6 +33,25 @@ public class McpToolServerTests
         ["Assistant:McpServers:0:Arguments:0"] = McpTestServerProcess.Dll,
     };
 
+    /// <summary>A server on the hostile test server, started with its tools listed, and alice's client on it.</summary>
+    private async Task<(ServerFactory Factory, ChatKitClient Alice)> StartHostileAsync(string? setting = null, string? value = null)
+    {
+        var servers = Stdio("hostile");
+        servers["Assistant:McpServers:0:Arguments:1"] = "--hostile";
+        if (setting is not null) servers[setting] = value;
+        var factory = Start(servers);
+        try
+        {
+            await ToolsAsync(factory, atLeast: 5);
+        }
+        catch
+        {
+            factory.Dispose();
+            throw;
+        }
+        return (factory, factory.ClientFor("alice"));
+    }
+
     private static async Task<IReadOnlyList<McpTool>> ToolsAsync(ServerFactory factory, int atLeast = 1)
     {
         var servers = factory.Services.GetRequiredService<McpServers>();
@@ -128,11 +147,8 @@ public class McpToolServerTests
     [Test]
     public async Task Tools_whose_names_reach_the_model_as_one_are_offered_once_and_the_conversation_goes_on()
     {
-        var servers = Stdio("hostile");
-        servers["Assistant:McpServers:0:Arguments:1"] = "--hostile"; // lists "look.up" and "look_up": both are hostile__look_up for the model
-        using var factory = Start(servers);
-        var client = factory.ClientFor("alice");
-        await ToolsAsync(factory, atLeast: 5);
+        var (factory, client) = await StartHostileAsync(); // lists "look.up" and "look_up": both are hostile__look_up for the model
+        using var _ = factory;
         _upstream.Enqueue(Reply.ToolCall("call_1", "hostile__look_up", "{}")).Enqueue(Reply.Text("found it"));
 
         var stream = await client.CreateThreadAsync(ChatKitClient.Text("look it up")).CollectAsync();
@@ -145,12 +161,8 @@ public class McpToolServerTests
     [Test]
     public async Task A_call_the_server_never_answers_ends_with_an_error_result_after_the_timeout()
     {
-        var servers = Stdio("hostile");
-        servers["Assistant:McpServers:0:Arguments:1"] = "--hostile";
-        servers["Assistant:McpCallTimeoutSeconds"] = "1";
-        using var factory = Start(servers);
-        var client = factory.ClientFor("alice");
-        await ToolsAsync(factory, atLeast: 5);
+        var (factory, client) = await StartHostileAsync("Assistant:McpCallTimeoutSeconds", "1");
+        using var _ = factory;
         _upstream.Enqueue(Reply.ToolCall("call_1", "hostile__hang", "{}")).Enqueue(Reply.Text("It did not answer."))
             .Enqueue(Reply.ToolCall("call_2", "hostile__add", "{\"a\":1,\"b\":2}")).Enqueue(Reply.Text("3"));
 
@@ -180,12 +192,8 @@ public class McpToolServerTests
     [Test]
     public async Task A_huge_result_reaches_the_model_cut_to_the_history_budget()
     {
-        var servers = Stdio("hostile");
-        servers["Assistant:McpServers:0:Arguments:1"] = "--hostile";
-        servers["Assistant:HistoryBudgetChars"] = "1000";
-        using var factory = Start(servers);
-        var client = factory.ClientFor("alice");
-        await ToolsAsync(factory, atLeast: 5);
+        var (factory, client) = await StartHostileAsync("Assistant:HistoryBudgetChars", "1000");
+        using var _ = factory;
         _upstream.Enqueue(Reply.ToolCall("call_1", "hostile__huge", "{}")).Enqueue(Reply.Text("That was long."));
 
         var stream = await client.CreateThreadAsync(ChatKitClient.Text("huge")).CollectAsync();

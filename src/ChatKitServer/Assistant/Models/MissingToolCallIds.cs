@@ -1,6 +1,7 @@
 using System.ClientModel.Primitives;
 using System.Text;
 using System.Text.Json.Nodes;
+using ChatKitServer.Hosting;
 
 namespace ChatKitServer.Assistant.Models;
 
@@ -36,7 +37,7 @@ public sealed class MissingToolCallIds : PipelinePolicy
     }
 
     /// <summary>The response body, read line by line; a <c>data:</c> line with a tool call lacking an id gets one.</summary>
-    internal sealed class Lines(Stream inner) : Stream
+    internal sealed class Lines(Stream inner) : ReadOnlyStream(inner)
     {
         private static readonly byte[] Marker = "\"tool_calls\""u8.ToArray();
         private readonly byte[] _read = new byte[16 * 1024];
@@ -49,7 +50,7 @@ public sealed class MissingToolCallIds : PipelinePolicy
         {
             while (_readyAt == _ready.Length)
             {
-                var n = inner.Read(_read);
+                var n = Inner.Read(_read);
                 if (!Take(n)) return 0;
             }
             return Serve(buffer);
@@ -59,16 +60,13 @@ public sealed class MissingToolCallIds : PipelinePolicy
         {
             while (_readyAt == _ready.Length)
             {
-                var n = await inner.ReadAsync(_read, cancellationToken).ConfigureAwait(false);
+                var n = await Inner.ReadAsync(_read, cancellationToken).ConfigureAwait(false);
                 if (!Take(n)) return 0;
             }
             return Serve(buffer.Span);
         }
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         private int Serve(Span<byte> buffer)
         {
@@ -157,22 +155,6 @@ public sealed class MissingToolCallIds : PipelinePolicy
                 }
             }
             return changed ? "data: " + chunk.ToJsonString() : line;
-        }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing) inner.Dispose();
-            base.Dispose(disposing);
         }
     }
 }
