@@ -136,8 +136,16 @@ public static class ChatKitEndpointRouteBuilderExtensions
     /// <c>.RequireCors("…")</c>. It may be mapped more than once (several paths, a route group per tenant); the endpoint
     /// has no name of its own, since names are unique across the app (chain <c>.WithName("…")</c> to link to it).
     /// </summary>
-    public static IEndpointConventionBuilder MapChatKit(this IEndpointRouteBuilder endpoints, [System.Diagnostics.CodeAnalysis.StringSyntax("Route")] string pattern = "/chatkit") =>
-        endpoints.MapPost(pattern, ChatKitEndpoint.HandleAsync)
+    /// <exception cref="InvalidOperationException">ChatKit's services were not added (<see cref="ChatKitServiceCollectionExtensions.AddChatKit"/>).</exception>
+    public static IEndpointConventionBuilder MapChatKit(this IEndpointRouteBuilder endpoints, [System.Diagnostics.CodeAnalysis.StringSyntax("Route")] string pattern = "/chatkit")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        // As MapHub does without AddSignalR: otherwise every request would be an empty 500 naming a service of ours.
+        if (endpoints.ServiceProvider.GetService<IServiceProviderIsService>() is { } known && !known.IsService(typeof(ChatKitRequestBody)))
+            throw new InvalidOperationException(
+                "ChatKit's services were not added: call builder.Services.AddChatKit() (with a responder and a store) before MapChatKit.");
+        return endpoints.MapPost(pattern, ChatKitEndpoint.HandleAsync)
             .WithDisplayName("ChatKit protocol")
             .ExcludeFromDescription(); // the protocol is described by its JSON Schemas, not OpenAPI
+    }
 }

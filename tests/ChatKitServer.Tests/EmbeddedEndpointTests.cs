@@ -156,6 +156,20 @@ public class EmbeddedEndpointTests
         home.StatusCode.Should().Be(HttpStatusCode.OK);
     }
 
+    [Test]
+    public async Task MapChatKit_without_AddChatKit_says_what_is_missing_when_mapped()
+    {
+        // It mapped, started, and answered every request an empty 500, logging "No service for type
+        // 'ChatKit.AspNetCore.ChatKitExceptionHandler' has been registered" (SignalR's MapHub refuses at once).
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        await using var app = builder.Build();
+
+        var map = () => app.MapChatKit("/chatkit");
+
+        map.Should().Throw<InvalidOperationException>().WithMessage("*AddChatKit()*");
+    }
+
     private static async Task<WebApplication> StartAsync(Action<ChatKitBuilder> configure, Dictionary<string, string?>? settings = null, Action<WebApplication>? map = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
