@@ -65,19 +65,25 @@ public static class ChatKitDatabaseSetup
     /// run it after an upgrade, when lists would otherwise read and write every older row again until it is saved. A pass by the
     /// same build goes on from where the last one stopped; <paramref name="fromTheStart"/> reads every row again.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The store was not added (<see cref="AddChatKitEntityFrameworkStore"/>).</exception>
     public static Task<StoredJsonRestamp> RestampChatKitStoredJsonAsync(this IServiceProvider services, int batchSize = 256, TimeSpan pause = default,
         bool fromTheStart = false, CancellationToken cancellationToken = default) =>
-        services.GetRequiredService<EfChatKitStore>().RestampStoredJsonAsync(batchSize, pause, fromTheStart, cancellationToken);
+        (services.GetService<EfChatKitStore>() ?? throw NotAdded(nameof(RestampChatKitStoredJsonAsync)))
+            .RestampStoredJsonAsync(batchSize, pause, fromTheStart, cancellationToken);
 
     /// <summary>
     /// Applies the store's pending migrations (creating the database, for SQLite the file and its folder, when missing),
     /// the way its <see cref="ChatKitDatabaseProvider"/> does: SQLite is switched to WAL so readers never wait for the
     /// writer; instances that start together on one PostgreSQL database apply each migration once.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The store was not added (<see cref="AddChatKitEntityFrameworkStore"/>).</exception>
     public static async Task MigrateChatKitDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
-        var database = services.GetRequiredService<ChatKitDatabaseProvider>();
+        var database = services.GetService<ChatKitDatabaseProvider>() ?? throw NotAdded(nameof(MigrateChatKitDatabaseAsync));
         await using var db = await services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync(cancellationToken);
         await database.MigrateStoreAsync(db, cancellationToken);
     }
+
+    private static InvalidOperationException NotAdded(string method) => new(
+        $"The EF Core store was not added: call services.AddChatKitEntityFrameworkStore(store => store.UseSqlite(...)) (or UseSqlServer, UsePostgreSql) before {method}.");
 }

@@ -15,6 +15,20 @@ public sealed class StoreRegistrationTests
     }
 
     [Test]
+    public async Task Migrating_without_the_store_says_which_call_adds_it()
+    {
+        // An app on AddInMemoryStore() that copied the migration call was told "No service for type
+        // 'ChatKit.EntityFrameworkCore.ChatKitDatabaseProvider' has been registered".
+        await using var services = new ServiceCollection().BuildServiceProvider();
+
+        var migrate = () => services.MigrateChatKitDatabaseAsync();
+        var restamp = () => services.RestampChatKitStoredJsonAsync();
+
+        (await migrate.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*AddChatKitEntityFrameworkStore(store => store.UseSqlite(...))*");
+        (await restamp.Should().ThrowAsync<InvalidOperationException>()).WithMessage("*AddChatKitEntityFrameworkStore(store => store.UseSqlite(...))*");
+    }
+
+    [Test]
     public void A_store_on_two_databases_is_refused()
     {
         var act = () => new ServiceCollection().AddChatKitEntityFrameworkStore(store => store.UseSqlite("Data Source=unused.db").UsePostgreSql("Host=nowhere;Database=chatkit"));
