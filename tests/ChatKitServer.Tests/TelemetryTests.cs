@@ -2,7 +2,10 @@ using System.Diagnostics;
 using ChatKit;
 using ChatKitServer.Assistant.Models;
 using ChatKitServer.Tests.Support;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -19,11 +22,20 @@ public class TelemetryTests
     private readonly List<Activity> _spans = [];
     private readonly List<Metric> _metrics = [];
 
-    /// <summary>A server on the scripted model answering from <paramref name="script"/>, its telemetry collected in memory (so collected: no OTLP, no Prometheus).</summary>
-    private ServerFactory Start(string script) => new(new() { ["Assistant:AutoTitles"] = "false", ["Telemetry:Collect"] = "true" }, services =>
+    /// <summary>NUnit runs every test of the class on one instance: each starts with nothing collected.</summary>
+    [SetUp]
+    public void Clear()
     {
-        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans));
-        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(_metrics));
+        _spans.Clear();
+        _metrics.Clear();
+    }
+
+    /// <summary>A server on the scripted model answering from <paramref name="script"/>, its telemetry collected in memory (so collected: no OTLP, no Prometheus).</summary>
+    private ServerFactory Start(string script, Action<IServiceCollection>? services = null) => new(new() { ["Assistant:AutoTitles"] = "false", ["Telemetry:Collect"] = "true" }, s =>
+    {
+        s.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans));
+        s.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(_metrics));
+        services?.Invoke(s);
     }, inlineScript: script);
 
     private void Flush(ServerFactory factory)
@@ -67,6 +79,23 @@ public class TelemetryTests
         Sum("chatkit.tool.calls", ("gen_ai.tool.name", "search_threads"), ("chatkit.tool.outcome", "ok")).Should().Be(1);
         Sum("chatkit.errors", ("error.type", "404")).Should().Be(1, "the message to a thread that does not exist");
         _metrics.Should().Contain(m => m.Name == "gen_ai.client.token.usage", "the model calls' own GenAI metrics");
+    }
+
+    [Test]
+    public async Task A_tool_name_the_model_made_up_is_not_a_metric_label()
+    {
+        // The name of a call comes from the model, which the user's text steers: counted by it, every made-up name
+        // would be a series of its own (up to the SDK's limit, after which real tools' calls fold into its overflow).
+        using var factory = Start("""{ "turns": [ { "match": "*", "reply": ["unused"] } ] }""",
+            services => services.Replace(ServiceDescriptor.Singleton<IChatClient>(new CallsWhatItIsTold())));
+        var client = factory.ClientFor("alice");
+
+        (await client.CreateThreadAsync(ChatKitClient.Text("made_up_1 made_up_2 search_threads")).CollectAsync()).Should().HaveAssistantText("Done.");
+        Flush(factory);
+
+        Points("chatkit.tool.calls").SelectMany(TagValues("gen_ai.tool.name")).Should().BeEquivalentTo(["_OTHER", "search_threads"]);
+        Sum("chatkit.tool.calls", ("gen_ai.tool.name", "_OTHER"), ("chatkit.tool.outcome", "error")).Should().Be(2);
+        Sum("chatkit.tool.calls", ("gen_ai.tool.name", "search_threads"), ("chatkit.tool.outcome", "ok")).Should().Be(1);
     }
 
     [Test]
@@ -138,6 +167,14 @@ public class TelemetryTests
         return found;
     }
 
+    private static Func<MetricPoint, IEnumerable<string?>> TagValues(string key) => point =>
+    {
+        var values = new List<string?>();
+        foreach (var tag in point.Tags)
+            if (tag.Key == key) values.Add(tag.Value?.ToString());
+        return values;
+    };
+
     private long Sum(string name, params (string Key, string Value)[] tags)
     {
         var points = Points(name, tags).ToList();
@@ -146,4 +183,29 @@ public class TelemetryTests
     }
 
     private long Count(string name) => Points(name).Sum(p => p.GetHistogramCount());
+
+    /// <summary>A model that does as the user says: calls a tool by each word of the message (named or not), then says "Done.".</summary>
+    private sealed class CallsWhatItIsTold : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.Yield();
+            if (messages.Last().Role == ChatRole.Tool)
+            {
+                yield return new ChatResponseUpdate(ChatRole.Assistant, "Done.");
+                yield break;
+            }
+            var words = messages.Last(m => m.Role == ChatRole.User).Text.Split(' ');
+            yield return new ChatResponseUpdate(ChatRole.Assistant,
+                words.Select((word, i) => (AIContent)new FunctionCallContent($"call_{i}", word, new Dictionary<string, object?> { ["query"] = "x" })).ToList());
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("obedient", null, "obedient-1") : null;
+
+        public void Dispose() { }
+    }
 }

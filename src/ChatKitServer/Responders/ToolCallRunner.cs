@@ -43,7 +43,7 @@ public sealed class ToolCallRunner(
                     Id = ChatKitIds.ToolCall(), ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(time),
                     CallId = call.CallId, Name = call.Name, Arguments = arguments ?? [],
                 };
-                ChatKitTelemetry.ToolCalls.Add(1, ToolTag(call.Name), Outcome("client"));
+                ChatKitTelemetry.ToolCalls.Add(1, ToolTag(tool), Outcome("client"));
                 yield return new ThreadItemDoneEvent { Item = item };
                 yield return ModelResponder.UsageRecord(thread, item.Id, usage, time);
                 round.HandedToClient = true; // the client answers with threads.add_client_tool_output
@@ -85,7 +85,11 @@ public sealed class ToolCallRunner(
             ? JsonSerializer.SerializeToNode(call.Arguments, AIJsonUtilities.DefaultOptions) as JsonObject
             : call.Exception is null ? [] : null;
 
-    private static KeyValuePair<string, object?> ToolTag(string name) => new("gen_ai.tool.name", name);
+    /// <summary>
+    /// The tool's name as a metric label; a name no tool has is <c>_OTHER</c>: the model chooses the name (and the user's
+    /// text steers the model), so every made-up name would otherwise be a series of its own.
+    /// </summary>
+    private static KeyValuePair<string, object?> ToolTag(IChatKitTool? tool) => new("gen_ai.tool.name", tool?.Name ?? "_OTHER");
     private static KeyValuePair<string, object?> Outcome(string outcome) => new("chatkit.tool.outcome", outcome);
 
     /// <summary>
@@ -100,7 +104,7 @@ public sealed class ToolCallRunner(
         span?.SetTag("gen_ai.tool.call.id", call.CallId);
         var (result, error) = await RunToolAsync(tool, call, arguments, context, ct);
         if (error is not null) span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error);
-        ChatKitTelemetry.ToolCalls.Add(1, ToolTag(call.Name), Outcome(error is null ? "ok" : "error"));
+        ChatKitTelemetry.ToolCalls.Add(1, ToolTag(tool), Outcome(error is null ? "ok" : "error"));
         return (result, error);
     }
 
