@@ -30,6 +30,27 @@ public class ApiDescriptionTests
     }
 
     [Test]
+    public async Task The_documents_server_is_the_public_address_never_a_forged_host()
+    {
+        using (var configured = new ServerFactory(new() { ["ChatKit:PublicBaseUrl"] = "https://chat.example.com/assistant/" }))
+            (await ServersAsync(configured, host: "evil.test")).Should().Equal("https://chat.example.com/assistant/");
+
+        // Behind a trusted proxy, a request that bypasses it vouches for nothing: no server (clients use the document's own address).
+        using var proxied = new ServerFactory(new() { ["ChatKit:TrustedProxies:0"] = "10.1.2.3" });
+        (await ServersAsync(proxied, host: "evil.test")).Should().BeEmpty();
+    }
+
+    private static async Task<List<string>> ServersAsync(ServerFactory factory, string host)
+    {
+        using var http = factory.CreateClient();
+        http.DefaultRequestHeaders.Host = host;
+        using var response = await http.GetAsync("/openapi/v1.json");
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var servers = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["servers"]?.AsArray() ?? [];
+        return servers.Select(s => (string)s!["url"]!).ToList();
+    }
+
+    [Test]
     public async Task The_browsable_reference_is_served_in_development()
     {
         using var factory = new ServerFactory();

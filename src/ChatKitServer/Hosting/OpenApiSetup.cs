@@ -1,3 +1,5 @@
+using ChatKit;
+using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
 namespace ChatKitServer.Hosting;
@@ -13,15 +15,30 @@ public static class OpenApiSetup
     /// Schemas (one body, many request types), which OpenAPI cannot say better.
     /// </summary>
     public static IServiceCollection AddApiDescription(this IServiceCollection services) =>
-        services.AddOpenApi(Document, o => o.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(Document, o => o.AddDocumentTransformer((document, context, _) =>
         {
             document.Info.Title = "ChatKitServer";
             document.Info.Description =
                 "The endpoints of ChatKitServer besides the ChatKit protocol (POST /chatkit, described by the protocol's JSON Schemas). " +
                 "Every endpoint needs `Authorization: Bearer <token>` with Auth:Mode=Jwt; the admin API needs the admin role. " +
                 "Errors are ProblemDetails (application/problem+json).";
+            // ASP.NET Core names the request's Host header as the server: name the public address instead, or none when
+            // nothing vouches for the host (a client then uses the address it read the document from).
+            document.Servers = PublicBase(context.ApplicationServices) is { } address ? [new OpenApiServer { Url = address + "/" }] : [];
             return Task.CompletedTask;
         }));
+
+    private static string? PublicBase(IServiceProvider services)
+    {
+        try
+        {
+            return services.GetRequiredService<PublicAddress>().Base();
+        }
+        catch (ChatKitValidationException)
+        {
+            return null; // a request that bypassed the trusted proxy
+        }
+    }
 
     /// <summary><c>/openapi/v1.json</c> always; the browsable reference (<c>/scalar/v1</c>) in Development only.</summary>
     public static WebApplication MapApiDescription(this WebApplication app)
