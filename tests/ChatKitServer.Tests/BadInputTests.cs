@@ -309,6 +309,25 @@ public class BadInputTests
     }
 
     [Test]
+    public async Task A_long_path_or_content_type_is_not_sent_back_whole_in_a_framework_refusal()
+    {
+        // "There is no endpoint at GET /aaaa…" repeated a path of any length (up to Kestrel's 8 KB request line), and a 415 the whole Content-Type.
+        using var http = _factory.HttpClientFor("root", "admin");
+        using var notFound = await http.GetAsync("/" + new string('a', 5000));
+        using var wrongType = new HttpRequestMessage(HttpMethod.Post, "/api/chat/message") { Content = new ByteArrayContent("""{"message":"hi"}"""u8.ToArray()) };
+        wrongType.Content.Headers.TryAddWithoutValidation("Content-Type", "text/" + new string('b', 5000));
+        using var unsupported = await http.SendAsync(wrongType);
+
+        foreach (var (response, status) in new[] { (notFound, 404), (unsupported, 415) })
+        {
+            ((int)response.StatusCode).Should().Be(status);
+            var detail = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
+            detail.Length.Should().BeLessThan(ChatKit.AspNetCore.ChatKitExceptionHandler.MaxDetailLength + 50);
+            detail.Should().Contain(" characters)");
+        }
+    }
+
+    [Test]
     public async Task Item_ids_of_another_thread_are_not_found()
     {
         var other = (await _alice.CreateThreadAsync(ChatKitClient.Text("other")).CollectAsync()).ThreadId!;
