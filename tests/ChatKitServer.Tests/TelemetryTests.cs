@@ -112,6 +112,31 @@ public class TelemetryTests
     }
 
     [Test]
+    public async Task With_a_metrics_port_the_metrics_are_served_on_that_port_only()
+    {
+        // /metrics answered anyone who could reach the server; an operator can now keep it on a port of its own.
+        var folder = Path.Combine(Path.GetTempPath(), "chatkit-metrics-port", Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(folder);
+        var (publicPort, metricsPort) = (ServerProcess.FreePort(), ServerProcess.FreePort());
+        using var server = await ServerProcess.StartAsync(new Dictionary<string, string>
+        {
+            ["ConnectionStrings__ChatKit"] = $"Data Source={Path.Combine(folder, "chatkit.db")}",
+            ["Kestrel__Endpoints__Public__Url"] = $"http://127.0.0.1:{publicPort}",
+            ["Kestrel__Endpoints__Metrics__Url"] = $"http://127.0.0.1:{metricsPort}",
+            ["Telemetry__Prometheus"] = "true", ["Telemetry__PrometheusPort"] = metricsPort.ToString(),
+        }, publicPort, home: null);
+        using var metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
+
+        using var onPublic = await server.Http.GetAsync("/metrics");
+        using var onMetrics = await metrics.GetAsync("/metrics");
+
+        onPublic.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+        onMetrics.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        (await onMetrics.Content.ReadAsStringAsync()).Should().Contain("# TYPE");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Test]
     public async Task Nothing_is_collected_when_nothing_is_exported()
     {
         using var factory = new ServerFactory(new() { ["Assistant:AutoTitles"] = "false" }, inlineScript: """{ "turns": [ { "match": "*", "reply": ["Hi."] } ] }""");

@@ -25,6 +25,13 @@ public sealed class TelemetryOptions : IValidatableObject
     public string PrometheusPath { get; set; } = "/metrics";
 
     /// <summary>
+    /// When set, metrics are served only on connections to this local port (one of the server's <c>--urls</c>, kept off
+    /// the public address), and the scrape path answers 404 on every other port. Unset: on every port, to anyone.
+    /// </summary>
+    [Range(1, 65535)]
+    public int? PrometheusPort { get; set; }
+
+    /// <summary>
     /// Whether traces and metrics are collected at all. Unset (the default): only when they are sent somewhere, i.e. with
     /// <see cref="OtlpEndpoint"/> (or <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>) or <see cref="Prometheus"/>. A host that adds an
     /// exporter of its own (<c>ConfigureOpenTelemetryTracerProvider</c> in its services hook) sets it to true; false turns
@@ -92,8 +99,22 @@ public static class TelemetrySetup
     public static WebApplication MapChatKitTelemetry(this WebApplication app)
     {
         var options = Options(app.Configuration);
-        if (options.Prometheus && Collects(app.Configuration))
-            app.MapPrometheusScrapingEndpoint(options.PrometheusPath);
+        if (!options.Prometheus || !Collects(app.Configuration)) return app;
+        var scrape = app.MapPrometheusScrapingEndpoint(options.PrometheusPath);
+        if (options.PrometheusPort is { } port)
+        {
+            scrape.Add(endpoint =>
+            {
+                var served = endpoint.RequestDelegate!;
+                endpoint.RequestDelegate = http => http.Connection.LocalPort == port ? served(http) : NotFound(http);
+            });
+        }
         return app;
+
+        static Task NotFound(HttpContext http)
+        {
+            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
     }
 }
