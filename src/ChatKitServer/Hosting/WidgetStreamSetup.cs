@@ -21,7 +21,9 @@ public static class WidgetStreamSetup
             services.AddHostedService(sp => new StartupChecks.RedisReachable(redis, sp.GetRequiredService<ILogger<StartupChecks.RedisReachable>>()));
             services.AddSingleton(_ => new SharedRedis(redis));
             services.AddHostedService(sp => sp.GetRequiredService<SharedRedis>());
-            services.AddSingleton<IWidgetSseService, RedisWidgetSseService>();
+            services.AddSingleton<RedisWidgetSseService>();
+            services.AddSingleton<IWidgetSseService>(sp => sp.GetRequiredService<RedisWidgetSseService>());
+            services.AddHostedService(sp => sp.GetRequiredService<RedisWidgetSseService>()); // listens at start, after the connection is made
         }
 
         var adminRole = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.AdminRole ?? "admin";

@@ -11,8 +11,11 @@ namespace ChatKitServer.WidgetStreams;
 /// its id, keeps it in a bounded list and publishes it in one atomic step (so ids arrive in order
 /// everywhere); each instance listens to the pattern channel and hands widgets to its own
 /// subscribers; reconnecting clients replay from the shared list, whichever instance they reach.
+/// The instance starts listening at start, while Redis answers (a hosted service after <see cref="SharedRedis"/>): the
+/// connection then subscribes again by itself after every outage. A first subscription attempted during an outage
+/// would stay failed for the life of the process.
 /// </summary>
-public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
+public sealed class RedisWidgetSseService : IWidgetSseService, IHostedService, IAsyncDisposable
 {
     private const string Prefix = "chatkit:widgets:";
 
@@ -43,6 +46,10 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IAsyncDisposable
         _logger = logger;
         _redis = new Lazy<Task<ConnectionMultiplexer>>(() => ListenAsync(redis));
     }
+
+    public Task StartAsync(CancellationToken cancellationToken) => _redis.Value.WaitAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>The shared connection, once this instance listens to every stream's channel on it.</summary>
     private async Task<ConnectionMultiplexer> ListenAsync(SharedRedis shared)

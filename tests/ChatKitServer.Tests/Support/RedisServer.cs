@@ -7,7 +7,8 @@ namespace ChatKitServer.Tests.Support;
 /// <summary>A real redis-server on a loopback port, started for a test and stopped after; the test is skipped when Redis is not installed.</summary>
 public sealed class RedisServer : IDisposable
 {
-    private readonly Process _process;
+    private Process _process;
+    private bool _stopped;
     public int Port { get; }
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
 
@@ -15,6 +16,23 @@ public sealed class RedisServer : IDisposable
     {
         _process = process;
         Port = port;
+    }
+
+    /// <summary>Stops the server as a crash would (SIGKILL): it keeps nothing, like a Redis run as a cache without persistence.</summary>
+    public void Stop()
+    {
+        if (_stopped) return;
+        _stopped = true;
+        if (!_process.HasExited) _process.Kill();
+        _process.WaitForExit(5000);
+        _process.Dispose();
+    }
+
+    /// <summary>Starts a new, empty server on the same port after <see cref="Stop"/>.</summary>
+    public void StartAgain()
+    {
+        _process = Launch(Port);
+        _stopped = false;
     }
 
     public static RedisServer Start()
@@ -26,7 +44,13 @@ public sealed class RedisServer : IDisposable
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        var process = Process.Start(new ProcessStartInfo(binary!, ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"])
+        return new RedisServer(Launch(port), port);
+    }
+
+    private static Process Launch(int port)
+    {
+        var binary = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.First(File.Exists);
+        var process = Process.Start(new ProcessStartInfo(binary, ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -38,7 +62,7 @@ public sealed class RedisServer : IDisposable
             {
                 using var client = new TcpClient();
                 client.Connect(IPAddress.Loopback, port);
-                return new RedisServer(process, port);
+                return process;
             }
             catch (SocketException)
             {
@@ -49,10 +73,5 @@ public sealed class RedisServer : IDisposable
         throw new InvalidOperationException("redis-server did not start on port " + port);
     }
 
-    public void Dispose()
-    {
-        if (!_process.HasExited) _process.Kill();
-        _process.WaitForExit(5000);
-        _process.Dispose();
-    }
+    public void Dispose() => Stop();
 }

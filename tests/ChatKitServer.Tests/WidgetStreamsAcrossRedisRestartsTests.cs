@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.ServerSentEvents;
+using System.Text;
+using System.Text.Json.Nodes;
+using ChatKit.Json;
+using ChatKit.Widgets;
+using ChatKitServer.Tests.Support;
+
+namespace ChatKitServer.Tests;
+
+/// <summary>
+/// Widget streams through Redis while Redis goes away and comes back (a real redis-server on loopback, killed and started
+/// again empty on its port, as a Redis run as a cache restarts): every instance serves widget streams again once Redis
+/// answers.
+/// </summary>
+public class WidgetStreamsAcrossRedisRestartsTests
+{
+    private static Dictionary<string, string?> Settings(RedisServer redis) => new()
+    {
+        ["Redis:ConnectionString"] = redis.ConnectionString,
+        ["WidgetStreams:IdleExpiry"] = "00:10:00",
+    };
+
+    private static StringContent Widget(string title) =>
+        new(ChatKitJson.Serialize<WidgetRoot>(new Card { Children = [new Title { Value = title }] }), Encoding.UTF8, "application/json");
+
+    private static Task<HttpResponseMessage> PublishAsync(HttpClient publisher, string stream, string title) =>
+        publisher.PostAsync($"/api/chat/widgets/streams/{stream}/events", Widget(title));
+
+    private static async Task ReadyAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await client.GetAsync("/health/ready");
+            if (response.StatusCode == HttpStatusCode.OK) return;
+            if (DateTime.UtcNow > deadline) Assert.Fail("the instance did not become ready again after Redis came back");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>A subscription whose widgets (id, title) arrive in <see cref="Received"/> until it is disposed.</summary>
+    private sealed class Subscription : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(2));
+        private readonly Task _reading;
+        public readonly System.Collections.Concurrent.ConcurrentQueue<(long Id, string Title)> Received = new();
+
+        private Subscription(HttpResponseMessage response)
+        {
+            _reading = Task.Run(async () =>
+            {
+                using (response)
+                {
+                    await using var body = await response.Content.ReadAsStreamAsync(_stop.Token);
+                    await foreach (var item in SseParser.Create(body).EnumerateAsync(_stop.Token))
+                        Received.Enqueue((long.Parse(item.EventId!), JsonNode.Parse(item.Data)!["children"]![0]!["value"]!.GetValue<string>()));
+                }
+            });
+        }
+
+        public static async Task<Subscription> OpenAsync(HttpClient client, string stream, string? lastEventId = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/chat/widgets/streams/{stream}/events");
+            if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
+            var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            response.StatusCode.Should().Be(HttpStatusCode.OK);
+            await Task.Delay(300); // the subscription registers as its response starts
+            return new Subscription(response);
+        }
+
+        public async Task<List<(long Id, string Title)>> WaitForAsync(int count, TimeSpan within)
+        {
+            var deadline = DateTime.UtcNow + within;
+            while (Received.Count < count && DateTime.UtcNow < deadline) await Task.Delay(50);
+            return [.. Received];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            try
+            {
+                await _reading;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or HttpRequestException or IOException)
+            {
+            }
+            _stop.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task An_instance_whose_first_widget_request_meets_redis_down_serves_widget_streams_once_redis_is_back()
+    {
+        using var redis = RedisServer.Start();
+        using var instance = new ServerFactory(Settings(redis));
+        using var publisher = instance.HttpClientFor("root", "admin");
+        using var alice = instance.HttpClientFor("alice");
+        await ReadyAsync(publisher); // started with Redis up; no widget stream used yet
+        var stream = "public.first-" + Guid.NewGuid().ToString("n")[..8];
+
+        redis.Stop();
+        using (var refused = await PublishAsync(publisher, stream, "while down"))
+            refused.IsSuccessStatusCode.Should().BeFalse();
+        redis.StartAgain();
+        await ReadyAsync(publisher);
+
+        await using var subscriber = await Subscription.OpenAsync(alice, stream);
+        using (var published = await PublishAsync(publisher, stream, "back"))
+            published.StatusCode.Should().Be(HttpStatusCode.Accepted, "Redis answers again");
+        (await subscriber.WaitForAsync(1, TimeSpan.FromSeconds(5))).Select(w => w.Title).Should().Equal("back");
+    }
+}
