@@ -149,10 +149,12 @@ public class WidgetStreamTests
         (await publisherOnA.PostAsync($"/api/chat/widgets/streams/{stream}/events", Widget("from A"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
         await instanceB.Services.GetRequiredService<IWidgetSseService>().PublishAsync(stream, new Card { Children = [new Title { Value = "from B" }] });
 
-        (await received).Should().Equal(("1", "from A"), ("2", "from B"));
+        var both = await received;
+        both.Select(w => w.Title).Should().Equal("from A", "from B");
+        long.Parse(both[1].Id).Should().Be(long.Parse(both[0].Id) + 1, "ids grow by one within a stream");
 
         using var subscriberOnA = instanceA.HttpClientFor("alice");
-        (await ReadAsync(subscriberOnA, stream, 1, lastEventId: "1")).Should().Equal([("2", "from B")], "the replay list is shared too");
+        (await ReadAsync(subscriberOnA, stream, 1, lastEventId: both[0].Id)).Should().Equal([both[1]], "the replay list is shared too");
 
         await using var direct = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var ttl = await direct.GetDatabase().KeyTimeToLiveAsync($"chatkit:widgets:{{{stream}}}:kept");

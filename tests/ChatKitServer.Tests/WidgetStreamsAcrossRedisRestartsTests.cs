@@ -11,7 +11,7 @@ namespace ChatKitServer.Tests;
 /// <summary>
 /// Widget streams through Redis while Redis goes away and comes back (a real redis-server on loopback, killed and started
 /// again empty on its port, as a Redis run as a cache restarts): every instance serves widget streams again once Redis
-/// answers.
+/// answers, and subscribers keep receiving (ids go on growing though Redis lost the stream's sequence).
 /// </summary>
 public class WidgetStreamsAcrossRedisRestartsTests
 {
@@ -88,6 +88,45 @@ public class WidgetStreamsAcrossRedisRestartsTests
             }
             _stop.Dispose();
         }
+    }
+
+    [Test]
+    public async Task After_redis_restarts_empty_subscribers_on_every_instance_keep_receiving_and_reconnects_replay_what_came_after()
+    {
+        using var redis = RedisServer.Start();
+        using var instanceA = new ServerFactory(Settings(redis));
+        using var instanceB = new ServerFactory(Settings(redis));
+        using var publisherOnA = instanceA.HttpClientFor("root", "admin");
+        using var aliceOnA = instanceA.HttpClientFor("alice");
+        using var aliceOnB = instanceB.HttpClientFor("alice");
+        var stream = "public.restart-" + Guid.NewGuid().ToString("n")[..8];
+
+        await using var subscriber = await Subscription.OpenAsync(aliceOnB, stream);
+        for (var i = 1; i <= 5; i++)
+            (await PublishAsync(publisherOnA, stream, $"before {i}")).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        var before = await subscriber.WaitForAsync(5, TimeSpan.FromSeconds(10));
+        before.Select(w => w.Title).Should().Equal("before 1", "before 2", "before 3", "before 4", "before 5");
+        var lastSeen = before[^1].Id;
+
+        redis.Stop();
+        redis.StartAgain(); // empty: the stream's sequence and replay list are gone
+        await ReadyAsync(publisherOnA);
+        await ReadyAsync(aliceOnB);
+
+        // The subscriber's instance listens again once its connection is back; a few widgets, a moment apart.
+        for (var i = 1; i <= 5 && subscriber.Received.Count == 5; i++)
+        {
+            (await PublishAsync(publisherOnA, stream, $"after {i}")).StatusCode.Should().Be(HttpStatusCode.Accepted);
+            await subscriber.WaitForAsync(6, TimeSpan.FromSeconds(1));
+        }
+        var after = (await subscriber.WaitForAsync(6, TimeSpan.FromSeconds(1))).Skip(5).ToList();
+        after.Should().NotBeEmpty("a subscriber that stayed connected through the restart gets the widgets published after it");
+        after[0].Id.Should().BeGreaterThan(lastSeen, "ids keep growing after Redis lost the stream's sequence");
+
+        // A client that saw "before 5" reconnects (to the other instance) and gets what was published after it.
+        await using var reconnected = await Subscription.OpenAsync(aliceOnA, stream, lastEventId: lastSeen.ToString());
+        (await reconnected.WaitForAsync(1, TimeSpan.FromSeconds(5))).Should().NotBeEmpty()
+            .And.Subject.First().Title.Should().StartWith("after", "the replay list holds the widgets published since the restart");
     }
 
     [Test]

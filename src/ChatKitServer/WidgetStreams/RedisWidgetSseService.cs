@@ -19,9 +19,16 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IHostedService, I
 {
     private const string Prefix = "chatkit:widgets:";
 
+    // A stream's ids count on from Redis's clock in microseconds when its sequence is new, or was lost (Redis restarted
+    // empty, the key evicted): counting from 1 again, every subscriber that had seen a higher id (and every client
+    // reconnecting with one) would take the new widgets for old ones and drop them.
     private static readonly LuaScript Publish = LuaScript.Prepare("""
+        if redis.call('EXISTS', @seq) == 0 then
+          local now = redis.call('TIME')
+          redis.call('SET', @seq, now[1] .. string.format('%06d', tonumber(now[2])))
+        end
         local id = redis.call('INCR', @seq)
-        local entry = id .. ' ' .. @widget
+        local entry = string.format('%d', id) .. ' ' .. @widget -- not id .. ' ': Lua writes a number this large as 1.7e+15
         if tonumber(@limit) > 0 then
           redis.call('RPUSH', @kept, entry)
           redis.call('LTRIM', @kept, -tonumber(@limit), -1)
