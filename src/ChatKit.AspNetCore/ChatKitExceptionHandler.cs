@@ -30,7 +30,7 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
         if (status >= 500 && status != StatusCodes.Status503ServiceUnavailable)
             logger.LogError(exception, "Unhandled error for {Method} {Path}", http.Request.Method, http.Request.Path);
         else if (status == StatusCodes.Status503ServiceUnavailable)
-            logger.LogWarning(exception, "{Method} {Path} answered 503: the database is unavailable", http.Request.Method, http.Request.Path);
+            logger.LogWarning(exception, "{Method} {Path} answered 503: {Detail}", http.Request.Method, http.Request.Path, detail);
         else
             logger.LogInformation("{Method} {Path} answered {StatusCode}: {Detail}", http.Request.Method, http.Request.Path, status, detail);
 

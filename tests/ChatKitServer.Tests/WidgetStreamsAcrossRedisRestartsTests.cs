@@ -11,7 +11,8 @@ namespace ChatKitServer.Tests;
 /// <summary>
 /// Widget streams through Redis while Redis goes away and comes back (a real redis-server on loopback, killed and started
 /// again empty on its port, as a Redis run as a cache restarts): every instance serves widget streams again once Redis
-/// answers, and subscribers keep receiving (ids go on growing though Redis lost the stream's sequence).
+/// answers, subscribers keep receiving (ids go on growing though Redis lost the stream's sequence), and publishing
+/// meanwhile is a 503 that says why.
 /// </summary>
 public class WidgetStreamsAcrossRedisRestartsTests
 {
@@ -149,5 +150,22 @@ public class WidgetStreamsAcrossRedisRestartsTests
         using (var published = await PublishAsync(publisher, stream, "back"))
             published.StatusCode.Should().Be(HttpStatusCode.Accepted, "Redis answers again");
         (await subscriber.WaitForAsync(1, TimeSpan.FromSeconds(5))).Select(w => w.Title).Should().Equal("back");
+    }
+
+    [Test]
+    public async Task Publishing_while_redis_is_down_is_a_503_with_retry_after_not_a_500()
+    {
+        using var redis = RedisServer.Start();
+        using var instance = new ServerFactory(Settings(redis));
+        using var publisher = instance.HttpClientFor("root", "admin");
+        var stream = "public.down-" + Guid.NewGuid().ToString("n")[..8];
+        (await PublishAsync(publisher, stream, "up")).StatusCode.Should().Be(HttpStatusCode.Accepted);
+
+        redis.Stop();
+        using var refused = await PublishAsync(publisher, stream, "while down");
+        var body = await refused.Content.ReadAsStringAsync();
+        refused.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, body);
+        refused.Headers.RetryAfter.Should().NotBeNull();
+        body.Should().Contain("Redis");
     }
 }

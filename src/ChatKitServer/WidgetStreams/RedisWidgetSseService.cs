@@ -80,16 +80,23 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IHostedService, I
     {
         WidgetStreamIds.Check(streamId);
         var redis = await _redis.Value;
-        var id = await redis.GetDatabase().ScriptEvaluateAsync(Publish, new
+        try
         {
-            seq = Seq(streamId),
-            kept = Kept(streamId),
-            channel = (RedisKey)(Prefix + streamId),
-            widget = ChatKitJson.Serialize(widget),
-            limit = _limit,
-            ttl = _keptSeconds,
-        });
-        return (long)id;
+            var id = await redis.GetDatabase().ScriptEvaluateAsync(Publish, new
+            {
+                seq = Seq(streamId),
+                kept = Kept(streamId),
+                channel = (RedisKey)(Prefix + streamId),
+                widget = ChatKitJson.Serialize(widget),
+                limit = _limit,
+                ttl = _keptSeconds,
+            });
+            return (long)id;
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        {
+            throw new WidgetStreamsUnavailableException(ex);
+        }
     }
 
     public async IAsyncEnumerable<WidgetStreamMessage> SubscribeAsync(string streamId, long? lastEventId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
