@@ -111,7 +111,15 @@ internal sealed class StoreUpserts
     {
         var connection = db.Database.GetDbConnection();
         if (!_prepare || connection.State != ConnectionState.Open)
-            return await db.Database.ExecuteSqlRawAsync(_sql[statement], values!, cancellationToken).ConfigureAwait(false);
+        {
+            if (db.Database.CurrentTransaction is not null)
+                return await db.Database.ExecuteSqlRawAsync(_sql[statement], values!, cancellationToken).ConfigureAwait(false);
+            // EF runs raw SQL once, outside the context's retry strategy (its queries go through it): a pooled connection that
+            // PostgreSQL ended in a restart or failover (57P01, transient) failed the first write after it, so a turn whose answer
+            // came after a restart ended with an error. Each statement writes the same row again when it runs twice.
+            return await db.Database.CreateExecutionStrategy().ExecuteAsync(
+                ct => db.Database.ExecuteSqlRawAsync(_sql[statement], values!, ct), cancellationToken).ConfigureAwait(false);
+        }
 
         // The connection's commands live as long as it does; one whose connection was closed since prepares itself again.
         var commands = _prepared.GetValue(connection, _ => new DbCommand?[3]);
