@@ -93,4 +93,31 @@ public class KeyRingTests(TestDatabase database)
         instance.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.DataProtection.DataProtectionOptions>>().Value.ApplicationDiscriminator
             .Should().Be(KeyRingSetup.ApplicationName, "the default, the content root path, differs between hosts");
     }
+
+    [Test]
+    public async Task Instances_starting_together_on_an_empty_database_sign_with_one_key()
+    {
+        // Each instance's Data Protection made a key of its own at start when it found none; an instance that read the ring
+        // before another's key was saved did not know that key, and refused what the other signed (links, admin sign-ins)
+        // once its first two minutes were over, until it read the ring again a day later.
+        if (database != TestDatabase.PostgreSql)
+            Assert.Ignore("The first key is made at migration on PostgreSQL and SQL Server; on SQLite Data Protection still makes it at start.");
+        var environment = new Dictionary<string, string>
+        {
+            ["Database__Provider"] = "PostgreSql",
+            ["ConnectionStrings__ChatKit"] = _connectionString,
+            ["Attachments__Path"] = Path.Combine(_folder, "attachments"),
+        };
+        var started = await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
+            ServerProcess.StartAsync(environment, ServerProcess.FreePort(), Path.Combine(_folder, "host" + i))));
+        try
+        {
+            using var reader = Instance();
+            reader.Services.GetRequiredService<IKeyManager>().GetAllKeys().Should().ContainSingle("the first key is made once, whichever instance makes it");
+        }
+        finally
+        {
+            foreach (var server in started) server.Dispose();
+        }
+    }
 }

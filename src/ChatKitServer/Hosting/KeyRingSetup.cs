@@ -1,6 +1,8 @@
 using ChatKit.EntityFrameworkCore;
 using ChatKitServer.KeyRing;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using Microsoft.EntityFrameworkCore;
 
 namespace ChatKitServer.Hosting;
@@ -20,7 +22,8 @@ public static class KeyRingSetup
         switch (database.Provider)
         {
             case DatabaseProvider.Sqlite:
-                Add<SqliteKeyRingDbContext>(services, o => o.UseSqlite(connectionString, sql => sql.MigrationsHistoryTable(KeyRingDbContext.HistoryTable)));
+                // Not at migration on SQLite: EF seeds there inside the migration's lock on the file, where the key's write waits.
+                Add<SqliteKeyRingDbContext>(services, o => o.UseSqlite(connectionString, sql => sql.MigrationsHistoryTable(KeyRingDbContext.HistoryTable)), firstKeyAtMigration: false);
                 break;
             case DatabaseProvider.SqlServer:
                 Add<SqlServerKeyRingDbContext>(services, o => o.UseSqlServer(connectionString, sql => sql
@@ -46,9 +49,34 @@ public static class KeyRingSetup
         await services.GetRequiredService<ChatKitDatabaseProvider>().MigrateAsync(scope.ServiceProvider.GetRequiredService<KeyRingDbContext>(), cancellationToken);
     }
 
-    private static void Add<T>(IServiceCollection services, Action<DbContextOptionsBuilder> configure) where T : KeyRingDbContext
+    /// <summary>
+    /// Makes the ring's first key (or a new one when none is usable now) at migration, inside the migration lock. Left to
+    /// Data Protection, every instance that found no key at start made one of its own; one that had read the ring before
+    /// another's key was saved did not know that key, and refused what the other signed (upload and preview links, admin
+    /// sign-ins) once its first two minutes were over, until it read the ring again a day later.
+    /// </summary>
+    private static void EnsureKeyUsableNow(IServiceProvider services)
     {
-        services.AddDbContext<T>(configure);
+        var keys = services.GetRequiredService<IKeyManager>();
+        var now = DateTimeOffset.UtcNow;
+        if (keys.GetAllKeys().Any(k => !k.IsRevoked && k.ActivationDate <= now && k.ExpirationDate > now)) return;
+        keys.CreateNewKey(now, now + services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.NewKeyLifetime);
+    }
+
+    private static void Add<T>(IServiceCollection services, Action<DbContextOptionsBuilder> configure, bool firstKeyAtMigration = true) where T : KeyRingDbContext
+    {
+        services.AddDbContext<T>((sp, options) =>
+        {
+            configure(options);
+            if (!firstKeyAtMigration) return;
+            // EF seeds after migrating, under the migration lock: instances that start together make the first key one at a time.
+            options.UseSeeding((_, _) => EnsureKeyUsableNow(sp));
+            options.UseAsyncSeeding((_, _, _) =>
+            {
+                EnsureKeyUsableNow(sp);
+                return Task.CompletedTask;
+            });
+        });
         services.AddScoped<KeyRingDbContext>(sp => sp.GetRequiredService<T>());
         services.AddDataProtection().SetApplicationName(ApplicationName).PersistKeysToDbContext<T>();
     }
