@@ -22,7 +22,8 @@ public static class KeyRingSetup
         switch (database.Provider)
         {
             case DatabaseProvider.Sqlite:
-                // Not at migration on SQLite: EF seeds there inside the migration's lock on the file, where the key's write waits.
+                // Not in EF's seeding on SQLite: EF seeds there inside the migration's lock on the file, where the key's write
+                // waits. The first key is made after migrating instead, under a lock file of its own (MigrateKeyRingAsync).
                 Add<SqliteKeyRingDbContext>(services, o => o.UseSqlite(connectionString, sql => sql.MigrationsHistoryTable(KeyRingDbContext.HistoryTable)), firstKeyAtMigration: false);
                 break;
             case DatabaseProvider.SqlServer:
@@ -46,7 +47,39 @@ public static class KeyRingSetup
     public static async Task MigrateKeyRingAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
-        await services.GetRequiredService<ChatKitDatabaseProvider>().MigrateAsync(scope.ServiceProvider.GetRequiredService<KeyRingDbContext>(), cancellationToken);
+        var ring = scope.ServiceProvider.GetRequiredService<KeyRingDbContext>();
+        await services.GetRequiredService<ChatKitDatabaseProvider>().MigrateAsync(ring, cancellationToken);
+        if (ring is SqliteKeyRingDbContext)
+            await FirstKeyOnSqliteAsync(services, ring.Database.GetConnectionString()!, cancellationToken);
+    }
+
+    /// <summary>
+    /// The first key on SQLite, made by one process at a time: processes on one database file take turns on a lock file
+    /// beside it (an exclusive open, which .NET holds with the system's file lock, released when a process dies).
+    /// </summary>
+    private static async Task FirstKeyOnSqliteAsync(IServiceProvider services, string connectionString, CancellationToken cancellationToken)
+    {
+        var source = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
+        if (source.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory || source.DataSource is "" or ":memory:")
+        {
+            EnsureKeyUsableNow(services); // one process: nobody to take turns with
+            return;
+        }
+        var lockPath = Path.GetFullPath(source.DataSource) + ".keyring-lock";
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await using var held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                EnsureKeyUsableNow(services);
+                return;
+            }
+            catch (IOException) when (waited.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(50, cancellationToken); // another process is making the key
+            }
+        }
     }
 
     /// <summary>
