@@ -61,10 +61,7 @@ public static class KeyRingSetup
     {
         var source = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString);
         if (source.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory || source.DataSource is "" or ":memory:")
-        {
-            EnsureKeyUsableNow(services); // one process: nobody to take turns with
-            return;
-        }
+            return; // a database in memory has one process: Data Protection makes the key as it needs it
         var lockPath = Path.GetFullPath(source.DataSource) + ".keyring-lock";
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
