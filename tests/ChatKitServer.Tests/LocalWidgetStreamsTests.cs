@@ -84,4 +84,17 @@ public class LocalWidgetStreamsTests
         (await TakeAsync(streams.SubscribeAsync("jobs", ids[2], null, cts.Token), 2)).Should().Equal(ids[3], ids[4]);
         (await TakeAsync(streams.SubscribeAsync("jobs", 0, null, cts.Token), 3)).Should().Equal(ids[2], ids[3], ids[4]);
     }
+
+    [Test]
+    public void Ids_after_a_restart_are_above_every_id_of_the_run_before()
+    {
+        long last;
+        using (var before = new LocalWidgetStreams(10, 1000, TimeSpan.FromHours(1), _time))
+            last = Enumerable.Range(0, 1000).Select(_ => before.Publish("jobs", "{}")).Last();
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        using var after = new LocalWidgetStreams(10, 1000, TimeSpan.FromHours(1), _time);
+
+        after.Publish("jobs", "{}").Should().BeGreaterThan(last);
+    }
 }

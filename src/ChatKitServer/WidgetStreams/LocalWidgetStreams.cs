@@ -40,6 +40,10 @@ public sealed class LocalWidgetStreams : IDisposable
         _idleExpiry = idleExpiry;
         _time = time;
         _keepIdleStreams = keepIdleStreams;
+        // Ids count on from the clock in microseconds, as through Redis: counting from 1 after a restart, every client
+        // reconnecting with the last id it saw would take the next widgets for old ones and never show them. A restart
+        // repeats an id only if the last run published more than a million widgets a second of its life.
+        _lastId = (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / (TimeSpan.TicksPerMillisecond / 1000);
         var period = TimeSpan.FromTicks(Math.Clamp(idleExpiry.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
         _sweeper = time.CreateTimer(_ => DropIdle(), null, period, period);
     }
@@ -50,7 +54,7 @@ public sealed class LocalWidgetStreams : IDisposable
     /// <summary>Whether <paramref name="streamId"/> is held in memory now (for tests).</summary>
     internal bool Holds(string streamId) => _streams.ContainsKey(streamId);
 
-    /// <summary>Publishes in this process: gives the widget the next id (ids grow across streams, so they keep growing after a stream is dropped), hands it to the subscribers and keeps it for replay.</summary>
+    /// <summary>Publishes in this process: gives the widget the next id (ids grow across streams and restarts, so they keep growing after a stream is dropped or the process restarted), hands it to the subscribers and keeps it for replay.</summary>
     public long Publish(string streamId, string widgetJson)
     {
         while (true)
