@@ -1,0 +1,89 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ChatKit.Json;
+
+namespace ChatKit.EntityFrameworkCore;
+
+/// <summary>
+/// What a text search of threads looks in (the <c>SearchText</c> columns, decision 0022): the text a person sees of a thread or
+/// an item, never its JSON, folded here in C# (<see cref="Fold"/>) so that every database compares the same characters with a
+/// plain, case-sensitive <c>LIKE</c>, whatever its collation. An item's text is its message text (a user's typed text and tags,
+/// the text it quotes, its attachments' names; an assistant's text parts), a widget's copy text and the values of its
+/// <c>Text</c>, <c>Title</c>, <c>Caption</c>, <c>Markdown</c> and <c>Label</c> components; other items (hidden context, tool
+/// calls, workflows, tasks, images, structured input, end of turn) have none. Parts are joined with a line break.
+/// </summary>
+public static class ChatKitSearchText
+{
+    /// <summary>
+    /// The version of these rules. Raise it when they change (another item kind, another fold): the store's fill pass then makes
+    /// every row's text again (<c>EfChatKitStore.FillSearchTextAsync</c>).
+    /// </summary>
+    public const int Version = 1;
+
+    /// <summary>The escape character of the patterns <see cref="ContainsPattern"/> writes.</summary>
+    public const string LikeEscape = "\\";
+
+    private static readonly HashSet<string> TextComponents = ["Text", "Title", "Caption", "Markdown", "Label"];
+
+    /// <summary>
+    /// <paramref name="text"/> as it is searched: Unicode lower case (<see cref="string.ToLowerInvariant"/>: <c>É</c> and <c>é</c>,
+    /// <c>Σ</c> and <c>σ</c> are one), in composed form (an <c>e</c> with a combining accent is <c>é</c>). A query is folded the same way.
+    /// </summary>
+    public static string Fold(string text)
+    {
+        var lower = text.ToLowerInvariant();
+        try
+        {
+            return lower.IsNormalized(NormalizationForm.FormC) ? lower : lower.Normalize(NormalizationForm.FormC);
+        }
+        catch (ArgumentException)
+        {
+            return lower; // a lone surrogate: nothing to compose
+        }
+    }
+
+    /// <summary>A thread's search text: its title, folded ("" without one).</summary>
+    public static string OfTitle(string? title) => title is null ? "" : Fold(title);
+
+    /// <summary>An item's search text, folded ("" for items with no text a person reads).</summary>
+    public static string Of(ThreadItem item) => item switch
+    {
+        UserMessageItem user => Join([user.Text, user.QuotedText, .. user.Attachments.Select(a => a.Name)]),
+        AssistantMessageItem assistant => Fold(assistant.Text),
+        WidgetItem widget => Join([widget.CopyText, .. WidgetTexts(widget)]),
+        _ => "",
+    };
+
+    /// <summary>
+    /// A <c>LIKE</c> pattern (escape character <see cref="LikeEscape"/>) that finds the folded <paramref name="query"/> anywhere:
+    /// <c>%</c>, <c>_</c>, <c>[</c> (a character class on SQL Server) and the escape character itself stand for themselves.
+    /// </summary>
+    public static string ContainsPattern(string query) =>
+        "%" + Fold(query).Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_").Replace("[", "\\[") + "%";
+
+    private static string Join(IEnumerable<string?> parts) => Fold(string.Join('\n', parts.Where(p => !string.IsNullOrEmpty(p))));
+
+    private static IEnumerable<string> WidgetTexts(WidgetItem item)
+    {
+        var texts = new List<string>();
+        Collect(JsonSerializer.SerializeToNode(item.Widget, ChatKitJson.Context.WidgetRoot), texts);
+        return texts;
+    }
+
+    private static void Collect(JsonNode? node, List<string> texts)
+    {
+        switch (node)
+        {
+            case JsonObject component:
+                if (component["type"] is JsonValue kind && kind.TryGetValue<string>(out var type) && TextComponents.Contains(type)
+                    && component["value"] is JsonValue value && value.TryGetValue<string>(out var text))
+                    texts.Add(text);
+                foreach (var (_, child) in component) Collect(child, texts);
+                break;
+            case JsonArray list:
+                foreach (var child in list) Collect(child, texts);
+                break;
+        }
+    }
+}

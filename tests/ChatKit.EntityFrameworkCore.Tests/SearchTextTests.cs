@@ -1,0 +1,57 @@
+using ChatKit.Widgets;
+
+namespace ChatKit.EntityFrameworkCore.Tests;
+
+/// <summary>What a text search of threads looks in (<see cref="ChatKitSearchText"/>, decision 0022): what a person reads, folded.</summary>
+public class SearchTextTests
+{
+    private static readonly DateTimeOffset At = DateTimeOffset.UnixEpoch;
+
+    [Test]
+    public void A_user_message_is_its_text_tags_quote_and_attachment_names_lower_case_without_any_JSON()
+    {
+        var item = new UserMessageItem
+        {
+            Id = "msg_1", ThreadId = "thr_1", CreatedAt = At,
+            Content = [new UserMessageTextContent { Text = "Crème BRÛLÉE for " }, new UserMessageTagContent { Id = "t", Text = "Ærøskøbing" }],
+            QuotedText = "ΣΟΦΊΑ said",
+            Attachments = [new FileAttachment { Id = "atc_1", Name = "Rapport-ÉTÉ.PDF", MimeType = "application/pdf" }],
+        };
+
+        ChatKitSearchText.Of(item).Should().Be("crème brûlée for @ærøskøbing\nσοφία said\nrapport-été.pdf");
+    }
+
+    [Test]
+    public void An_assistant_message_is_its_text_and_a_widget_its_copy_text_and_text_components()
+    {
+        var answer = new AssistantMessageItem { Id = "msg_2", ThreadId = "thr_1", CreatedAt = At, Content = [new AssistantMessageContent { Text = "Hello " }, new AssistantMessageContent { Text = "WORLD" }] };
+        var widget = new WidgetItem
+        {
+            Id = "wdg_1", ThreadId = "thr_1", CreatedAt = At, CopyText = "Copied REPORT",
+            Widget = new Card { Children = [new Title { Value = "Quarterly ÜBERSICHT" }, new Row { Children = [new Text { Value = "Deep text" }] }] },
+        };
+
+        ChatKitSearchText.Of(answer).Should().Be("hello world");
+        ChatKitSearchText.Of(widget).Should().Be("copied report\nquarterly übersicht\ndeep text");
+    }
+
+    [Test]
+    public void Hidden_items_and_tool_calls_have_no_search_text()
+    {
+        ChatKitSearchText.Of(new HiddenContextItem { Id = "h", ThreadId = "thr_1", CreatedAt = At, Content = "secret words" }).Should().BeEmpty();
+        ChatKitSearchText.Of(new SdkHiddenContextItem { Id = "s", ThreadId = "thr_1", CreatedAt = At, Content = "cancelled" }).Should().BeEmpty();
+        ChatKitSearchText.Of(new ClientToolCallItem { Id = "c", ThreadId = "thr_1", CreatedAt = At, CallId = "call", Name = "get_text" }).Should().BeEmpty();
+    }
+
+    [TestCase("E\u0301TE\u0301", "été")] // decomposed accents compose
+    [TestCase("ÉTÉ", "été")]
+    [TestCase("ΩMEGA Жук", "ωmega жук")]
+    [TestCase("lone \uD800 surrogate", "lone \uD800 surrogate")]
+    public void Text_is_folded_to_composed_lower_case(string text, string folded) => ChatKitSearchText.Fold(text).Should().Be(folded);
+
+    [TestCase("50%_off", "%50\\%\\_off%")]
+    [TestCase("[A-Z]", "%\\[a-z]%")]
+    [TestCase("C:\\Temp", "%c:\\\\temp%")]
+    public void A_query_becomes_a_pattern_that_finds_it_literally(string query, string pattern) =>
+        ChatKitSearchText.ContainsPattern(query).Should().Be(pattern);
+}
