@@ -72,6 +72,17 @@ public static class ChatKitDatabaseSetup
             .RestampStoredJsonAsync(batchSize, pause, fromTheStart, cancellationToken);
 
     /// <summary>
+    /// Writes the search text of rows that have none yet (<see cref="EfChatKitStore.FillSearchTextAsync"/>): run it after upgrading
+    /// a database from before the <c>SearchText</c> columns (until then a text search matches those rows as before). A later pass
+    /// reads only the rows added since.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store was not added (<see cref="AddChatKitEntityFrameworkStore"/>).</exception>
+    public static Task<SearchTextFill> FillChatKitSearchTextAsync(this IServiceProvider services, int batchSize = 256, TimeSpan pause = default,
+        CancellationToken cancellationToken = default) =>
+        (services.GetService<EfChatKitStore>() ?? throw NotAdded(nameof(FillChatKitSearchTextAsync)))
+            .FillSearchTextAsync(batchSize, pause, cancellationToken);
+
+    /// <summary>
     /// Applies the store's pending migrations (creating the database, for SQLite the file and its folder, when missing),
     /// the way its <see cref="ChatKitDatabaseProvider"/> does: SQLite is switched to WAL so readers never wait for the
     /// writer; instances that start together on one PostgreSQL database apply each migration once.

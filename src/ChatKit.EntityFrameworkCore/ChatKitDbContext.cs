@@ -93,7 +93,7 @@ public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(opt
             s.Property(x => x.Key).HasMaxLength(64);
             s.Property(x => x.Value).HasMaxLength(1000);
             // The row exists from the migration on, so instances only ever update it.
-            s.HasData(new StoreStateRecord { Key = RestampMark.Key, Value = "" });
+            s.HasData(new StoreStateRecord { Key = RestampMark.Key, Value = "" }, new StoreStateRecord { Key = SearchTextMark.Key, Value = "" });
         });
     }
 }

@@ -41,7 +41,8 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
         var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
         var now = _time.GetUtcNow();
         var (wire, stamp) = WireForm(thread, status, domains, now);
-        if (await UpsertAsync((upserts, db) => upserts.SaveThreadAsync(db, thread, context.UserId, status, metadata, domains, wire, stamp, now, cancellationToken), cancellationToken) is { } saved)
+        var search = ChatKitSearchText.OfTitle(thread.Title);
+        if (await UpsertAsync((upserts, db) => upserts.SaveThreadAsync(db, thread, context.UserId, status, metadata, domains, wire, stamp, search, now, cancellationToken), cancellationToken) is { } saved)
         {
             if (!saved) throw ChatKitNotFoundException.Thread(thread.Id);
             return;
@@ -58,12 +59,12 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
                 {
                     Id = thread.Id, UserId = context.UserId, CreatedAt = thread.CreatedAt, Title = thread.Title,
                     StatusJson = status, MetadataJson = metadata, AllowedImageDomainsJson = domains, UpdatedAt = now,
-                    WireJson = wire, WireStamp = stamp,
+                    WireJson = wire, WireStamp = stamp, SearchText = search,
                 });
                 await db.SaveChangesAsync(cancellationToken);
                 return;
             }
-            await UpdateRowsAsync(db.Threads.Where(t => t.Sequence == owner.Sequence), thread, status, metadata, domains, wire, stamp, now, cancellationToken);
+            await UpdateRowsAsync(db.Threads.Where(t => t.Sequence == owner.Sequence), thread, status, metadata, domains, wire, stamp, search, now, cancellationToken);
         }, cancellationToken);
     }
 
@@ -75,20 +76,21 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
         var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
         var now = _time.GetUtcNow();
         var (wire, stamp) = WireForm(thread, status, domains, now);
+        var search = ChatKitSearchText.OfTitle(thread.Title);
         // One statement that only finds the caller's existing row: a thread deleted meanwhile stays deleted.
-        if (await UpsertAsync((upserts, db) => upserts.UpdateThreadAsync(db, thread, context.UserId, status, metadata, domains, wire, stamp, now, cancellationToken), cancellationToken) is { } changed)
+        if (await UpsertAsync((upserts, db) => upserts.UpdateThreadAsync(db, thread, context.UserId, status, metadata, domains, wire, stamp, search, now, cancellationToken), cancellationToken) is { } changed)
         {
             if (!changed) throw ChatKitNotFoundException.Thread(thread.Id);
             return;
         }
         var updated = 0;
         await WriteAsync(async db => updated = await UpdateRowsAsync(
-            db.Threads.Where(t => t.Id == thread.Id && t.UserId == context.UserId), thread, status, metadata, domains, wire, stamp, now, cancellationToken), cancellationToken);
+            db.Threads.Where(t => t.Id == thread.Id && t.UserId == context.UserId), thread, status, metadata, domains, wire, stamp, search, now, cancellationToken), cancellationToken);
         if (updated == 0) throw ChatKitNotFoundException.Thread(thread.Id);
     }
 
     private static Task<int> UpdateRowsAsync(IQueryable<ThreadRecord> rows, ThreadMetadata thread, string status, string metadata, string? domains,
-        string wire, long stamp, DateTimeOffset now, CancellationToken cancellationToken) =>
+        string wire, long stamp, string search, DateTimeOffset now, CancellationToken cancellationToken) =>
         rows.ExecuteUpdateAsync(u => u
             .SetProperty(t => t.Title, thread.Title)
             .SetProperty(t => t.StatusJson, status)
@@ -96,6 +98,7 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
             .SetProperty(t => t.AllowedImageDomainsJson, domains)
             .SetProperty(t => t.WireJson, wire)
             .SetProperty(t => t.WireStamp, stamp)
+            .SetProperty(t => t.SearchText, search)
             .SetProperty(t => t.UpdatedAt, now), cancellationToken);
 
     /// <summary>
@@ -296,8 +299,9 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
     {
         var json = ChatKitStorageJson.Serialize(item);
         var stamp = WireStamps.For(item, json);
+        var search = ChatKitSearchText.Of(item);
         // Traced as the operation it serves (chatkit.store AddThreadItem).
-        if (await UpsertAsync((upserts, db) => upserts.SaveItemAsync(db, threadId, item, context.UserId, json, stamp, cancellationToken), cancellationToken, nameof(AddThreadItemAsync)) is { } saved)
+        if (await UpsertAsync((upserts, db) => upserts.SaveItemAsync(db, threadId, item, context.UserId, json, stamp, search, cancellationToken), cancellationToken, nameof(AddThreadItemAsync)) is { } saved)
         {
             if (!saved) throw ChatKitNotFoundException.Thread(threadId);
             return;
@@ -310,10 +314,12 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
             if (probe.Sequence is { } sequence)
             {
                 // The same item saved again keeps its place.
-                await db.Items.Where(i => i.Sequence == sequence).ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, json).SetProperty(i => i.WireStamp, stamp), cancellationToken);
+                await db.Items.Where(i => i.Sequence == sequence).ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, json).SetProperty(i => i.WireStamp, stamp)
+                    .SetProperty(i => i.SearchText, search), cancellationToken);
                 return;
             }
-            db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json, WireStamp = stamp });
+            db.Items.Add(new ItemRecord { Id = item.Id, ThreadId = threadId, UserId = context.UserId, Type = item.Kind, CreatedAt = item.CreatedAt, Json = json, WireStamp = stamp,
+                SearchText = search });
             await db.SaveChangesAsync(cancellationToken);
         }, cancellationToken, nameof(AddThreadItemAsync));
     }

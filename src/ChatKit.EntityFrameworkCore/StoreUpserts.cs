@@ -42,7 +42,7 @@ internal sealed class StoreUpserts
     private StoreUpserts(string item, string thread, string threadUpdate, Func<DateTimeOffset, object> time, bool prepare, ILogger log)
     {
         _sql = [item, thread, threadUpdate];
-        _parameterCounts = [7, 10, 9];
+        _parameterCounts = [8, 11, 10];
         _preparedSql = [.. _sql.Select((sql, i) => string.Format(CultureInfo.InvariantCulture, sql, [.. Enumerable.Range(0, _parameterCounts[i]).Select(n => "@p" + n)]))];
         _time = time;
         _prepare = prepare;
@@ -64,28 +64,29 @@ internal sealed class StoreUpserts
         string I(string property) => Column(items, property);
         string T(string property) => Column(threads, property);
 
-        // {0} id, {1} thread, {2} user, {3} type, {4} created_at, {5} json, {6} wire stamp. SQLite needs the WHERE for ON CONFLICT
-        // to parse after a SELECT.
+        // {0} id, {1} thread, {2} user, {3} type, {4} created_at, {5} json, {6} wire stamp, {7} search text. SQLite needs the WHERE
+        // for ON CONFLICT to parse after a SELECT.
         var item =
-            $"INSERT INTO {Table(items)} ({I("Id")}, {I("ThreadId")}, {I("UserId")}, {I("Type")}, {I("CreatedAt")}, {I("Json")}, {I("WireStamp")}) " +
-            "SELECT {0}, {1}, {2}, {3}, {4}, {5}, {6} " +
+            $"INSERT INTO {Table(items)} ({I("Id")}, {I("ThreadId")}, {I("UserId")}, {I("Type")}, {I("CreatedAt")}, {I("Json")}, {I("WireStamp")}, {I("SearchText")}) " +
+            "SELECT {0}, {1}, {2}, {3}, {4}, {5}, {6}, {7} " +
             $"WHERE EXISTS (SELECT 1 FROM {Table(threads)} WHERE {T("Id")} = {{1}} AND {T("UserId")} = {{2}}) " +
-            $"ON CONFLICT ({I("ThreadId")}, {I("Id")}) DO UPDATE SET {I("Json")} = excluded.{I("Json")}, {I("WireStamp")} = excluded.{I("WireStamp")}";
+            $"ON CONFLICT ({I("ThreadId")}, {I("Id")}) DO UPDATE SET {I("Json")} = excluded.{I("Json")}, {I("WireStamp")} = excluded.{I("WireStamp")}, {I("SearchText")} = excluded.{I("SearchText")}";
         // {0} id, {1} user, {2} created_at, {3} title, {4} status, {5} metadata, {6} image domains, {7} updated_at, {8} client JSON,
-        // {9} its stamp. A thread that is there is updated only when it is the caller's (the creation time and owner never change).
+        // {9} its stamp, {10} search text. A thread that is there is updated only when it is the caller's (the creation time and owner never change).
         var thread =
-            $"INSERT INTO {Table(threads)} ({T("Id")}, {T("UserId")}, {T("CreatedAt")}, {T("Title")}, {T("StatusJson")}, {T("MetadataJson")}, {T("AllowedImageDomainsJson")}, {T("UpdatedAt")}, {T("WireJson")}, {T("WireStamp")}) " +
-            "VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}) " +
+            $"INSERT INTO {Table(threads)} ({T("Id")}, {T("UserId")}, {T("CreatedAt")}, {T("Title")}, {T("StatusJson")}, {T("MetadataJson")}, {T("AllowedImageDomainsJson")}, {T("UpdatedAt")}, {T("WireJson")}, {T("WireStamp")}, {T("SearchText")}) " +
+            "VALUES ({0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}, {9}, {10}) " +
             $"ON CONFLICT ({T("Id")}) DO UPDATE SET {T("Title")} = excluded.{T("Title")}, {T("StatusJson")} = excluded.{T("StatusJson")}, " +
             $"{T("MetadataJson")} = excluded.{T("MetadataJson")}, {T("AllowedImageDomainsJson")} = excluded.{T("AllowedImageDomainsJson")}, " +
-            $"{T("UpdatedAt")} = excluded.{T("UpdatedAt")}, {T("WireJson")} = excluded.{T("WireJson")}, {T("WireStamp")} = excluded.{T("WireStamp")} " +
+            $"{T("UpdatedAt")} = excluded.{T("UpdatedAt")}, {T("WireJson")} = excluded.{T("WireJson")}, {T("WireStamp")} = excluded.{T("WireStamp")}, {T("SearchText")} = excluded.{T("SearchText")} " +
             $"WHERE {Table(threads)}.{T("UserId")} = excluded.{T("UserId")}";
-        // {0} id, {1} user, {2} title, {3} status, {4} metadata, {5} image domains, {6} updated_at, {7} client JSON, {8} its stamp:
+        // {0} id, {1} user, {2} title, {3} status, {4} metadata, {5} image domains, {6} updated_at, {7} client JSON, {8} its stamp,
+        // {9} search text:
         // the caller's thread changed, never created (a thread deleted meanwhile stays deleted). EF's ExecuteUpdate built the
         // same statement from an expression tree on every call (7% of a sequential turn's CPU, in System.Linq.Expressions).
         var threadUpdate =
             $"UPDATE {Table(threads)} SET {T("Title")} = {{2}}, {T("StatusJson")} = {{3}}, {T("MetadataJson")} = {{4}}, " +
-            $"{T("AllowedImageDomainsJson")} = {{5}}, {T("UpdatedAt")} = {{6}}, {T("WireJson")} = {{7}}, {T("WireStamp")} = {{8}} " +
+            $"{T("AllowedImageDomainsJson")} = {{5}}, {T("UpdatedAt")} = {{6}}, {T("WireJson")} = {{7}}, {T("WireStamp")} = {{8}}, {T("SearchText")} = {{9}} " +
             $"WHERE {T("Id")} = {{0}} AND {T("UserId")} = {{1}}";
         var converter = items.FindProperty(nameof(ItemRecord.CreatedAt))!.GetTypeMapping().Converter;
         Func<DateTimeOffset, object> time = converter is null ? at => at : at => converter.ConvertToProvider(at)!;
@@ -94,18 +95,18 @@ internal sealed class StoreUpserts
     }
 
     /// <summary>Inserts or updates the item; false when the thread is not the caller's (nothing was written).</summary>
-    public async Task<bool> SaveItemAsync(ChatKitDbContext db, string threadId, ThreadItem item, string userId, string json, long? stamp, CancellationToken cancellationToken) =>
-        await ExecuteAsync(db, Item, [item.Id, threadId, userId, item.Kind, _time(item.CreatedAt), json, stamp], cancellationToken).ConfigureAwait(false) > 0;
+    public async Task<bool> SaveItemAsync(ChatKitDbContext db, string threadId, ThreadItem item, string userId, string json, long? stamp, string search, CancellationToken cancellationToken) =>
+        await ExecuteAsync(db, Item, [item.Id, threadId, userId, item.Kind, _time(item.CreatedAt), json, stamp, search], cancellationToken).ConfigureAwait(false) > 0;
 
     /// <summary>Inserts or updates the thread; false when its id is another user's thread (nothing was written).</summary>
     public async Task<bool> SaveThreadAsync(ChatKitDbContext db, ThreadMetadata thread, string userId, string status, string metadata, string? domains,
-        string wireJson, long wireStamp, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await ExecuteAsync(db, Thread, [thread.Id, userId, _time(thread.CreatedAt), thread.Title, status, metadata, domains, _time(now), wireJson, wireStamp], cancellationToken).ConfigureAwait(false) > 0;
+        string wireJson, long wireStamp, string search, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await ExecuteAsync(db, Thread, [thread.Id, userId, _time(thread.CreatedAt), thread.Title, status, metadata, domains, _time(now), wireJson, wireStamp, search], cancellationToken).ConfigureAwait(false) > 0;
 
     /// <summary>Changes the caller's thread; false when there is none (deleted meanwhile, or another user's id): nothing was written.</summary>
     public async Task<bool> UpdateThreadAsync(ChatKitDbContext db, ThreadMetadata thread, string userId, string status, string metadata, string? domains,
-        string wireJson, long wireStamp, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await ExecuteAsync(db, ThreadUpdate, [thread.Id, userId, thread.Title, status, metadata, domains, _time(now), wireJson, wireStamp], cancellationToken).ConfigureAwait(false) > 0;
+        string wireJson, long wireStamp, string search, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await ExecuteAsync(db, ThreadUpdate, [thread.Id, userId, thread.Title, status, metadata, domains, _time(now), wireJson, wireStamp, search], cancellationToken).ConfigureAwait(false) > 0;
 
     private async Task<int> ExecuteAsync(ChatKitDbContext db, int statement, object?[] values, CancellationToken cancellationToken)
     {

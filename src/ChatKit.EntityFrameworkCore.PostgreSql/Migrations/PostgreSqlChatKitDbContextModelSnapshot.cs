@@ -114,6 +114,9 @@ namespace ChatKit.EntityFrameworkCore.PostgreSql.Migrations
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<string>("SearchText")
+                        .HasColumnType("text");
+
                     b.Property<string>("ThreadId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -199,6 +202,11 @@ namespace ChatKit.EntityFrameworkCore.PostgreSql.Migrations
                         {
                             Key = "stored_json_restamp",
                             Value = ""
+                        },
+                        new
+                        {
+                            Key = "search_text_fill",
+                            Value = ""
                         });
                 });
 
@@ -223,6 +231,9 @@ namespace ChatKit.EntityFrameworkCore.PostgreSql.Migrations
 
                     b.Property<string>("MetadataJson")
                         .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("SearchText")
                         .HasColumnType("text");
 
                     b.Property<string>("StatusJson")

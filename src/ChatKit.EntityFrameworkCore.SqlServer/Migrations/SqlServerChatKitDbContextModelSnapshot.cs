@@ -121,6 +121,10 @@ namespace ChatKit.EntityFrameworkCore.SqlServer.Migrations
                         .IsRequired()
                         .HasColumnType("nvarchar(max)");
 
+                    b.Property<string>("SearchText")
+                        .HasColumnType("nvarchar(max)")
+                        .UseCollation("Latin1_General_100_BIN2");
+
                     b.Property<string>("ThreadId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -212,6 +216,11 @@ namespace ChatKit.EntityFrameworkCore.SqlServer.Migrations
                         {
                             Key = "stored_json_restamp",
                             Value = ""
+                        },
+                        new
+                        {
+                            Key = "search_text_fill",
+                            Value = ""
                         });
                 });
 
@@ -238,6 +247,10 @@ namespace ChatKit.EntityFrameworkCore.SqlServer.Migrations
                     b.Property<string>("MetadataJson")
                         .IsRequired()
                         .HasColumnType("nvarchar(max)");
+
+                    b.Property<string>("SearchText")
+                        .HasColumnType("nvarchar(max)")
+                        .UseCollation("Latin1_General_100_BIN2");
 
                     b.Property<string>("StatusJson")
                         .IsRequired()

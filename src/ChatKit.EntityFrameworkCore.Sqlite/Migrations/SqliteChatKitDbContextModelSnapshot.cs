@@ -104,6 +104,9 @@ namespace ChatKit.EntityFrameworkCore.Sqlite.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SearchText")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ThreadId")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -187,6 +190,11 @@ namespace ChatKit.EntityFrameworkCore.Sqlite.Migrations
                         {
                             Key = "stored_json_restamp",
                             Value = ""
+                        },
+                        new
+                        {
+                            Key = "search_text_fill",
+                            Value = ""
                         });
                 });
 
@@ -209,6 +217,9 @@ namespace ChatKit.EntityFrameworkCore.Sqlite.Migrations
 
                     b.Property<string>("MetadataJson")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SearchText")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("StatusJson")

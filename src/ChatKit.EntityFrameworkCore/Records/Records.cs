@@ -37,6 +37,11 @@ public sealed class ThreadRecord
     /// thread is read from its columns as before. A row changed by hand must have its stamp cleared (or UpdatedAt set).
     /// </summary>
     public long? WireStamp { get; set; }
+    /// <summary>
+    /// The title as a text search finds it (<see cref="ChatKitSearchText.OfTitle"/>: folded to lower case), written with the title.
+    /// Null on rows from before the column until the store fills it (<see cref="EfChatKitStore.FillSearchTextAsync"/>).
+    /// </summary>
+    public string? SearchText { get; set; }
 }
 
 /// <summary>A thread item row.</summary>
@@ -62,6 +67,12 @@ public sealed class ItemRecord
     /// is; null, or a stamp of another build or of other JSON, and it is read and written again.
     /// </summary>
     public long? WireStamp { get; set; }
+    /// <summary>
+    /// The item's text as a text search finds it (<see cref="ChatKitSearchText.Of"/>: what a person reads of it, never its JSON,
+    /// folded to lower case), written with the JSON in the same statement. Null on rows from before the column until the store
+    /// fills it (<see cref="EfChatKitStore.FillSearchTextAsync"/>).
+    /// </summary>
+    public string? SearchText { get; set; }
 }
 
 /// <summary>An attachment row.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKit.EntityFrameworkCore;
@@ -43,17 +42,8 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
         if (!string.IsNullOrWhiteSpace(filter.User)) query = query.Where(t => t.UserId == filter.User);
         if (filter.From is { } from) query = query.Where(t => t.CreatedAt >= from);
         if (filter.To is { } to) query = query.Where(t => t.CreatedAt < to);
-        if (!string.IsNullOrWhiteSpace(filter.Text))
-        {
-            var text = filter.Text.Trim();
-            var pattern = Contains(text);
-            // Items are searched in their stored JSON, where the text is written escaped (a quote as \", a line break as \n, an emoji
-            // as \uD83D\uDE00): the pattern is the text as the store's JSON writes it, or such text would never be found.
-            var jsonPattern = Contains(JsonEncodedText.Encode(text, ChatKitJson.Options.Encoder).Value);
-            query = query.Where(t => EF.Functions.Like(t.Title ?? "", pattern, "\\")
-                                     || db.Items.Any(i => i.ThreadId == t.Id && i.Type != ItemTypes.HiddenContext && i.Type != ItemTypes.SdkHiddenContext
-                                                          && EF.Functions.Like(i.Json, jsonPattern, "\\")));
-        }
+        // What a person reads of threads (titles, messages, widget text, file names), ignoring case alike on every database: decision 0022.
+        if (!string.IsNullOrWhiteSpace(filter.Text)) query = query.WhereTextContains(db, filter.Text.Trim());
         if (filter.After is not null)
         {
             var cursor = await db.Threads.Where(t => t.Id == filter.After).Select(t => new { t.CreatedAt, t.Sequence }).FirstOrDefaultAsync(ct)
@@ -93,9 +83,6 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
         var engine = scope.ServiceProvider.GetRequiredService<ChatKitEngine>();
         await engine.ProcessAsync(new ThreadsDeleteRequest { Params = new ThreadIdParams { ThreadId = threadId } }, new ChatKitContext { UserId = owner }, ct);
     }
-
-    /// <summary>A LIKE pattern (escape character <c>\</c>) that finds <paramref name="text"/> as written: <c>%</c>, <c>_</c> and (for SQL Server) <c>[</c> are escaped.</summary>
-    private static string Contains(string text) => "%" + text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_").Replace("[", "\\[") + "%";
 
     private static string StatusOf(string json) => ChatKitJson.Deserialize<ThreadStatus>(json).Kind;
 }

@@ -17,6 +17,7 @@ public static class PersistenceSetup
         services.AddSharedKeyRing(database);
         services.AddSingleton<IUserMemory, EfUserMemory>();
         if (database.RestampStoredJson) services.AddHostedService<StoredJsonRestampService>();
+        services.AddHostedService<SearchTextFillService>();
         return services;
     }
 

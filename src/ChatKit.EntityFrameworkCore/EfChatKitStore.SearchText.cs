@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text.Json;
+using ChatKit.EntityFrameworkCore.Records;
+using ChatKit.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatKit.EntityFrameworkCore;
+
+/// <summary>What <see cref="EfChatKitStore.FillSearchTextAsync"/> did: rows whose search text it wrote, rows it left, rows it read.</summary>
+/// <param name="Items">Item rows whose <c>SearchText</c> it wrote.</param>
+/// <param name="Threads">Thread rows whose <c>SearchText</c> it wrote.</param>
+/// <param name="Skipped">Rows left as they were: saved while the pass looked at them (their save wrote the text), items whose JSON does not read.</param>
+/// <param name="Read">Rows read: those after where the last pass stopped (all of them the first time).</param>
+public sealed record SearchTextFill(int Items, int Threads, int Skipped, int Read);
+
+public sealed partial class EfChatKitStore
+{
+    /// <summary>
+    /// Writes the search text (<see cref="ChatKitSearchText"/>, decision 0022) of rows that have none: rows from before the
+    /// <c>SearchText</c> columns, and rows an older version added since. The text is made from each row's JSON (an item) or title
+    /// (a thread) by the same code a save uses, which SQL in a migration could not do alike on three databases (SQLite's
+    /// <c>lower()</c> folds ASCII only). Until a row is filled, a search matches it the way it did before the columns
+    /// (<see cref="ChatKitThreadSearch"/>). Walks items, then threads, <paramref name="batchSize"/> rows at a time in their stored
+    /// order; each batch with rows to fill is one write through the store's write path, and a row is written only if it still
+    /// holds what was read (its JSON, its title). Where the walk got to is kept in <c>chatkit_store_state</c>
+    /// (<c>search_text_fill</c>) with the version of the rules (<see cref="ChatKitSearchText.Version"/>): the next pass reads only
+    /// rows added since; a mark of other rules makes the pass read every row again and rewrite each whose text changed.
+    /// </summary>
+    public async Task<SearchTextFill> FillSearchTextAsync(int batchSize = 256, TimeSpan pause = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        int items = 0, threads = 0, skipped = 0, read = 0;
+        var saved = await ReadAsync(db => SearchTextMark.LoadAsync(db, cancellationToken), cancellationToken);
+        // Rules of another version: every row's text is made again, not only the missing ones.
+        var everyRow = saved.Version != ChatKitSearchText.Version;
+        var mark = everyRow ? SearchTextMark.Start : saved;
+        for (var batches = 1; ; batches++)
+        {
+            var after = mark.Items;
+            var rows = await ReadAsync(db => db.Items.AsNoTracking().Where(i => i.Sequence > after).OrderBy(i => i.Sequence).Take(batchSize)
+                .Select(i => new { i.Sequence, i.Json, i.SearchText }).ToListAsync(cancellationToken), cancellationToken);
+            if (rows.Count == 0) break;
+            read += rows.Count;
+            mark = mark with { Items = rows[^1].Sequence };
+            var stale = new List<(long Sequence, string Json, string Text)>();
+            foreach (var row in rows.Where(r => everyRow || r.SearchText is null))
+            {
+                if (ItemText(row.Json) is not { } text) skipped++;
+                else if (text != row.SearchText) stale.Add((row.Sequence, row.Json, text));
+            }
+            var written = await FillAsync(stale, (db, s) => db.Items.Where(i => i.Sequence == s.Sequence && i.Json == s.Json)
+                .ExecuteUpdateAsync(u => u.SetProperty(i => i.SearchText, s.Text), cancellationToken), mark, batches % 32 == 0, cancellationToken);
+            items += written;
+            skipped += stale.Count - written;
+            await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
+        }
+        for (var batches = 1; ; batches++)
+        {
+            var after = mark.Threads;
+            var rows = await ReadAsync(db => db.Threads.AsNoTracking().Where(t => t.Sequence > after).OrderBy(t => t.Sequence).Take(batchSize)
+                .Select(t => new { t.Sequence, t.Title, t.SearchText }).ToListAsync(cancellationToken), cancellationToken);
+            if (rows.Count == 0) break;
+            read += rows.Count;
+            mark = mark with { Threads = rows[^1].Sequence };
+            var stale = rows.Where(r => (everyRow || r.SearchText is null) && ChatKitSearchText.OfTitle(r.Title) != r.SearchText)
+                .Select(r => (r.Sequence, r.Title, Text: ChatKitSearchText.OfTitle(r.Title))).ToList();
+            var written = await FillAsync(stale, (db, s) => db.Threads.Where(t => t.Sequence == s.Sequence && t.Title == s.Title)
+                .ExecuteUpdateAsync(u => u.SetProperty(t => t.SearchText, s.Text), cancellationToken), mark, batches % 32 == 0, cancellationToken);
+            threads += written;
+            skipped += stale.Count - written;
+            await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
+        }
+        if (read > 0) await FillAsync<int>([], (_, _) => Task.FromResult(0), mark, saveMark: true, cancellationToken);
+        return new SearchTextFill(items, threads, skipped, read);
+    }
+
+    /// <summary>An item row's search text, or null when its JSON does not read as an item (a search then matches its JSON, as before).</summary>
+    private static string? ItemText(string json)
+    {
+        try
+        {
+            return ChatKitSearchText.Of(ChatKitStorageJson.Deserialize<ThreadItem>(json));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One update per row in one write (a transaction), with the mark saved in it when there are rows or <paramref name="saveMark"/> asks.</summary>
+    private async Task<int> FillAsync<T>(List<T> rows, Func<ChatKitDbContext, T, Task<int>> update, SearchTextMark mark, bool saveMark,
+        CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0 && !saveMark) return 0;
+        var written = 0;
+        await WriteAsync(db => InTransactionAsync(db, async () =>
+        {
+            written = 0; // the work runs again when the provider's execution strategy retries the transaction
+            foreach (var row in rows) written += await update(db, row);
+            await mark.SaveAsync(db, cancellationToken);
+            return true;
+        }, cancellationToken), cancellationToken, "FillSearchText");
+        return written;
+    }
+}
+
+/// <summary>
+/// Where <see cref="EfChatKitStore.FillSearchTextAsync"/> has got to, under which rules: one row of <c>chatkit_store_state</c>,
+/// <c>"{version} {items} {threads}"</c> (the last item and thread <c>Sequence</c> read). Empty or unreadable: version 0, no row read.
+/// </summary>
+internal readonly record struct SearchTextMark(int Version, long Items, long Threads)
+{
+    /// <summary>The row's key in <c>chatkit_store_state</c> (the migration <c>SearchText</c> adds it).</summary>
+    public const string Key = "search_text_fill";
+
+    /// <summary>These rules' mark before any row.</summary>
+    public static SearchTextMark Start => new(ChatKitSearchText.Version, 0, 0);
+
+    public static async Task<SearchTextMark> LoadAsync(ChatKitDbContext db, CancellationToken cancellationToken)
+    {
+        var value = await db.StoreState.AsNoTracking().Where(s => s.Key == Key).Select(s => s.Value).FirstOrDefaultAsync(cancellationToken);
+        var parts = value?.Split(' ');
+        return parts is { Length: 3 }
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var items)
+            && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var threads)
+                ? new SearchTextMark(version, items, threads)
+                : default;
+    }
+
+    public async Task SaveAsync(ChatKitDbContext db, CancellationToken cancellationToken)
+    {
+        var value = string.Create(CultureInfo.InvariantCulture, $"{Version} {Items} {Threads}");
+        if (await db.StoreState.Where(s => s.Key == Key).ExecuteUpdateAsync(u => u.SetProperty(s => s.Value, value), cancellationToken) > 0) return;
+        db.StoreState.Add(new StoreStateRecord { Key = Key, Value = value }); // the row was deleted by hand
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}
