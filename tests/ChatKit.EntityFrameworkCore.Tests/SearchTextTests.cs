@@ -49,6 +49,17 @@ public class SearchTextTests
     [TestCase("lone \uD800 surrogate", "lone \uD800 surrogate")]
     public void Text_is_folded_to_composed_lower_case(string text, string folded) => ChatKitSearchText.Fold(text).Should().Be(folded);
 
+    [Test]
+    public void Folding_lowers_every_character_as_the_invariant_culture_does()
+    {
+        // Fold lowers Latin-1 itself and hands only other runs to ICU: it must agree with ToLowerInvariant everywhere.
+        var all = new string([.. Enumerable.Range(1, 0xD7FF).Select(c => (char)c)]);
+        ChatKitSearchText.Fold(all).Normalize(System.Text.NormalizationForm.FormD)
+            .Should().Be(all.ToLowerInvariant().Normalize(System.Text.NormalizationForm.FormD));
+        foreach (var text in new[] { "Mixed ÀÉÎ×Þ ŸĀ Ωmega ABC", "ÉTÉ ΣΟΦΊΑ Жук 😀 ẞ", "x\u00C0\u0100y\u00FF\u0178" })
+            ChatKitSearchText.Fold(text).Should().Be(text.ToLowerInvariant().Normalize(System.Text.NormalizationForm.FormC), text);
+    }
+
     [TestCase("50%_off", "%50\\%\\_off%")]
     [TestCase("[A-Z]", "%\\[a-z]%")]
     [TestCase("C:\\Temp", "%c:\\\\temp%")]
