@@ -18,12 +18,12 @@ public class McpToolServerTests
     [TearDown]
     public async Task TearDown() => await _upstream.DisposeAsync();
 
-    private ServerFactory Start(Dictionary<string, string?> servers)
+    private ServerFactory Start(Dictionary<string, string?> servers, LogCapture? logs = null)
     {
         var settings = _upstream.Settings();
         settings["Assistant:McpReconnectSeconds"] = "1";
         foreach (var (k, v) in servers) settings[k] = v;
-        return new ServerFactory(settings);
+        return new ServerFactory(settings, logs is null ? null : logs.AddTo);
     }
 
     private static Dictionary<string, string?> Stdio(string name) => new()
@@ -173,6 +173,29 @@ public class McpToolServerTests
         ((CustomTask)stream.Items<WorkflowItem>().Single().Workflow.Tasks.Single()).Content.Should().Be("The tool server 'hostile' did not answer 'hang' within 1 s.");
         (await client.AddUserMessageAsync(stream.ThreadId!, ChatKitClient.Text("1+2")).CollectAsync().WaitAsync(TimeSpan.FromSeconds(30)))
             .Should().HaveAssistantText("3", "a slow call does not take the server down");
+    }
+
+    [Test]
+    public async Task Tools_whose_input_schema_is_not_an_object_are_left_out_and_the_servers_other_tools_stay_callable()
+    {
+        // The SDK refused the whole listing ("not a valid MCP tool input JSON schema") when one tool's arguments were a
+        // string or its schema named no type: every tool of that server was unavailable, and it was retried forever.
+        var servers = Stdio("odd");
+        servers["Assistant:McpServers:0:Arguments:1"] = "--bad-schemas";
+        var logs = new LogCapture();
+        using var factory = Start(servers, logs);
+        var client = factory.ClientFor("alice");
+
+        (await ToolsAsync(factory)).Select(t => t.Name).Should().BeEquivalentTo(["odd__echo", "odd__add", "odd__crash"]);
+        logs.Lines.Should().Contain(l => l.StartsWith("Warning") && l.Contains("odd") && l.Contains("shout") && l.Contains("input schema"))
+            .And.Contain(l => l.StartsWith("Warning") && l.Contains("odd") && l.Contains("whisper") && l.Contains("input schema"));
+        _upstream.Enqueue(Reply.ToolCall("call_1", "odd__add", "{\"a\":2,\"b\":5}")).Enqueue(Reply.Text("7"));
+
+        var stream = await client.CreateThreadAsync(ChatKitClient.Text("2+5?")).CollectAsync();
+
+        stream.Should().HaveAssistantText("7").And.NotHaveErrors();
+        _upstream.Requests[0]["tools"]!.AsArray().Select(t => (string)t!["function"]!["name"]!).Should().Contain("odd__add").And.NotContain(["odd__shout", "odd__whisper"]);
+        _upstream.Requests[1]["messages"]!.AsArray().Single(m => (string?)m!["role"] == "tool")!["content"]!.ToJsonString().Should().Contain("7");
     }
 
     [Test]

@@ -1,9 +1,12 @@
 using System.ComponentModel;
+using System.Text.Json.Nodes;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
 // Usage: McpTestServer            (stdio)
 //        McpTestServer --hostile  (stdio, with HostileTools besides TestTools)
 //        McpTestServer --hang-on-list (stdio, never answers tools/list)
+//        McpTestServer --bad-schemas (stdio, TestTools listed with two more whose input schema is not an object)
 //        McpTestServer --http URL (streamable HTTP, e.g. http://127.0.0.1:5123)
 if (args.Length == 2 && args[0] == "--http")
 {
@@ -30,6 +33,20 @@ if (args is ["--hang-on-list"])
 }
 else mcp.WithToolsFromAssembly();
 if (args is ["--hostile"]) mcp.WithTools([typeof(HostileTools)]);
+if (args is ["--bad-schemas"])
+{
+    // The SDK will not make a Tool whose input schema is not an object, so the listing is changed on its way out:
+    // one tool whose arguments are a string, one whose schema names no type. The others stay as they are.
+    mcp.WithMessageFilters(filters => filters.AddOutgoingFilter(next => async (context, cancellationToken) =>
+    {
+        if (context.JsonRpcMessage is JsonRpcResponse { Result: JsonObject result } && result["tools"] is JsonArray tools)
+        {
+            tools.Insert(0, new JsonObject { ["name"] = "shout", ["description"] = "Arguments that are a string.", ["inputSchema"] = new JsonObject { ["type"] = "string" } });
+            tools.Add(new JsonObject { ["name"] = "whisper", ["description"] = "A schema without a type.", ["inputSchema"] = new JsonObject { ["properties"] = new JsonObject() } });
+        }
+        await next(context, cancellationToken);
+    }));
+}
 await host.Build().RunAsync();
 
 /// <summary>The tools the tests ask the model to call.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ChatKitServer.Configuration;
 using Microsoft.Extensions.Options;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -25,7 +26,7 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
         public McpServerOptions Options { get; } = options;
         public readonly SemaphoreSlim Gate = new(1, 1);
         public McpClient? Client;
-        public IReadOnlyList<McpClientTool> Tools = [];
+        public IReadOnlyList<Tool> Tools = [];
         public DateTimeOffset RetryAt;
     }
 
@@ -36,7 +37,7 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
         foreach (var server in _servers.Values)
         {
             if (server.Client is null) continue;
-            tools.AddRange(server.Tools.Select(t => new McpTool(this, server.Options.Name, t.Name, t.Description, Schema(t.JsonSchema))));
+            tools.AddRange(server.Tools.Select(t => new McpTool(this, server.Options.Name, t.Name, t.Description, Schema(t.InputSchema))));
         }
         return tools;
     }
@@ -55,7 +56,7 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
                 deadline.CancelAfter(CallTimeout);
                 try
                 {
-                    server.Tools = [.. await client.ListToolsAsync(cancellationToken: deadline.Token)];
+                    server.Tools = await ListToolsAsync(server.Options.Name, client, deadline.Token);
                 }
                 catch
                 {
@@ -77,6 +78,54 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
             {
                 server.Gate.Release();
             }
+        }
+    }
+
+    /// <summary>
+    /// The server's tools, page after page, each read on its own: a tool the SDK refuses (an input schema that is not an
+    /// object, e.g. <c>{"type":"string"}</c> or no <c>type</c>) is left out with a warning naming the server and the tool.
+    /// The SDK's <c>ListToolsAsync</c> reads a page as a whole, so one such tool made every tool of its server unavailable.
+    /// </summary>
+    private async Task<IReadOnlyList<Tool>> ListToolsAsync(string serverName, McpClient client, CancellationToken ct)
+    {
+        var tools = new List<Tool>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var response = await client.SendRequestAsync(new JsonRpcRequest
+            {
+                Method = RequestMethods.ToolsList,
+                Params = cursor is null ? null : new JsonObject { ["cursor"] = cursor },
+            }, ct);
+            var page = response.Result as JsonObject ?? throw new McpException($"MCP server '{serverName}' answered tools/list without a result object.");
+            foreach (var listed in page["tools"] as JsonArray ?? [])
+            {
+                if (ReadTool(serverName, listed) is { } tool) tools.Add(tool);
+            }
+            cursor = page["nextCursor"] is JsonValue next && next.TryGetValue<string>(out var text) && text.Length > 0 ? text : null;
+        }
+        while (cursor is not null && ++pages < MaxToolPages);
+        client.AddKnownTools(tools); // what ListToolsAsync would have cached: the transport's per-tool headers
+        return tools;
+    }
+
+    /// <summary>Pages of <c>tools/list</c> read at most: a server whose cursor never ends does not hold the connection forever.</summary>
+    private const int MaxToolPages = 100;
+
+    private Tool? ReadTool(string serverName, JsonNode? listed)
+    {
+        var name = listed?["name"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : "(no name)";
+        try
+        {
+            return listed?.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<Tool>())
+                ?? throw new JsonException("The tool is null.");
+        }
+        catch (Exception ex) when (ex is ArgumentException or JsonException)
+        {
+            _logger.LogWarning("MCP server {McpServer} lists tool {McpTool} with an input schema or a definition the MCP SDK refuses ({Reason}); that tool is left out, the server's other tools are offered",
+                serverName, name, ex.Message);
+            return null;
         }
     }
 
