@@ -54,12 +54,14 @@ public sealed class ChatKitBuilder(IServiceCollection services)
 
     /// <summary>
     /// Binds <see cref="ChatKitHttpOptions"/> and <see cref="ChatKitEngineOptions"/> from a configuration section
-    /// (<c>ChatKit</c> by default: <c>ChatKit:MaxRequestBodyBytes</c>, <c>ChatKit:MaxPageSize</c>, ...).
+    /// (<c>ChatKit</c> by default: <c>ChatKit:MaxRequestBodyBytes</c>, <c>ChatKit:MaxPageSize</c>, ...), and the public address
+    /// of attachment links (<see cref="PublicAddressOptions"/>: <c>ChatKit:PublicBaseUrl</c>, <c>ChatKit:TrustedProxies</c>).
     /// </summary>
     public ChatKitBuilder BindConfiguration(string section = ChatKitHttpOptions.Section)
     {
         Services.AddOptions<ChatKitHttpOptions>().BindConfiguration(section);
         Services.AddOptions<ChatKitEngineOptions>().BindConfiguration(section);
+        Services.AddOptions<PublicAddressOptions>().BindConfiguration(section); // the public address of attachment links
         return this;
     }
 
@@ -93,7 +95,8 @@ public sealed class ChatKitBuilder(IServiceCollection services)
 
     /// <summary>
     /// Creates and deletes attachment files (<c>attachments.create</c>, <c>attachments.delete</c>, and the files of a
-    /// deleted thread); the records stay in the store. Without one, attachment requests are refused.
+    /// deleted thread); the records stay in the store. Without one, attachment requests are refused. For the library's own, with
+    /// upload and preview endpoints and signed links, use <see cref="ChatKitAttachmentsExtensions.AddAttachments"/> instead.
     /// </summary>
     public ChatKitBuilder AddAttachmentStore<TAttachmentStore>() where TAttachmentStore : class, IChatKitAttachmentStore
     {

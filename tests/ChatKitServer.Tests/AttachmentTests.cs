@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using ChatKit;
+using ChatKit.AspNetCore;
 using ChatKit.Tests.Support;
 using ChatKitServer.Attachments;
 using ChatKitServer.Tests.Support;

@@ -1,6 +1,7 @@
 using System.Net;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using ChatKit.AspNetCore;
 using ChatKitServer.Attachments;
 using ChatKitServer.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -2,41 +2,20 @@ using System.ComponentModel.DataAnnotations;
 
 namespace ChatKitServer.Attachments;
 
-/// <summary>Uploads (section <c>Attachments</c>).</summary>
+/// <summary>
+/// The server's own attachment settings (section <c>Attachments</c>): which storage, the cleanup of unused uploads, what
+/// the model sees. The folder, the size and type limits and the link lifetimes are ChatKit.AspNetCore's
+/// <see cref="ChatKit.AspNetCore.ChatKitAttachmentOptions"/>, bound from the same section.
+/// </summary>
 public sealed class AttachmentOptions : IValidatableObject
 {
     public const string Section = "Attachments";
 
-    /// <summary>Where the bytes live: <see cref="Path"/> on this machine, or the blob container of <see cref="AzureBlob"/> (shared by every instance).</summary>
+    /// <summary>Where the bytes live: <c>Attachments:Path</c> on this machine, or the blob container of <see cref="AzureBlob"/> (shared by every instance).</summary>
     public AttachmentStorageKind Storage { get; set; } = AttachmentStorageKind.Local;
 
     /// <summary>The blob container of <see cref="AttachmentStorageKind.AzureBlob"/> (section <c>Attachments:AzureBlob</c>).</summary>
     public AzureBlobAttachmentOptions AzureBlob { get; set; } = new();
-
-    /// <summary>Folder of the uploaded bytes with <see cref="AttachmentStorageKind.Local"/> (created when missing).</summary>
-    [Required(AllowEmptyStrings = false)]
-    public string Path { get; set; } = "data/attachments";
-
-    /// <summary>The largest file accepted, in bytes.</summary>
-    [Range(1, 1L << 32)]
-    public long MaxBytes { get; set; } = 20 * 1024 * 1024;
-
-    /// <summary>The MIME types accepted when <see cref="AllowedMimeTypes"/> names none.</summary>
-    public static readonly IReadOnlyList<string> DefaultMimeTypes =
-    [
-        "image/png", "image/jpeg", "image/gif", "image/webp",
-        "text/plain", "text/markdown", "text/csv", "application/json", "application/pdf",
-    ];
-
-    /// <summary>
-    /// MIME types accepted (exact; parameters like <c>;charset=</c> are ignored); empty means
-    /// <see cref="DefaultMimeTypes"/>. A configured list replaces the defaults: they are not an initializer,
-    /// which the configuration binder would append the configured types to.
-    /// </summary>
-    public string[] AllowedMimeTypes { get; set; } = [];
-
-    /// <summary>The types accepted: the configured ones, or the defaults when none are configured.</summary>
-    public IReadOnlyList<string> AcceptedMimeTypes => AllowedMimeTypes.Length > 0 ? AllowedMimeTypes : DefaultMimeTypes;
 
     /// <summary>An attachment no message uses is removed after this long.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "365.00:00:00")]
@@ -52,13 +31,6 @@ public sealed class AttachmentOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        for (var i = 0; i < AllowedMimeTypes.Length; i++)
-        {
-            var type = AllowedMimeTypes[i];
-            if (string.IsNullOrWhiteSpace(type) || !System.Text.RegularExpressions.Regex.IsMatch(type, @"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$"))
-                yield return new ValidationResult($"Attachments:AllowedMimeTypes:{i} must be a MIME type in lower case like image/png (got '{type}').", [nameof(AllowedMimeTypes)]);
-        }
-
         if (Storage != AttachmentStorageKind.AzureBlob) yield break;
         var problems = new List<ValidationResult>();
         Validator.TryValidateObject(AzureBlob, new ValidationContext(AzureBlob), problems, validateAllProperties: true);

@@ -1,3 +1,4 @@
+using ChatKit.AspNetCore;
 namespace ChatKitServer.Attachments;
 
 /// <summary>

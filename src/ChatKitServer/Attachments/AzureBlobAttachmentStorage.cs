@@ -1,3 +1,4 @@
+using ChatKit.AspNetCore;
 using Azure;
 using Azure.Storage;
 using Azure.Storage.Blobs;

@@ -1,3 +1,4 @@
+using ChatKit.AspNetCore;
 using ChatKit;
 using ChatKit.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;

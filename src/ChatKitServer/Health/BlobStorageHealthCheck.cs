@@ -1,3 +1,4 @@
+using ChatKit.AspNetCore;
 using Azure;
 using ChatKitServer.Attachments;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,3 +1,4 @@
+using ChatKit.AspNetCore;
 using ChatKit;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;

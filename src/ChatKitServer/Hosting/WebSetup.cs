@@ -1,4 +1,5 @@
 using ChatKitServer.Configuration;
+using ChatKitServer.Limits;
 using ChatKit.AspNetCore;
 using ChatKitServer.Auth;
 using ChatKitServer.Errors;
@@ -63,6 +64,9 @@ public static class WebSetup
         app.UseRequestTimeouts();
         app.MapControllers();
         app.MapChatKit("/chatkit").RequireAuthorization().RequireRateLimiting(AuthSetup.ChatKitRateLimit);
+        var attachments = app.MapChatKitAttachments().RequireAuthorization(); // the upload link and the preview allow anonymous callers: their signature is checked
+        attachments.Uploads.RequireRateLimiting(UserLimits.Uploads).WithRequestTimeout(RequestDeadlines.LongPolicy);
+        attachments.Previews.RequireRateLimiting(UserLimits.Previews);
         app.MapChatKitHealth();
         return app;
     }

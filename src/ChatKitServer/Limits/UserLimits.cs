@@ -1,3 +1,4 @@
+using ChatKit.AspNetCore;
 using System.Threading.RateLimiting;
 using ChatKitServer.Attachments;
 using ChatKitServer.Configuration;

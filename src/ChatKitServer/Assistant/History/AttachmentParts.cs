@@ -1,3 +1,4 @@
+using ChatKit.AspNetCore;
 using System.Text;
 using ChatKit;
 using Microsoft.Extensions.AI;

@@ -1,3 +1,4 @@
+using ChatKit.AspNetCore;
 using System.ClientModel.Primitives;
 using System.Text;
 using System.Text.Json.Nodes;

@@ -1,4 +1,4 @@
-namespace ChatKitServer.Hosting;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// A stream that is read front to back and nothing else: the members a reader never uses (seek, length,

@@ -2,7 +2,7 @@ using ChatKit;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
-namespace ChatKitServer.Hosting;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// The base of absolute links (<c>https://host[/path-base]</c>), from a trusted source only:

@@ -3,14 +3,14 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
-namespace ChatKitServer.Attachments;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// The file of a <c>multipart/form-data</c> upload, read as it arrives with <see cref="MultipartReader"/>
 /// (no form buffering, nothing spooled to disk): what the request declares is checked before its body
 /// is read, the file's name and type before its bytes are, and its size while they are copied.
 /// </summary>
-public static class MultipartUpload
+internal static class MultipartUpload
 {
     /// <summary>Room for the multipart framing around the file: boundaries, part headers, a long file name.</summary>
     public const long FramingBytes = 64 * 1024;
@@ -42,7 +42,7 @@ public static class MultipartUpload
     /// <summary>The part of the field named <c>file</c>, its headers read and its bytes not yet.</summary>
     public static async Task<FileMultipartSection> FileAsync(HttpRequest request, string boundary, CancellationToken ct)
     {
-        var body = new global::ChatKit.AspNetCore.StoppableRequestBody(request.BodyReader, ct);
+        var body = new StoppableRequestBody(request.BodyReader, ct);
         request.HttpContext.Response.RegisterForDispose(body); // the file's bytes are read after this returns
         var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
         long skipped = 0;

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ChatKitServer.Attachments;
+namespace ChatKit.AspNetCore;
 
 /// <summary>The shape of an attachment id, checked before an id names a file or a blob.</summary>
 internal static partial class AttachmentIds

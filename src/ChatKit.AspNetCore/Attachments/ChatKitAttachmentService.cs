@@ -1,15 +1,16 @@
 using System.Text.Json.Nodes;
 using ChatKit;
 
-namespace ChatKitServer.Attachments;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// The engine's attachment seam: <c>attachments.create</c> makes a record whose upload descriptor
 /// points at this server's signed upload address; <c>attachments.delete</c> removes the bytes
 /// (the engine removes the record).
 /// </summary>
-public sealed class ChatKitAttachmentService(AttachmentPolicy policy, AttachmentLinks links, IAttachmentStorage storage) : IChatKitAttachmentStore
+internal sealed class ChatKitAttachmentService(AttachmentPolicy policy, AttachmentLinks links, IAttachmentStorage storage) : IChatKitAttachmentStore
 {
+    /// <inheritdoc />
     public Task<Attachment> CreateAttachmentAsync(AttachmentCreateParams request, ChatKitContext context, CancellationToken cancellationToken)
     {
         var type = policy.Check(request.Name, request.MimeType, request.Size);
@@ -18,6 +19,7 @@ public sealed class ChatKitAttachmentService(AttachmentPolicy policy, Attachment
         return Task.FromResult(attachment);
     }
 
+    /// <inheritdoc />
     public Task DeleteAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken) =>
         storage.DeleteAsync(attachment.Id, cancellationToken);
 
@@ -31,7 +33,9 @@ public sealed class ChatKitAttachmentService(AttachmentPolicy policy, Attachment
         return attachment;
     }
 
+    /// <summary>Whether the bytes of <paramref name="attachment"/> arrived.</summary>
     public static bool IsUploaded(Attachment attachment) => attachment.Metadata?["uploaded"] is JsonValue v && v.TryGetValue<bool>(out var done) && done;
 
+    /// <summary>The size <c>attachments.create</c> declared (or the size that arrived), -1 when unknown.</summary>
     public static long DeclaredSize(Attachment attachment) => attachment.Metadata?["size"] is JsonValue v && v.TryGetValue<long>(out var size) ? size : -1;
 }

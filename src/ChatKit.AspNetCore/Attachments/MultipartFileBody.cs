@@ -1,8 +1,7 @@
 using ChatKit;
-using ChatKitServer.Hosting;
 using Microsoft.AspNetCore.Http;
 
-namespace ChatKitServer.Attachments;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// The bytes of a multipart file part as <see cref="Microsoft.AspNetCore.WebUtilities.MultipartReader"/>

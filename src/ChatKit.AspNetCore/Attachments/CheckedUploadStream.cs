@@ -1,4 +1,4 @@
-namespace ChatKitServer.Attachments;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// The bytes of an uploaded file on their way to storage, counted: more than <paramref name="maxBytes"/>

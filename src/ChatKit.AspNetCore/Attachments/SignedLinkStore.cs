@@ -1,7 +1,7 @@
 using ChatKit;
 using ChatKit.Json;
 
-namespace ChatKitServer.Attachments;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// Keeps signed links out of the database and fresh when served: an image attachment's <c>preview_url</c>
@@ -10,7 +10,7 @@ namespace ChatKitServer.Attachments;
 /// reloaded a week later shows its images; a link copied out of it stops working after
 /// <c>Attachments:PreviewLinkLifetime</c>. Wraps the configured <see cref="IChatKitStore"/>.
 /// </summary>
-public sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links) : IChatKitStore
+internal sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links) : IChatKitStore
 {
     public Task<ThreadMetadata> LoadThreadAsync(string threadId, ChatKitContext context, CancellationToken cancellationToken = default) =>
         inner.LoadThreadAsync(threadId, context, cancellationToken);

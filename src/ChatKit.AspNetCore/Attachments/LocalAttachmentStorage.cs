@@ -1,11 +1,11 @@
-namespace ChatKitServer.Attachments;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
-/// Bytes under <see cref="AttachmentOptions.Path"/>, one file per attachment named by its id.
+/// Bytes under <see cref="ChatKitAttachmentOptions.Path"/>, one file per attachment named by its id.
 /// Client file names never reach the file system, and ids are checked against the id pattern, so no
 /// request can address a path outside the folder.
 /// </summary>
-public sealed class LocalAttachmentStorage(Microsoft.Extensions.Options.IOptions<AttachmentOptions> options) : IAttachmentStorage
+public sealed class LocalAttachmentStorage(Microsoft.Extensions.Options.IOptions<ChatKitAttachmentOptions> options) : IAttachmentStorage
 {
     private string Folder => System.IO.Path.GetFullPath(options.Value.Path);
 
@@ -15,6 +15,7 @@ public sealed class LocalAttachmentStorage(Microsoft.Extensions.Options.IOptions
         return System.IO.Path.Combine(Folder, attachmentId + ".bin");
     }
 
+    /// <inheritdoc />
     public async Task<long> SaveAsync(string attachmentId, Stream content, long maxBytes, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Folder);
@@ -44,12 +45,14 @@ public sealed class LocalAttachmentStorage(Microsoft.Extensions.Options.IOptions
         }
     }
 
+    /// <inheritdoc />
     public Task<Stream?> OpenReadAsync(string attachmentId, CancellationToken cancellationToken)
     {
         var path = PathOf(attachmentId);
         return Task.FromResult<Stream?>(File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true) : null);
     }
 
+    /// <inheritdoc />
     public Task DeleteAsync(string attachmentId, CancellationToken cancellationToken)
     {
         // File.Delete ignores a missing file but throws when the folder is missing too: before the first upload,

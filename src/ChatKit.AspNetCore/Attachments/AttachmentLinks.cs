@@ -1,25 +1,27 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using ChatKit;
-using ChatKitServer.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 
-namespace ChatKitServer.Attachments;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// Upload and preview addresses signed with ASP.NET Core Data Protection: the signature names the
 /// attachment, its owner and the purpose, so an <c>&lt;img src&gt;</c> (which cannot send a bearer
 /// token) can load a preview, and nobody else's attachment can be reached by guessing ids. Links
-/// expire (<see cref="AttachmentLinkOptions"/>), and their host comes from <see cref="PublicAddress"/>,
+/// expire (<see cref="ChatKitAttachmentOptions.PreviewLinkLifetime"/>, <see cref="ChatKitAttachmentOptions.UploadLinkLifetime"/>), and their host comes from <see cref="PublicAddress"/>,
 /// never from an unvouched Host header. The signature reads <c>&lt;expiry, unix seconds&gt;.&lt;protected
 /// payload&gt;</c>, the payload naming the purpose, the attachment, the owner and that expiry. The payload is
 /// checked first and the expiry after: a genuine link used too late gets 410 (saying how to get a fresh one),
 /// anything else, whatever expiry it shows, 404 (a forged link learns nothing about the attachment).
 /// </summary>
-public sealed class AttachmentLinks(IDataProtectionProvider protection, PublicAddress address, IOptions<AttachmentLinkOptions> options, TimeProvider clock)
+public sealed class AttachmentLinks(IDataProtectionProvider protection, PublicAddress address, IOptions<ChatKitAttachmentOptions> options, TimeProvider clock)
 {
+    /// <summary>The purpose of an upload link (<see cref="Verify"/>).</summary>
     public const string UploadPurpose = "upload";
+
+    /// <summary>The purpose of a preview link (<see cref="Verify"/>).</summary>
     public const string PreviewPurpose = "preview";
 
     // v3: the expiry is checked from the authenticated payload (v2 used a time-limited protector, whose expired
@@ -28,8 +30,9 @@ public sealed class AttachmentLinks(IDataProtectionProvider protection, PublicAd
     private readonly IDataProtector _protector = protection.CreateProtector("ChatKitServer.Attachments.Links.v3");
 
     /// <summary>The stable, unsigned path of a preview: what is stored inside items; signed when served.</summary>
-    public static string PreviewPath(string attachmentId) => $"/chatkit/attachments/{Uri.EscapeDataString(attachmentId)}/preview";
+    public static string PreviewPath(string attachmentId) => $"{ChatKitAttachmentEndpoints.Path}/{Uri.EscapeDataString(attachmentId)}/preview";
 
+    /// <summary>A signed upload link for <paramref name="userId"/>'s attachment (made while serving a request, or on a configured public address).</summary>
     public string Upload(string attachmentId, string userId) =>
         Link(attachmentId, "upload", Sign(UploadPurpose, attachmentId, userId, options.Value.UploadLinkLifetime))
         ?? throw new InvalidOperationException("Upload links are made while serving a request, or with ChatKit:PublicBaseUrl set.");
@@ -73,12 +76,13 @@ public sealed class AttachmentLinks(IDataProtectionProvider protection, PublicAd
     }
 
     private string? Link(string attachmentId, string action, string signature) =>
-        address.Base() is { } root ? $"{root}/chatkit/attachments/{Uri.EscapeDataString(attachmentId)}/{action}?sig={Uri.EscapeDataString(signature)}" : null;
+        address.Base() is { } root ? $"{root}{ChatKitAttachmentEndpoints.Path}/{Uri.EscapeDataString(attachmentId)}/{action}?sig={Uri.EscapeDataString(signature)}" : null;
 }
 
 /// <summary>A signed link used after its expiry: 410 Gone, saying how to get a fresh one.</summary>
 public sealed class AttachmentLinkExpiredException(string attachmentId, DateTimeOffset expired)
     : ChatKitException($"The link to attachment '{attachmentId}' expired at {expired:u}. Links are short-lived: load the thread again (or create the attachment again) for a fresh one.")
 {
+    /// <inheritdoc />
     public override int StatusCode => StatusCodes.Status410Gone;
 }

@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
 
-namespace ChatKitServer.Hosting;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// Where the server is reached from outside (section <c>ChatKit</c>): signed attachment links are absolute
@@ -10,6 +10,7 @@ namespace ChatKitServer.Hosting;
 /// </summary>
 public sealed class PublicAddressOptions : IValidatableObject
 {
+    /// <summary>The configuration section these are read from.</summary>
     public const string Section = "ChatKit";
 
     /// <summary>The server's public address (e.g. <c>https://chat.example.com/</c>, a path base allowed); links are built on it.</summary>
@@ -31,6 +32,7 @@ public sealed class PublicAddressOptions : IValidatableObject
     /// <summary>The configured address without a trailing slash, or null.</summary>
     public Uri? BaseUri => string.IsNullOrWhiteSpace(PublicBaseUrl) ? null : new Uri(PublicBaseUrl.TrimEnd('/'), UriKind.Absolute);
 
+    /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!string.IsNullOrWhiteSpace(PublicBaseUrl)

@@ -1,21 +1,24 @@
 using ChatKit;
 using Microsoft.Extensions.Options;
 
-namespace ChatKitServer.Attachments;
+namespace ChatKit.AspNetCore;
 
-/// <summary>What an upload may be: the allowed types and the size limit of <see cref="AttachmentOptions"/>.</summary>
-public sealed class AttachmentPolicy(IOptions<AttachmentOptions> options)
+/// <summary>What an upload may be: the allowed types and the size limit of <see cref="ChatKitAttachmentOptions"/>.</summary>
+public sealed class AttachmentPolicy(IOptions<ChatKitAttachmentOptions> options)
 {
     private static readonly HashSet<string> ImageTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"];
     private static readonly HashSet<string> TextTypes = ["text/plain", "text/markdown", "text/csv", "application/json"];
 
+    /// <summary>The largest file accepted, in bytes.</summary>
     public long MaxBytes => options.Value.MaxBytes;
 
     /// <summary>The media type without parameters, lower case (<c>Text/Plain; charset=utf-8</c> → <c>text/plain</c>).</summary>
     public static string MediaType(string? mimeType) => (mimeType ?? "").Split(';', 2)[0].Trim().ToLowerInvariant();
 
+    /// <summary>Whether the type is an image the web component previews (png, jpeg, gif, webp).</summary>
     public static bool IsImage(string mimeType) => ImageTypes.Contains(MediaType(mimeType));
 
+    /// <summary>Whether the type is text a model may read (txt, md, csv, json).</summary>
     public static bool IsText(string mimeType) => TextTypes.Contains(MediaType(mimeType));
 
     /// <summary>Checks a declared file; returns the normalized media type.</summary>

@@ -1,9 +1,8 @@
-namespace ChatKitServer.Attachments;
+namespace ChatKit.AspNetCore;
 
 /// <summary>
 /// Where attachment bytes live, keyed by attachment id: a local folder (<see cref="LocalAttachmentStorage"/>,
-/// the default) or Azure Blob Storage (<see cref="AzureBlobAttachmentStorage"/>), chosen by
-/// <see cref="AttachmentOptions.Storage"/>; another backend plugs in by registering its own implementation.
+/// the default), or another backend registered in its place (ChatKitServer's Azure Blob Storage, S3...).
 /// Whatever the backend, a save that fails (too large, cut short, cancelled) leaves nothing under the id.
 /// </summary>
 public interface IAttachmentStorage
@@ -21,5 +20,6 @@ public interface IAttachmentStorage
 /// <summary>More bytes than allowed arrived.</summary>
 public sealed class AttachmentTooLargeException(long limit) : Exception($"The file is larger than the limit of {limit} bytes.")
 {
+    /// <summary>The limit, in bytes.</summary>
     public long Limit { get; } = limit;
 }

@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ChatKit.AspNetCore;
+
+/// <summary>
+/// Uploads and their signed links (<see cref="ChatKitAttachmentsExtensions.AddAttachments"/>; ChatKitServer binds them from the section
+/// <c>Attachments</c>): where the bytes go with the default storage, what may be uploaded, how long links work.
+/// </summary>
+public sealed class ChatKitAttachmentOptions : IValidatableObject
+{
+    /// <summary>The configuration section ChatKitServer reads these from.</summary>
+    public const string Section = "Attachments";
+
+    /// <summary>Folder of the uploaded bytes with the default storage (<see cref="LocalAttachmentStorage"/>; created when missing).</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Path { get; set; } = "data/attachments";
+
+    /// <summary>The largest file accepted, in bytes (413 beyond).</summary>
+    [Range(1, 1L << 32)]
+    public long MaxBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>The MIME types accepted when <see cref="AllowedMimeTypes"/> names none.</summary>
+    public static readonly IReadOnlyList<string> DefaultMimeTypes =
+    [
+        "image/png", "image/jpeg", "image/gif", "image/webp",
+        "text/plain", "text/markdown", "text/csv", "application/json", "application/pdf",
+    ];
+
+    /// <summary>
+    /// MIME types accepted (exact; parameters like <c>;charset=</c> are ignored; 415 for the others); empty means
+    /// <see cref="DefaultMimeTypes"/>. A configured list replaces the defaults: they are not an initializer,
+    /// which the configuration binder would append the configured types to.
+    /// </summary>
+    public string[] AllowedMimeTypes { get; set; } = [];
+
+    /// <summary>The types accepted: the configured ones, or the defaults when none are configured.</summary>
+    public IReadOnlyList<string> AcceptedMimeTypes => AllowedMimeTypes.Length > 0 ? AllowedMimeTypes : DefaultMimeTypes;
+
+    /// <summary>An image preview link works this long; items carry a fresh one each time they are served.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan PreviewLinkLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The upload link of <c>attachments.create</c> works this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan UploadLinkLifetime { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <inheritdoc />
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        for (var i = 0; i < AllowedMimeTypes.Length; i++)
+        {
+            var type = AllowedMimeTypes[i];
+            if (string.IsNullOrWhiteSpace(type) || !System.Text.RegularExpressions.Regex.IsMatch(type, @"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$"))
+                yield return new ValidationResult($"Attachments:AllowedMimeTypes:{i} must be a MIME type in lower case like image/png (got '{type}').", [nameof(AllowedMimeTypes)]);
+        }
+    }
+}
