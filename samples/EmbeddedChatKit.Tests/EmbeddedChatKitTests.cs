@@ -88,4 +88,32 @@ public class EmbeddedChatKitTests
         refused.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         (await anonymous.GetStringAsync("/")).Should().Contain("An app of its own");
     }
+
+    [Test]
+    public async Task An_image_is_uploaded_to_its_signed_link_sent_and_previewed_by_its_owner_only()
+    {
+        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4];
+        using var alice = _host.HttpClientFor("alice");
+        using var created = await alice.PostAsync("/chatkit", Json("{\"type\":\"attachments.create\",\"params\":{\"name\":\"dot.png\",\"size\":" + png.Length + ",\"mime_type\":\"image/png\"}}"));
+        var attachment = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+        var id = (string)attachment["id"]!;
+
+        using var browser = _host.CreateClient(); // the web component sends the bytes to the signed link, without the app's credentials
+        var file = new ByteArrayContent(png);
+        file.Headers.ContentType = new("image/png");
+        using var uploaded = await browser.PostAsync((string)attachment["upload_descriptor"]!["url"]!, new MultipartFormDataContent { { file, "file", "dot.png" } });
+        uploaded.StatusCode.Should().Be(HttpStatusCode.OK);
+        var turn = await _host.ClientFor("alice").StreamFramesAsync(new ThreadsCreateRequest
+        {
+            Params = new() { Input = new UserMessageInput { Content = [new UserMessageTextContent { Text = "What is this?" }], Attachments = [id] } },
+        }).CollectAsync();
+
+        turn.Should().NotHaveErrors();
+        var sent = turn.Items<UserMessageItem>().Single().Attachments.Should().ContainSingle().Which.Should().BeOfType<ImageAttachment>().Subject;
+        (await browser.GetByteArrayAsync(sent.PreviewUrl)).Should().Equal(png);
+        using var bob = _host.HttpClientFor("bob");
+        (await bob.GetAsync($"/chatkit/attachments/{id}/preview")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }
