@@ -144,6 +144,40 @@ public class EmbeddedAttachmentTests
         map.Should().Throw<InvalidOperationException>().WithMessage("*AddAttachments()*");
     }
 
+    [Test]
+    public async Task A_store_added_after_AddAttachments_is_named_in_a_warning_at_start()
+    {
+        var logs = new ListLoggerProvider();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.AddProvider(logs);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ChatKit:PublicBaseUrl"] = "http://localhost/" });
+        var chatKit = builder.Services.AddChatKit().BindConfiguration().AddResponder<AttachmentNamingResponder>().AddInMemoryStore().AddAttachments(o => o.Path = _folder);
+        chatKit.AddInMemoryStore(); // the mistake: this store replaces the one that signs links
+        await using var app = builder.Build();
+
+        app.MapChatKitAttachments();
+
+        logs.Lines.Should().ContainSingle(l => l.Contains("after AddAttachments()") && l.Contains("InMemoryChatKitStore"));
+    }
+
+    private sealed class ListLoggerProvider : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+        public ILogger CreateLogger(string categoryName) => new Logger(Lines);
+        public void Dispose() { }
+
+        private sealed class Logger(System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel)) lines.Enqueue(formatter(state, exception));
+            }
+        }
+    }
+
     private static async Task ShouldBeProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detail)
     {
         var body = await response.Content.ReadAsStringAsync();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace ChatKit.AspNetCore;
 
@@ -62,12 +63,27 @@ public static class ChatKitAttachmentsExtensions
         if (endpoints.ServiceProvider.GetService<IServiceProviderIsService>() is { } known && !known.IsService(typeof(AttachmentLinks)))
             throw new InvalidOperationException(
                 "ChatKit's attachments were not added: call builder.Services.AddChatKit()...AddAttachments() (after the store) before MapChatKitAttachments.");
+        WarnIfStoreAddedAfter(endpoints.ServiceProvider);
         var group = endpoints.MapGroup(ChatKitAttachmentEndpoints.Path).WithTags("Attachments");
         var upload = group.MapPost("/{id}/upload", ChatKitAttachmentEndpoints.UploadAsync).AllowAnonymous().WithDisplayName("ChatKit attachment upload");
         // As a Delegate, not a RequestDelegate (the same signature), so that it is described (OpenAPI) as the others are.
         var direct = group.MapPost("", (Delegate)ChatKitAttachmentEndpoints.DirectAsync).WithDisplayName("ChatKit attachment direct upload");
         var preview = group.MapGet("/{id}/preview", ChatKitAttachmentEndpoints.PreviewAsync).AllowAnonymous().WithDisplayName("ChatKit attachment preview");
         return new ChatKitAttachmentEndpointsBuilder(group, new Conventions([upload, direct]), preview);
+    }
+
+    /// <summary>
+    /// A store registered after <see cref="AddAttachments"/> replaces the wrapper that signs links: threads would then carry
+    /// unsigned paths, and previews would load for nobody but a signed-in owner. Said at start, with the fix.
+    /// </summary>
+    private static void WarnIfStoreAddedAfter(IServiceProvider services)
+    {
+        using var scope = services.CreateScope();
+        var store = scope.ServiceProvider.GetService<IChatKitStore>();
+        if (store is null or SignedLinkStore) return;
+        services.GetService<ILoggerFactory>()?.CreateLogger(typeof(ChatKitAttachmentsExtensions).FullName!).LogWarning(
+            "The ChatKit store ({StoreType}) was registered after AddAttachments(), which wraps the store to sign attachment links: " +
+            "threads will carry unsigned links. Add the store before AddAttachments()", store.GetType().FullName);
     }
 
     /// <summary>Wraps the registered <see cref="IChatKitStore"/> (same lifetime) in <paramref name="decorate"/>.</summary>
