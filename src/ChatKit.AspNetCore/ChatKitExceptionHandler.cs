@@ -43,7 +43,9 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
         if (await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, Exception = exception, ProblemDetails = problem }))
             return true;
         // The problem details writer declines requests whose Accept has no JSON type (a streaming client sends
-        // "Accept: text/event-stream"); the reason must reach them all the same.
+        // "Accept: text/event-stream"); the reason must reach them all the same, with the `type` the writer would have
+        // given (TypedResults.Problem fills in ASP.NET Core's defaults for the status: type and title).
+        _ = TypedResults.Problem(problem);
         await http.Response.WriteAsJsonAsync(problem, ProblemJson.Options, "application/problem+json", cancellationToken);
         return true;
     }

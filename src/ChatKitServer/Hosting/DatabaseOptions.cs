@@ -35,6 +35,15 @@ public sealed class DatabaseOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
     public TimeSpan MaxRetryDelay { get; set; } = ChatKitDatabaseProvider.DefaultMaxRetryDelay;
 
+    /// <summary>
+    /// The longest one operation keeps retrying, from its first attempt (<c>Database:MaxRetryTimeSeconds</c>; see
+    /// <see cref="RetryBudget"/>). Unset: two thirds of the shorter of <c>Deadlines:RequestSeconds</c> and
+    /// <c>ChatKit:KeepAliveSeconds</c> (10 s with the defaults), so that a request whose database stays down answers 503
+    /// before its deadline's 408, and a stream before its first keep-alive sends its headers.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:05:00")]
+    public TimeSpan MaxRetryTime { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The turn lock (<see cref="ChatKitTurnLockMode.Database"/> needs SQL Server, PostgreSQL or a SQLite file).</summary>
     public ChatKitTurnLockMode TurnLock { get; set; } = ChatKitTurnLockMode.Auto;
 
@@ -55,18 +64,28 @@ public sealed class DatabaseOptions
         };
         options.MaxRetryCount = configuration.GetValue("Database:MaxRetryCount", options.MaxRetryCount);
         options.MaxRetryDelay = TimeSpan.FromSeconds(configuration.GetValue("Database:MaxRetryDelaySeconds", options.MaxRetryDelay.TotalSeconds));
+        options.MaxRetryTime = TimeSpan.FromSeconds(configuration.GetValue("Database:MaxRetryTimeSeconds", DefaultMaxRetrySeconds(configuration)));
         options.TurnLock = configuration.GetValue("Database:TurnLock", options.TurnLock);
         options.RestampStoredJson = configuration.GetValue("Database:RestampStoredJson", options.RestampStoredJson);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);
         return options;
     }
 
-    /// <summary>Runs the ChatKit store on this database (its provider package's <c>Use…</c> method, with the retries and the turn lock).</summary>
+    /// <summary>Two thirds of the shorter of the request deadline and the keep-alive interval (when keep-alives are on).</summary>
+    private static double DefaultMaxRetrySeconds(IConfiguration configuration)
+    {
+        var shortest = configuration.GetValue("Deadlines:RequestSeconds", new Limits.DeadlineOptions().RequestSeconds);
+        var keepAlive = configuration.GetValue("ChatKit:KeepAliveSeconds", new ChatKit.AspNetCore.ChatKitHttpOptions().KeepAliveSeconds);
+        if (keepAlive > 0) shortest = Math.Min(shortest, keepAlive);
+        return Math.Max(0.1, shortest * 2 / 3);
+    }
+
+    /// <summary>Runs the ChatKit store on this database (its provider package's <c>Use…</c> method, with the retries within their time and the turn lock).</summary>
     public ChatKitStoreBuilder UseIn(ChatKitStoreBuilder store) => (Provider switch
     {
         DatabaseProvider.Sqlite => store.UseSqlite(ConnectionString),
-        DatabaseProvider.SqlServer => store.UseSqlServer(ConnectionString, sql => sql.EnableRetryOnFailure(MaxRetryCount, MaxRetryDelay, errorNumbersToAdd: null)),
-        DatabaseProvider.PostgreSql => store.UsePostgreSql(ConnectionString, npgsql => npgsql.EnableRetryOnFailure(MaxRetryCount, MaxRetryDelay, errorCodesToAdd: null)),
+        DatabaseProvider.SqlServer => store.UseSqlServer(ConnectionString, sql => sql.ExecutionStrategy(d => new BudgetedSqlServerRetries(d, MaxRetryCount, MaxRetryDelay, MaxRetryTime))),
+        DatabaseProvider.PostgreSql => store.UsePostgreSql(ConnectionString, npgsql => npgsql.ExecutionStrategy(d => new BudgetedNpgsqlRetries(d, MaxRetryCount, MaxRetryDelay, MaxRetryTime))),
         _ => throw new ArgumentOutOfRangeException(nameof(Provider), Provider, "Unknown database provider."),
     }).UseTurnLock(TurnLock);
 }
