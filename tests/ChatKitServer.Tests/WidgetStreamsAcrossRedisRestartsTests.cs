@@ -168,4 +168,34 @@ public class WidgetStreamsAcrossRedisRestartsTests
         refused.Headers.RetryAfter.Should().NotBeNull();
         body.Should().Contain("Redis");
     }
+    [Test]
+    public async Task Subscribing_while_redis_is_down_is_a_503_with_retry_after_before_the_stream_starts()
+    {
+        using var redis = RedisServer.Start();
+        using var instance = new ServerFactory(Settings(redis));
+        using var alice = instance.HttpClientFor("alice");
+        await ReadyAsync(alice);
+        var stream = "public.down-" + Guid.NewGuid().ToString("n")[..8];
+
+        redis.Stop();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while ((await alice.GetAsync("/health/ready")).StatusCode != HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline)
+            await Task.Delay(100); // the instance has seen Redis go
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/chat/widgets/streams/{stream}/events");
+        request.Headers.Accept.ParseAdd("text/event-stream"); // as EventSource sends it
+        using var refused = await alice.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var body = await refused.Content.ReadAsStringAsync();
+        refused.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, body);
+        refused.Headers.RetryAfter.Should().NotBeNull();
+        refused.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+        var problem = JsonNode.Parse(body)!;
+        ((string?)problem["type"]).Should().NotBeNullOrEmpty();
+        problem["status"]!.GetValue<int>().Should().Be(503);
+        problem["detail"]!.GetValue<string>().Should().Contain("Redis").And.Contain("subscription was not opened");
+
+        redis.StartAgain();
+        await ReadyAsync(alice);
+        await using var subscriber = await Subscription.OpenAsync(alice, stream); // 200 again once Redis answers
+    }
 }

@@ -14,6 +14,12 @@ public interface IWidgetSseService
     /// <summary>Publishes <paramref name="widget"/> to every subscriber of <paramref name="streamId"/>; returns its event id.</summary>
     Task<long> PublishAsync(string streamId, WidgetRoot widget, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Throws <see cref="WidgetStreamsUnavailableException"/> when what the streams go through (Redis) does not answer now,
+    /// asked before a subscription's response starts, so that it can still be a 503 instead of a stream that ends at once.
+    /// </summary>
+    Task EnsureAvailableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>The widgets published after <paramref name="lastEventId"/> (kept ones first), then new ones as they come.</summary>
     IAsyncEnumerable<WidgetStreamMessage> SubscribeAsync(string streamId, long? lastEventId, CancellationToken cancellationToken);
 }

@@ -99,6 +99,22 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IHostedService, I
         }
     }
 
+    /// <summary>Whether the shared connection is up and Redis answers a PING (a subscription reads its replay list there first).</summary>
+    public async Task EnsureAvailableAsync(CancellationToken cancellationToken)
+    {
+        var redis = await _redis.Value;
+        // While the connection is down, commands wait in its backlog until they time out: refuse at once instead.
+        if (!redis.IsConnected) throw new WidgetStreamsUnavailableException(null, subscribing: true);
+        try
+        {
+            await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
+        {
+            throw new WidgetStreamsUnavailableException(ex, subscribing: true);
+        }
+    }
+
     public async IAsyncEnumerable<WidgetStreamMessage> SubscribeAsync(string streamId, long? lastEventId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         WidgetStreamIds.Check(streamId);

@@ -23,6 +23,7 @@ namespace ChatKitServer.WidgetStreams;
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status401Unauthorized, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
 [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
+[ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
 [Authorize]
 public sealed class WidgetStreamsController(
     IWidgetSseService streams,
@@ -51,6 +52,14 @@ public sealed class WidgetStreamsController(
         long? last = lastEventId;
         if (!string.IsNullOrEmpty(lastEventIdHeader))
             last = long.TryParse(lastEventIdHeader, out var parsed) ? parsed : throw new ChatKitValidationException("Last-Event-ID must be a number.");
+        // Asked before the response starts: with Redis down the replay could not be read, and the stream ended at once
+        // after a 200. A 503 (Retry-After, ProblemDetails body) says why instead. Browsers' EventSource follows the HTML
+        // standard here: any status but 200 "fails the connection" (one error event, readyState CLOSED, no automatic
+        // reconnection, the body and Retry-After unread), where a 200 that ends made it reconnect every few seconds.
+        // An EventSource client must therefore open a new EventSource itself on an error that leaves it CLOSED (fetch-based
+        // clients can read the status and Retry-After). Older drafts (W3C 2012) had 500/502/503/504 reconnect; browsers
+        // following today's standard do not.
+        await streams.EnsureAvailableAsync(ct);
         logger.LogInformation("Widget stream {StreamId} subscribed from {LastEventId}", streamId, last);
         await sse.WriteAsync(Response, streams.SubscribeAsync(streamId, last, ct), new SseStream<WidgetStreamMessage>
         {
