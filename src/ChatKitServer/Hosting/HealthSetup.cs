@@ -32,9 +32,16 @@ public static class HealthSetup
     /// </summary>
     public static WebApplication MapChatKitHealth(this WebApplication app)
     {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready) });
-        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).ReadOnly();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready) }).ReadOnly();
+        app.MapHealthChecks("/health").ReadOnly();
         return app;
     }
+
+    /// <summary>
+    /// Only <c>GET</c> and <c>HEAD</c> (health checks and the Prometheus scrape are mapped for every method): any other is
+    /// a 405 from routing, with an <c>Allow</c> header and the server's ProblemDetails body (status code pages).
+    /// </summary>
+    public static TBuilder ReadOnly<TBuilder>(this TBuilder endpoint) where TBuilder : IEndpointConventionBuilder =>
+        endpoint.WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
 }

@@ -100,7 +100,7 @@ public static class TelemetrySetup
     {
         var options = Options(app.Configuration);
         if (!options.Prometheus || !Collects(app.Configuration)) return app;
-        var scrape = app.MapPrometheusScrapingEndpoint(options.PrometheusPath);
+        var scrape = app.MapPrometheusScrapingEndpoint(options.PrometheusPath).ReadOnly();
         if (options.PrometheusPort is { } port)
         {
             scrape.Add(endpoint =>
