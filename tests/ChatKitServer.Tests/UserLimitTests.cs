@@ -23,8 +23,13 @@ public class UserLimitTests
         response.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
         response.Headers.RetryAfter!.Delta!.Value.TotalSeconds.Should().BeGreaterThanOrEqualTo(1);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
-        (await response.Content.ReadAsStringAsync()).Should().Contain(limit);
+        var body = await response.Content.ReadAsStringAsync();
+        body.Should().Contain(limit);
+        ((string?)System.Text.Json.Nodes.JsonNode.Parse(body)!["type"]).Should().Be(TooManyRequestsType, "every error body of the server has a type");
     }
+
+    /// <summary>The <c>type</c> of a 429 (RFC 6585 defines the status; ASP.NET Core gives no type of its own for it).</summary>
+    private const string TooManyRequestsType = "https://tools.ietf.org/html/rfc6585#section-4";
 
     private static MultipartFormDataContent Form(byte[] bytes, string name, string type)
     {
@@ -34,7 +39,8 @@ public class UserLimitTests
     }
 
     private static Task<HttpResponseMessage> SubscribeAsync(HttpClient client, string stream, CancellationToken ct) =>
-        client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/chat/widgets/streams/{stream}/events"), HttpCompletionOption.ResponseHeadersRead, ct);
+        client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/api/chat/widgets/streams/{stream}/events") { Headers = { Accept = { new("text/event-stream") } } }, // as EventSource asks
+            HttpCompletionOption.ResponseHeadersRead, ct);
 
     [Test]
     public async Task Open_widget_subscriptions_are_limited_per_user()
@@ -158,7 +164,12 @@ public class UserLimitTests
         (await carol.PostAsync("/api/chat/message", Message())).StatusCode.Should().Be(HttpStatusCode.OK);
         (await carol.PostAsync("/api/chat/stream/message", Message())).StatusCode.Should().Be(HttpStatusCode.OK);
         using var third = await carol.PostAsync("/api/chat/message", Message());
-        third.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
-        third.Headers.RetryAfter.Should().NotBeNull();
+        await ShouldBeLimitedAsync(third, "At most 2 requests per 60 s");
+
+        // A streaming client (Accept: text/event-stream, which the ProblemDetails writer declines) gets the same answer.
+        using var streaming = new HttpRequestMessage(HttpMethod.Post, "/api/chat/stream/message") { Content = Message() };
+        streaming.Headers.Accept.ParseAdd("text/event-stream");
+        using var fourth = await carol.SendAsync(streaming);
+        await ShouldBeLimitedAsync(fourth, "At most 2 requests per 60 s");
     }
 }

@@ -61,18 +61,7 @@ public static class AuthSetup
             {
                 var http = context.HttpContext;
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? (int)Math.Ceiling(wait.TotalSeconds) : limits.WindowSeconds;
-                http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                http.Response.Headers.RetryAfter = retryAfter.ToString();
-                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = http,
-                    ProblemDetails = new ProblemDetails
-                    {
-                        Status = 429,
-                        Title = "Too many requests",
-                        Detail = $"At most {limits.PermitLimit} requests per {limits.WindowSeconds} s; try again in {retryAfter} s.",
-                    },
-                });
+                await TooManyRequests.WriteAsync(http, retryAfter, $"At most {limits.PermitLimit} requests per {limits.WindowSeconds} s; try again in {retryAfter} s.");
             };
         });
         return services;

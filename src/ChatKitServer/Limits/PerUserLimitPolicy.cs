@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace ChatKitServer.Limits;
@@ -28,21 +27,10 @@ public sealed class PerUserLimitPolicy(
         var http = context.HttpContext;
         var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var window) ? window : retryAfterWithoutWindow;
         var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Debug: the request log already has a line per 429, and a flood of refusals must not flood the log.
         http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger<PerUserLimitPolicy>()
             .LogDebug("{Method} {Path} refused with 429 for {Caller}: {Limit}", http.Request.Method, http.Request.Path, CallerKey(http, signedOwner), limit);
-        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = http,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests",
-                Detail = $"The limit is {limit}; try again in {seconds} s.",
-            },
-        });
+        await TooManyRequests.WriteAsync(http, seconds, $"The limit is {limit}; try again in {seconds} s.");
     };
 
     /// <summary>Who the limit counts for: <c>user:{sub}</c>, or <c>ip:{address}</c> for a caller nobody vouches for.</summary>
