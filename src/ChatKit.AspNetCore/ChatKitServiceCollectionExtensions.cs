@@ -35,6 +35,8 @@ public static class ChatKitServiceCollectionExtensions
         services.TryAddSingleton<ChatKitStreamWriter>();
         services.AddProblemDetails();
         services.TryAddSingleton<ChatKitExceptionHandler>();
+        // A missing store or responder stops the start in every environment (not only where services are validated at build).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, ChatKitServicesCheck>());
         // Streams get their grace period on shutdown, and the host waits for it: the host's timeout is raised to the grace
         // and 5 s more when it is shorter, never lowered (an app may give its own hosted services longer).
         services.AddOptions<HostOptions>().PostConfigure<Microsoft.Extensions.Options.IOptions<ChatKitHttpOptions>>((host, chatKit) =>
