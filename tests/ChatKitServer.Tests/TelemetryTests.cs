@@ -128,10 +128,15 @@ public class TelemetryTests
         using var metrics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{metricsPort}") };
 
         using var onPublic = await server.Http.GetAsync("/metrics");
+        using var postedOnPublic = await server.Http.PostAsync("/metrics", new StringContent(""));
         using var onMetrics = await metrics.GetAsync("/metrics");
+        using var postedOnMetrics = await metrics.PostAsync("/metrics", new StringContent(""));
 
         onPublic.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
+        postedOnPublic.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound, "a 405 would tell the public port that the endpoint is there");
         onMetrics.StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        postedOnMetrics.StatusCode.Should().Be(System.Net.HttpStatusCode.MethodNotAllowed);
+        postedOnMetrics.Content.Headers.Allow.Should().BeEquivalentTo("GET", "HEAD");
         (await onMetrics.Content.ReadAsStringAsync()).Should().Contain("# TYPE");
         Directory.Delete(folder, recursive: true);
     }

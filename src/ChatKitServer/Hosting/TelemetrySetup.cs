@@ -100,20 +100,27 @@ public static class TelemetrySetup
     {
         var options = Options(app.Configuration);
         if (!options.Prometheus || !Collects(app.Configuration)) return app;
-        var scrape = app.MapPrometheusScrapingEndpoint(options.PrometheusPath).ReadOnly();
-        if (options.PrometheusPort is { } port)
+        var scrape = app.MapPrometheusScrapingEndpoint(options.PrometheusPath);
+        if (options.PrometheusPort is not { } port) scrape.ReadOnly();
+        else
         {
+            // The methods are checked here, after the port: routing's 405 would tell the public port that the endpoint is there.
             scrape.Add(endpoint =>
             {
                 var served = endpoint.RequestDelegate!;
-                endpoint.RequestDelegate = http => http.Connection.LocalPort == port ? served(http) : NotFound(http);
+                endpoint.RequestDelegate = http =>
+                    http.Connection.LocalPort != port ? Refuse(http, StatusCodes.Status404NotFound)
+                    : HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method) ? served(http)
+                    : Refuse(http, StatusCodes.Status405MethodNotAllowed);
             });
         }
         return app;
 
-        static Task NotFound(HttpContext http)
+        // No body here: the status code pages write the server's ProblemDetails body.
+        static Task Refuse(HttpContext http, int status)
         {
-            http.Response.StatusCode = StatusCodes.Status404NotFound;
+            http.Response.StatusCode = status;
+            if (status == StatusCodes.Status405MethodNotAllowed) http.Response.Headers.Allow = "GET, HEAD";
             return Task.CompletedTask;
         }
     }
