@@ -52,14 +52,39 @@ public static class ChatKitSearchText
         });
         // Below U+0300 (Latin, Latin-1, Latin Extended, IPA) every string is already composed: no combining mark to compose.
         if (lower.AsSpan().IndexOfAnyInRange('\u0300', '\uffff') < 0) return lower;
-        try
+        if (Utf16.HasLoneSurrogate(lower)) lower = Utf16.ReplaceLoneSurrogates(lower);
+        return lower.IsNormalized(NormalizationForm.FormC) ? lower : lower.Normalize(NormalizationForm.FormC);
+    }
+
+    /// <summary>
+    /// Lone surrogates become U+FFFD, as the stored JSON writes them: PostgreSQL's driver refuses to send one (the save
+    /// of the whole item failed), and normalization throws on one.
+    /// </summary>
+    private static class Utf16
+    {
+        public static bool HasLoneSurrogate(string text)
         {
-            return lower.IsNormalized(NormalizationForm.FormC) ? lower : lower.Normalize(NormalizationForm.FormC);
+            var span = text.AsSpan();
+            for (var i = span.IndexOfAnyInRange('\ud800', '\udfff'); i >= 0 && i < span.Length; i++)
+            {
+                if (char.IsHighSurrogate(span[i]) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1])) i++;
+                else if (char.IsSurrogate(span[i])) return true;
+            }
+            return false;
         }
-        catch (ArgumentException)
+
+        public static string ReplaceLoneSurrogates(string text) => string.Create(text.Length, text, static (destination, source) =>
         {
-            return lower; // a lone surrogate: nothing to compose
-        }
+            for (var i = 0; i < source.Length; i++)
+            {
+                if (char.IsHighSurrogate(source[i]) && i + 1 < source.Length && char.IsLowSurrogate(source[i + 1]))
+                {
+                    destination[i] = source[i];
+                    destination[++i] = source[i];
+                }
+                else destination[i] = char.IsSurrogate(source[i]) ? '\ufffd' : source[i];
+            }
+        });
     }
 
     /// <summary>A thread's search text: its title, folded ("" without one).</summary>

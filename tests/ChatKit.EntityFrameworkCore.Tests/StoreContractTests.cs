@@ -37,6 +37,18 @@ public abstract class StoreContractTests
         Id = ChatKitIds.Message(), ThreadId = threadId, CreatedAt = Tick(), Content = [new AssistantMessageContent { Text = text }],
     };
 
+    [Test]
+    public async Task An_item_whose_text_holds_a_lone_surrogate_is_saved_with_it_replaced_as_its_JSON_replaces_it()
+    {
+        // A custom responder's text cut in the middle of an emoji: its JSON holds U+FFFD, and so must its search text,
+        // which PostgreSQL's driver refuses to send with the lone surrogate in it (the whole save failed).
+        var thread = await NewThreadAsync();
+        await Store.AddThreadItemAsync(thread.Id, Message(thread.Id, "cut \ud83d here, and \ude00 there"), Alice);
+
+        TextOf((await Store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice)).Data.Single())
+            .Should().Be("cut \ufffd here, and \ufffd there");
+    }
+
     private static string TextOf(ThreadItem item) => ((AssistantMessageItem)item).Text;
 
     [TestCase(SortOrder.Asc)]
