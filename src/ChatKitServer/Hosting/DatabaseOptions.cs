@@ -71,14 +71,21 @@ public sealed class DatabaseOptions
         return options;
     }
 
-    /// <summary>Two thirds of the shorter of the request deadline and the keep-alive interval (when keep-alives are on).</summary>
+    /// <summary>
+    /// Two thirds of the shorter of the request deadline and the keep-alive interval (when keep-alives are on), within the
+    /// range <see cref="MaxRetryTime"/> accepts: a long deadline (<c>Deadlines:RequestSeconds</c> may be up to an hour) must
+    /// not stop the start over a setting nobody made.
+    /// </summary>
     private static double DefaultMaxRetrySeconds(IConfiguration configuration)
     {
         var shortest = configuration.GetValue("Deadlines:RequestSeconds", new Limits.DeadlineOptions().RequestSeconds);
         var keepAlive = configuration.GetValue("ChatKit:KeepAliveSeconds", new ChatKit.AspNetCore.ChatKitHttpOptions().KeepAliveSeconds);
         if (keepAlive > 0) shortest = Math.Min(shortest, keepAlive);
-        return Math.Max(0.1, shortest * 2 / 3);
+        return Math.Clamp(shortest * 2 / 3, 0.1, MaxRetryTimeLimit.TotalSeconds);
     }
+
+    /// <summary>The longest <see cref="MaxRetryTime"/> accepted (its range).</summary>
+    private static readonly TimeSpan MaxRetryTimeLimit = TimeSpan.FromMinutes(5);
 
     /// <summary>Runs the ChatKit store on this database (its provider package's <c>Use…</c> method, with the retries within their time and the turn lock).</summary>
     public ChatKitStoreBuilder UseIn(ChatKitStoreBuilder store) => (Provider switch
