@@ -6,7 +6,7 @@ using ModelContextProtocol.Server;
 // Usage: McpTestServer            (stdio)
 //        McpTestServer --hostile  (stdio, with HostileTools besides TestTools)
 //        McpTestServer --hang-on-list (stdio, never answers tools/list)
-//        McpTestServer --bad-schemas (stdio, TestTools listed with two more whose input schema is not an object)
+//        McpTestServer --bad-schemas (stdio, TestTools listed with two more whose input schema is not an object, and entries that are no tool)
 //        McpTestServer --http URL (streamable HTTP, e.g. http://127.0.0.1:5123)
 if (args.Length == 2 && args[0] == "--http")
 {
@@ -43,6 +43,12 @@ if (args is ["--bad-schemas"])
         {
             tools.Insert(0, new JsonObject { ["name"] = "shout", ["description"] = "Arguments that are a string.", ["inputSchema"] = new JsonObject { ["type"] = "string" } });
             tools.Add(new JsonObject { ["name"] = "whisper", ["description"] = "A schema without a type.", ["inputSchema"] = new JsonObject { ["properties"] = new JsonObject() } });
+            // Entries that are not tools at all: a string, a number, null, an array, and a tool whose name is not a string.
+            tools.Add("mumble");
+            tools.Add(42);
+            tools.Add(null);
+            tools.Add(new JsonArray("hum"));
+            tools.Add(new JsonObject { ["name"] = 7, ["description"] = "A name that is a number.", ["inputSchema"] = new JsonObject { ["type"] = "object" } });
         }
         await next(context, cancellationToken);
     }));

@@ -115,10 +115,12 @@ public sealed class McpServers(IOptions<AssistantOptions> options, ILoggerFactor
 
     private Tool? ReadTool(string serverName, JsonNode? listed)
     {
-        var name = listed?["name"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : "(no name)";
+        // Only an object has a name to read (an indexer on a string, a number or an array throws).
+        var name = listed is JsonObject tool && tool["name"] is JsonValue value && value.TryGetValue<string>(out var text) ? text : "(no name)";
         try
         {
-            return listed?.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<Tool>())
+            if (listed is not JsonObject) throw new JsonException($"The tool is {listed?.GetValueKind().ToString().ToLowerInvariant() ?? "null"}, not an object.");
+            return listed.Deserialize(McpJsonUtilities.DefaultOptions.GetTypeInfo<Tool>())
                 ?? throw new JsonException("The tool is null.");
         }
         catch (Exception ex) when (ex is ArgumentException or JsonException)
