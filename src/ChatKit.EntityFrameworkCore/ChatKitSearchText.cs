@@ -90,11 +90,14 @@ public static class ChatKitSearchText
     /// <summary>A thread's search text: its title, folded ("" without one).</summary>
     public static string OfTitle(string? title) => title is null ? "" : Fold(title);
 
-    /// <summary>An item's search text, folded ("" for items with no text a person reads).</summary>
+    /// <summary>
+    /// An item's search text, folded ("" for items with no text a person reads). A null in one of its lists (stored JSON may
+    /// hold <c>"content": [null]</c>: nullable annotations are not enforced on list elements) is passed over.
+    /// </summary>
     public static string Of(ThreadItem item) => item switch
     {
-        UserMessageItem user => Join([user.Text, user.QuotedText, .. user.Attachments.Select(a => a.Name)]),
-        AssistantMessageItem assistant => Fold(assistant.Text),
+        UserMessageItem user => Join([user.Text, user.QuotedText, .. user.Attachments.Select(a => a?.Name)]),
+        AssistantMessageItem assistant => Fold(string.Concat(assistant.Content.Select(c => c?.Text))),
         WidgetItem widget => Join([widget.CopyText, .. WidgetTexts(widget)]),
         _ => "",
     };

@@ -77,6 +77,39 @@ public sealed class SearchTextUpgradeTests
         }
     }
 
+    [Test]
+    public async Task A_row_whose_lists_hold_a_null_does_not_stop_the_fill_of_the_rows_after_it()
+    {
+        // Stored JSON such as "content": [null] reads (System.Text.Json does not enforce nullable annotations on list elements):
+        // folding it threw, the pass stopped at that row on every start, and no row after it was ever filled.
+        var folder = Path.Combine(Path.GetTempPath(), "chatkit-ef-tests", Guid.NewGuid().ToString("n"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            await using var services = new ServiceCollection().AddChatKitEntityFrameworkStore(store => store.Use("Sqlite", $"Data Source={Path.Combine(folder, "chatkit.db")}")).BuildServiceProvider();
+            var contexts = services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
+            await using (var db = await contexts.CreateDbContextAsync())
+            {
+                await db.GetService<IMigrator>().MigrateAsync(db.Database.GetMigrations().ToList()[^2]);
+                await InsertThreadAsync(db, "thr_old", "Old");
+                await InsertItemAsync(db, "thr_old", new AssistantMessageItem { Id = "msg_1", ThreadId = "thr_old", CreatedAt = At, Content = [null!, new AssistantMessageContent { Text = "Half" }] });
+                await InsertItemAsync(db, "thr_old", new UserMessageItem { Id = "msg_2", ThreadId = "thr_old", CreatedAt = At, Content = [new UserMessageTextContent { Text = "Files" }], Attachments = [null!] });
+                await InsertItemAsync(db, "thr_old", new AssistantMessageItem { Id = "msg_3", ThreadId = "thr_old", CreatedAt = At, Content = [new AssistantMessageContent { Text = "AFTER them" }] });
+            }
+            await services.MigrateChatKitDatabaseAsync();
+
+            (await services.FillChatKitSearchTextAsync()).Should().Be(new SearchTextFill(Items: 3, Threads: 1, Skipped: 0, Read: 4));
+
+            await using var read = await contexts.CreateDbContextAsync();
+            (await read.Items.OrderBy(i => i.Sequence).Select(i => i.SearchText).ToListAsync()).Should().Equal("half", "files", "after them");
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static Task InsertThreadAsync(ChatKitDbContext db, string id, string? title)
     {
         var values = new Dictionary<string, object?>
