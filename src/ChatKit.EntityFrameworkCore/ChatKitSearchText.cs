@@ -50,6 +50,9 @@ public static class ChatKitSearchText
                 i = end;
             }
         });
+        // PostgreSQL takes no NUL in a text value (the JSON columns hold it escaped as \u0000): a message may carry one, and
+        // its save must not fail for its search text.
+        if (lower.Contains('\0')) lower = lower.Replace("\0", "");
         // Below U+0300 (Latin, Latin-1, Latin Extended, IPA) every string is already composed: no combining mark to compose.
         if (lower.AsSpan().IndexOfAnyInRange('\u0300', '\uffff') < 0) return lower;
         if (Utf16.HasLoneSurrogate(lower)) lower = Utf16.ReplaceLoneSurrogates(lower);
