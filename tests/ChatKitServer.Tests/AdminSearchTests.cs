@@ -57,6 +57,16 @@ public class AdminSearchTests(TestDatabase database)
         return JsonNode.Parse(text)!["data"]!.AsArray().Select(t => (string)t!["id"]!).ToList();
     }
 
+    [Test]
+    public async Task A_text_filter_longer_than_500_characters_is_refused_with_400()
+    {
+        using var response = await _admin.GetAsync("/admin/api/threads?q=" + new string('%', 501));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        ((string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!).Should().Contain("'q' is longer than 500 characters");
+        (await SearchAsync(new string('é', 500))).Should().BeEmpty("500 characters are searched");
+    }
+
     [TestCase("text")]
     [TestCase("type")]
     [TestCase("role")]

@@ -33,10 +33,15 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
 {
     public const int MaxLimit = 200;
 
+    /// <summary>The longest text filter, in characters: enough for any phrase; SQL Server refuses a LIKE pattern over 8,000 bytes.</summary>
+    public const int MaxTextLength = 500;
+
     public async Task<AdminThreadPage> ListAsync(AdminThreadFilter filter, CancellationToken ct)
     {
         if (filter.Limit is < 1 or > MaxLimit)
             throw new ChatKitValidationException($"'limit' must be between 1 and {MaxLimit}.");
+        if (filter.Text?.Trim().Length > MaxTextLength)
+            throw new ChatKitValidationException($"'q' is longer than {MaxTextLength} characters.");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var query = db.Threads.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(filter.User)) query = query.Where(t => t.UserId == filter.User);
