@@ -38,15 +38,16 @@ public sealed partial class EfChatKitStore
         {
             var after = mark.Items;
             var rows = await ReadAsync(db => db.Items.AsNoTracking().Where(i => i.Sequence > after).OrderBy(i => i.Sequence).Take(batchSize)
-                .Select(i => new { i.Sequence, i.Json, i.SearchText }).ToListAsync(cancellationToken), cancellationToken);
+                // The JSON only of rows to fill: after a restart the pass walks every row added since the last mark, most of them filled.
+                .Select(i => new { i.Sequence, Json = everyRow || i.SearchText == null ? i.Json : null, i.SearchText }).ToListAsync(cancellationToken), cancellationToken);
             if (rows.Count == 0) break;
             read += rows.Count;
             mark = mark with { Items = rows[^1].Sequence };
             var stale = new List<(long Sequence, string Json, string Text)>();
             foreach (var row in rows.Where(r => everyRow || r.SearchText is null))
             {
-                if (ItemText(row.Json) is not { } text) skipped++;
-                else if (text != row.SearchText) stale.Add((row.Sequence, row.Json, text));
+                if (ItemText(row.Json!) is not { } text) skipped++;
+                else if (text != row.SearchText) stale.Add((row.Sequence, row.Json!, text));
             }
             var written = await FillAsync(stale, (db, s) => db.Items.Where(i => i.Sequence == s.Sequence && i.Json == s.Json)
                 .ExecuteUpdateAsync(u => u.SetProperty(i => i.SearchText, s.Text), cancellationToken), mark, batches % 32 == 0, cancellationToken);
