@@ -53,7 +53,7 @@ public sealed partial class EfChatKitStore
             }
             var written = await WriteAllAsync(stale, (db, s) => db.Items.Where(i => i.Sequence == s.Sequence && i.Json == s.Read)
                 .ExecuteUpdateAsync(u => u.SetProperty(i => i.Json, s.Json).SetProperty(i => i.WireStamp, s.Stamp), cancellationToken),
-                mark, batches % 32 == 0, cancellationToken);
+                mark.SaveAsync, batches % 32 == 0, "RestampStoredJson", cancellationToken);
             items += written;
             skipped += stale.Count - written;
             await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
@@ -74,12 +74,12 @@ public sealed partial class EfChatKitStore
             }
             var written = await WriteAllAsync(stale, (db, s) => db.Threads.Where(t => t.Sequence == s.Sequence && t.UpdatedAt == s.UpdatedAt)
                 .ExecuteUpdateAsync(u => u.SetProperty(t => t.WireJson, s.Json).SetProperty(t => t.WireStamp, s.Stamp), cancellationToken),
-                mark, batches % 32 == 0, cancellationToken);
+                mark.SaveAsync, batches % 32 == 0, "RestampStoredJson", cancellationToken);
             threads += written;
             skipped += stale.Count - written;
             await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
         }
-        if (read > 0) await WriteAllAsync<int>([], (_, _) => Task.FromResult(0), mark, saveMark: true, cancellationToken);
+        if (read > 0) await WriteAllAsync<int>([], (_, _) => Task.FromResult(0), mark.SaveAsync, saveMark: true, "RestampStoredJson", cancellationToken);
         return new StoredJsonRestamp(items, threads, skipped, read);
     }
 
@@ -113,11 +113,11 @@ public sealed partial class EfChatKitStore
     }
 
     /// <summary>
-    /// Runs one update per row in one write (a transaction), with the pass's <paramref name="mark"/> saved in it when there are
-    /// rows or <paramref name="saveMark"/> asks; how many rows it changed.
+    /// Runs one update per row in one write (a transaction), with a background pass's mark saved in it
+    /// (<paramref name="saveMarkAsync"/>) when there are rows or <paramref name="saveMark"/> asks; how many rows it changed.
     /// </summary>
-    private async Task<int> WriteAllAsync<T>(List<T> rows, Func<ChatKitDbContext, T, Task<int>> update, RestampMark mark, bool saveMark,
-        CancellationToken cancellationToken)
+    private async Task<int> WriteAllAsync<T>(List<T> rows, Func<ChatKitDbContext, T, Task<int>> update,
+        Func<ChatKitDbContext, CancellationToken, Task> saveMarkAsync, bool saveMark, string operation, CancellationToken cancellationToken)
     {
         if (rows.Count == 0 && !saveMark) return 0;
         var written = 0;
@@ -125,9 +125,9 @@ public sealed partial class EfChatKitStore
         {
             written = 0; // the work runs again when the provider's execution strategy retries the transaction
             foreach (var row in rows) written += await update(db, row);
-            await mark.SaveAsync(db, cancellationToken);
+            await saveMarkAsync(db, cancellationToken);
             return true;
-        }, cancellationToken), cancellationToken, "RestampStoredJson");
+        }, cancellationToken), cancellationToken, operation);
         return written;
     }
 

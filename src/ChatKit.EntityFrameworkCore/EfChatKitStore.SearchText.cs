@@ -49,8 +49,8 @@ public sealed partial class EfChatKitStore
                 if (ItemText(row.Json!) is not { } text) skipped++;
                 else if (text != row.SearchText) stale.Add((row.Sequence, row.Json!, text));
             }
-            var written = await FillAsync(stale, (db, s) => db.Items.Where(i => i.Sequence == s.Sequence && i.Json == s.Json)
-                .ExecuteUpdateAsync(u => u.SetProperty(i => i.SearchText, s.Text), cancellationToken), mark, batches % 32 == 0, cancellationToken);
+            var written = await WriteAllAsync(stale, (db, s) => db.Items.Where(i => i.Sequence == s.Sequence && i.Json == s.Json)
+                .ExecuteUpdateAsync(u => u.SetProperty(i => i.SearchText, s.Text), cancellationToken), mark.SaveAsync, batches % 32 == 0, "FillSearchText", cancellationToken);
             items += written;
             skipped += stale.Count - written;
             await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
@@ -65,13 +65,13 @@ public sealed partial class EfChatKitStore
             mark = mark with { Threads = rows[^1].Sequence };
             var stale = rows.Where(r => (everyRow || r.SearchText is null) && ChatKitSearchText.OfTitle(r.Title) != r.SearchText)
                 .Select(r => (r.Sequence, r.Title, Text: ChatKitSearchText.OfTitle(r.Title))).ToList();
-            var written = await FillAsync(stale, (db, s) => db.Threads.Where(t => t.Sequence == s.Sequence && t.Title == s.Title)
-                .ExecuteUpdateAsync(u => u.SetProperty(t => t.SearchText, s.Text), cancellationToken), mark, batches % 32 == 0, cancellationToken);
+            var written = await WriteAllAsync(stale, (db, s) => db.Threads.Where(t => t.Sequence == s.Sequence && t.Title == s.Title)
+                .ExecuteUpdateAsync(u => u.SetProperty(t => t.SearchText, s.Text), cancellationToken), mark.SaveAsync, batches % 32 == 0, "FillSearchText", cancellationToken);
             threads += written;
             skipped += stale.Count - written;
             await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
         }
-        if (read > 0) await FillAsync<int>([], (_, _) => Task.FromResult(0), mark, saveMark: true, cancellationToken);
+        if (read > 0) await WriteAllAsync<int>([], (_, _) => Task.FromResult(0), mark.SaveAsync, saveMark: true, "FillSearchText", cancellationToken);
         return new SearchTextFill(items, threads, skipped, read);
     }
 
@@ -86,22 +86,6 @@ public sealed partial class EfChatKitStore
         {
             return null;
         }
-    }
-
-    /// <summary>One update per row in one write (a transaction), with the mark saved in it when there are rows or <paramref name="saveMark"/> asks.</summary>
-    private async Task<int> FillAsync<T>(List<T> rows, Func<ChatKitDbContext, T, Task<int>> update, SearchTextMark mark, bool saveMark,
-        CancellationToken cancellationToken)
-    {
-        if (rows.Count == 0 && !saveMark) return 0;
-        var written = 0;
-        await WriteAsync(db => InTransactionAsync(db, async () =>
-        {
-            written = 0; // the work runs again when the provider's execution strategy retries the transaction
-            foreach (var row in rows) written += await update(db, row);
-            await mark.SaveAsync(db, cancellationToken);
-            return true;
-        }, cancellationToken), cancellationToken, "FillSearchText");
-        return written;
     }
 }
 
@@ -119,21 +103,12 @@ internal readonly record struct SearchTextMark(int Version, long Items, long Thr
 
     public static async Task<SearchTextMark> LoadAsync(ChatKitDbContext db, CancellationToken cancellationToken)
     {
-        var value = await db.StoreState.AsNoTracking().Where(s => s.Key == Key).Select(s => s.Value).FirstOrDefaultAsync(cancellationToken);
-        var parts = value?.Split(' ');
-        return parts is { Length: 3 }
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var version)
-            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var items)
-            && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var threads)
-                ? new SearchTextMark(version, items, threads)
-                : default;
+        var value = await StoreStateRow.LoadAsync(db, Key, cancellationToken);
+        return StoreStateRow.TryParseMark(value, out var version, out var items, out var threads) && version is >= 0 and <= int.MaxValue
+            ? new SearchTextMark((int)version, items, threads)
+            : default;
     }
 
-    public async Task SaveAsync(ChatKitDbContext db, CancellationToken cancellationToken)
-    {
-        var value = string.Create(CultureInfo.InvariantCulture, $"{Version} {Items} {Threads}");
-        if (await db.StoreState.Where(s => s.Key == Key).ExecuteUpdateAsync(u => u.SetProperty(s => s.Value, value), cancellationToken) > 0) return;
-        db.StoreState.Add(new StoreStateRecord { Key = Key, Value = value }); // the row was deleted by hand
-        await db.SaveChangesAsync(cancellationToken);
-    }
+    public Task SaveAsync(ChatKitDbContext db, CancellationToken cancellationToken) =>
+        StoreStateRow.SaveAsync(db, Key, string.Create(CultureInfo.InvariantCulture, $"{Version} {Items} {Threads}"), cancellationToken);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using ChatKit.EntityFrameworkCore.Records;
 using Microsoft.EntityFrameworkCore;
 
 namespace ChatKit.EntityFrameworkCore;
@@ -20,19 +19,12 @@ internal readonly record struct RestampMark(long Build, long Items, long Threads
     /// <summary>The saved mark if this build saved it, else <see cref="Start"/>.</summary>
     public static async Task<RestampMark> LoadAsync(ChatKitDbContext db, CancellationToken cancellationToken)
     {
-        var value = await db.StoreState.AsNoTracking().Where(s => s.Key == Key).Select(s => s.Value).FirstOrDefaultAsync(cancellationToken);
+        var value = await StoreStateRow.LoadAsync(db, Key, cancellationToken);
         return Parse(value) is { } mark && mark.Build == WireStamps.BuildId ? mark : Start;
     }
 
     /// <summary>Saves the mark (inside the caller's transaction when there is one).</summary>
-    public async Task SaveAsync(ChatKitDbContext db, CancellationToken cancellationToken)
-    {
-        var value = ToString();
-        if (await db.StoreState.Where(s => s.Key == Key).ExecuteUpdateAsync(u => u.SetProperty(s => s.Value, value), cancellationToken) > 0) return;
-        // The migration adds the row; only a database whose row was deleted by hand gets here.
-        db.StoreState.Add(new StoreStateRecord { Key = Key, Value = value });
-        await db.SaveChangesAsync(cancellationToken);
-    }
+    public Task SaveAsync(ChatKitDbContext db, CancellationToken cancellationToken) => StoreStateRow.SaveAsync(db, Key, ToString(), cancellationToken);
 
     /// <summary>The value as saved.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Build} {Items} {Threads}");
@@ -40,12 +32,6 @@ internal readonly record struct RestampMark(long Build, long Items, long Threads
     /// <summary>A saved value read back, or null when it does not read as one.</summary>
     public static RestampMark? Parse(string? value)
     {
-        var parts = value?.Split(' ');
-        return parts is { Length: 3 }
-            && long.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var build)
-            && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var items)
-            && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var threads)
-                ? new RestampMark(build, items, threads)
-                : null;
+        return StoreStateRow.TryParseMark(value, out var build, out var items, out var threads) ? new RestampMark(build, items, threads) : null;
     }
 }

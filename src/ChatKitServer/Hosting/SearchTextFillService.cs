@@ -17,20 +17,7 @@ internal sealed partial class SearchTextFillService(EfChatKitStore store, IHostA
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // After start: the database is migrated before the host starts, and the first requests come before this pass.
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        await using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
-        {
-            try
-            {
-                await started.Task;
-            }
-            catch (OperationCanceledException)
-            {
-                return; // stopped before it started
-            }
-        }
+        if (!await HostStarted.WaitAsync(lifetime, stoppingToken)) return;
         var clock = Stopwatch.StartNew();
         try
         {
