@@ -54,6 +54,29 @@ public class AttachmentPreviewAcrossSitesTests
         Header(missing, "Cross-Origin-Resource-Policy").Should().Be("same-site", "only an image served by its signed link is for other sites");
     }
 
+    [Test]
+    public async Task Under_another_route_prefix_previews_are_linked_served_and_marked_for_other_sites_there()
+    {
+        using var factory = ServerFactory.WithResponder(new TestResponder(), new() { ["Attachments:RoutePrefix"] = "/files/chat" });
+        using var alice = factory.HttpClientFor("alice");
+        var file = new ByteArrayContent(Png);
+        file.Headers.ContentType = MediaTypeHeaderValue.Parse("image/png");
+        using var uploaded = await alice.PostAsync("/files/chat", new MultipartFormDataContent { { file, "file", "dot.png" } });
+        var text = await uploaded.Content.ReadAsStringAsync();
+        uploaded.StatusCode.Should().Be(HttpStatusCode.OK, text);
+        var image = JsonNode.Parse(text)!;
+        var link = PathOf((string)image["preview_url"]!);
+        link.Should().StartWith($"/files/chat/{(string)image["id"]!}/preview?sig=");
+
+        using var anonymous = factory.CreateClient();
+        using var preview = await anonymous.GetAsync(link);
+        preview.StatusCode.Should().Be(HttpStatusCode.OK);
+        Header(preview, "Cross-Origin-Resource-Policy").Should().Be("cross-origin");
+        using var old = await anonymous.GetAsync(link.Replace("/files/chat/", "/chatkit/attachments/"));
+        old.StatusCode.Should().Be(HttpStatusCode.NotFound, "the endpoints moved with the prefix");
+        Header(old, "Cross-Origin-Resource-Policy").Should().Be("same-site");
+    }
+
     /// <summary>
     /// In Chromium: a page of another site (<c>localhost</c>, where the server answers at <c>127.0.0.1</c>; sites differ
     /// by host name) shows the image of a preview link, as the web component's frame does.

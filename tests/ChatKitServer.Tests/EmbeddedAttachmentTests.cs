@@ -132,6 +132,59 @@ public class EmbeddedAttachmentTests
     }
 
     [Test]
+    public async Task An_app_that_maps_ChatKit_elsewhere_gets_its_attachment_endpoints_and_links_under_its_prefix()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["ChatKit:PublicBaseUrl"] = "http://localhost/" });
+        builder.Services.AddAuthentication("header").AddScheme<AuthenticationSchemeOptions, HeaderAuthentication>("header", null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddChatKit().BindConfiguration().AddResponder<AttachmentNamingResponder>().AddInMemoryStore()
+            .AddAttachments(o => { o.Path = _folder; o.RoutePrefix = "/api/chatkit/files"; });
+        await using var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapChatKit("/api/chatkit").RequireAuthorization();
+        app.MapChatKitAttachments().RequireAuthorization();
+        await app.StartAsync();
+        var alice = app.GetTestClient();
+        alice.DefaultRequestHeaders.Add(HeaderAuthentication.Header, "alice");
+
+        using var create = await alice.PostAsync("/api/chatkit", Json("{\"type\":\"attachments.create\",\"params\":{\"name\":\"dot.png\",\"size\":" + Png.Length + ",\"mime_type\":\"image/png\"}}"));
+        var created = JsonNode.Parse(await create.Content.ReadAsStringAsync())!;
+        var id = (string)created["id"]!;
+        var uploadUrl = (string)created["upload_descriptor"]!["url"]!;
+        uploadUrl.Should().StartWith($"http://localhost/api/chatkit/files/{id}/upload?sig=");
+        using (var uploaded = await app.GetTestClient().PostAsync(uploadUrl, FileForm(Png, "dot.png", "image/png")))
+            uploaded.StatusCode.Should().Be(HttpStatusCode.OK, await uploaded.Content.ReadAsStringAsync());
+        var previewUrl = (string)created["preview_url"]!;
+        previewUrl.Should().StartWith($"http://localhost/api/chatkit/files/{id}/preview?sig=");
+        using (var preview = await app.GetTestClient().GetAsync(previewUrl))
+            (await preview.Content.ReadAsByteArrayAsync()).Should().Equal(Png);
+        using (var direct = await alice.PostAsync("/api/chatkit/files", FileForm("hi"u8.ToArray(), "c.txt", "text/plain")))
+            direct.StatusCode.Should().Be(HttpStatusCode.OK);
+        using (var old = await alice.GetAsync($"/chatkit/attachments/{id}/preview"))
+            old.StatusCode.Should().Be(HttpStatusCode.NotFound, "nothing is mapped at the default prefix");
+    }
+
+    [TestCase("api/files")]
+    [TestCase("/api/files/")]
+    [TestCase("/api/{id}")]
+    [TestCase("/api//files")]
+    [TestCase("/api/files?x=1")]
+    public void A_route_prefix_that_is_not_a_plain_path_stops_the_start_and_says_why(string prefix)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Services.AddChatKit().AddResponder<AttachmentNamingResponder>().AddInMemoryStore().AddAttachments(o => o.RoutePrefix = prefix);
+        using var app = builder.Build();
+
+        var start = () => app.StartAsync();
+
+        start.Should().ThrowAsync<OptionsValidationException>().WithMessage("*Attachments:RoutePrefix*" + prefix + "*").Wait();
+    }
+
+    [Test]
     public void Mapping_the_attachment_endpoints_without_adding_attachments_says_what_is_missing()
     {
         var builder = WebApplication.CreateSlimBuilder();

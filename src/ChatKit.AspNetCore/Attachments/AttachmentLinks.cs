@@ -29,8 +29,11 @@ public sealed class AttachmentLinks(IDataProtectionProvider protection, PublicAd
     // short-lived, and served items carry links signed anew.
     private readonly IDataProtector _protector = protection.CreateProtector("ChatKitServer.Attachments.Links.v3");
 
-    /// <summary>The stable, unsigned path of a preview: what is stored inside items; signed when served.</summary>
-    public static string PreviewPath(string attachmentId) => $"{ChatKitAttachmentEndpoints.Path}/{Uri.EscapeDataString(attachmentId)}/preview";
+    /// <summary>
+    /// The stable, unsigned path of a preview (on <see cref="ChatKitAttachmentOptions.RoutePrefix"/>): what is stored inside
+    /// items; signed when served.
+    /// </summary>
+    public string PreviewPath(string attachmentId) => $"{options.Value.RoutePrefix}/{Uri.EscapeDataString(attachmentId)}/preview";
 
     /// <summary>A signed upload link for <paramref name="userId"/>'s attachment (made while serving a request, or on a configured public address).</summary>
     public string Upload(string attachmentId, string userId) =>
@@ -76,7 +79,7 @@ public sealed class AttachmentLinks(IDataProtectionProvider protection, PublicAd
     }
 
     private string? Link(string attachmentId, string action, string signature) =>
-        address.Base() is { } root ? $"{root}{ChatKitAttachmentEndpoints.Path}/{Uri.EscapeDataString(attachmentId)}/{action}?sig={Uri.EscapeDataString(signature)}" : null;
+        address.Base() is { } root ? $"{root}{options.Value.RoutePrefix}/{Uri.EscapeDataString(attachmentId)}/{action}?sig={Uri.EscapeDataString(signature)}" : null;
 }
 
 /// <summary>A signed link used after its expiry: 410 Gone, saying how to get a fresh one.</summary>

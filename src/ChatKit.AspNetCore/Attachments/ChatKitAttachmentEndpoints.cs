@@ -13,8 +13,11 @@ namespace ChatKit.AspNetCore;
 /// </summary>
 public static class ChatKitAttachmentEndpoints
 {
-    /// <summary>The path under which the endpoints are mapped; links are built on it.</summary>
+    /// <summary>The path under which the endpoints are mapped by default (<see cref="ChatKitAttachmentOptions.RoutePrefix"/>).</summary>
     public const string Path = "/chatkit/attachments";
+
+    /// <summary>The display name of the preview endpoint (to tell its answers apart, e.g. for their response headers).</summary>
+    public const string PreviewDisplayName = "ChatKit attachment preview";
 
     /// <summary>
     /// Two-phase upload: the bytes of an attachment made by <c>attachments.create</c>, as multipart field <c>file</c>.

@@ -15,6 +15,15 @@ public sealed class ChatKitAttachmentOptions : IValidatableObject
     [Required(AllowEmptyStrings = false)]
     public string Path { get; set; } = "data/attachments";
 
+    /// <summary>
+    /// The path the endpoints are mapped under (<see cref="ChatKitAttachmentsExtensions.MapChatKitAttachments"/>) and the
+    /// upload and preview links are built on (<c>Attachments:RoutePrefix</c> in ChatKitServer); by default
+    /// <see cref="ChatKitAttachmentEndpoints.Path"/>. An app that maps ChatKit elsewhere (<c>MapChatKit("/api/chatkit")</c>)
+    /// sets it beside. Changing it keeps stored items working: their previews are signed on the current path when served.
+    /// </summary>
+    [Required(AllowEmptyStrings = false)]
+    public string RoutePrefix { get; set; } = ChatKitAttachmentEndpoints.Path;
+
     /// <summary>The largest file accepted, in bytes (413 beyond).</summary>
     [Range(1, 1L << 32)]
     public long MaxBytes { get; set; } = 20 * 1024 * 1024;
@@ -47,6 +56,10 @@ public sealed class ChatKitAttachmentOptions : IValidatableObject
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (!string.IsNullOrEmpty(RoutePrefix) && !System.Text.RegularExpressions.Regex.IsMatch(RoutePrefix, @"^(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$"))
+            yield return new ValidationResult(
+                $"Attachments:RoutePrefix must be a path like /chatkit/attachments: starting with '/', no trailing '/', no empty segment, no route parameters, query or fragment (got '{RoutePrefix}').",
+                [nameof(RoutePrefix)]);
         for (var i = 0; i < AllowedMimeTypes.Length; i++)
         {
             var type = AllowedMimeTypes[i];

@@ -27,7 +27,7 @@ internal sealed class ChatKitAttachmentService(AttachmentPolicy policy, Attachme
     public Attachment New(string id, string name, string mediaType, string userId, bool uploaded, long size)
     {
         Attachment attachment = AttachmentPolicy.IsImage(mediaType)
-            ? new ImageAttachment { Id = id, Name = AttachmentPolicy.DisplayName(name), MimeType = mediaType, PreviewUrl = links.Preview(id, userId) ?? AttachmentLinks.PreviewPath(id) }
+            ? new ImageAttachment { Id = id, Name = AttachmentPolicy.DisplayName(name), MimeType = mediaType, PreviewUrl = links.Preview(id, userId) ?? links.PreviewPath(id) }
             : new FileAttachment { Id = id, Name = AttachmentPolicy.DisplayName(name), MimeType = mediaType };
         attachment.Metadata = new JsonObject { ["size"] = size, ["uploaded"] = uploaded };
         return attachment;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ChatKit.AspNetCore;
 
@@ -49,7 +50,8 @@ public static class ChatKitAttachmentsExtensions
 
     /// <summary>
     /// <c>POST /chatkit/attachments/{id}/upload</c> (the two-phase upload link), <c>POST /chatkit/attachments</c> (direct
-    /// upload) and <c>GET /chatkit/attachments/{id}/preview</c> (<see cref="ChatKitAttachmentEndpoints"/>). The upload link and
+    /// upload) and <c>GET /chatkit/attachments/{id}/preview</c> (<see cref="ChatKitAttachmentEndpoints"/>), under
+    /// <see cref="ChatKitAttachmentOptions.RoutePrefix"/> when it is set to another path. The upload link and
     /// the preview are reached without a bearer token (an <c>&lt;img src&gt;</c> cannot send one): they allow anonymous callers
     /// and check the link's signature, or that the signed-in caller owns the attachment. Chain the host's policies on the
     /// result (<c>.RequireAuthorization()</c> then applies to the direct upload), or on
@@ -64,11 +66,12 @@ public static class ChatKitAttachmentsExtensions
             throw new InvalidOperationException(
                 "ChatKit's attachments were not added: call builder.Services.AddChatKit()...AddAttachments() (after the store) before MapChatKitAttachments.");
         WarnIfStoreAddedAfter(endpoints.ServiceProvider);
-        var group = endpoints.MapGroup(ChatKitAttachmentEndpoints.Path).WithTags("Attachments");
+        var prefix = endpoints.ServiceProvider.GetRequiredService<IOptions<ChatKitAttachmentOptions>>().Value.RoutePrefix;
+        var group = endpoints.MapGroup(prefix).WithTags("Attachments");
         var upload = group.MapPost("/{id}/upload", ChatKitAttachmentEndpoints.UploadAsync).AllowAnonymous().WithDisplayName("ChatKit attachment upload");
         // As a Delegate, not a RequestDelegate (the same signature), so that it is described (OpenAPI) as the others are.
         var direct = group.MapPost("", (Delegate)ChatKitAttachmentEndpoints.DirectAsync).WithDisplayName("ChatKit attachment direct upload");
-        var preview = group.MapGet("/{id}/preview", ChatKitAttachmentEndpoints.PreviewAsync).AllowAnonymous().WithDisplayName("ChatKit attachment preview");
+        var preview = group.MapGet("/{id}/preview", ChatKitAttachmentEndpoints.PreviewAsync).AllowAnonymous().WithDisplayName(ChatKitAttachmentEndpoints.PreviewDisplayName);
         return new ChatKitAttachmentEndpointsBuilder(group, new Conventions([upload, direct]), preview);
     }
 

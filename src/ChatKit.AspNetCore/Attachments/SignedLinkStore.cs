@@ -68,7 +68,7 @@ internal sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links
         inner.DeleteThreadItemAsync(threadId, itemId, context, cancellationToken);
 
     public Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default) =>
-        inner.SaveAttachmentAsync(attachment is ImageAttachment image && image.PreviewUrl != AttachmentLinks.PreviewPath(image.Id) ? StableCopy(image) : attachment, context, cancellationToken);
+        inner.SaveAttachmentAsync(attachment is ImageAttachment image && image.PreviewUrl != links.PreviewPath(image.Id) ? StableCopy(image) : attachment, context, cancellationToken);
 
     public async Task<Attachment> LoadAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default)
     {
@@ -105,19 +105,19 @@ internal sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links
     }
 
     /// <summary>The item as stored: image previews as stable paths. A copy, so the caller's item (about to be streamed) keeps its links.</summary>
-    private static ThreadItem Stable(ThreadItem item)
+    private ThreadItem Stable(ThreadItem item)
     {
         if (item is not UserMessageItem message || !message.Attachments.OfType<ImageAttachment>().Any()) return item;
         var copy = (UserMessageItem)ChatKitJson.Clone<ThreadItem>(item);
-        foreach (var image in copy.Attachments.OfType<ImageAttachment>()) image.PreviewUrl = AttachmentLinks.PreviewPath(image.Id);
+        foreach (var image in copy.Attachments.OfType<ImageAttachment>()) image.PreviewUrl = links.PreviewPath(image.Id);
         return copy;
     }
 
-    private static ImageAttachment StableCopy(ImageAttachment image)
+    private ImageAttachment StableCopy(ImageAttachment image)
     {
         var copy = (ImageAttachment)ChatKitJson.Clone<Attachment>(image);
         copy.Metadata = image.Metadata?.DeepClone().AsObject(); // the store keeps metadata beside the attachment's JSON
-        copy.PreviewUrl = AttachmentLinks.PreviewPath(image.Id);
+        copy.PreviewUrl = links.PreviewPath(image.Id);
         return copy;
     }
 }

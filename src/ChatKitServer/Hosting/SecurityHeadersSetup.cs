@@ -67,20 +67,22 @@ public static class SecurityHeadersSetup
                 }))
             // An image of an attachment, served by its signed link: the web component's frame (another site) shows it.
             .AddPolicy(AttachmentPreview, p => p.AddDefaultApiSecurityHeaders().AddCrossOriginResourcePolicy(corp => corp.CrossOrigin()))
-            .SetPolicySelector(context => context.ConfiguredPolicies.TryGetValue(PolicyFor(context.HttpContext.Request.Path, context.HttpContext.Response.StatusCode) ?? "", out var policy)
+            .SetPolicySelector(context => context.ConfiguredPolicies.TryGetValue(PolicyFor(context.HttpContext) ?? "", out var policy)
                 ? policy
                 : context.SelectedPolicy));
 
-    /// <summary>The HTML pages' policy by path, an attachment preview's when one is served; null for everything else (the API set).</summary>
-    internal static string? PolicyFor(PathString path, int status) =>
-        path == "/" || path == "/index.html" ? DemoPage
-        : status is StatusCodes.Status200OK or StatusCodes.Status304NotModified && IsAttachmentPreview(path) ? AttachmentPreview
-        : path.StartsWithSegments("/admin") && !path.StartsWithSegments("/admin/api") ? AdminPages
-        : path.StartsWithSegments("/scalar") ? ApiReference
-        : null;
-
-    /// <summary><c>/chatkit/attachments/{id}/preview</c> (AttachmentsController.Preview).</summary>
-    private static bool IsAttachmentPreview(PathString path) =>
-        path.StartsWithSegments("/chatkit/attachments", out var rest) && rest.Value is { } tail
-        && tail.EndsWith("/preview", StringComparison.Ordinal) && tail.IndexOf('/', 1) == tail.Length - "/preview".Length;
+    /// <summary>
+    /// The HTML pages' policy by path, an attachment preview's when one is served (by its endpoint, wherever
+    /// <c>Attachments:RoutePrefix</c> maps it); null for everything else (the API set).
+    /// </summary>
+    internal static string? PolicyFor(HttpContext context)
+    {
+        var path = context.Request.Path;
+        return path == "/" || path == "/index.html" ? DemoPage
+            : context.Response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status304NotModified
+              && context.GetEndpoint()?.DisplayName == ChatKit.AspNetCore.ChatKitAttachmentEndpoints.PreviewDisplayName ? AttachmentPreview
+            : path.StartsWithSegments("/admin") && !path.StartsWithSegments("/admin/api") ? AdminPages
+            : path.StartsWithSegments("/scalar") ? ApiReference
+            : null;
+    }
 }
