@@ -31,9 +31,14 @@ public sealed partial class EfChatKitStore
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         int items = 0, threads = 0, skipped = 0, read = 0;
         var saved = await ReadAsync(db => SearchTextMark.LoadAsync(db, cancellationToken), cancellationToken);
-        // Rules of another version: every row's text is made again, not only the missing ones.
-        var everyRow = saved.Version != ChatKitSearchText.Version;
-        var mark = everyRow ? SearchTextMark.Start : saved;
+        // Rules of another version: every row's text is made again, not only the missing ones, and the mark says so until the
+        // last row is done, so that a pass stopped partway (the process killed, the host stopped) is taken up where it got to by
+        // the next one instead of leaving the rows after it with the older rules' text. A rebuild over a rebuild keeps the
+        // older of the two versions: rows the first did not reach still have that one's text.
+        var mark = saved.Version != ChatKitSearchText.Version
+            ? SearchTextMark.Start with { RebuildFrom = saved.RebuildFrom ?? saved.Version }
+            : saved;
+        var everyRow = mark.RebuildFrom is not null;
         for (var batches = 1; ; batches++)
         {
             var after = mark.Items;
@@ -71,7 +76,8 @@ public sealed partial class EfChatKitStore
             skipped += stale.Count - written;
             await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
         }
-        if (read > 0) await WriteAllAsync<int>([], (_, _) => Task.FromResult(0), mark.SaveAsync, saveMark: true, "FillSearchText", cancellationToken);
+        mark = mark with { RebuildFrom = null };
+        if (read > 0 || mark != saved) await WriteAllAsync<int>([], (_, _) => Task.FromResult(0), mark.SaveAsync, saveMark: true, "FillSearchText", cancellationToken);
         return new SearchTextFill(items, threads, skipped, read);
     }
 
@@ -91,9 +97,11 @@ public sealed partial class EfChatKitStore
 
 /// <summary>
 /// Where <see cref="EfChatKitStore.FillSearchTextAsync"/> has got to, under which rules: one row of <c>chatkit_store_state</c>,
-/// <c>"{version} {items} {threads}"</c> (the last item and thread <c>Sequence</c> read). Empty or unreadable: version 0, no row read.
+/// <c>"{version} {items} {threads}"</c> (the last item and thread <c>Sequence</c> read), and while a pass remakes every row for
+/// rules of a new version, <c>"{version} {items} {threads} {from}"</c>: rows after the two are still as rules <c>from</c> wrote
+/// them (0: rows from before the column, or a mark that did not read). Empty or unreadable: version 0, no row read.
 /// </summary>
-internal readonly record struct SearchTextMark(int Version, long Items, long Threads)
+internal readonly record struct SearchTextMark(int Version, long Items, long Threads, int? RebuildFrom = null)
 {
     /// <summary>The row's key in <c>chatkit_store_state</c> (the migration <c>SearchText</c> adds it).</summary>
     public const string Key = "search_text_fill";
@@ -101,14 +109,41 @@ internal readonly record struct SearchTextMark(int Version, long Items, long Thr
     /// <summary>These rules' mark before any row.</summary>
     public static SearchTextMark Start => new(ChatKitSearchText.Version, 0, 0);
 
-    public static async Task<SearchTextMark> LoadAsync(ChatKitDbContext db, CancellationToken cancellationToken)
+    public static async Task<SearchTextMark> LoadAsync(ChatKitDbContext db, CancellationToken cancellationToken) =>
+        Parse(await StoreStateRow.LoadAsync(db, Key, cancellationToken));
+
+    public static SearchTextMark Parse(string? value)
     {
-        var value = await StoreStateRow.LoadAsync(db, Key, cancellationToken);
-        return StoreStateRow.TryParseMark(value, out var version, out var items, out var threads) && version is >= 0 and <= int.MaxValue
-            ? new SearchTextMark((int)version, items, threads)
+        int? from = null;
+        // The fourth number, while a rebuild is under way.
+        if (value?.Split(' ') is { Length: 4 } parts)
+        {
+            if (!int.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var version)) return default;
+            from = version;
+            value = string.Join(' ', parts[..3]);
+        }
+        return StoreStateRow.TryParseMark(value, out var rules, out var items, out var threads) && rules is >= 0 and <= int.MaxValue
+            ? new SearchTextMark((int)rules, items, threads, from)
             : default;
     }
 
+    /// <summary>
+    /// What a search must allow for: null when every row's text is of these rules (or null), else which older rules the rows
+    /// after which sequences may still have.
+    /// </summary>
+    public SearchTextRebuild? Rebuild => Version != ChatKitSearchText.Version ? new SearchTextRebuild(Version, 0, 0)
+        : RebuildFrom is { } from ? new SearchTextRebuild(from, Items, Threads)
+        : null;
+
     public Task SaveAsync(ChatKitDbContext db, CancellationToken cancellationToken) =>
-        StoreStateRow.SaveAsync(db, Key, string.Create(CultureInfo.InvariantCulture, $"{Version} {Items} {Threads}"), cancellationToken);
+        StoreStateRow.SaveAsync(db, Key, RebuildFrom is { } from
+            ? string.Create(CultureInfo.InvariantCulture, $"{Version} {Items} {Threads} {from}")
+            : string.Create(CultureInfo.InvariantCulture, $"{Version} {Items} {Threads}"), cancellationToken);
 }
+
+/// <summary>
+/// A rebuild of the search text under way (<see cref="ChatKitSearchText.Version"/> raised): item rows after <paramref name="Items"/>
+/// and thread rows after <paramref name="Threads"/> (their <c>Sequence</c>) may still hold text as rules <paramref name="FromVersion"/>
+/// folded it (0: none, rows from before the column).
+/// </summary>
+public sealed record SearchTextRebuild(int FromVersion, long Items, long Threads);
