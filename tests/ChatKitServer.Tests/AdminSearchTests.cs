@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using ChatKit;
 using ChatKitServer.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatKitServer.Tests;
 
@@ -17,13 +18,13 @@ public class AdminSearchTests(TestDatabase database)
     private const string Script = """
         { "turns": [
           { "match": "card", "reply": ["Here it is."], "copyText": "Copied REPORT",
-            "widget": { "type": "Card", "children": [ { "type": "Title", "value": "Quarterly ÜBERSICHT" } ] } },
+            "widget": { "type": "Card", "children": [ { "type": "Title", "value": "Quarterly ÜBERSICHT" }, { "type": "Button", "label": "Book NOW" } ] } },
           { "match": "*", "reply": ["Noted."] } ] }
         """;
 
     private ServerFactory _factory = null!;
     private HttpClient _admin = null!;
-    private string _dessert = null!, _symbols = null!, _card = null!;
+    private string _dessert = null!, _symbols = null!, _card = null!, _travel = null!;
 
     [OneTimeSetUp]
     public async Task SetUp()
@@ -40,6 +41,14 @@ public class AdminSearchTests(TestDatabase database)
         await erin.UpdateThreadAsync(_symbols, "Plain");
         _card = (await erin.CreateThreadAsync(ChatKitClient.Text("Show the card")).CollectAsync()).ThreadId!;
         await erin.UpdateThreadAsync(_card, "Plain");
+        _travel = (await erin.CreateThreadAsync(ChatKitClient.Text("Die Straße nach İSTANBUL ist groß")).CollectAsync()).ThreadId!;
+        await erin.UpdateThreadAsync(_travel, "Plain");
+        using var scope = _factory.Services.CreateScope();
+        await scope.ServiceProvider.GetRequiredService<IChatKitStore>().AddThreadItemAsync(_travel, new WorkflowItem
+        {
+            Id = "wf_travel", ThreadId = _travel, CreatedAt = DateTimeOffset.UtcNow,
+            Workflow = new Workflow { Tasks = [new CustomTask { Title = "Packing", Content = "Sunscreen and HATS" }] },
+        }, new ChatKitContext { UserId = "erin" });
     }
 
     [OneTimeTearDown]
@@ -113,7 +122,33 @@ public class AdminSearchTests(TestDatabase database)
     {
         (await SearchAsync("copied report")).Should().Equal([_card]);
         (await SearchAsync("übersicht")).Should().Equal([_card]);
-        (await SearchAsync("NOTED")).Should().BeEquivalentTo([_dessert, _symbols]);
+        (await SearchAsync("NOTED")).Should().BeEquivalentTo([_dessert, _symbols, _travel]);
         (await _admin.GetStringAsync("/admin?q=" + Uri.EscapeDataString("CRÈME"))).Should().Contain(_dessert, "the page filters the same way");
+    }
+
+    [TestCase("STRASSE")]
+    [TestCase("strasse")]
+    [TestCase("Straße")]
+    [TestCase("GROSS")]
+    [TestCase("istanbul")]
+    [TestCase("İstanbul")] // Turkish dotted capital I
+    [TestCase("ıstanbul")] // and dotless small i
+    public async Task Sharp_s_is_ss_and_Turkish_dotted_and_dotless_i_are_i(string query) =>
+        (await SearchAsync(query)).Should().Equal([_travel]);
+
+    [TestCase("creme brulee")]
+    [TestCase("CREME")]
+    [TestCase("σοφια")] // Greek without its accent
+    public async Task Accents_need_not_be_typed(string query) =>
+        (await SearchAsync(query)).Should().Equal([_dessert]);
+
+    [Test]
+    public async Task A_workflow_tasks_text_and_a_widgets_button_label_are_found_and_their_JSON_names_are_not()
+    {
+        (await SearchAsync("sunscreen and hats")).Should().Equal([_travel]);
+        (await SearchAsync("packing")).Should().Equal([_travel]);
+        (await SearchAsync("book now")).Should().Equal([_card]);
+        (await SearchAsync("custom")).Should().BeEmpty("the task's type tag is JSON, not text");
+        (await SearchAsync("Button")).Should().BeEmpty("the component's type is JSON, not text");
     }
 }
