@@ -6,8 +6,9 @@ namespace ChatKitServer.Hosting;
 /// <summary>
 /// Once the server has started, writes the search text of rows that have none (<see cref="EfChatKitStore.FillSearchTextAsync"/>,
 /// docs/decisions/0022): rows from before the <c>SearchText</c> columns, and rows an older instance added during a rolling
-/// upgrade. Until then the admin text filter matches those rows the way it did before. Batches of 256 rows with a pause between
-/// them, through the store's write path; later starts read only the rows added since (the mark in <c>chatkit_store_state</c>).
+/// upgrade; after a raise of <see cref="ChatKitSearchText.Version"/>, every row again (a rebuild stopped with the server goes on at
+/// the next start). Until then the admin text filter matches those rows the way it did before. Batches of 256 rows with a pause
+/// between them, through the store's write path; later starts read only the rows added since (the mark in <c>chatkit_store_state</c>).
 /// Always on: the admin search depends on it.
 /// </summary>
 internal sealed partial class SearchTextFillService(EfChatKitStore store, IHostApplicationLifetime lifetime, ILogger<SearchTextFillService> log) : BackgroundService
