@@ -83,6 +83,7 @@ public static class ChatKitSearchText
                 {
                     var run = source[i..].IndexOfAnyExceptInRange('\u0001', '\u007f');
                     var end = run < 0 ? source.Length : i + run;
+                    if (folded.Length - length < end - i) Grow(ref folded, length, end - i); // after folds longer than their text
                     Ascii.ToLower(source[i..end], folded.AsSpan(length, end - i), out var written);
                     length += written;
                     i = end;

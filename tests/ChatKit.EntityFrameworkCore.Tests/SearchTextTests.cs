@@ -88,6 +88,14 @@ public class SearchTextTests
     }
 
     [Test]
+    public void Text_that_grows_when_folded_is_folded_whole()
+    {
+        // ﬃ is three letters and ß two: the fold outgrows the text, and the ASCII after it still has to fit.
+        var text = new string('ﬃ', 1000) + new string('ß', 1000) + new string('A', 5000);
+        ChatKitSearchText.Fold(text).Should().Be(string.Concat(Enumerable.Repeat("ffi", 1000)) + new string('s', 2000) + new string('a', 5000));
+    }
+
+    [Test]
     public void Workflow_task_and_structured_input_text_and_widget_labels_are_searched_without_JSON_names()
     {
         var workflow = new WorkflowItem
