@@ -44,6 +44,16 @@ public sealed class DatabaseOptions
     [Range(typeof(TimeSpan), "00:00:00.1", "00:05:00")]
     public TimeSpan MaxRetryTime { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long the start waits for a SQL Server or PostgreSQL database that is not reachable yet (<c>Database:StartupWaitSeconds</c>;
+    /// 0: no wait): migrating is tried again, backing off from 0.5 s to 5 s, while it fails with a transient error (a refused
+    /// connection, a database still starting up). Any other error (a wrong password, a failed migration) stops the start at once.
+    /// A container started before its database then starts with it instead of failing after <see cref="MaxRetryTime"/>; see
+    /// <see cref="DatabaseStartupWait"/> and docs/decisions/0023. SQLite does not wait.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    public TimeSpan StartupWait { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The turn lock (<see cref="ChatKitTurnLockMode.Database"/> needs SQL Server, PostgreSQL or a SQLite file).</summary>
     public ChatKitTurnLockMode TurnLock { get; set; } = ChatKitTurnLockMode.Auto;
 
@@ -65,6 +75,7 @@ public sealed class DatabaseOptions
         options.MaxRetryCount = configuration.GetValue("Database:MaxRetryCount", options.MaxRetryCount);
         options.MaxRetryDelay = TimeSpan.FromSeconds(configuration.GetValue("Database:MaxRetryDelaySeconds", options.MaxRetryDelay.TotalSeconds));
         options.MaxRetryTime = TimeSpan.FromSeconds(configuration.GetValue("Database:MaxRetryTimeSeconds", DefaultMaxRetrySeconds(configuration)));
+        options.StartupWait = TimeSpan.FromSeconds(configuration.GetValue("Database:StartupWaitSeconds", options.StartupWait.TotalSeconds));
         options.TurnLock = configuration.GetValue("Database:TurnLock", options.TurnLock);
         options.RestampStoredJson = configuration.GetValue("Database:RestampStoredJson", options.RestampStoredJson);
         Validator.ValidateObject(options, new ValidationContext(options), validateAllProperties: true);

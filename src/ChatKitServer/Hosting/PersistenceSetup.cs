@@ -1,5 +1,6 @@
 using ChatKit.EntityFrameworkCore;
 using ChatKitServer.Assistant.Tools;
+using Microsoft.EntityFrameworkCore;
 
 namespace ChatKitServer.Hosting;
 
@@ -21,10 +22,31 @@ public static class PersistenceSetup
         return services;
     }
 
-    /// <summary>Creates or migrates the database (the store's tables, then the key ring's) before the first request (for SQLite, the file is created on first run).</summary>
-    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    /// <summary>
+    /// Creates or migrates the database (the store's tables, then the key ring's) before the first request (for SQLite, the file is
+    /// created on first run). SQL Server and PostgreSQL are waited for while not reachable yet, up to <c>Database:StartupWaitSeconds</c>
+    /// (<see cref="DatabaseStartupWait"/>).
+    /// </summary>
+    /// <exception cref="DatabaseStartException">The database was not reachable within <c>Database:StartupWaitSeconds</c>, or refused the start (SQL Server, PostgreSQL).</exception>
+    public static async Task PrepareDatabaseAsync(this WebApplication app, CancellationToken cancellationToken = default)
     {
-        await app.Services.MigrateChatKitDatabaseAsync();
-        await app.Services.MigrateKeyRingAsync();
+        var database = DatabaseOptions.From(app.Configuration);
+        if (database.Provider == DatabaseProvider.Sqlite)
+        {
+            await MigrateAsync(app.Services, cancellationToken); // a file: nothing to wait for
+            return;
+        }
+        ITransientFailures strategy;
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync(cancellationToken))
+            strategy = db.Database.CreateExecutionStrategy() as ITransientFailures
+                ?? throw new InvalidOperationException("The store's execution strategy is not the server's budgeted one (DatabaseOptions.UseIn).");
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseStartupWait).FullName!);
+        await DatabaseStartupWait.RunAsync(ct => MigrateAsync(app.Services, ct), database.StartupWait, strategy.IsTransient, logger, cancellationToken);
+    }
+
+    private static async Task MigrateAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        await services.MigrateChatKitDatabaseAsync(cancellationToken);
+        await services.MigrateKeyRingAsync(cancellationToken);
     }
 }

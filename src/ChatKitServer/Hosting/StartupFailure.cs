@@ -7,7 +7,8 @@ namespace ChatKitServer.Hosting;
 /// <summary>
 /// A server that cannot start because of its configuration says so in one line per problem, naming the
 /// key as the user wrote it (<c>OpenAI:TimeoutSeconds</c>, not <c>'OpenAIOptions' members: 'TimeoutSeconds'</c>)
-/// and what a right value is, and exits with code 1 — no stack trace. Any other failure is left alone.
+/// and what a right value is, and exits with code 1 — no stack trace; so does a database still unreachable when the start's
+/// wait is spent or refused the start (<see cref="DatabaseStartException"/>; the log has the details). Any other failure is left alone.
 /// </summary>
 public static partial class StartupFailure
 {
@@ -18,6 +19,12 @@ public static partial class StartupFailure
         {
             await run();
             return 0;
+        }
+        catch (DatabaseStartException ex) when (RunsAsItsOwnProcess)
+        {
+            // The log has each attempt, or the error with its stack trace; the reason and the setting fit one line.
+            await Console.Error.WriteLineAsync("Database error: " + ex.Message);
+            return 1;
         }
         catch (Exception ex) when (RunsAsItsOwnProcess && Explain(ex) is { Count: > 0 } problems)
         {

@@ -63,6 +63,25 @@ namespace ChatKit.Tests.Support
             return _shared!;
         }
 
+        /// <summary>
+        /// A server of the caller's own on <paramref name="port"/> (e.g. one a test server already waits for), not the run's
+        /// shared one: the caller stops it (<see cref="Stop"/>). The calling test is ignored when PostgreSQL cannot run here.
+        /// </summary>
+        public static async Task<PostgreSqlServer> StartOwnAsync(int port)
+        {
+            var unavailable = WhyUnavailable(out var bin, out var asPostgresUser);
+            if (unavailable is not null)
+                Assert.Ignore("PostgreSQL test skipped: " + unavailable);
+            return await StartAsync(bin!, asPostgresUser, port);
+        }
+
+        /// <summary>Ignores the calling test, with the reason, when PostgreSQL cannot run here.</summary>
+        public static void IgnoreUnlessInstalled()
+        {
+            if (WhyUnavailable(out _, out _) is { } unavailable)
+                Assert.Ignore("PostgreSQL test skipped: " + unavailable);
+        }
+
         /// <summary>A new, empty database; returns its connection string.</summary>
         public async Task<string> CreateDatabaseAsync()
         {
@@ -115,7 +134,7 @@ namespace ChatKit.Tests.Support
             return null;
         }
 
-        private static async Task<PostgreSqlServer> StartAsync(string bin, bool asPostgresUser)
+        private static async Task<PostgreSqlServer> StartAsync(string bin, bool asPostgresUser, int? port = null)
         {
             var folder = Path.Combine(Path.GetTempPath(), "chatkit-pg-" + Guid.NewGuid().ToString("n")[..12]);
             Directory.CreateDirectory(folder);
@@ -123,7 +142,7 @@ namespace ChatKit.Tests.Support
                 Run("chown", ["postgres:postgres", folder]);
             for (var attempt = 1; ; attempt++)
             {
-                var server = new PostgreSqlServer(bin, folder, asPostgresUser, FreePort());
+                var server = new PostgreSqlServer(bin, folder, asPostgresUser, port ?? FreePort());
                 try
                 {
                     if (attempt == 1)
@@ -138,7 +157,7 @@ namespace ChatKit.Tests.Support
                     await server.WaitUntilAnsweringAsync();
                     return server;
                 }
-                catch (InvalidOperationException) when (attempt < 3)
+                catch (InvalidOperationException) when (attempt < 3 && port is null)
                 {
                     // Most likely the port was taken between the probe and the start: try another.
                     TestContext.Progress.WriteLine($"PostgreSQL did not start on port {server.Port} (attempt {attempt}): {server.Log()}");
@@ -165,7 +184,7 @@ namespace ChatKit.Tests.Support
         }
 
         /// <summary>Stops the server and deletes its folder.</summary>
-        internal void Stop()
+        public void Stop()
         {
             if (!Directory.Exists(_folder)) return;
             NpgsqlConnection.ClearAllPools();

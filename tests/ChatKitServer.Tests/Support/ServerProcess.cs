@@ -32,6 +32,14 @@ public sealed class ServerProcess : IDisposable
     /// </summary>
     public static async Task<ServerProcess> StartAsync(IReadOnlyDictionary<string, string> environment, int port, string? home)
     {
+        var server = Launch(environment, port, home);
+        await server.WaitHealthyAsync();
+        return server;
+    }
+
+    /// <summary>Starts the server on <paramref name="port"/> and returns at once, before it answers (<see cref="WaitHealthyAsync"/>; see <see cref="StartAsync(IReadOnlyDictionary{string, string}, int, string?)"/>).</summary>
+    public static ServerProcess Launch(IReadOnlyDictionary<string, string> environment, int port, string? home = null)
+    {
         var start = new ProcessStartInfo("dotnet", [ServerDll, "--urls", $"http://127.0.0.1:{port}"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (home is not null)
         {
@@ -48,6 +56,12 @@ public sealed class ServerProcess : IDisposable
         server.Process.ErrorDataReceived += (_, e) => server.Keep(e.Data);
         server.Process.BeginOutputReadLine();
         server.Process.BeginErrorReadLine();
+        return server;
+    }
+
+    /// <summary>Waits until <c>/health</c> answers; fails the test, with the process's last output, when it does not in time or the process ends.</summary>
+    public async Task WaitHealthyAsync()
+    {
         // A start takes 3–5 s here; CI runs the test assemblies side by side on two cores, where starting three instances at
         // once once took longer than the 30 s this waited before.
         var waited = Stopwatch.StartNew();
@@ -55,18 +69,29 @@ public sealed class ServerProcess : IDisposable
         {
             try
             {
-                if ((await server.Http.GetAsync("/health")).IsSuccessStatusCode) return server;
+                if ((await Http.GetAsync("/health")).IsSuccessStatusCode) return;
             }
             catch (HttpRequestException)
             {
                 // not listening yet
             }
-            if (server.Process.HasExited) break;
+            if (Process.HasExited) break;
             await Task.Delay(200);
         }
-        server.Dispose();
-        Assert.Fail($"The server process did not become healthy in {waited.Elapsed.TotalSeconds:0} s. Its last output:\n" + server.Output);
-        return null!;
+        Dispose();
+        Assert.Fail($"The server process did not become healthy in {waited.Elapsed.TotalSeconds:0} s. Its last output:\n" + Output);
+    }
+
+    /// <summary>Whether the process wrote a line containing <paramref name="text"/> within <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (waited.Elapsed > timeout || Process.HasExited) return Output.Contains(text, StringComparison.Ordinal);
+            await Task.Delay(100);
+        }
+        return true;
     }
 
     /// <summary>The last lines the process wrote.</summary>
