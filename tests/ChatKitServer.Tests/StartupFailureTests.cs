@@ -27,6 +27,8 @@ public class StartupFailureTests
     [TestCase("Attachments__AllowedMimeTypes__0=", "Attachments:AllowedMimeTypes:0")]
     [TestCase("Attachments__AllowedMimeTypes__0=Image/PNG", "Attachments:AllowedMimeTypes:0")]
     [TestCase("ChatKit__AllowedOrigins__0=https://app.example.com/chat", "ChatKit:AllowedOrigins:0")]
+    [TestCase("Database__StartupWaitSeconds=-1", "Database:StartupWaitSeconds")]
+    [TestCase("Database__MaxRetryTimeSeconds=0", "Database:MaxRetryTimeSeconds")]
     public async Task A_wrong_setting_stops_the_server_with_one_line_naming_the_key(string settings, string key)
     {
         var folder = Directory.CreateTempSubdirectory("chatkit-startup-").FullName;

@@ -21,18 +21,18 @@ public sealed class DatabaseOptions
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
 
     /// <summary>The provider's connection string (<c>ConnectionStrings:ChatKit</c>).</summary>
-    [Required(AllowEmptyStrings = false)]
+    [Required(AllowEmptyStrings = false, ErrorMessage = "ConnectionStrings:ChatKit must not be empty.")]
     public string ConnectionString { get; set; } = "Data Source=chatkit.db";
 
     /// <summary>
     /// How many times SQL Server and PostgreSQL retry an operation that failed with a transient error
     /// (EF's retry-on-failure execution strategy; 0 turns it off). SQLite does not retry.
     /// </summary>
-    [Range(0, 20)]
+    [Range(0, 20, ErrorMessage = "Database:MaxRetryCount must be between 0 and 20 (0: no retries).")]
     public int MaxRetryCount { get; set; } = ChatKitDatabaseProvider.DefaultMaxRetryCount;
 
     /// <summary>The longest wait between two retries (they back off exponentially up to this).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Database:MaxRetryDelaySeconds must be between 0 and 300 (seconds).")]
     public TimeSpan MaxRetryDelay { get; set; } = ChatKitDatabaseProvider.DefaultMaxRetryDelay;
 
     /// <summary>
@@ -41,7 +41,7 @@ public sealed class DatabaseOptions
     /// <c>ChatKit:KeepAliveSeconds</c> (10 s with the defaults), so that a request whose database stays down answers 503
     /// before its deadline's 408, and a stream before its first keep-alive sends its headers.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.1", "00:05:00")]
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:05:00", ErrorMessage = "Database:MaxRetryTimeSeconds must be between 0.1 and 300 (seconds).")]
     public TimeSpan MaxRetryTime { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -51,7 +51,7 @@ public sealed class DatabaseOptions
     /// A container started before its database then starts with it instead of failing after <see cref="MaxRetryTime"/>; see
     /// <see cref="DatabaseStartupWait"/> and docs/decisions/0023. SQLite does not wait.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Database:StartupWaitSeconds must be between 0 and 600 (seconds; 0: no wait).")]
     public TimeSpan StartupWait { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>The turn lock (<see cref="ChatKitTurnLockMode.Database"/> needs SQL Server, PostgreSQL or a SQLite file).</summary>
@@ -64,7 +64,7 @@ public sealed class DatabaseOptions
     /// </summary>
     public bool RestampStoredJson { get; set; } = true;
 
-    /// <summary>Reads the settings from <paramref name="configuration"/> and validates them (a <see cref="ValidationException"/> names what is wrong).</summary>
+    /// <summary>Reads the settings from <paramref name="configuration"/> and validates them (a <see cref="ValidationException"/> names the key that is wrong).</summary>
     public static DatabaseOptions From(IConfiguration configuration)
     {
         var options = new DatabaseOptions

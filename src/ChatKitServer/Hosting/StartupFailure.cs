@@ -56,6 +56,9 @@ public static partial class StartupFailure
                 return [binding.Message];
             case ConfigurationException configuration:
                 return [configuration.Message];
+            // DatabaseOptions.From (Database:*) and the store's own checks (Database:TurnLock): their messages name the key.
+            case System.ComponentModel.DataAnnotations.ValidationException validation:
+                return [validation.Message];
             default:
                 return null;
         }
