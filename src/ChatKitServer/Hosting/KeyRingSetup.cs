@@ -28,11 +28,13 @@ public static class KeyRingSetup
                 break;
             case DatabaseProvider.SqlServer:
                 Add<SqlServerKeyRingDbContext>(services, o => o.UseSqlServer(connectionString, sql => sql
-                    .MigrationsHistoryTable(KeyRingDbContext.HistoryTable).EnableRetryOnFailure(database.MaxRetryCount, database.MaxRetryDelay, errorNumbersToAdd: null)));
+                    .MigrationsHistoryTable(KeyRingDbContext.HistoryTable)
+                    .ExecutionStrategy(d => new BudgetedSqlServerRetries(d, database.MaxRetryCount, database.MaxRetryDelay, database.MaxRetryTime))));
                 break;
             case DatabaseProvider.PostgreSql:
                 Add<PostgreSqlKeyRingDbContext>(services, o => o.UseNpgsql(connectionString, npgsql => npgsql
-                    .MigrationsHistoryTable(KeyRingDbContext.HistoryTable).EnableRetryOnFailure(database.MaxRetryCount, database.MaxRetryDelay, errorCodesToAdd: null)));
+                    .MigrationsHistoryTable(KeyRingDbContext.HistoryTable)
+                    .ExecutionStrategy(d => new BudgetedNpgsqlRetries(d, database.MaxRetryCount, database.MaxRetryDelay, database.MaxRetryTime))));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(database), database.Provider, "Unknown database provider.");
