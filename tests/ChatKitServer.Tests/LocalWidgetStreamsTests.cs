@@ -97,4 +97,89 @@ public class LocalWidgetStreamsTests
 
         after.Publish("jobs", "{}").Should().BeGreaterThan(last);
     }
+
+    /// <summary>A stream's shared replay list (as Redis keeps it), whose reads a test can hold back.</summary>
+    private sealed class SharedList
+    {
+        private readonly List<WidgetStreamMessage> _kept = [];
+        public TaskCompletionSource? Gate;
+        public int Reads;
+
+        public WidgetStreamMessage Publish(long id)
+        {
+            var message = new WidgetStreamMessage(id, "{}");
+            lock (_kept) _kept.Add(message);
+            return message;
+        }
+
+        public async Task<IReadOnlyList<WidgetStreamMessage>> ReadAsync(string streamId, CancellationToken ct)
+        {
+            Interlocked.Increment(ref Reads);
+            if (Gate is { } gate) await gate.Task.WaitAsync(ct);
+            lock (_kept) return [.. _kept];
+        }
+    }
+
+    [Test]
+    public async Task Through_a_shared_list_a_subscriber_gets_widgets_it_missed_once_in_order_before_later_ones()
+    {
+        var shared = new SharedList();
+        using var streams = new LocalWidgetStreams(100, 1000, TimeSpan.FromHours(1), _time, keepIdleStreams: false, shared.ReadAsync);
+        shared.Publish(10);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var subscriber = streams.SubscribeAsync("jobs", null, (ct) => shared.ReadAsync("jobs", ct), cts.Token).GetAsyncEnumerator(cts.Token);
+        var next = subscriber.MoveNextAsync(); // registers and reads the list: starts after 10
+        async Task<List<long>> TakeAsync(int count)
+        {
+            var ids = new List<long>();
+            while (ids.Count < count)
+            {
+                (await next).Should().BeTrue();
+                ids.Add(subscriber.Current.Id);
+                next = subscriber.MoveNextAsync();
+            }
+            return ids;
+        }
+        await Task.Delay(100);
+
+        streams.Deliver("jobs", shared.Publish(11));
+        (await TakeAsync(1)).Should().Equal(11);
+
+        // 12 and 13 never came through pub/sub (this process was not listening): 14 makes the stream read the list first.
+        shared.Publish(12);
+        shared.Publish(13);
+        streams.Deliver("jobs", shared.Publish(14));
+        (await TakeAsync(3)).Should().Equal(12, 13, 14);
+
+        // While the list is being read, what comes in live waits behind what the read brings.
+        shared.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        shared.Publish(15);
+        shared.Publish(16);
+        streams.Deliver("jobs", shared.Publish(17));
+        await Task.Delay(100);
+        streams.Deliver("jobs", shared.Publish(18));
+        streams.Deliver("jobs", new WidgetStreamMessage(17, "{}")); // a duplicate
+        next.IsCompleted.Should().BeFalse("nothing goes out before the missed widgets");
+        shared.Gate.SetResult();
+        shared.Gate = null;
+        (await TakeAsync(4)).Should().Equal(15, 16, 17, 18);
+
+        // Listening again after an outage: nothing comes live, the list has what was published meanwhile.
+        shared.Publish(19);
+        shared.Publish(20);
+        streams.CatchUpAll().Should().Be(1);
+        (await TakeAsync(2)).Should().Equal(19, 20);
+
+        // Redis restarted empty: ids jump ahead (from its clock) and go on from there.
+        var jumped = shared.Publish(1_000_000);
+        streams.Deliver("jobs", jumped);
+        streams.Deliver("jobs", shared.Publish(1_000_001));
+        (await TakeAsync(2)).Should().Equal(1_000_000, 1_000_001);
+        await Task.Delay(200);
+        next.IsCompleted.Should().BeFalse("no widget twice");
+
+        await cts.CancelAsync();
+        try { await next; } catch (OperationCanceledException) { }
+        await subscriber.DisposeAsync();
+    }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.ServerSentEvents;
 using System.Text;
 using System.Text.Json.Nodes;
 using ChatKit.Json;
@@ -12,13 +11,15 @@ namespace ChatKitServer.Tests;
 /// Widget streams through Redis while Redis goes away and comes back (a real redis-server on loopback, killed and started
 /// again empty on its port, as a Redis run as a cache restarts): every instance serves widget streams again once Redis
 /// answers, subscribers keep receiving (ids go on growing though Redis lost the stream's sequence), and publishing
-/// meanwhile is a 503 that says why.
+/// meanwhile is a 503 that says why. An open subscription stays open through the outage with its keep-alives, and gets
+/// the widgets another instance published while its own instance was not listening (Redis back but PSUBSCRIBE refused
+/// for a while by an ACL, so that "not listening yet" does not depend on timing), once each, in order.
 /// </summary>
 public class WidgetStreamsAcrossRedisRestartsTests
 {
-    private static Dictionary<string, string?> Settings(RedisServer redis) => new()
+    private static Dictionary<string, string?> Settings(RedisServer redis, string? connectionName = null) => new()
     {
-        ["Redis:ConnectionString"] = redis.ConnectionString,
+        ["Redis:ConnectionString"] = redis.ConnectionString + (connectionName is null ? "" : ",name=" + connectionName),
         ["WidgetStreams:IdleExpiry"] = "00:10:00",
     };
 
@@ -40,12 +41,19 @@ public class WidgetStreamsAcrossRedisRestartsTests
         }
     }
 
-    /// <summary>A subscription whose widgets (id, title) arrive in <see cref="Received"/> until it is disposed.</summary>
+    /// <summary>
+    /// A subscription whose widgets (id, title) arrive in <see cref="Received"/> until it is disposed, read from one
+    /// response (no reconnection): <see cref="KeepAlives"/> counts the <c>: keep-alive</c> comments, <see cref="Ended"/>
+    /// says whether the server ended the response.
+    /// </summary>
     private sealed class Subscription : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(2));
         private readonly Task _reading;
+        private int _keepAlives;
         public readonly System.Collections.Concurrent.ConcurrentQueue<(long Id, string Title)> Received = new();
+        public int KeepAlives => Volatile.Read(ref _keepAlives);
+        public bool Ended => _reading.IsCompleted;
 
         private Subscription(HttpResponseMessage response)
         {
@@ -54,8 +62,19 @@ public class WidgetStreamsAcrossRedisRestartsTests
                 using (response)
                 {
                     await using var body = await response.Content.ReadAsStreamAsync(_stop.Token);
-                    await foreach (var item in SseParser.Create(body).EnumerateAsync(_stop.Token))
-                        Received.Enqueue((long.Parse(item.EventId!), JsonNode.Parse(item.Data)!["children"]![0]!["value"]!.GetValue<string>()));
+                    using var reader = new StreamReader(body, Encoding.UTF8);
+                    string? id = null, data = null;
+                    while (await reader.ReadLineAsync(_stop.Token) is { } line)
+                    {
+                        if (line.StartsWith("id: ", StringComparison.Ordinal)) id = line[4..];
+                        else if (line.StartsWith("data: ", StringComparison.Ordinal)) data = line[6..];
+                        else if (line == ": keep-alive") Interlocked.Increment(ref _keepAlives);
+                        else if (line.Length == 0 && data is not null)
+                        {
+                            Received.Enqueue((long.Parse(id!), JsonNode.Parse(data)!["children"]![0]!["value"]!.GetValue<string>()));
+                            (id, data) = (null, null);
+                        }
+                    }
                 }
             });
         }
@@ -128,6 +147,107 @@ public class WidgetStreamsAcrossRedisRestartsTests
         await using var reconnected = await Subscription.OpenAsync(aliceOnA, stream, lastEventId: lastSeen.ToString());
         (await reconnected.WaitForAsync(1, TimeSpan.FromSeconds(5))).Should().NotBeEmpty()
             .And.Subject.First().Title.Should().StartWith("after", "the replay list holds the widgets published since the restart");
+    }
+
+    [Test]
+    public async Task An_open_subscription_stays_open_through_a_redis_outage_and_gets_every_widget_published_after_in_order([Values] bool redisKeepsItsData)
+    {
+        using var redis = RedisServer.Start();
+        var settings = Settings(redis);
+        settings["ChatKit:KeepAliveSeconds"] = "1";
+        using var instanceA = new ServerFactory(new(settings) { ["Redis:ConnectionString"] = redis.ConnectionString + ",name=chatkit-a" });
+        using var instanceB = new ServerFactory(settings);
+        using var aliceOnA = instanceA.HttpClientFor("alice");
+        using var publisherOnB = instanceB.HttpClientFor("root", "admin");
+        await ReadyAsync(aliceOnA);
+        await ReadyAsync(publisherOnB);
+        var stream = "public.outage-" + Guid.NewGuid().ToString("n")[..8];
+
+        await using var subscriber = await Subscription.OpenAsync(aliceOnA, stream);
+        for (var i = 1; i <= 2; i++)
+            (await PublishAsync(publisherOnB, stream, $"before {i}")).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await subscriber.WaitForAsync(2, TimeSpan.FromSeconds(10))).Should().HaveCount(2);
+
+        if (redisKeepsItsData) redis.StopKeepingData();
+        else redis.Stop();
+        var keepAlives = subscriber.KeepAlives;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        subscriber.Ended.Should().BeFalse("a subscription outlives a Redis outage");
+        subscriber.KeepAlives.Should().BeGreaterThan(keepAlives, "keep-alives go on while Redis is away");
+
+        // Redis comes back, and the other instance publishes before the subscriber's instance listens again (its
+        // PSUBSCRIBE refused for now: which instance reconnects first is otherwise a matter of timing).
+        redis.StartAgain(refusingPatternSubscriptions: true);
+        await ReadyAsync(publisherOnB);
+        for (var i = 1; i <= 3; i++)
+            (await PublishAsync(publisherOnB, stream, $"after {i}")).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        await using (var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true,name=test"))
+        {
+            var server = admin.GetServer(admin.GetEndPoints()[0]);
+            (await server.SubscriptionPatternCountAsync()).Should().Be(0, "no instance listened while they were published");
+            await server.ExecuteAsync("ACL", "SETUSER", "default", "+psubscribe");
+            foreach (var client in await server.ClientListAsync()) // the subscriber's instance reconnects, and listens this time
+                if (client.Name == "chatkit-a") await server.ClientKillAsync(client.Id);
+        }
+
+        var received = await subscriber.WaitForAsync(5, TimeSpan.FromSeconds(15));
+        await Task.Delay(500); // nothing more (no duplicates) comes after
+        received = [.. subscriber.Received];
+        received.Select(w => w.Title).Should().Equal(["before 1", "before 2", "after 1", "after 2", "after 3"], "every widget arrives once, in order, on the same response");
+        received.Select(w => w.Id).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        subscriber.Ended.Should().BeFalse();
+    }
+
+    [Test]
+    public async Task Widgets_published_while_an_instance_was_not_listening_reach_its_open_subscriptions_once_it_listens_again()
+    {
+        using var redis = RedisServer.Start();
+        using var instanceA = new ServerFactory(Settings(redis, "chatkit-a"));
+        using var instanceB = new ServerFactory(Settings(redis, "chatkit-b"));
+        using var aliceOnA = instanceA.HttpClientFor("alice");
+        using var publisherOnB = instanceB.HttpClientFor("root", "admin");
+        await ReadyAsync(aliceOnA);
+        await ReadyAsync(publisherOnB);
+        var stream = "public.unheard-" + Guid.NewGuid().ToString("n")[..8];
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true,name=test");
+        var server = admin.GetServer(admin.GetEndPoints()[0]);
+        async Task CutAsync(Func<StackExchange.Redis.ClientInfo, bool> which)
+        {
+            foreach (var client in await server.ClientListAsync())
+                if (client.Name?.StartsWith("chatkit-", StringComparison.Ordinal) == true && which(client)) await server.ClientKillAsync(client.Id);
+        }
+
+        await using var subscriber = await Subscription.OpenAsync(aliceOnA, stream);
+        (await PublishAsync(publisherOnB, stream, "before")).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await subscriber.WaitForAsync(1, TimeSpan.FromSeconds(10))).Should().HaveCount(1);
+
+        // Redis stays up, but the instances' pattern subscriptions are cut and cannot come back for a while (as in a
+        // network blip): the instances reconnect at once, but PSUBSCRIBE is refused until the ACL allows it again.
+        await server.ExecuteAsync("ACL", "SETUSER", "default", "-psubscribe");
+        await CutAsync(client => client.PatternSubscriptionCount > 0);
+        await Eventually.WaitForAsync(async () => await server.SubscriptionPatternCountAsync() == 0 ? "" : null, "no instance to listen");
+        var published = new List<string> { "before" };
+        for (var i = 1; i <= 3; i++)
+        {
+            (await PublishAsync(publisherOnB, stream, $"unheard {i}")).StatusCode.Should().Be(HttpStatusCode.Accepted);
+            published.Add($"unheard {i}");
+        }
+        (await server.SubscriptionPatternCountAsync()).Should().Be(0, "no instance listened while they were published");
+
+        // The blip ends: the instances' connections drop once more and this time subscribe again.
+        await server.ExecuteAsync("ACL", "SETUSER", "default", "+psubscribe");
+        await CutAsync(_ => true);
+
+        var received = await subscriber.WaitForAsync(published.Count, TimeSpan.FromSeconds(15));
+        await Task.Delay(500); // nothing more (no duplicates) comes after
+        received = [.. subscriber.Received];
+        received.Select(w => w.Title).Should().Equal(published, "the widgets nobody heard arrive once the instance listens again, in order");
+        received.Select(w => w.Id).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        subscriber.Ended.Should().BeFalse("the subscription never reconnected");
+
+        // And live delivery goes on after.
+        (await PublishAsync(publisherOnB, stream, "live")).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        (await subscriber.WaitForAsync(published.Count + 1, TimeSpan.FromSeconds(10))).Select(w => w.Title).Last().Should().Be("live");
     }
 
     [Test]

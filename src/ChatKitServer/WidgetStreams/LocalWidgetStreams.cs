@@ -11,6 +11,14 @@ namespace ChatKitServer.WidgetStreams;
 /// <see cref="WidgetStreamOptions.IdleExpiry"/> without news, and when more than
 /// <see cref="WidgetStreamOptions.MaxStreams"/> are kept the longest idle go first. With
 /// <c>keepIdleStreams: false</c> (Redis keeps the replay) a stream lives only while it has subscribers.
+/// <para>
+/// With a shared replay list (<c>readShared</c>, Redis), widgets published elsewhere come in through <see cref="Deliver"/>
+/// and a stream's ids grow by one there. A widget whose id is not the next one (this process was not listening for a
+/// while; or Redis restarted empty and the ids jumped ahead) is held while the stream catches up: it reads the shared list
+/// and hands what it had not seen, held widgets included, in id order; <see cref="CatchUpAll"/> does the same for every
+/// stream held here once this process listens again after an outage. So an open subscription gets every widget once, in
+/// order, as long as the list still keeps it.
+/// </para>
 /// </summary>
 public sealed class LocalWidgetStreams : IDisposable
 {
@@ -22,6 +30,11 @@ public sealed class LocalWidgetStreams : IDisposable
         public long LastId;
         public long LastActive = now;
         public bool Removed;
+        /// <summary>Reading the shared list: widgets coming in meanwhile wait in <see cref="Held"/>.</summary>
+        public bool CatchingUp;
+        /// <summary>Asked to catch up again while it was reading (this process listens again since the read began).</summary>
+        public bool CatchUpAgain;
+        public readonly List<WidgetStreamMessage> Held = [];
     }
 
     private readonly ConcurrentDictionary<string, Stream> _streams = new(StringComparer.Ordinal);
@@ -31,10 +44,22 @@ public sealed class LocalWidgetStreams : IDisposable
     private readonly TimeProvider _time;
     private readonly bool _keepIdleStreams;
     private readonly ITimer _sweeper;
+    private readonly Func<string, CancellationToken, Task<IReadOnlyList<WidgetStreamMessage>>>? _readShared;
+    private readonly ILogger? _logger;
+    private readonly CancellationTokenSource _closing = new();
     private long _lastId;
 
-    public LocalWidgetStreams(int replayLimit, int maxStreams, TimeSpan idleExpiry, TimeProvider time, bool keepIdleStreams = true)
+    /// <summary>
+    /// Streams keeping <paramref name="replayLimit"/> widgets each, at most <paramref name="maxStreams"/> idle ones, dropped
+    /// after <paramref name="idleExpiry"/>; <paramref name="keepIdleStreams"/>: false when a shared store keeps the replay.
+    /// <paramref name="readShared"/>: that store's replay list of a stream (Redis), read to catch up on widgets
+    /// <see cref="Deliver"/> did not get; <paramref name="logger"/> tells of catch-ups. <paramref name="time"/> for the tests.
+    /// </summary>
+    public LocalWidgetStreams(int replayLimit, int maxStreams, TimeSpan idleExpiry, TimeProvider time, bool keepIdleStreams = true,
+        Func<string, CancellationToken, Task<IReadOnlyList<WidgetStreamMessage>>>? readShared = null, ILogger? logger = null)
     {
+        _readShared = readShared;
+        _logger = logger;
         _replayLimit = replayLimit;
         _maxStreams = maxStreams;
         _idleExpiry = idleExpiry;
@@ -71,15 +96,130 @@ public sealed class LocalWidgetStreams : IDisposable
         }
     }
 
-    /// <summary>Hands a widget published elsewhere (through Redis) to this process's subscribers of its stream, if any.</summary>
+    /// <summary>
+    /// Hands a widget published elsewhere (through Redis) to this process's subscribers of its stream, if any. With a shared
+    /// list, a widget that is not the next one of its stream waits until the stream caught up from the list.
+    /// </summary>
     public void Deliver(string streamId, WidgetStreamMessage message)
     {
         if (!_streams.TryGetValue(streamId, out var stream)) return;
         lock (stream.Gate)
         {
             if (stream.Removed || message.Id <= stream.LastId) return; // already seen (or out of order)
+            if (_readShared is not null && (stream.CatchingUp || message.Id != stream.LastId + 1))
+            {
+                // The first widget a stream gets here catches up too: what came between the subscribers' first read of the
+                // list and it is not known to have arrived.
+                stream.Held.Add(message);
+                StartCatchUp(streamId, stream);
+                return;
+            }
             if (_keepIdleStreams) Keep(stream, message);
             Hand(stream, message);
+        }
+    }
+
+    /// <summary>
+    /// Every stream held here reads the shared list and hands what it had not seen: called once this process listens again
+    /// after its subscription to the shared channel was lost (widgets published meanwhile reached no one here). Returns how many.
+    /// </summary>
+    public int CatchUpAll()
+    {
+        if (_readShared is null) return 0;
+        var count = 0;
+        foreach (var (id, stream) in _streams)
+        {
+            lock (stream.Gate)
+            {
+                if (stream.Removed) continue;
+                StartCatchUp(id, stream);
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>Called under the stream's lock.</summary>
+    private void StartCatchUp(string streamId, Stream stream)
+    {
+        if (stream.CatchingUp)
+        {
+            stream.CatchUpAgain = true;
+            return;
+        }
+        stream.CatchingUp = true;
+        _ = Task.Run(() => CatchUpAsync(streamId, stream));
+    }
+
+    private async Task CatchUpAsync(string streamId, Stream stream)
+    {
+        var failures = 0;
+        while (true)
+        {
+            IReadOnlyList<WidgetStreamMessage>? shared = null;
+            try
+            {
+                shared = await _readShared!(streamId, _closing.Token);
+            }
+            catch (OperationCanceledException) when (_closing.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Redis away again, most likely: try again a little later while the stream still has subscribers. After
+                // about half a minute the held widgets go out anyway (a stalled stream is worse than one with a gap).
+                failures++;
+                if (failures < 10)
+                {
+                    _logger?.LogDebug(ex, "Widget stream {StreamId} could not read its replay list to catch up (attempt {Attempt})", streamId, failures);
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, failures)), _time, _closing.Token);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return;
+                    }
+                    lock (stream.Gate)
+                    {
+                        if (!stream.Removed) continue;
+                        stream.CatchingUp = false;
+                        stream.Held.Clear();
+                        return;
+                    }
+                }
+                _logger?.LogWarning(ex, "Widget stream {StreamId} could not read its replay list to catch up; {HeldCount} widgets go out without what may have come before them", streamId, stream.Held.Count);
+            }
+            lock (stream.Gate)
+            {
+                if (stream.Removed)
+                {
+                    stream.CatchingUp = false;
+                    stream.Held.Clear();
+                    return;
+                }
+                // The list holds every widget published before the read (up to the replay limit); those published after
+                // came in live and are held. Both, in id order, past the last one handed.
+                var missed = 0;
+                var known = stream.LastId > 0; // before a stream's first widget here, the list is mostly what its subscribers read already
+                var held = stream.Held.Select(m => m.Id).ToHashSet();
+                foreach (var message in (shared ?? []).Concat(stream.Held).Where(m => m.Id > stream.LastId).DistinctBy(m => m.Id).OrderBy(m => m.Id).ToList())
+                {
+                    if (!held.Contains(message.Id)) missed++;
+                    if (_keepIdleStreams) Keep(stream, message);
+                    Hand(stream, message);
+                }
+                stream.Held.Clear();
+                if (known && missed > 0) _logger?.LogInformation("Widget stream {StreamId} caught up on {MissedCount} widgets from its replay list", streamId, missed);
+                if (!stream.CatchUpAgain)
+                {
+                    stream.CatchingUp = false;
+                    return;
+                }
+                stream.CatchUpAgain = false;
+                failures = 0;
+            }
         }
     }
 
@@ -146,7 +286,11 @@ public sealed class LocalWidgetStreams : IDisposable
         return dropped;
     }
 
-    public void Dispose() => _sweeper.Dispose();
+    public void Dispose()
+    {
+        _sweeper.Dispose();
+        _closing.Cancel();
+    }
 
     private Stream Open(string streamId)
     {

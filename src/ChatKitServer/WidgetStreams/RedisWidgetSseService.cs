@@ -14,6 +14,12 @@ namespace ChatKitServer.WidgetStreams;
 /// The instance starts listening at start, while Redis answers (a hosted service after <see cref="SharedRedis"/>): the
 /// connection then subscribes again by itself after every outage. A first subscription attempted during an outage
 /// would stay failed for the life of the process.
+/// <para>
+/// Pub/sub does not keep what was published while an instance was not listening (Redis restarting, a network blip). So
+/// once the connection listens again, every stream held here catches up from its replay list (<see cref="LocalWidgetStreams.CatchUpAll"/>),
+/// and a widget arriving with an id that is not its stream's next one makes that stream catch up first: open subscriptions
+/// stay open through an outage (keep-alives go on) and then get every widget published meanwhile, once, in order.
+/// </para>
 /// </summary>
 public sealed class RedisWidgetSseService : IWidgetSseService, IHostedService, IAsyncDisposable
 {
@@ -49,8 +55,8 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IHostedService, I
         _limit = options.Value.ReplayLimit;
         _keptSeconds = (int)Math.Ceiling(options.Value.IdleExpiry.TotalSeconds);
         // Redis keeps the replay; this process holds a stream only while it has subscribers here.
-        _local = new LocalWidgetStreams(_limit, options.Value.MaxStreams, options.Value.IdleExpiry, time, keepIdleStreams: false);
         _logger = logger;
+        _local = new LocalWidgetStreams(_limit, options.Value.MaxStreams, options.Value.IdleExpiry, time, keepIdleStreams: false, ReadSharedAsync, logger);
         _redis = new Lazy<Task<ConnectionMultiplexer>>(() => ListenAsync(redis));
     }
 
@@ -62,6 +68,7 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IHostedService, I
     private async Task<ConnectionMultiplexer> ListenAsync(SharedRedis shared)
     {
         var redis = await shared.ConnectAsync();
+        redis.ConnectionRestored += (_, restored) => _ = CatchUpAsync(redis, restored);
         var channel = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Pattern(Prefix + "*"));
         channel.OnMessage(message =>
         {
@@ -70,6 +77,39 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IHostedService, I
         });
         _logger.LogInformation("Widget streams go through Redis at {RedisEndpoints}", string.Join(", ", redis.GetEndPoints().Select(e => e.ToString())));
         return redis;
+    }
+
+    /// <summary>
+    /// After a connection came back: once the pattern subscription is in place again, every stream held here reads its
+    /// replay list for what was published while this instance was not listening.
+    /// </summary>
+    private async Task CatchUpAsync(ConnectionMultiplexer redis, ConnectionFailedEventArgs restored)
+    {
+        try
+        {
+            // The subscription lives on its own connection (RESP2), or on the only one (RESP3).
+            if (restored.ConnectionType != ConnectionType.Subscription
+                && !(restored.ConnectionType == ConnectionType.Interactive && redis.GetServer(restored.EndPoint).Protocol == RedisProtocol.Resp3))
+                return;
+            // The connection sent PSUBSCRIBE again just before raising the event, on the connection the subscriber's PING
+            // goes through: its answer means the subscription is in place, so whatever is published after the read below
+            // comes in live, and whatever came before is in the list.
+            await redis.GetSubscriber().PingAsync();
+        }
+        catch (Exception ex)
+        {
+            _logger.LogDebug(ex, "Widget streams could not check their Redis subscription after a reconnection; the next one catches up");
+            return;
+        }
+        var streams = _local.CatchUpAll();
+        _logger.LogInformation("Widget streams listen to Redis again at {RedisEndpoint}; {StreamCount} streams held here catch up from their replay lists", restored.EndPoint, streams);
+    }
+
+    private async Task<IReadOnlyList<WidgetStreamMessage>> ReadSharedAsync(string streamId, CancellationToken cancellationToken)
+    {
+        var redis = await _redis.Value;
+        var kept = await redis.GetDatabase().ListRangeAsync(Kept(streamId)).WaitAsync(cancellationToken);
+        return [.. kept.Select(Parse).OfType<WidgetStreamMessage>()];
     }
 
     // The braces make the stream id a Redis Cluster hash tag: all keys of a stream share a slot.
@@ -119,11 +159,7 @@ public sealed class RedisWidgetSseService : IWidgetSseService, IHostedService, I
     {
         WidgetStreamIds.Check(streamId);
         var redis = await _redis.Value;
-        await foreach (var message in _local.SubscribeAsync(streamId, lastEventId, async ct =>
-        {
-            var kept = await redis.GetDatabase().ListRangeAsync(Kept(streamId));
-            return kept.Select(Parse).OfType<WidgetStreamMessage>().ToList();
-        }, cancellationToken))
+        await foreach (var message in _local.SubscribeAsync(streamId, lastEventId, ct => ReadSharedAsync(streamId, ct), cancellationToken))
             yield return message;
     }
 

@@ -9,13 +9,15 @@ public sealed class RedisServer : IDisposable
 {
     private Process _process;
     private bool _stopped;
+    private readonly string _folder;
     public int Port { get; }
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
 
-    private RedisServer(Process process, int port)
+    private RedisServer(Process process, int port, string folder)
     {
         _process = process;
         Port = port;
+        _folder = folder;
     }
 
     /// <summary>Stops the server as a crash would (SIGKILL): it keeps nothing, like a Redis run as a cache without persistence.</summary>
@@ -26,12 +28,32 @@ public sealed class RedisServer : IDisposable
         if (!_process.HasExited) _process.Kill();
         _process.WaitForExit(5000);
         _process.Dispose();
+        File.Delete(Path.Combine(_folder, "dump.rdb"));
     }
 
-    /// <summary>Starts a new, empty server on the same port after <see cref="Stop"/>.</summary>
-    public void StartAgain()
+    /// <summary>Stops the server after it saved its data (<c>SHUTDOWN SAVE</c>, as a Redis with persistence stops): <see cref="StartAgain"/> then loads it.</summary>
+    public void StopKeepingData()
     {
-        _process = Launch(Port);
+        if (_stopped) return;
+        using (var client = new TcpClient())
+        {
+            client.Connect(IPAddress.Loopback, Port);
+            client.GetStream().Write("SHUTDOWN SAVE\r\n"u8);
+        }
+        if (!_process.WaitForExit(10_000)) throw new InvalidOperationException("redis-server did not shut down");
+        _stopped = true;
+        _process.Dispose();
+        File.Exists(Path.Combine(_folder, "dump.rdb")).Should().BeTrue("SHUTDOWN SAVE writes the data for the next start");
+    }
+
+    /// <summary>
+    /// Starts a server on the same port after <see cref="Stop"/> (empty) or <see cref="StopKeepingData"/> (with the data saved);
+    /// <paramref name="refusingPatternSubscriptions"/>: its default user may not PSUBSCRIBE (until <c>ACL SETUSER default +psubscribe</c>),
+    /// so a test can publish while no one listens yet.
+    /// </summary>
+    public void StartAgain(bool refusingPatternSubscriptions = false)
+    {
+        _process = Launch(Port, _folder, refusingPatternSubscriptions ? ["--user", "default", "on", "nopass", "~*", "&*", "+@all", "-psubscribe"] : []);
         _stopped = false;
     }
 
@@ -44,13 +66,15 @@ public sealed class RedisServer : IDisposable
         probe.Start();
         var port = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
-        return new RedisServer(Launch(port), port);
+        var folder = Directory.CreateTempSubdirectory("chatkit-redis-").FullName;
+        return new RedisServer(Launch(port, folder), port, folder);
     }
 
-    private static Process Launch(int port)
+    // No automatic saves: only StopKeepingData writes the dump (in the server's own folder), which StartAgain loads.
+    private static Process Launch(int port, string folder, string[]? more = null)
     {
         var binary = new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.First(File.Exists);
-        var process = Process.Start(new ProcessStartInfo(binary, ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"])
+        var process = Process.Start(new ProcessStartInfo(binary, ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes", "--dir", folder, "--dbfilename", "dump.rdb", .. more ?? []])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -73,5 +97,9 @@ public sealed class RedisServer : IDisposable
         throw new InvalidOperationException("redis-server did not start on port " + port);
     }
 
-    public void Dispose() => Stop();
+    public void Dispose()
+    {
+        Stop();
+        Directory.Delete(_folder, recursive: true);
+    }
 }
