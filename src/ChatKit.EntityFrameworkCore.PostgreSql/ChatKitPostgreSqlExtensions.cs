@@ -11,7 +11,8 @@ public static class ChatKitPostgreSqlExtensions
     /// Operations that fail with a transient error are retried (EF's retry-on-failure strategy,
     /// <see cref="ChatKitDatabaseProvider.DefaultMaxRetryCount"/> times, backing off up to
     /// <see cref="ChatKitDatabaseProvider.DefaultMaxRetryDelay"/>); <paramref name="npgsqlOptions"/> runs after that and may
-    /// change it (<c>npgsql => npgsql.EnableRetryOnFailure(2)</c>) or set Npgsql's other EF options. The turn lock is the
+    /// change it (<c>npgsql => npgsql.EnableRetryOnFailure(2)</c>; bounded in time as well:
+    /// <see cref="ChatKitNpgsqlRetryExtensions.EnableRetryOnFailureWithin"/>) or set Npgsql's other EF options. The turn lock is the
     /// database's advisory lock (<see cref="PostgreSqlTurnLock"/>) unless <see cref="ChatKitStoreBuilder.UseTurnLock"/> says
     /// otherwise; instances that start together migrate one at a time (<see cref="PostgreSqlMigrationLock"/>).
     /// </summary>

@@ -11,7 +11,8 @@ public static class ChatKitSqlServerExtensions
     /// Operations that fail with a transient error are retried (EF's retry-on-failure strategy,
     /// <see cref="ChatKitDatabaseProvider.DefaultMaxRetryCount"/> times, backing off up to
     /// <see cref="ChatKitDatabaseProvider.DefaultMaxRetryDelay"/>); <paramref name="sqlServerOptions"/> runs after that
-    /// and may change it (<c>sql => sql.EnableRetryOnFailure(2)</c>) or set EF's other SQL Server options. The turn lock is
+    /// and may change it (<c>sql => sql.EnableRetryOnFailure(2)</c>; bounded in time as well:
+    /// <see cref="ChatKitSqlServerRetryExtensions.EnableRetryOnFailureWithin"/>) or set EF's other SQL Server options. The turn lock is
     /// the database's (<see cref="SqlServerTurnLock"/>) unless <see cref="ChatKitStoreBuilder.UseTurnLock"/> says otherwise.
     /// </summary>
     public static ChatKitStoreBuilder UseSqlServer(this ChatKitStoreBuilder store, string connectionString, Action<SqlServerDbContextOptionsBuilder>? sqlServerOptions = null)

@@ -37,7 +37,7 @@ public sealed class DatabaseOptions
 
     /// <summary>
     /// The longest one operation keeps retrying, from its first attempt (<c>Database:MaxRetryTimeSeconds</c>; see
-    /// <see cref="RetryBudget"/>). Unset: two thirds of the shorter of <c>Deadlines:RequestSeconds</c> and
+    /// <see cref="ChatKitRetryBudget"/>). Unset: two thirds of the shorter of <c>Deadlines:RequestSeconds</c> and
     /// <c>ChatKit:KeepAliveSeconds</c> (10 s with the defaults), so that a request whose database stays down answers 503
     /// before its deadline's 408, and a stream before its first keep-alive sends its headers.
     /// </summary>
@@ -102,8 +102,8 @@ public sealed class DatabaseOptions
     public ChatKitStoreBuilder UseIn(ChatKitStoreBuilder store) => (Provider switch
     {
         DatabaseProvider.Sqlite => store.UseSqlite(ConnectionString),
-        DatabaseProvider.SqlServer => store.UseSqlServer(ConnectionString, sql => sql.ExecutionStrategy(d => new BudgetedSqlServerRetries(d, MaxRetryCount, MaxRetryDelay, MaxRetryTime))),
-        DatabaseProvider.PostgreSql => store.UsePostgreSql(ConnectionString, npgsql => npgsql.ExecutionStrategy(d => new BudgetedNpgsqlRetries(d, MaxRetryCount, MaxRetryDelay, MaxRetryTime))),
+        DatabaseProvider.SqlServer => store.UseSqlServer(ConnectionString, sql => sql.EnableRetryOnFailureWithin(MaxRetryTime, MaxRetryCount, MaxRetryDelay)),
+        DatabaseProvider.PostgreSql => store.UsePostgreSql(ConnectionString, npgsql => npgsql.EnableRetryOnFailureWithin(MaxRetryTime, MaxRetryCount, MaxRetryDelay)),
         _ => throw new ArgumentOutOfRangeException(nameof(Provider), Provider, "Unknown database provider."),
     }).UseTurnLock(TurnLock);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using ChatKit.EntityFrameworkCore;
 using Polly;
 using Polly.Retry;
 
@@ -8,9 +9,9 @@ namespace ChatKitServer.Hosting;
 /// <summary>
 /// The start's wait for a database that is not reachable yet (<c>Database:StartupWaitSeconds</c>, docs/decisions/0023): in
 /// compose or Kubernetes the server often starts before its database. The start's migrations are tried again while they
-/// fail with an error the provider's retry strategy calls transient (<see cref="ITransientFailures"/>: a refused connection,
+/// fail with an error the provider's retry strategy calls transient (<see cref="IChatKitTransientErrors"/>: a refused connection,
 /// "the database system is starting up"), backing off from 0.5 s to 5 s, each wait logged at Warning; the per-operation
-/// retries (<see cref="RetryBudget"/>) stand aside meanwhile, so the wait ends when its own time is spent. Any other error (a
+/// retries (<see cref="ChatKitRetryBudget"/>) stand aside meanwhile, so the wait ends when its own time is spent. Any other error (a
 /// wrong password, a failed migration) ends the start at once, logged with its stack trace; so does a transient one once the
 /// time is spent. Both end as a <see cref="DatabaseStartException"/> whose message says which it was (naming the setting).
 /// </summary>
@@ -44,7 +45,7 @@ internal static class DatabaseStartupWait
         }).Build();
 
         // With no wait, the per-operation retries keep the start as it was (retrying within Database:MaxRetryTimeSeconds).
-        using var ownRetries = wait > TimeSpan.Zero ? RetryBudget.Suspend() : null;
+        using var ownRetries = wait > TimeSpan.Zero ? ChatKitRetryBudget.Suspend() : null;
         try
         {
             await pipeline.ExecuteAsync(async ct =>

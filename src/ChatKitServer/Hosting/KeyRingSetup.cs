@@ -29,12 +29,12 @@ public static class KeyRingSetup
             case DatabaseProvider.SqlServer:
                 Add<SqlServerKeyRingDbContext>(services, o => o.UseSqlServer(connectionString, sql => sql
                     .MigrationsHistoryTable(KeyRingDbContext.HistoryTable)
-                    .ExecutionStrategy(d => new BudgetedSqlServerRetries(d, database.MaxRetryCount, database.MaxRetryDelay, database.MaxRetryTime))));
+                    .EnableRetryOnFailureWithin(database.MaxRetryTime, database.MaxRetryCount, database.MaxRetryDelay)));
                 break;
             case DatabaseProvider.PostgreSql:
                 Add<PostgreSqlKeyRingDbContext>(services, o => o.UseNpgsql(connectionString, npgsql => npgsql
                     .MigrationsHistoryTable(KeyRingDbContext.HistoryTable)
-                    .ExecutionStrategy(d => new BudgetedNpgsqlRetries(d, database.MaxRetryCount, database.MaxRetryDelay, database.MaxRetryTime))));
+                    .EnableRetryOnFailureWithin(database.MaxRetryTime, database.MaxRetryCount, database.MaxRetryDelay)));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(database), database.Provider, "Unknown database provider.");

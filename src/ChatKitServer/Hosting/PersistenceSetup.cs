@@ -36,9 +36,9 @@ public static class PersistenceSetup
             await MigrateAsync(app.Services, cancellationToken); // a file: nothing to wait for
             return;
         }
-        ITransientFailures strategy;
+        IChatKitTransientErrors strategy;
         await using (var db = await app.Services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync(cancellationToken))
-            strategy = db.Database.CreateExecutionStrategy() as ITransientFailures
+            strategy = db.Database.CreateExecutionStrategy() as IChatKitTransientErrors
                 ?? throw new InvalidOperationException("The store's execution strategy is not the server's budgeted one (DatabaseOptions.UseIn).");
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseStartupWait).FullName!);
         await DatabaseStartupWait.RunAsync(ct => MigrateAsync(app.Services, ct), database.StartupWait, strategy.IsTransient, logger, cancellationToken);
