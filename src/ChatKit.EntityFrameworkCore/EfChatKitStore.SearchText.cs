@@ -11,7 +11,11 @@ namespace ChatKit.EntityFrameworkCore;
 /// <param name="Threads">Thread rows whose <c>SearchText</c> it wrote.</param>
 /// <param name="Skipped">Rows left as they were: saved while the pass looked at them (their save wrote the text), items whose JSON does not read.</param>
 /// <param name="Read">Rows read: those after where the last pass stopped (all of them the first time).</param>
-public sealed record SearchTextFill(int Items, int Threads, int Skipped, int Read);
+/// <param name="RebuiltFrom">
+/// When the pass made every row's text again for these rules (<see cref="ChatKitSearchText.Version"/>), the rules version the
+/// rows had before (1 or more); null when it wrote only the rows without text.
+/// </param>
+public sealed record SearchTextFill(int Items, int Threads, int Skipped, int Read, int? RebuiltFrom = null);
 
 public sealed partial class EfChatKitStore
 {
@@ -76,9 +80,10 @@ public sealed partial class EfChatKitStore
             skipped += stale.Count - written;
             await PauseAsync(pause, rows.Count, batchSize, cancellationToken);
         }
+        var rebuiltFrom = mark.RebuildFrom is > 0 ? mark.RebuildFrom : null;
         mark = mark with { RebuildFrom = null };
         if (read > 0 || mark != saved) await WriteAllAsync<int>([], (_, _) => Task.FromResult(0), mark.SaveAsync, saveMark: true, "FillSearchText", cancellationToken);
-        return new SearchTextFill(items, threads, skipped, read);
+        return new SearchTextFill(items, threads, skipped, read, rebuiltFrom);
     }
 
     /// <summary>An item row's search text, or null when its JSON does not read as an item (a search then matches its JSON, as before).</summary>

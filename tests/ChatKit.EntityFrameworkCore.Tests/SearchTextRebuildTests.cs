@@ -42,7 +42,9 @@ public sealed class SearchTextRebuildTests
                     Id = "wf_1", ThreadId = "thr_3", CreatedAt = At,
                     Workflow = new Workflow { Tasks = [new CustomTask { Title = "Packing", Content = "Sunscreen and hats" }] },
                 }, Alice);
-                (await first.FillChatKitSearchTextAsync()).Read.Should().Be(7);
+                var firstFill = await first.FillChatKitSearchTextAsync();
+                firstFill.Read.Should().Be(7);
+                firstFill.RebuiltFrom.Should().BeNull("a first fill writes rows without text: nothing is rebuilt");
                 await AsIfVersion1WroteThemAsync(first);
             }
 
@@ -69,6 +71,7 @@ public sealed class SearchTextRebuildTests
             {
                 var fill = await third.FillChatKitSearchTextAsync();
                 fill.Items.Should().Be(3, "the rows the stopped pass did not reach (two messages, the workflow) are remade");
+                fill.RebuiltFrom.Should().Be(1, "the pass says it rebuilt the rows of rules version 1 (the server logs it so)");
                 (await MarkAsync(third)).Split(' ').Should().HaveCount(3, "the rebuild is through");
                 await using var db = await third.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
                 (await db.Items.OrderBy(i => i.Sequence).Select(i => i.SearchText).ToListAsync())

@@ -23,7 +23,9 @@ internal sealed partial class SearchTextFillService(EfChatKitStore store, IHostA
         try
         {
             var pass = await store.FillSearchTextAsync(BatchSize, Pause, stoppingToken);
-            if (pass.Items + pass.Threads > 0)
+            if (pass.RebuiltFrom is { } from)
+                LogRebuilt(from, ChatKitSearchText.Version, pass.Items, pass.Threads, pass.Skipped, pass.Read, clock.Elapsed.TotalSeconds);
+            else if (pass.Items + pass.Threads > 0)
                 LogFilled(pass.Items, pass.Threads, pass.Skipped, pass.Read, clock.Elapsed.TotalSeconds);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -39,6 +41,9 @@ internal sealed partial class SearchTextFillService(EfChatKitStore store, IHostA
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Search text written for {Items} items and {Threads} threads ({Skipped} rows left as they are) of {Read} rows read in {Seconds:0.0} s")]
     private partial void LogFilled(int items, int threads, int skipped, int read, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Search text rebuilt from rules version {FromVersion} to {ToVersion}: {Items} items and {Threads} threads changed ({Skipped} rows left as they are) of {Read} rows read in {Seconds:0.0} s")]
+    private partial void LogRebuilt(int fromVersion, int toVersion, int items, int threads, int skipped, int read, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Writing search text stopped with the server; the rest is written on the next start")]
     private partial void LogStopped();
