@@ -72,9 +72,10 @@ public sealed partial class ChatKitEngine
     /// </summary>
     private async IAsyncEnumerable<ThreadStreamEvent> Turn(
         string threadId, ChatKitContext context, Func<ThreadMetadata, TurnClock, CancellationToken, IAsyncEnumerable<ThreadStreamEvent>> turn,
-        [EnumeratorCancellation] CancellationToken ct, bool newThread = false)
+        [EnumeratorCancellation] CancellationToken ct, bool newThread = false, bool lockHeld = false)
     {
-        await using var held = await _turns.AcquireAsync(threadId, ct).ConfigureAwait(false);
+        // lockHeld: the caller holds the thread's lock already (a new thread's, taken before its id went out).
+        await using var held = lockHeld ? null : await _turns.AcquireAsync(threadId, ct).ConfigureAwait(false);
         ThreadMetadata? thread;
         TurnClock? clock = null;
         try
@@ -199,8 +200,11 @@ public sealed partial class ChatKitEngine
     {
         // Nothing is written before the client is listening; the thread and its first message are written together.
         await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
+        // The turn's lock is taken before the thread's id goes out: a message a client sends as soon as it learns the id (another
+        // tab, an API client, another instance) waits for this first turn instead of running before it.
+        await using var held = await _turns.AcquireAsync(thread.Id, ct).ConfigureAwait(false);
         yield return new ThreadCreatedEvent { Thread = ChatKitThread.ForClient(thread) };
-        await foreach (var ev in Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, input, attachments, context, newThread: true, clock, c), ct, newThread: true).ConfigureAwait(false))
+        await foreach (var ev in Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, input, attachments, context, newThread: true, clock, c), ct, newThread: true, lockHeld: true).ConfigureAwait(false))
             yield return ev;
     }
 

@@ -94,6 +94,27 @@ public class TurnLockTests
         (await _h.ItemsAsync(id)).OfType<UserMessageItem>().Select(u => u.Text).Should().Equal("hello", "first");
     }
 
+    [Test]
+    public async Task A_message_sent_the_moment_thread_created_arrives_waits_for_the_first_turn()
+    {
+        var first = new TurnGate();
+        _h.Responder.Script = (t, input, _) => input!.Text == "first" ? first.Run(t, () => { }) : ScriptedResponder.Text(t, "second answer");
+        var created = (ChatKitStreamResponse)await _h.SendAsync(EngineHarness.Create("first"));
+        await using var events = created.Events.GetAsyncEnumerator();
+        (await events.MoveNextAsync()).Should().BeTrue();
+        var id = events.Current.Should().BeOfType<ThreadCreatedEvent>().Subject.Thread.Id;
+
+        // The client has the id and has not read further: the first turn has not started its message yet.
+        var second = _h.StreamAsync(EngineHarness.AddMessage(id, "second"));
+        await _lock.WaitForWaitersAsync(1);
+        second.IsCompleted.Should().BeFalse("the first turn took the thread's lock before its id went out");
+        first.Finish.SetResult();
+        while (await events.MoveNextAsync()) { }
+        await second.WaitAsync(TimeSpan.FromSeconds(10));
+
+        (await _h.ItemsAsync(id)).OfType<UserMessageItem>().Select(u => u.Text).Should().Equal(["first", "second"], "the messages run in the order they were sent");
+    }
+
     /// <summary>Starts "first", waits until it runs, starts "second" and waits until it queues for the lock, then lets "first" finish.</summary>
     private async Task<(Task<List<ThreadStreamEvent>> First, Task<List<ThreadStreamEvent>> Second)> RunQueuedAsync(string id, TurnGate first)
     {
