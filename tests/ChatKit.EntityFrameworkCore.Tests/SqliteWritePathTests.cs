@@ -343,6 +343,7 @@ public sealed class SqliteWritePathTests
         SqliteConnection.ClearAllPools();
         foreach (var file in Directory.GetFiles(Path.GetDirectoryName(path)!, "chatkit.db*")) File.Delete(file);
         Directory.CreateDirectory(path);
+        await Task.Delay(PreparedReads.StillThereInterval * 2); // the reads ask again once this has passed
 
         await store.Invoking(s => s.LoadThreadsAsync(10, null, SortOrder.Asc, context)).Should().ThrowAsync<SqliteException>();
         services.GetRequiredService<StoreReads>().Prepared!.IdleConnections.Should().Be(0);
