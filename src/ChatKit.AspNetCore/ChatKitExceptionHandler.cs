@@ -20,6 +20,9 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
             _ when IsDatabaseFailure(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 "The database is not available right now; nothing was saved. Try again shortly."),
             ChatKitException e => (e.StatusCode, TitleFor(e.StatusCode), Bounded(e.Message)),
+            // The client went away before its body arrived (Kestrel: "Unexpected end of request content"): nobody is there to
+            // read a 400, and the request was not bad, only abandoned.
+            BadHttpRequestException when http.RequestAborted.IsCancellationRequested => (499, "Client closed request", "The client closed the request before its body arrived."),
             BadHttpRequestException e => (e.StatusCode, TitleFor(e.StatusCode), Bounded(e.Message)),
             UnauthorizedAccessException e => (StatusCodes.Status401Unauthorized, "Unauthorized", Bounded(e.Message)),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => (499, "Client closed request", "The client closed the request."),

@@ -86,9 +86,15 @@ public static class WebSetup
         }
     }
 
-    /// <summary>Server errors at Error, client errors (4xx) at Warning, the rest at Information.</summary>
+    /// <summary>
+    /// Server errors at Error, client errors (4xx) at Warning, the rest at Information; so is 499, a client that went away
+    /// (closed the page, lost its connection), which says nothing wrong of the request or the server.
+    /// </summary>
     internal static LogEventLevel RequestLogLevel(HttpContext http, double elapsedMs, Exception? exception) =>
         exception is not null || http.Response.StatusCode >= 500 ? LogEventLevel.Error
+        : http.Response.StatusCode == ClientClosedRequest ? LogEventLevel.Information
         : http.Response.StatusCode >= 400 ? LogEventLevel.Warning
         : LogEventLevel.Information;
+
+    private const int ClientClosedRequest = 499;
 }
