@@ -1,3 +1,4 @@
+using ChatKit.AspNetCore;
 using ChatKitServer.Attachments;
 using ChatKitServer.Health;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -17,7 +18,7 @@ public static class HealthSetup
     /// </summary>
     public static IServiceCollection AddChatKitHealth(this IServiceCollection services, IConfiguration configuration)
     {
-        var checks = services.AddHealthChecks().AddCheck<StoreHealthCheck>("database", tags: [Ready], timeout: CheckTimeout);
+        var checks = services.AddHealthChecks().AddChatKitStore("database", tags: [Ready], timeout: CheckTimeout);
         if (!string.IsNullOrWhiteSpace(configuration["Redis:ConnectionString"]))
             checks.AddCheck<RedisHealthCheck>("redis", tags: [Ready], timeout: CheckTimeout);
         if (configuration.GetValue("Attachments:Storage", AttachmentStorageKind.Local) == AttachmentStorageKind.AzureBlob)
