@@ -31,6 +31,19 @@ internal sealed class SqliteChatKitProvider(string connectionString, Action<Sqli
     protected override bool ReadConnectionsStillValid =>
         _settings.DataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase) || File.Exists(_settings.DataSource);
 
+    /// <summary>
+    /// The <see cref="AppContext"/> switch that has the store's reads go through Microsoft.Data.Sqlite's reader instead of
+    /// calling SQLite on the statement (<see cref="SqliteDirectRead"/>); off by default.
+    /// </summary>
+    public const string ReadThroughDataReaderSwitch = "ChatKit.EntityFrameworkCore.Sqlite.ReadThroughDataReader";
+
+    /// <summary>Read by calling SQLite on the statement (<see cref="SqliteDirectRead"/>) where SQLitePCL's provider allows it and the switch is off.</summary>
+    protected override ChatKitPreparedRead PrepareRead(DbConnection connection, string sql, IReadOnlyList<string> parameterNames) =>
+        (AppContext.TryGetSwitch(ReadThroughDataReaderSwitch, out var throughReader) && throughReader
+            ? null
+            : SqliteDirectRead.TryPrepare(connection, sql, parameterNames))
+        ?? base.PrepareRead(connection, sql, parameterNames);
+
     public override ChatKitWriteGate CreateWriteGate() => ChatKitWriteGate.SingleWriter();
 
     /// <summary>A plain file name (not in memory, not a <c>file:</c> URI) on a system with byte-range locks (not macOS).</summary>

@@ -65,6 +65,15 @@ public abstract class ChatKitDatabaseProvider
     /// </summary>
     protected internal virtual bool ReadConnectionsStillValid => true;
 
+    /// <summary>
+    /// Compiles <paramref name="sql"/>, one of the store's hot reads, on <paramref name="connection"/> (open, from
+    /// <see cref="ReadConnections"/>), with the parameters <paramref name="parameterNames"/> (<c>@name</c> in the SQL, given
+    /// in this order to <see cref="ChatKitPreparedRead.Start"/>). By default a prepared <see cref="DbCommand"/> read through its
+    /// <see cref="DbDataReader"/>; SQLite reads its statement's columns without Microsoft.Data.Sqlite's reader.
+    /// </summary>
+    protected internal virtual ChatKitPreparedRead PrepareRead(DbConnection connection, string sql, IReadOnlyList<string> parameterNames) =>
+        new CommandPreparedRead(connection, sql, parameterNames);
+
     /// <summary>Registers the pooled factory of the provider's context, and the same factory as <see cref="IDbContextFactory{ChatKitDbContext}"/>.</summary>
     internal abstract void AddContextFactory(IServiceCollection services, int poolSize);
 }

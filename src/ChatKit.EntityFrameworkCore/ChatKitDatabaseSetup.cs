@@ -48,7 +48,7 @@ public static class ChatKitDatabaseSetup
             ? new InProcessTurnLock()
             : database.CreateDatabaseTurnLock(sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
         services.AddSingleton(sp => new StoreReads(database.ReadConnections is { } connect
-            ? PreparedReads.For(sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), connect, () => database.ReadConnectionsStillValid,
+            ? PreparedReads.For(sp.GetRequiredService<IDbContextFactory<ChatKitDbContext>>(), connect, database.PrepareRead, () => database.ReadConnectionsStillValid,
                 (sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger<PreparedReads>())
             : null));
         services.AddSingleton(sp => new EfChatKitStore(

@@ -49,6 +49,7 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
     private enum Statement { Thread, ThreadExists, ThreadPosition, ThreadsAsc, ThreadsDesc, ThreadsAscAfter, ThreadsDescAfter, ItemPosition, ItemJson, Items }
 
     private readonly Func<DbConnection> _connect;
+    private readonly Func<DbConnection, string, IReadOnlyList<string>, ChatKitPreparedRead> _prepare;
     private readonly Func<bool> _stillThere;
     private long _foundThereAt = long.MinValue;
     private int _generation;
@@ -56,6 +57,7 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
     private readonly string[][] _parameters;
     private readonly Dictionary<(bool Asc, bool Visible, bool After), int> _itemPages;
     private readonly ValueConverter? _time;
+    private readonly Func<long, DateTimeOffset>? _timeFromTicks;
     private readonly ILogger _log;
     private readonly ConcurrentBag<Session> _idle = [];
     private int _idleCount;
@@ -68,24 +70,29 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
     /// <summary>Open connections waiting for the next read.</summary>
     public int IdleConnections => Volatile.Read(ref _idleCount);
 
-    private PreparedReads(Func<DbConnection> connect, List<(string Sql, string[] Parameters)> statements,
-        Dictionary<(bool Asc, bool Visible, bool After), int> itemPages, ValueConverter? time, ILogger log, Func<bool> stillThere)
+    private PreparedReads(Func<DbConnection> connect, Func<DbConnection, string, IReadOnlyList<string>, ChatKitPreparedRead> prepare,
+        List<(string Sql, string[] Parameters)> statements, Dictionary<(bool Asc, bool Visible, bool After), int> itemPages, ValueConverter? time,
+        ILogger log, Func<bool> stillThere)
     {
         _connect = connect;
+        _prepare = prepare;
         _stillThere = stillThere;
         _log = log;
         _itemPages = itemPages;
         _sql = statements.Select(s => s.Sql).ToArray();
         _parameters = statements.Select(s => s.Parameters).ToArray();
         _time = time;
+        // A time stored as an integer (SQLite's UTC ticks) is read as one and converted without boxing.
+        _timeFromTicks = (time as ValueConverter<DateTimeOffset, long>)?.ConvertFromProviderExpression.Compile();
     }
 
     /// <summary>
     /// The reads for the model of <paramref name="contexts"/>' contexts, on connections from <paramref name="connect"/> (not yet
-    /// open); <paramref name="stillThere"/> answers, before each read, whether the database the open connections reach is still
+    /// open), each statement compiled by <paramref name="prepare"/>; <paramref name="stillThere"/> answers, before each read, whether the database the open connections reach is still
     /// there (a SQLite file that was deleted is not: they are closed, and the read opens the path again).
     /// </summary>
-    public static PreparedReads For(IDbContextFactory<ChatKitDbContext> contexts, Func<DbConnection> connect, Func<bool> stillThere, ILogger<PreparedReads> log)
+    public static PreparedReads For(IDbContextFactory<ChatKitDbContext> contexts, Func<DbConnection> connect,
+        Func<DbConnection, string, IReadOnlyList<string>, ChatKitPreparedRead> prepare, Func<bool> stillThere, ILogger<PreparedReads> log)
     {
         using var db = contexts.CreateDbContext();
         var sql = db.GetService<ISqlGenerationHelper>();
@@ -132,7 +139,7 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
             itemPages[(asc, visible, after)] = statements.Count;
             statements.Add(($"SELECT {I("Id")}, {I("Json")}, {I("UserId")}, {I("Type")}, {I("WireStamp")} FROM {Table(items)} WHERE {where} ORDER BY {Order(I("CreatedAt"), I("Sequence"), asc)} LIMIT @take", parameters));
         }
-        return new PreparedReads(connect, statements, itemPages, items.FindProperty(nameof(ItemRecord.CreatedAt))!.GetTypeMapping().Converter, log, stillThere);
+        return new PreparedReads(connect, prepare, statements, itemPages, items.FindProperty(nameof(ItemRecord.CreatedAt))!.GetTypeMapping().Converter, log, stillThere);
     }
 
     public ValueTask<ThreadRecord?> ThreadAsync(string id, string user) => new(Run((int)Statement.Thread, [id, user], reader => ReadThread(reader, user)));
@@ -173,28 +180,27 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
             ({ } c, false) => [threadId, ToDb(c.CreatedAt), c.Sequence, take],
             ({ } c, true) => [threadId, ToDb(c.CreatedAt), c.Sequence, ItemTypes.HiddenContext, ItemTypes.SdkHiddenContext, take],
         };
-        return new(RunAll(_itemPages[(asc, visibleOnly, cursor is not null)], values, reader => new ItemRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4))));
+        return new(RunAll(_itemPages[(asc, visibleOnly, cursor is not null)], values, reader => new ItemRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64OrNull(4))));
     }
 
-    // Each column read is several native calls, each paying for the statement handle's reference count (a list's largest cost
-    // after the query itself, measured with perf): a list for clients reads five columns of a row whose stamp vouches for its
-    // JSON, and a nullable column is read once, as a value, rather than asked whether it is null first.
+    // Each column read is a native call or two (a list's largest cost after the query itself, measured with perf): a list for
+    // clients reads five columns of a row whose stamp vouches for its JSON.
 
-    private ThreadRecord ReadThread(DbDataReader reader, string user) => new()
+    private ThreadRecord ReadThread(ChatKitPreparedRead reader, string user) => new()
     {
         Id = reader.GetString(0),
         UserId = user,
         CreatedAt = ReadTime(reader, 1),
-        Title = reader.GetValue(5) as string,
+        Title = reader.GetStringOrNull(5),
         StatusJson = reader.GetString(6),
         MetadataJson = reader.GetString(7),
-        AllowedImageDomainsJson = reader.GetValue(8) as string,
+        AllowedImageDomainsJson = reader.GetStringOrNull(8),
     };
 
-    private ClientThreadRow ReadClientThread(DbDataReader reader, string user)
+    private ClientThreadRow ReadClientThread(ChatKitPreparedRead reader, string user)
     {
         var id = reader.GetString(0);
-        if (reader.GetValue(3) is long stamp)
+        if (reader.GetInt64OrNull(3) is { } stamp)
         {
             var json = reader.GetString(4);
             if (WireStamps.VouchesThread(stamp, id, ReadTime(reader, 1), ReadTime(reader, 2), json)) return new(id, json, null);
@@ -202,12 +208,14 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
         return new(id, null, ReadThread(reader, user));
     }
 
-    private DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
-        _time is null ? reader.GetFieldValue<DateTimeOffset>(ordinal) : (DateTimeOffset)_time.ConvertFromProvider(reader.GetValue(ordinal))!;
+    private DateTimeOffset ReadTime(ChatKitPreparedRead reader, int ordinal) =>
+        _timeFromTicks is not null ? _timeFromTicks(reader.GetInt64(ordinal))
+        : _time is not null ? (DateTimeOffset)_time.ConvertFromProvider(reader.GetValue(ordinal))!
+        : reader.GetValue(ordinal) as DateTimeOffset? ?? throw new InvalidCastException($"Column {ordinal} is not a time.");
 
     private object ToDb(DateTimeOffset at) => _time is null ? at : _time.ConvertToProvider(at)!;
 
-    private T? Run<T>(int statement, object?[] values, Func<DbDataReader, T> read)
+    private T? Run<T>(int statement, object?[] values, Func<ChatKitPreparedRead, T> read)
     {
         T? result = default;
         Execute(statement, values, reader =>
@@ -217,7 +225,7 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
         return result;
     }
 
-    private List<T> RunAll<T>(int statement, object?[] values, Func<DbDataReader, T> read)
+    private List<T> RunAll<T>(int statement, object?[] values, Func<ChatKitPreparedRead, T> read)
     {
         var rows = new List<T>();
         Execute(statement, values, reader =>
@@ -227,7 +235,7 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
         return rows;
     }
 
-    private void Execute(int statement, object?[] values, Action<DbDataReader> read)
+    private void Execute(int statement, object?[] values, Action<ChatKitPreparedRead> read)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
         if (!StillThere())
@@ -240,12 +248,17 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
         var session = Rent();
         try
         {
-            var command = session.Command(statement, _sql[statement], _parameters[statement]);
-            for (var i = 0; i < values.Length; i++)
-                command.Parameters[i].Value = values[i] ?? DBNull.Value;
+            var command = session.Command(statement, _sql[statement], _parameters[statement], _prepare);
             var started = _log.IsEnabled(LogLevel.Debug) ? Stopwatch.GetTimestamp() : 0;
-            using (var reader = command.ExecuteReader())
-                read(reader);
+            try
+            {
+                command.Start(values);
+                read(command);
+            }
+            finally
+            {
+                command.Finish();
+            }
             Interlocked.Increment(ref _statementsRun);
             if (started != 0)
                 _log.LogDebug("Executed prepared read ({Elapsed:0.###} ms): {Sql}", Stopwatch.GetElapsedTime(started).TotalMilliseconds, _sql[statement]);
@@ -328,29 +341,21 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
         public int Generation { get; } = generation;
         public long Opened { get; } = Stopwatch.GetTimestamp();
 
-        private readonly DbCommand?[] _commands = new DbCommand?[statements];
+        private readonly ChatKitPreparedRead?[] _commands = new ChatKitPreparedRead?[statements];
         private bool _open;
 
-        public DbCommand Command(int statement, string sql, string[] parameters)
+        public ChatKitPreparedRead Command(int statement, string sql, string[] parameters,
+            Func<DbConnection, string, IReadOnlyList<string>, ChatKitPreparedRead> prepare)
         {
             if (!_open)
             {
                 connection.Open();
                 _open = true;
             }
-            if (_commands[statement] is { } prepared) return prepared;
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in parameters)
-            {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = "@" + name;
-                command.Parameters.Add(parameter);
-            }
-            command.Prepare();
-            return _commands[statement] = command;
+            return _commands[statement] ??= prepare(connection, sql, parameters);
         }
 
+        /// <summary>The statements first: they belong to the native connection, which a pool may hand to someone else.</summary>
         public void Dispose()
         {
             foreach (var command in _commands) command?.Dispose();

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ChatKit.EntityFrameworkCore.Tests;
 
 /// <summary>The EF Core store on a real SQLite file, created and migrated as the server does.</summary>
-public sealed class EfStoreContractTests : StoreContractTests
+public class EfStoreContractTests : StoreContractTests
 {
     private string _folder = null!;
     private ServiceProvider _services = null!;
@@ -36,5 +36,24 @@ public sealed class EfStoreContractTests : StoreContractTests
         await _services.DisposeAsync();
         SqliteConnection.ClearAllPools();
         Directory.Delete(_folder, recursive: true);
+    }
+}
+
+/// <summary>
+/// The same on a SQLite file whose reads go through Microsoft.Data.Sqlite's reader (the provider's switch, and the way any
+/// provider's prepared reads run by default) rather than calling SQLite on the statement.
+/// </summary>
+public sealed class EfStoreContractTestsThroughDataReader : EfStoreContractTests
+{
+    protected override Task<IChatKitStore> CreateStoreAsync()
+    {
+        AppContext.SetSwitch(SqliteChatKitProvider.ReadThroughDataReaderSwitch, true);
+        return base.CreateStoreAsync();
+    }
+
+    protected override async Task DisposeStoreAsync()
+    {
+        await base.DisposeStoreAsync();
+        AppContext.SetSwitch(SqliteChatKitProvider.ReadThroughDataReaderSwitch, false);
     }
 }
