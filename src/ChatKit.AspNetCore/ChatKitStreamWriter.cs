@@ -19,7 +19,7 @@ public sealed class ChatKitStreamWriter(ServerSentEventsWriter sse)
             Kind = stream.RequestType,
             Subject = stream.ThreadId,
             SubjectOf = static ev => (ev as ThreadCreatedEvent)?.Thread.Id,
-            WriteData = static (ev, json) => JsonSerializer.Serialize(json, ev, ChatKitJson.Context.ThreadStreamEvent),
+            WriteData = static (ev, json) => StreamEventJson.Write(json, ev),
             OnShutdown = RetryableError,
             OnFailure = RetryableError,
         }, requestAborted);
