@@ -24,7 +24,7 @@ namespace ChatKit.EntityFrameworkCore;
 /// </summary>
 internal sealed unsafe class SqliteDirectRead : ChatKitPreparedRead
 {
-    private const int Integer = 1, Float = 2, Text = 3, Blob = 4;
+    private const int Integer = 1, Float = 2, Text = 3, Blob = 4, Null = 5;
     private const int BusyPause = 150; // ms between tries, as Microsoft.Data.Sqlite
 
     private static readonly NativeFunctions? Native = NativeFunctions.Load();
@@ -124,9 +124,10 @@ internal sealed unsafe class SqliteDirectRead : ChatKitPreparedRead
     public override string GetString(int column) =>
         TextOf(column) ?? throw new InvalidOperationException($"The value of column {column} is NULL.");
 
-    public override long GetInt64(int column) => Native!.ColumnType(_handle, column) == Integer
+    /// <summary>The column as an integer, converted by SQLite when it holds another kind of value, as the data reader does.</summary>
+    public override long GetInt64(int column) => Native!.ColumnType(_handle, column) != Null
         ? Native.ColumnInt64(_handle, column)
-        : throw new InvalidCastException($"The value of column {column} is not an integer.");
+        : throw new InvalidOperationException($"The value of column {column} is NULL.");
 
     public override string? GetStringOrNull(int column) => Native!.ColumnType(_handle, column) == Text ? TextOf(column) : null;
 

@@ -66,6 +66,7 @@ public sealed class SqliteDirectReadTests
                 read.GetStringOrNull(0).Should().Be(expected as string);
                 read.GetInt64OrNull(0).Should().Be(expected as long?);
                 if (expected is string text) read.GetString(0).Should().Be(text);
+                if (expected is long or double || expected is string s && long.TryParse(s, out _)) read.GetInt64(0).Should().Be(reader.GetInt64(0));
             }
         }
         read.Read().Should().BeFalse();
@@ -78,7 +79,12 @@ public sealed class SqliteDirectReadTests
         read.GetInt64(0).Should().Be(42);
         read.GetString(0).Should().Be("42", "SQLite gives a number as text when text is asked for, as the data reader does");
         read.Read().Should().BeTrue();
-        read.Invoking(r => r.GetInt64(0)).Should().Throw<InvalidCastException>();
+        read.GetInt64(0).Should().Be(2, "SQLite converts a real to an integer, as the data reader's GetInt64 does");
+        read.Finish();
+
+        read.Start([3L]);
+        read.Read().Should().BeTrue();
+        read.Invoking(r => r.GetInt64(0)).Should().Throw<InvalidOperationException>().WithMessage("*NULL*");
         read.Finish();
     }
 
