@@ -85,18 +85,44 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
         }
         var job = new Job(write, cancellationToken);
         await _queue.Writer.WriteAsync(job, cancellationToken).ConfigureAwait(false);
+        // The caller that finds no drainer drains on its own thread until its write is committed (no hop to another
+        // thread and back when nothing else is writing), then hands what is still queued to a drainer of its own.
         if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
-            _ = Task.Run(() => DrainAsync(contexts), CancellationToken.None);
+            await DrainAsync(contexts, job).ConfigureAwait(false);
         await job.Done.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Commits what is queued, batch by batch, until the queue is empty; one drainer at a time.</summary>
-    private async Task DrainAsync(IDbContextFactory<ChatKitDbContext> contexts)
+    /// <summary>
+    /// Commits what is queued, batch by batch, until the queue is empty, or, for a caller draining on its own
+    /// thread, until <paramref name="own"/> is answered; one drainer at a time (the caller holds <c>_draining</c>).
+    /// </summary>
+    private async Task DrainAsync(IDbContextFactory<ChatKitDbContext> contexts, Job? own = null)
+    {
+        try
+        {
+            await DrainQueueAsync(contexts, own).ConfigureAwait(false);
+        }
+        catch
+        {
+            Volatile.Write(ref _draining, 0); // the next write starts a drainer again rather than queueing behind none
+            throw;
+        }
+    }
+
+    private async Task DrainQueueAsync(IDbContextFactory<ChatKitDbContext> contexts, Job? own)
     {
         while (true)
         {
             while (_queue!.Reader.TryPeek(out _))
+            {
+                if (own is { Done.Task.IsCompleted: true })
+                {
+                    // The caller's write is answered; the writes queued behind it go on without holding the caller up.
+                    _ = Task.Run(() => DrainAsync(contexts), CancellationToken.None);
+                    return;
+                }
                 await CommitBatchAsync(contexts).ConfigureAwait(false);
+            }
             Volatile.Write(ref _draining, 0);
             // A write queued after the last look but before the flag was cleared found a drainer running: take it over.
             if (!_queue.Reader.TryPeek(out _) || Interlocked.CompareExchange(ref _draining, 1, 0) != 0) return;
@@ -134,8 +160,14 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
         {
             // The context is kept for the next batch only when nothing failed on it (a failure may have left its connection
             // or a transaction in a state of its own) and nothing is left tracked or open.
-            if (db is not null && !(clean && Keep(db))) await db.DisposeAsync().ConfigureAwait(false);
-            _gate.Release();
+            try
+            {
+                if (db is not null && !(clean && Keep(db))) await db.DisposeAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 

@@ -95,6 +95,55 @@ public sealed class SqliteWritePathTests
     }
 
     [Test]
+    public async Task A_write_with_nothing_queued_runs_on_its_callers_thread()
+    {
+        var gate = _services.GetRequiredService<ChatKitWriteGate>();
+        var contexts = _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
+        await gate.WriteAsync(contexts, _ => Task.CompletedTask, CancellationToken.None); // opens the connection the writer keeps
+
+        var caller = Environment.CurrentManagedThreadId;
+        var writer = -1;
+        var write = gate.WriteAsync(contexts, _ =>
+        {
+            writer = Environment.CurrentManagedThreadId;
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+        var writerBeforeTheCallReturned = writer;
+        await write;
+
+        writerBeforeTheCallReturned.Should().Be(caller,
+            "a caller that finds no drainer commits its own write, inside its call, instead of handing it to another thread");
+    }
+
+    [Test]
+    public async Task Writes_queued_behind_a_caller_draining_for_itself_are_committed_after_it_is_answered()
+    {
+        var gate = _services.GetRequiredService<ChatKitWriteGate>();
+        var contexts = _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
+        var store = _services.GetRequiredService<IChatKitStore>();
+        await store.SaveThreadAsync(new ThreadMetadata { Id = "thr_behind", CreatedAt = DateTimeOffset.UtcNow }, new ChatKitContext { UserId = "alice" });
+        var release = new TaskCompletionSource();
+        Task Write(string id, Task? before = null) => gate.WriteAsync(contexts, async db =>
+        {
+            if (before is not null) await before;
+            db.Items.Add(new ItemRecord { Id = id, ThreadId = "thr_behind", UserId = "alice", Type = "user_message", CreatedAt = DateTimeOffset.UtcNow, Json = "{}" });
+            await db.SaveChangesAsync();
+        }, CancellationToken.None);
+
+        var first = Write("msg_first", release.Task); // drains for itself, and holds the writer while it waits
+        var behind = new[] { Write("msg_b"), Write("msg_c") };
+        await Task.Delay(100);
+        behind.Should().OnlyContain(w => !w.IsCompleted, "the writer is still busy with the first write");
+
+        release.SetResult();
+        await first.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(behind).WaitAsync(TimeSpan.FromSeconds(10));
+        await using var db = await contexts.CreateDbContextAsync();
+        (await db.Items.Where(i => i.ThreadId == "thr_behind").Select(i => i.Id).OrderBy(i => i).ToListAsync())
+            .Should().Equal("msg_b", "msg_c", "msg_first");
+    }
+
+    [Test]
     public async Task The_sql_server_registration_does_not_gate_writes()
     {
         await using var services = new ServiceCollection()
