@@ -72,7 +72,8 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
         var keepAlive = options.Value.KeepAliveInterval;
         var enumerator = items.GetAsyncEnumerator(cancellationToken);
         var first = enumerator.MoveNextAsync();
-        if (stream.WaitForFirstItem && !first.IsCompleted)
+        // A first item that failed at once (its source met the error before its first await) is checked here too.
+        if (stream.WaitForFirstItem && !first.IsCompletedSuccessfully)
         {
             var waiting = first.AsTask();
             first = new ValueTask<bool>(waiting);
@@ -82,7 +83,7 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
                 // down, say) is still an HTTP error with a body, not a 200 stream with an error in it. A source
                 // that stays quiet longer than the keep-alive interval (a turn queued behind the one running on
                 // its thread) gets its headers and keep-alives meanwhile, so that no proxy cuts it for silence.
-                await FirstItemOrQuietAsync(waiting, keepAlive);
+                if (!waiting.IsCompleted) await FirstItemOrQuietAsync(waiting, keepAlive);
                 if (waiting.IsCompleted) await waiting;
             }
             catch (OperationCanceledException) when (shutdown.GraceExpired.IsCancellationRequested && !requestAborted.IsCancellationRequested)

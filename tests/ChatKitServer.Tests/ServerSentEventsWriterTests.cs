@@ -41,6 +41,40 @@ public class ServerSentEventsWriterTests
     }
 
     [Test]
+    public async Task A_source_that_fails_before_its_first_await_fails_the_request_before_any_header_is_sent()
+    {
+        // The store's write that meets a missing database on the caller's thread fails at once: the failure must still
+        // become an HTTP error with a body (the exception handler's 503), not a 200 stream with an error in it.
+        var lifetime = new Lifetime();
+        var options = Options.Create(new ChatKitHttpOptions { KeepAliveSeconds = 30 });
+        using var shutdown = new ShutdownSignal(lifetime, options, NullLogger<ShutdownSignal>.Instance);
+        var writer = new ServerSentEventsWriter(options, shutdown, NullLogger<ServerSentEventsWriter>.Instance);
+        var body = new RecordingWriter();
+        var http = new DefaultHttpContext();
+        http.Features.Set<IHttpResponseBodyFeature>(new Body(body));
+
+        var writing = () => writer.WriteAsync(http.Response, FailingAtOnceAsync(), new SseStream<string>
+        {
+            Kind = "test",
+            WriteData = static (item, json) => json.WriteStringValue(item),
+        }, CancellationToken.None);
+
+        await writing.Should().ThrowAsync<InvalidOperationException>().WithMessage("the database is gone");
+        http.Response.ContentType.Should().BeNull("the stream's headers were never set");
+        body.Written.Should().BeEmpty();
+    }
+
+#pragma warning disable CS1998 // fails before any await, as a source whose first step completes synchronously
+    private static async IAsyncEnumerable<string> FailingAtOnceAsync()
+    {
+        throw new InvalidOperationException("the database is gone");
+#pragma warning disable CS0162
+        yield break;
+#pragma warning restore CS0162
+    }
+#pragma warning restore CS1998
+
+    [Test]
     public async Task A_source_quiet_before_its_first_item_gets_its_headers_and_keep_alives_meanwhile()
     {
         // A turn queued behind the one running on its thread yields nothing until that one ends: a proxy's
