@@ -24,22 +24,7 @@ start() { # dll, label, side's variables, port -> PID
   for _ in $(seq 1 60); do curl -sf "http://127.0.0.1:$4/health" >/dev/null && return; sleep 0.5; done
   echo "the $2 server did not start" >&2; exit 1
 }
-turns() { # count port -> wall µs per turn
-  python3 - "$1" "$2" "${TEXT:-seed}" <<'PY'
-import http.client, json, sys, time
-n, port, text = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-c = http.client.HTTPConnection("127.0.0.1", port)
-inp = {"content": [{"type": "input_text", "text": text}], "attachments": [], "inference_options": {}}
-thread, t0 = None, time.perf_counter()
-for i in range(n):
-    body = {"type": "threads.create", "params": {"input": inp}} if i % 5 == 0 else \
-           {"type": "threads.add_user_message", "params": {"thread_id": thread, "input": inp}}
-    c.request("POST", "/chatkit", json.dumps(body), {"content-type": "application/json"}); r = c.getresponse().read()
-    if i % 5 == 0:
-        k = r.find(b'"thread.created"'); j = r.find(b'"id":"', k); thread = r[j + 6:r.find(b'"', j + 6)].decode()
-print(int((time.perf_counter() - t0) / n * 1e6))
-PY
-}
+turns() { python3 bench/sequential-turns.py "$1" "$2" "${TEXT:-seed}"; } # count port -> wall µs per turn
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^voluntary_ctxt_switches/ { s += $2 } END { print s }'; }
 

@@ -11,21 +11,7 @@ cd "$(dirname "$0")/.."
 PORT=5088
 # shellcheck source=bench/ab-server.sh
 source bench/ab-server.sh "$@"
-turns() { # count -> sequential turns on one keep-alive connection, a new thread every fifth
-  python3 - "$1" "$PORT" <<'PY'
-import http.client, json, sys
-n, port = int(sys.argv[1]), int(sys.argv[2])
-c = http.client.HTTPConnection("127.0.0.1", port)
-inp = {"content": [{"type": "input_text", "text": "go"}], "attachments": [], "inference_options": {}}
-thread = None
-for i in range(n):
-    body = {"type": "threads.create", "params": {"input": inp}} if i % 5 == 0 else \
-           {"type": "threads.add_user_message", "params": {"thread_id": thread, "input": inp}}
-    c.request("POST", "/chatkit", json.dumps(body), {"content-type": "application/json"}); r = c.getresponse().read()
-    if i % 5 == 0:
-        k = r.find(b'"thread.created"'); j = r.find(b'"id":"', k); thread = r[j + 6:r.find(b'"', j + 6)].decode()
-PY
-}
+turns() { python3 bench/sequential-turns.py "$1" "$PORT" >/dev/null; } # count -> sequential turns, a new thread every fifth
 cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 figure() { grep -E "^ *chatkit +$1 " "$WORK/events.out" | awk '{printf "%.0f", $3}'; }
 for round in $(seq 1 "$ROUNDS"); do
