@@ -15,7 +15,9 @@ namespace ChatKit.EntityFrameworkCore;
 /// Store writes go through <see cref="WriteAsync"/>, which commits the writes that queued up together in one
 /// transaction (group commit, decision 0019): each write runs inside a savepoint of its own, so one that
 /// fails is rolled back alone and fails alone, and every caller returns only once the transaction that
-/// holds its write has committed. A write that finds nobody queued behind it runs alone, as before.
+/// holds its write has committed. A write that finds nobody queued behind it runs alone, as before. Whichever
+/// caller or drainer commits it, a write runs in its own caller's execution context, so what it logs and traces
+/// (through EF too) belongs to its own request.
 /// </para>
 /// <para>
 /// On a SQLite file the context that commits a batch keeps its connection open for the next batches (at most
@@ -117,8 +119,9 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
             {
                 if (own is { Done.Task.IsCompleted: true })
                 {
-                    // The caller's write is answered; the writes queued behind it go on without holding the caller up.
-                    _ = Task.Run(() => DrainAsync(contexts), CancellationToken.None);
+                    // The caller's write is answered; the writes queued behind it go on without holding the caller up,
+                    // on a drainer that does not carry this caller's execution context (its logging scope, its trace).
+                    using (ExecutionContext.SuppressFlow()) _ = Task.Run(() => DrainAsync(contexts), CancellationToken.None);
                     return;
                 }
                 await CommitBatchAsync(contexts).ConfigureAwait(false);
@@ -250,7 +253,7 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
     {
         try
         {
-            await job.Write(db).ConfigureAwait(false);
+            await job.RunAsync(db).ConfigureAwait(false);
             job.Done.TrySetResult();
             return true;
         }
@@ -272,7 +275,7 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
             await transaction.CreateSavepointAsync(savepoint).ConfigureAwait(false);
             try
             {
-                await batch[i].Write(db).ConfigureAwait(false);
+                await batch[i].RunAsync(db).ConfigureAwait(false);
                 await transaction.ReleaseSavepointAsync(savepoint).ConfigureAwait(false);
                 written.Add(batch[i]);
             }
@@ -310,8 +313,20 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
 
     private sealed class Job(Func<ChatKitDbContext, Task> write, CancellationToken cancellation)
     {
-        public Func<ChatKitDbContext, Task> Write { get; } = write;
+        // The caller's execution context, for a write committed by another caller's drain or by the background drainer:
+        // its async-locals (the caller's trace, Activity.Current, logging scopes) are the ones the write and EF see.
+        private readonly ExecutionContext? _context = ExecutionContext.Capture();
+
         public CancellationToken Cancellation { get; } = cancellation;
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Starts the write in its caller's execution context (as is, when that is the current one).</summary>
+        public Task RunAsync(ChatKitDbContext db)
+        {
+            if (_context is null || ReferenceEquals(_context, ExecutionContext.Capture())) return write(db);
+            Task? running = null;
+            ExecutionContext.Run(_context, _ => running = write(db), null);
+            return running!;
+        }
     }
 }

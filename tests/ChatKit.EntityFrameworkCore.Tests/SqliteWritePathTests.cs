@@ -143,6 +143,48 @@ public sealed class SqliteWritePathTests
             .Should().Equal("msg_b", "msg_c", "msg_first");
     }
 
+    private static readonly AsyncLocal<string?> Caller = new();
+
+    [Test]
+    public async Task Each_write_runs_in_its_own_callers_execution_context_whoever_commits_it()
+    {
+        var gate = _services.GetRequiredService<ChatKitWriteGate>();
+        var contexts = _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
+        var entered = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        Task Write(string caller, bool holdTheWriter = false) => Task.Run(async () =>
+        {
+            Caller.Value = caller;
+            using var activity = new System.Diagnostics.Activity("request " + caller).Start();
+            await gate.WriteAsync(contexts, async _ =>
+            {
+                seen[caller + " before its await"] = $"{Caller.Value} / {System.Diagnostics.Activity.Current?.OperationName}";
+                if (holdTheWriter)
+                {
+                    entered.SetResult();
+                    await release.Task;
+                }
+                await Task.Yield();
+                seen[caller + " after its await"] = $"{Caller.Value} / {System.Diagnostics.Activity.Current?.OperationName}";
+            }, CancellationToken.None);
+        });
+
+        var first = Write("a", holdTheWriter: true); // drains for itself: b and c queue behind it and go to the drainer it hands over to
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var behind = new[] { Write("b"), Write("c") };
+        await Task.Delay(100);
+        release.SetResult();
+        await Task.WhenAll(behind.Append(first)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        seen.Should().BeEquivalentTo(new Dictionary<string, string>
+        {
+            ["a before its await"] = "a / request a", ["a after its await"] = "a / request a",
+            ["b before its await"] = "b / request b", ["b after its await"] = "b / request b",
+            ["c before its await"] = "c / request c", ["c after its await"] = "c / request c",
+        }, "a write committed by another caller's drain still logs and traces as part of its own request");
+    }
+
     [Test]
     public async Task The_sql_server_registration_does_not_gate_writes()
     {
