@@ -7,6 +7,7 @@
 # Environment: SECONDS_PER_RUN (default 10), WARMUP_SECONDS (default 20: load before the warm events/s figure; every target
 # gets the same), IDLE_STREAMS (default 5000), PHASES (default "streams lists idle idle-burst"),
 # CHATKIT_DLL (another build of ChatKitServer to measure as "chatkit", e.g. an older commit's, for before/after),
+# CHATKIT_ENV (variables for the ChatKitServer targets only, e.g. CHATKIT_ENV="DOTNET_gcServer=0", for a runtime setting's before/after),
 # PYTHON_PEER (default ../shared/peers/python), PYTHON_PEER_MIRRORS (a folder of bare clones OWNER+NAME/repo, for a
 # machine without PyPI: the wheels are packed from them, see that peer's README), PYTHON_PEER_WHEELS (wheels already packed).
 set -euo pipefail
@@ -45,14 +46,16 @@ start() { # target port -> sets PID
     baseline) dotnet bench/ChatKit.Bench.Baseline/bin/Release/net10.0/ChatKit.Bench.Baseline.dll --port "$2" --script "$SCRIPT" >"$WORK/$1.log" 2>&1 & ;;
     chatkit)
       rm -f "$WORK"/chatkit.db*
-      env ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$SCRIPT" \
+      # shellcheck disable=SC2086 # CHATKIT_ENV's variables are words on purpose
+      env ${CHATKIT_ENV:-} ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$SCRIPT" \
         RateLimiting__Enabled=false "ConnectionStrings__ChatKit=Data Source=$WORK/chatkit.db" \
         Serilog__MinimumLevel__Default=Warning \
         dotnet "${CHATKIT_DLL:-src/ChatKitServer/bin/Release/net10.0/ChatKitServer.dll}" --urls "http://127.0.0.1:$2" >"$WORK/$1.log" 2>&1 & ;;
     chatkit-pg)
       PG_DB=$((PG_DB + 1))
       psql -h 127.0.0.1 -p "$PG_PORT" -U chatkit -d postgres -qc "CREATE DATABASE bench_$PG_DB"
-      env ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$SCRIPT" \
+      # shellcheck disable=SC2086 # CHATKIT_ENV's variables are words on purpose
+      env ${CHATKIT_ENV:-} ASPNETCORE_ENVIRONMENT=Development Assistant__Provider=Scripted Assistant__ScriptPath="$SCRIPT" \
         RateLimiting__Enabled=false Database__Provider=PostgreSql \
         "ConnectionStrings__ChatKit=Host=127.0.0.1;Port=$PG_PORT;Username=chatkit;Database=bench_$PG_DB;Maximum Pool Size=200" \
         Serilog__MinimumLevel__Default=Warning \
