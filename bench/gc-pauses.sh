@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The garbage collector's pauses while a server meets the first-event latency load (64 paced streams, after a 20 s warm-up):
+# The garbage collector's pauses while a server meets the first-event latency load (64 paced streams, or CONCURRENCY, after a 20 s warm-up):
 #   bench/gc-pauses.sh [SERVER.dll]     (default: the Release build of src/ChatKitServer; SERVER_ENV="VAR=value ..." for its settings)
 # Prints the bench's p50/p99 at 64 streams and each collection of the measured 10 s (ChatKit.GcPauses): how long the
 # process was paused, and how much each kind of root promoted. Needs dotnet-trace (dotnet tool install -g dotnet-trace).
@@ -15,7 +15,7 @@ source bench/ab-server.sh "$DLL" "$DLL" 1
 dotnet build bench/ChatKit.GcPauses -c Release -nologo -v q >/dev/null
 start "$DLL" "${SERVER_ENV:-}"
 dotnet bench/ChatKit.Bench/bin/Release/net10.0/ChatKit.Bench.dll run --target chatkit --url "http://127.0.0.1:$PORT" \
-  --phase latency --out "$WORK/latency.jsonl" --seconds 10 --warmup 20 >"$WORK/latency.out" &
+  --phase latency --concurrency "${CONCURRENCY:-64}" --out "$WORK/latency.jsonl" --seconds 10 --warmup 20 >"$WORK/latency.out" &
 bench=$!
 sleep 23 # the warm-up and the phase's own 2 s before it measures
 "$TRACE" collect -p "$PID" --providers "Microsoft-Windows-DotNETRuntime:0x1:5" --duration 00:00:00:09 -o "$WORK/gc.nettrace" >/dev/null

@@ -1,5 +1,5 @@
 // The load harness of bench/README.md. Two commands:
-//   run --target NAME --url URL --phase streams|events|latency|lists|idle|idle-burst --out results.jsonl [--pid PID] [--seconds 10] [--warmup 20] [--idle-streams 5000]
+//   run --target NAME --url URL --phase streams|events|latency|lists|idle|idle-burst --out results.jsonl [--concurrency 64 (latency)] [--pid PID] [--seconds 10] [--warmup 20] [--idle-streams 5000]
 //   report --in results.jsonl        (Markdown tables: every figure, its ratio to the baseline and to the Node peer)
 using System.Net;
 
@@ -47,9 +47,9 @@ switch (phase)
     case "events": // the throughput figure alone, to watch a server warm up run after run
         await StreamScenarios.ThroughputAsync(wire, results, concurrency: 16, seconds, warmup);
         break;
-    case "latency": // time to first event at 64 streams alone, after the warm-up
+    case "latency": // time to first event at 64 streams (or --concurrency N) alone, after the warm-up
         await StreamScenarios.WarmUpAsync(wire, warmup);
-        await StreamScenarios.FirstEventAsync(wire, results, 64, seconds);
+        await StreamScenarios.FirstEventAsync(wire, results, int.Parse(Arg("concurrency", "64")), seconds);
         break;
     case "lists":
         await ListScenarios.RunAsync(wire, results, threads: 10_000, concurrency: 16, seconds);

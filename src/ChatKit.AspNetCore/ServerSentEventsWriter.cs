@@ -207,10 +207,21 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
             await ((Task)first).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             return;
         }
-        using var quiet = new CancellationTokenSource();
-        await Task.WhenAny(first, Task.Delay(keepAlive, quiet.Token));
-        await quiet.CancelAsync();
+        try
+        {
+            await first.WaitAsync(keepAlive);
+        }
+        catch (TimeoutException quiet) when (!IsOutcomeOf(first, quiet))
+        {
+            // Quiet for a whole interval: the caller sends the headers, then keep-alives while it waits.
+        }
     }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> is <paramref name="task"/>'s own failure (a source may fail with a
+    /// <see cref="TimeoutException"/> of its own), not the one <see cref="Task.WaitAsync(TimeSpan)"/> throws when the interval passes.
+    /// </summary>
+    private static bool IsOutcomeOf(Task task, Exception exception) => ReferenceEquals(task.Exception?.InnerException, exception);
 
     /// <summary>
     /// Waits for the next item, writing a keep-alive comment each time the wait passes the interval.
@@ -223,17 +234,21 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
         var ct = stop.Token;
         if (next.IsCompleted || keepAlive <= TimeSpan.Zero)
             return await next;
+        // One timer per wait and nothing else (no linked token source, no WhenAny, no cancelled delay's callbacks on the
+        // thread pool): a paced answer waits before nearly every event. The source sees the stream's token itself, so
+        // the wait ends with it when the stream is stopped.
         var pending = next.AsTask();
         while (true)
         {
-            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var delay = Task.Delay(keepAlive, quiet.Token);
-            var first = await Task.WhenAny(pending, delay);
-            if (first == pending || ct.IsCancellationRequested)
+            try
             {
-                await quiet.CancelAsync();
-                return await pending;
+                return await pending.WaitAsync(keepAlive);
             }
+            catch (TimeoutException quiet) when (!IsOutcomeOf(pending, quiet))
+            {
+                // Quiet for a whole interval.
+            }
+            if (ct.IsCancellationRequested) return await pending;
             try
             {
                 response.BodyWriter.Write(KeepAlive);

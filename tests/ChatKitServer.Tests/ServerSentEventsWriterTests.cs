@@ -104,6 +104,38 @@ public class ServerSentEventsWriterTests
     }
 
     [Test]
+    public async Task A_source_that_fails_with_a_timeout_of_its_own_while_the_writer_waits_ends_the_stream_as_a_failure_not_a_quiet_spell()
+    {
+        // The writer's wait for the next item times out after the keep-alive interval with a TimeoutException; a source
+        // that fails with one of its own (a model call that timed out) is a failure of the stream, not a quiet spell
+        // to fill with keep-alives (waiting again on the failed item would throw again, forever).
+        var lifetime = new Lifetime();
+        var options = Options.Create(new ChatKitHttpOptions { KeepAliveSeconds = 5 });
+        using var shutdown = new ShutdownSignal(lifetime, options, NullLogger<ShutdownSignal>.Instance);
+        var writer = new ServerSentEventsWriter(options, shutdown, NullLogger<ServerSentEventsWriter>.Instance);
+        var body = new RecordingWriter();
+        var http = new DefaultHttpContext();
+        http.Features.Set<IHttpResponseBodyFeature>(new Body(body));
+
+        var writing = writer.WriteAsync(http.Response, TimingOutAfterOneItemAsync(), new SseStream<string>
+        {
+            Kind = "test",
+            WriteData = static (item, json) => json.WriteStringValue(item),
+            OnFailure = static () => "failed",
+        }, CancellationToken.None);
+
+        await writing.WaitAsync(TimeSpan.FromSeconds(10));
+        body.Written.Should().Be("data: \"first\"\n\ndata: \"failed\"\n\n", "the source's own timeout ended the stream with its failure frame, without keep-alives");
+    }
+
+    private static async IAsyncEnumerable<string> TimingOutAfterOneItemAsync()
+    {
+        yield return "first";
+        await Task.Delay(50);
+        throw new TimeoutException("the model did not answer in time");
+    }
+
+    [Test]
     public async Task A_grace_period_that_ends_before_the_first_item_ends_the_stream_with_its_shutdown_frame_not_a_failure()
     {
         // A turn still queued on its thread when the grace period ends: the client is told to retry, as every open
