@@ -118,25 +118,11 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
         try
         {
             await response.StartAsync(cancellationToken);
-            if (!first.IsCompleted)
+            var pending = first;
+            while (true)
             {
-                var waiting = first.AsTask();
-                inFlight = waiting;
-                await FlushAsync(response, stop); // headers out now: the source may stay quiet
-                first = new ValueTask<bool>(waiting);
-            }
-            var next = await NextAsync(first, response, keepAlive, stop);
-            inFlight = null;
-            while (next)
-            {
-                var item = enumerator.Current;
-                if (count == 0) ChatKitTelemetry.TimeToFirstEvent.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, kind);
-                if (stream.SubjectOf?.Invoke(item) is { } subject) stream.Subject = subject;
-                AppendFrame(json, response.BodyWriter, item, stream);
-                count++;
-                // Items that are already there go out together: the flush (a write to the socket)
-                // happens when the source has to wait, or when enough is buffered.
-                var pending = enumerator.MoveNextAsync();
+                // Items that are already there go out together: the flush (a write to the socket) happens when the source
+                // has to wait (the headers too, before a first item that is not there yet), or when enough is buffered.
                 if (!pending.IsCompleted || (response.BodyWriter.CanGetUnflushedBytes && response.BodyWriter.UnflushedBytes >= FlushThreshold))
                 {
                     var waiting = pending.AsTask();
@@ -144,8 +130,33 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
                     await FlushAsync(response, stop);
                     pending = new ValueTask<bool>(waiting);
                 }
-                next = await NextAsync(pending, response, keepAlive, stop);
+                // The wait is here rather than in a helper method, whose state machine would be allocated for each wait
+                // (a paced answer waits before nearly every event).
+                bool next;
+                if (pending.IsCompleted || keepAlive <= TimeSpan.Zero)
+                {
+                    next = await pending;
+                }
+                else
+                {
+                    var waiting = pending.AsTask(); // the task flushed above: no new one
+                    try
+                    {
+                        next = await waiting.WaitAsync(keepAlive);
+                    }
+                    catch (TimeoutException quiet) when (!IsOutcomeOf(waiting, quiet))
+                    {
+                        next = await KeepAliveUntilNextAsync(response, waiting, keepAlive, stop);
+                    }
+                }
                 inFlight = null;
+                if (!next) break;
+                var item = enumerator.Current;
+                if (count == 0) ChatKitTelemetry.TimeToFirstEvent.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, kind);
+                if (stream.SubjectOf?.Invoke(item) is { } subject) stream.Subject = subject;
+                AppendFrame(json, response.BodyWriter, item, stream);
+                count++;
+                pending = enumerator.MoveNextAsync();
             }
         }
         catch (OperationCanceledException) when (shutdown.GraceExpired.IsCancellationRequested && !requestAborted.IsCancellationRequested)
@@ -224,41 +235,25 @@ public sealed class ServerSentEventsWriter(IOptions<ChatKitHttpOptions> options,
     private static bool IsOutcomeOf(Task task, Exception exception) => ReferenceEquals(task.Exception?.InnerException, exception);
 
     /// <summary>
-    /// Waits for the next item, writing a keep-alive comment each time the wait passes the interval.
-    /// The pending <c>MoveNextAsync</c> is never abandoned: disposing an async iterator while it runs
-    /// throws, so on cancellation (the enumeration sees the same token) or a failed write, it is
-    /// awaited first.
+    /// After a whole keep-alive interval without an item: writes a keep-alive comment, then again each time the wait for
+    /// <paramref name="next"/> passes the interval. The pending <c>MoveNextAsync</c> is never abandoned (it is the
+    /// stream's in-flight task, which whatever ends the stream lets finish): the source sees the stream's token itself,
+    /// so it ends when the stream is stopped, and a failed write ends the stream.
     /// </summary>
-    private async ValueTask<bool> NextAsync(ValueTask<bool> next, HttpResponse response, TimeSpan keepAlive, CancellationTokenSource stop)
+    private async Task<bool> KeepAliveUntilNextAsync(HttpResponse response, Task<bool> next, TimeSpan keepAlive, CancellationTokenSource stop)
     {
-        var ct = stop.Token;
-        if (next.IsCompleted || keepAlive <= TimeSpan.Zero)
-            return await next;
-        // One timer per wait and nothing else (no linked token source, no WhenAny, no cancelled delay's callbacks on the
-        // thread pool): a paced answer waits before nearly every event. The source sees the stream's token itself, so
-        // the wait ends with it when the stream is stopped.
-        var pending = next.AsTask();
         while (true)
         {
+            if (stop.IsCancellationRequested) return await next;
+            response.BodyWriter.Write(KeepAlive);
+            await FlushAsync(response, stop);
             try
             {
-                return await pending.WaitAsync(keepAlive);
+                return await next.WaitAsync(keepAlive);
             }
-            catch (TimeoutException quiet) when (!IsOutcomeOf(pending, quiet))
+            catch (TimeoutException quiet) when (!IsOutcomeOf(next, quiet))
             {
-                // Quiet for a whole interval.
-            }
-            if (ct.IsCancellationRequested) return await pending;
-            try
-            {
-                response.BodyWriter.Write(KeepAlive);
-                await FlushAsync(response, stop);
-            }
-            catch
-            {
-                // The write's failure is the one reported; the enumeration's own outcome is secondary here.
-                await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                throw;
+                // Quiet for another interval.
             }
         }
     }
