@@ -237,11 +237,11 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
     private static ThreadItem Item(ItemRow row) => ChatKitStorageJson.Deserialize<ThreadItem>(row.Json);
 
     /// <inheritdoc />
-    /// <remarks>One read of the newest items' rows, as for a first page; only the rows of the kinds asked for are built from their JSON.</remarks>
+    /// <remarks>One read of the newest items' rows, as for a first page; only the rows of the kinds asked for are read with their JSON and built from it.</remarks>
     public Task<IReadOnlyList<ThreadItem>> LoadRecentItemsOfKindsAsync(string threadId, int window, IReadOnlySet<string> kinds, ChatKitContext context, CancellationToken cancellationToken = default) =>
         WithRowsAsync<IReadOnlyList<ThreadItem>>(async rows =>
         {
-            var page = await rows.ItemsAsync(threadId, asc: false, visibleOnly: false, cursor: null, Clamp(window), cancellationToken);
+            var page = await rows.ItemsAsync(threadId, asc: false, visibleOnly: false, cursor: null, Clamp(window), cancellationToken, jsonOfKinds: kinds);
             if (page.Count == 0 || page[0].UserId != context.UserId)
                 await EnsureThreadAsync(rows, threadId, context, cancellationToken);
             return page.Where(r => kinds.Contains(r.Type)).Select(Item).ToList();

@@ -170,7 +170,8 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
 
     public ValueTask<string?> ItemJsonAsync(string threadId, string id) => new(Run((int)Statement.ItemJson, [threadId, id], reader => reader.GetString(0)));
 
-    public ValueTask<List<ItemRow>> ItemsAsync(string threadId, bool asc, bool visibleOnly, Position? cursor, int take, CancellationToken cancellationToken)
+    public ValueTask<List<ItemRow>> ItemsAsync(string threadId, bool asc, bool visibleOnly, Position? cursor, int take, CancellationToken cancellationToken,
+        IReadOnlySet<string>? jsonOfKinds = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         object?[] values = (cursor, visibleOnly) switch
@@ -180,7 +181,13 @@ internal sealed class PreparedReads : IStoreRows, IDisposable
             ({ } c, false) => [threadId, ToDb(c.CreatedAt), c.Sequence, take],
             ({ } c, true) => [threadId, ToDb(c.CreatedAt), c.Sequence, ItemTypes.HiddenContext, ItemTypes.SdkHiddenContext, take],
         };
-        return new(RunAll(_itemPages[(asc, visibleOnly, cursor is not null)], values, reader => new ItemRow(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64OrNull(4))));
+        return new(RunAll(_itemPages[(asc, visibleOnly, cursor is not null)], values, reader =>
+        {
+            // The JSON is most of a row: a caller that looks only at some kinds (is a client tool call pending?) does not get the others'.
+            var type = reader.GetString(3);
+            var json = jsonOfKinds is null || jsonOfKinds.Contains(type) ? reader.GetString(1) : "";
+            return new ItemRow(reader.GetString(0), json, reader.GetString(2), type, reader.GetInt64OrNull(4));
+        }));
     }
 
     // Each column read is a native call or two (a list's largest cost after the query itself, measured with perf): a list for

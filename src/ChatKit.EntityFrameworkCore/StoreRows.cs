@@ -34,8 +34,13 @@ internal interface IStoreRows
     /// <summary>An item's stored JSON, or null.</summary>
     ValueTask<string?> ItemJsonAsync(string threadId, string id);
 
-    /// <summary>Up to <paramref name="take"/> of a thread's items in order (those the user sees when <paramref name="visibleOnly"/>), after <paramref name="cursor"/> when given.</summary>
-    ValueTask<List<ItemRow>> ItemsAsync(string threadId, bool asc, bool visibleOnly, Position? cursor, int take, CancellationToken cancellationToken);
+    /// <summary>
+    /// Up to <paramref name="take"/> of a thread's items in order (those the user sees when <paramref name="visibleOnly"/>), after
+    /// <paramref name="cursor"/> when given. With <paramref name="jsonOfKinds"/>, a row of another kind may come without its JSON
+    /// (an empty <see cref="ItemRow.Json"/>): the caller looks only at the rows of those kinds.
+    /// </summary>
+    ValueTask<List<ItemRow>> ItemsAsync(string threadId, bool asc, bool visibleOnly, Position? cursor, int take, CancellationToken cancellationToken,
+        IReadOnlySet<string>? jsonOfKinds = null);
 }
 
 /// <summary>The rows through EF's compiled queries (<see cref="StoreQueries"/>) on one context, which the caller disposes.</summary>
@@ -60,7 +65,8 @@ internal sealed class EfStoreRows(ChatKitDbContext db, StoreQueries queries) : I
 
     public async ValueTask<string?> ItemJsonAsync(string threadId, string id) => await queries.ItemJson(db, threadId, id);
 
-    public async ValueTask<List<ItemRow>> ItemsAsync(string threadId, bool asc, bool visibleOnly, Position? cursor, int take, CancellationToken cancellationToken) =>
+    public async ValueTask<List<ItemRow>> ItemsAsync(string threadId, bool asc, bool visibleOnly, Position? cursor, int take, CancellationToken cancellationToken,
+        IReadOnlySet<string>? jsonOfKinds = null) =>
         await ((cursor, asc, visibleOnly) switch
         {
             (null, true, false) => queries.ItemsAsc(db, threadId, take),

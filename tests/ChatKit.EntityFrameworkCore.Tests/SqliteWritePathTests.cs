@@ -295,6 +295,33 @@ public sealed class SqliteWritePathTests
     }
 
     [Test]
+    public async Task A_read_of_some_kinds_of_items_leaves_the_other_rows_json_unread()
+    {
+        // Every message of a thread asks whether a client tool call or structured input is pending: the JSON of its other
+        // items (most of each row) was read for nothing.
+        var store = _services.GetRequiredService<IChatKitStore>();
+        var context = new ChatKitContext { UserId = "u1" };
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow };
+        await store.SaveThreadAsync(thread, context);
+        await store.AddThreadItemAsync(thread.Id, Message(thread.Id, "before the call"), context);
+        await store.AddThreadItemAsync(thread.Id, new ClientToolCallItem
+        {
+            Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = DateTimeOffset.UtcNow, Name = "pick", Arguments = new System.Text.Json.Nodes.JsonObject(),
+            CallId = "call_1", Status = ClientToolCallStatus.Pending,
+        }, context);
+        var reads = _services.GetRequiredService<StoreReads>().Prepared!;
+
+        var rows = await reads.ItemsAsync(thread.Id, asc: true, visibleOnly: false, cursor: null, take: 10, CancellationToken.None,
+            jsonOfKinds: new HashSet<string> { ItemTypes.ClientToolCall });
+        var all = await reads.ItemsAsync(thread.Id, asc: true, visibleOnly: false, cursor: null, take: 10, CancellationToken.None);
+
+        rows.Select(r => r.Type).Should().Equal(ItemTypes.AssistantMessage, ItemTypes.ClientToolCall);
+        rows[0].Json.Should().BeEmpty("a row of another kind comes without its JSON");
+        rows[1].Json.Should().Be(all[1].Json).And.Contain("call_1");
+        all[0].Json.Should().Contain("before the call", "without kinds every row has its JSON");
+    }
+
+    [Test]
     public async Task The_stores_connections_wait_inside_sqlite_for_another_process_write_lock()
     {
         // Without a busy timeout SQLite answers SQLITE_BUSY at once and Microsoft.Data.Sqlite sleeps 150 ms before trying again.
