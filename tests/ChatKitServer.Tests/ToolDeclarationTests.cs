@@ -40,4 +40,20 @@ public class ToolDeclarationTests
         reshaped.Should().NotBeSameAs(before);
         ((AIFunctionDeclaration)reshaped).JsonSchema.GetRawText().Should().NotContain("color");
     }
+
+    [Test]
+    public void The_built_in_tools_are_declared_with_the_schemas_they_give_as_objects()
+    {
+        // Their schemas are kept as text (no object built and written out each turn): the text and the object must agree.
+        IChatKitTool[] tools = [new SearchThreadsTool(null!), new RememberTool(null!), new RecallTool(null!)];
+        var declared = new ToolRegistry(tools, Options.Create(new AssistantOptions())).Definitions().Cast<AIFunctionDeclaration>().ToList();
+
+        declared.Select(d => d.Name).Should().Equal("search_threads", "remember", "recall");
+        foreach (var (tool, declaration) in tools.Zip(declared))
+        {
+            tool.Parameters["type"]!.GetValue<string>().Should().Be("object");
+            JsonNode.DeepEquals(JsonNode.Parse(declaration.JsonSchema.GetRawText()), tool.Parameters).Should().BeTrue(tool.Name);
+            tool.Parameters.Should().NotBeSameAs(tool.Parameters, "each caller gets its own copy to change");
+        }
+    }
 }

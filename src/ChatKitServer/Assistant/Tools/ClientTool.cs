@@ -9,6 +9,7 @@ public sealed class ClientTool(ClientToolOptions options) : IChatKitTool
     public string Name => options.Name;
     public string Description => options.Description;
     public JsonObject Parameters => JsonNode.Parse(options.Parameters)!.AsObject();
+    public string ParametersJson => options.Parameters; // checked to be a JSON object at start
     public bool RunsOnClient => true;
 
     public Task<JsonNode?> ExecuteAsync(JsonObject arguments, ToolContext context, CancellationToken cancellationToken) =>

@@ -21,6 +21,12 @@ public interface IChatKitTool
     /// <summary>JSON schema of the arguments.</summary>
     JsonObject Parameters { get; }
 
+    /// <summary>
+    /// The same schema as JSON text, which is what the model is given. The tool registry reads it on every turn: a tool whose
+    /// schema does not change returns one string here instead of having <see cref="Parameters"/> built and written each time.
+    /// </summary>
+    string ParametersJson => Parameters.ToJsonString(ChatKit.Json.ChatKitJson.Options);
+
     /// <summary>The icon of its progress update (a ChatKit icon name).</summary>
     string? Icon => "bolt";
 

@@ -20,12 +20,9 @@ public sealed class RememberTool(IUserMemory memory) : IChatKitTool
     public string Name => "remember";
     public string Description => "Save a fact the user wants you to remember across conversations (a preference, a name, a detail).";
     public string? Icon => "notebook-pencil"; // one of ChatKit's icon names (there is no "bookmark")
-    public JsonObject Parameters => new()
-    {
-        ["type"] = "object",
-        ["properties"] = new JsonObject { ["fact"] = new JsonObject { ["type"] = "string", ["description"] = "The fact to remember, as a short sentence." } },
-        ["required"] = new JsonArray("fact"),
-    };
+    private const string Schema = """{"type":"object","properties":{"fact":{"type":"string","description":"The fact to remember, as a short sentence."}},"required":["fact"]}""";
+    public JsonObject Parameters => JsonNode.Parse(Schema)!.AsObject();
+    public string ParametersJson => Schema;
 
     public string ProgressText(JsonObject arguments, IStringLocalizer<AssistantTexts> texts) => texts[AssistantTexts.SavingMemory];
 
@@ -44,11 +41,9 @@ public sealed class RecallTool(IUserMemory memory) : IChatKitTool
     public string Name => "recall";
     public string Description => "Look up facts previously remembered about the user. Give a query to filter, or none to list the most recent.";
     public string? Icon => "book-open";
-    public JsonObject Parameters => new()
-    {
-        ["type"] = "object",
-        ["properties"] = new JsonObject { ["query"] = new JsonObject { ["type"] = "string", ["description"] = "Words to look for (optional)." } },
-    };
+    private const string Schema = """{"type":"object","properties":{"query":{"type":"string","description":"Words to look for (optional)."}}}""";
+    public JsonObject Parameters => JsonNode.Parse(Schema)!.AsObject();
+    public string ParametersJson => Schema;
 
     public string ProgressText(JsonObject arguments, IStringLocalizer<AssistantTexts> texts) => texts[AssistantTexts.RecallingMemory];
 

@@ -18,12 +18,9 @@ public sealed class SearchThreadsTool(IThreadSearch search) : IChatKitTool
     public string Name => "search_threads";
     public string Description => "Search the user's own past conversations for words or a topic; returns matching threads with a snippet.";
     public string? Icon => "search";
-    public JsonObject Parameters => new()
-    {
-        ["type"] = "object",
-        ["properties"] = new JsonObject { ["query"] = new JsonObject { ["type"] = "string", ["description"] = "Words to search for." } },
-        ["required"] = new JsonArray("query"),
-    };
+    private const string Schema = """{"type":"object","properties":{"query":{"type":"string","description":"Words to search for."}},"required":["query"]}""";
+    public JsonObject Parameters => JsonNode.Parse(Schema)!.AsObject();
+    public string ParametersJson => Schema;
 
     public string ProgressText(JsonObject arguments, IStringLocalizer<AssistantTexts> texts) =>
         texts[AssistantTexts.Searching, ToolArguments.Cut(ToolArguments.OptionalString(arguments, "query") ?? "", 50)];
