@@ -24,6 +24,11 @@ namespace ChatKit.EntityFrameworkCore;
 /// <see cref="MaxKeptConnectionAge"/>, and only while the database file is still there), so a write does not pay
 /// for opening and closing a connection; the gate is disposed with the host, which closes it.
 /// </para>
+/// <para>
+/// Every write reports its time (<see cref="ChatKitTelemetry.StoreWriteDuration"/>, tagged with whether it queued behind
+/// another), and every commit of the single-writer path its time and its writes (<see cref="ChatKitTelemetry.StoreCommitDuration"/>,
+/// <see cref="ChatKitTelemetry.StoreCommitWrites"/>).
+/// </para>
 /// </summary>
 public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
 {
@@ -79,19 +84,31 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
     /// </summary>
     public async Task WriteAsync(IDbContextFactory<ChatKitDbContext> contexts, Func<ChatKitDbContext, Task> write, CancellationToken cancellationToken)
     {
-        if (_queue is null)
+        var started = Stopwatch.GetTimestamp();
+        var queued = false;
+        try
         {
-            await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            await write(db).ConfigureAwait(false);
-            return;
+            if (_queue is null)
+            {
+                await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+                await write(db).ConfigureAwait(false);
+                return;
+            }
+            var job = new Job(write, cancellationToken);
+            await _queue.Writer.WriteAsync(job, cancellationToken).ConfigureAwait(false);
+            // The caller that finds no drainer drains on its own thread until its write is committed (no hop to another
+            // thread and back when nothing else is writing), then hands what is still queued to a drainer of its own.
+            if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+                await DrainAsync(contexts, job).ConfigureAwait(false);
+            else
+                queued = true;
+            await job.Done.Task.ConfigureAwait(false);
         }
-        var job = new Job(write, cancellationToken);
-        await _queue.Writer.WriteAsync(job, cancellationToken).ConfigureAwait(false);
-        // The caller that finds no drainer drains on its own thread until its write is committed (no hop to another
-        // thread and back when nothing else is writing), then hands what is still queued to a drainer of its own.
-        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
-            await DrainAsync(contexts, job).ConfigureAwait(false);
-        await job.Done.Task.ConfigureAwait(false);
+        finally
+        {
+            if (ChatKitTelemetry.StoreWriteDuration.Enabled)
+                ChatKitTelemetry.StoreWriteDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>(ChatKitTelemetry.StoreWriteQueuedTag, queued));
+        }
     }
 
     /// <summary>
@@ -149,6 +166,7 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
         }
         ChatKitDbContext? db = null;
         var clean = false;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             db = await ContextAsync(contexts).ConfigureAwait(false);
@@ -170,6 +188,8 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
             finally
             {
                 _gate.Release();
+                ChatKitTelemetry.StoreCommitWrites.Record(batch.Count);
+                if (ChatKitTelemetry.StoreCommitDuration.Enabled) ChatKitTelemetry.StoreCommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
         }
     }

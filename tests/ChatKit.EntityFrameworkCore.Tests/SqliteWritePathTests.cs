@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ChatKit.EntityFrameworkCore.Records;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -92,6 +93,66 @@ public sealed class SqliteWritePathTests
         await using var db = await contexts.CreateDbContextAsync();
         (await db.Items.Where(i => i.ThreadId == "thr_batch").Select(i => i.Id).OrderBy(i => i).ToListAsync())
             .Should().Equal("msg_0", "msg_1", "msg_3", "msg_4");
+    }
+
+    [Test]
+    public async Task Each_write_reports_how_long_it_took_and_whether_it_queued_and_each_commit_its_writes_and_duration()
+    {
+        var gate = _services.GetRequiredService<ChatKitWriteGate>();
+        var contexts = _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
+        var store = _services.GetRequiredService<IChatKitStore>();
+        var alice = new ChatKitContext { UserId = "alice" };
+        await store.SaveThreadAsync(new ThreadMetadata { Id = "thr_metrics", CreatedAt = DateTimeOffset.UtcNow }, alice);
+        var writes = new List<(double Seconds, bool Queued)>();
+        var commits = new List<double>();
+        var commitSizes = new List<int>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ChatKitTelemetry.Name && instrument.Name.StartsWith("chatkit.store.", StringComparison.Ordinal)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            lock (writes)
+            {
+                if (instrument.Name == "chatkit.store.write.duration")
+                    writes.Add((value, tags.ToArray().Single(t => t.Key == ChatKitTelemetry.StoreWriteQueuedTag).Value is true));
+                else if (instrument.Name == "chatkit.store.commit.duration") commits.Add(value);
+            }
+        });
+        listener.SetMeasurementEventCallback<int>((instrument, value, _, _) =>
+        {
+            if (instrument.Name == "chatkit.store.commit.writes") lock (writes) commitSizes.Add(value);
+        });
+        listener.Start();
+
+        // Three writes arrive while a writer holds the gate for 200 ms: the first to come drains (not queued), the other two
+        // find it draining and wait for its commit; all three go in one commit.
+        Task Write(int i) => store.AddThreadItemAsync("thr_metrics", new UserMessageItem
+        {
+            Id = $"msg_{i}", ThreadId = "thr_metrics", CreatedAt = DateTimeOffset.UtcNow,
+            Content = [new UserMessageTextContent { Text = $"message {i}" }], InferenceOptions = new InferenceOptions(),
+        }, alice);
+        Task[] pending;
+        using (await gate.EnterAsync(CancellationToken.None))
+        {
+            var first = Write(0);
+            await Task.Delay(50);
+            pending = [first, Write(1), Write(2)];
+            await Task.Delay(150);
+        }
+        await Task.WhenAll(pending);
+        await Write(3); // alone: nothing to wait for
+
+        lock (writes)
+        {
+            writes.Should().HaveCount(4);
+            writes.Count(w => w.Queued).Should().Be(2, "two writes found the first one's drainer running");
+            writes.Take(3).Should().OnlyContain(w => w.Seconds >= 0.1, "each of the three waited for the held writer");
+            writes.Last().Should().Match<(double Seconds, bool Queued)>(w => !w.Queued && w.Seconds < 5);
+            commitSizes.Should().Equal([3, 1], "the three queued writes shared one commit, the last went alone");
+            commits.Should().HaveCount(2).And.OnlyContain(c => c >= 0 && c < 5);
+        }
     }
 
     [Test]

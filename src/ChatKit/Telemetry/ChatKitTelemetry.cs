@@ -47,6 +47,31 @@ public static class ChatKitTelemetry
     /// <summary><c>chatkit.tokens</c>: tokens the model used, by model and type (<c>input</c>, <c>output</c>).</summary>
     public static Counter<long> Tokens { get; } = Meter.CreateCounter<long>("chatkit.tokens", "{token}", "Model tokens used, by model and type.");
 
+    /// <summary>Tag of <see cref="StoreWriteDuration"/>: whether the write found another write being committed and waited for it.</summary>
+    public const string StoreWriteQueuedTag = "chatkit.store.write.queued";
+
+    /// <summary>
+    /// <c>chatkit.store.write.duration</c>: seconds from a store write's call until the commit that holds it returned, the wait
+    /// for a single-writer database's writer included; by <see cref="StoreWriteQueuedTag"/>. On SQLite, queued writes with a
+    /// long tail next to short commits (<see cref="StoreCommitDuration"/>) mean writes wait behind a slow commit.
+    /// </summary>
+    public static Histogram<double> StoreWriteDuration { get; } = Meter.CreateHistogram("chatkit.store.write.duration", "s",
+        "Time from a store write's call until its commit returned.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
+
+    /// <summary>
+    /// <c>chatkit.store.commit.duration</c>: seconds one commit held a single-writer database's writer (SQLite), from
+    /// taking it to the commit's return; a commit that runs SQLite's automatic WAL checkpoint is among the long ones.
+    /// </summary>
+    public static Histogram<double> StoreCommitDuration { get; } = Meter.CreateHistogram("chatkit.store.commit.duration", "s",
+        "Time one commit held the database's single writer.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
+
+    /// <summary><c>chatkit.store.commit.writes</c>: the writes one commit of a single-writer database took together (group commit).</summary>
+    public static Histogram<int> StoreCommitWrites { get; } = Meter.CreateHistogram("chatkit.store.commit.writes", "{write}",
+        "Writes committed together in one transaction.",
+        advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+
     /// <summary>Starts the span of a store write (<c>chatkit.store {operation}</c>), when anyone listens.</summary>
     public static Activity? StoreWrite(string operation, string? threadId = null)
     {
