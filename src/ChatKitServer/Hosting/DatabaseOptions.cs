@@ -98,12 +98,39 @@ public sealed class DatabaseOptions
     /// <summary>The longest <see cref="MaxRetryTime"/> accepted (its range).</summary>
     private static readonly TimeSpan MaxRetryTimeLimit = TimeSpan.FromMinutes(5);
 
+    /// <summary>The drivers' own connect timeout when a connection string sets none (Npgsql's <c>Timeout</c>, SqlClient's <c>Connect Timeout</c>).</summary>
+    private const int DriverConnectTimeoutSeconds = 15;
+
+    /// <summary>
+    /// <see cref="ConnectionString"/> with a connect timeout no longer than <see cref="MaxRetryTime"/> (whole seconds, at least
+    /// 1, at most the drivers' 15) when it sets none: the retry budget starts no retry that would end past it, but one attempt
+    /// to reach a host that drops packets lasted the driver's 15 s, past a 10 s budget and the request's deadline. A
+    /// connection string's own timeout is kept as it is. SQLite connects to a file and is returned unchanged.
+    /// </summary>
+    public string EffectiveConnectionString
+    {
+        get
+        {
+            var keys = Provider switch
+            {
+                DatabaseProvider.PostgreSql => ["Timeout"],
+                DatabaseProvider.SqlServer => new[] { "Connect Timeout", "Connection Timeout", "Timeout" },
+                _ => null,
+            };
+            if (keys is null) return ConnectionString;
+            var builder = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = ConnectionString };
+            if (keys.Any(builder.ContainsKey)) return ConnectionString;
+            builder[keys[0]] = Math.Clamp((int)Math.Ceiling(MaxRetryTime.TotalSeconds), 1, DriverConnectTimeoutSeconds);
+            return builder.ConnectionString;
+        }
+    }
+
     /// <summary>Runs the ChatKit store on this database (its provider package's <c>Use…</c> method, with the retries within their time and the turn lock).</summary>
     public ChatKitStoreBuilder UseIn(ChatKitStoreBuilder store) => (Provider switch
     {
         DatabaseProvider.Sqlite => store.UseSqlite(ConnectionString),
-        DatabaseProvider.SqlServer => store.UseSqlServer(ConnectionString, sql => sql.EnableRetryOnFailureWithin(MaxRetryTime, MaxRetryCount, MaxRetryDelay)),
-        DatabaseProvider.PostgreSql => store.UsePostgreSql(ConnectionString, npgsql => npgsql.EnableRetryOnFailureWithin(MaxRetryTime, MaxRetryCount, MaxRetryDelay)),
+        DatabaseProvider.SqlServer => store.UseSqlServer(EffectiveConnectionString, sql => sql.EnableRetryOnFailureWithin(MaxRetryTime, MaxRetryCount, MaxRetryDelay)),
+        DatabaseProvider.PostgreSql => store.UsePostgreSql(EffectiveConnectionString, npgsql => npgsql.EnableRetryOnFailureWithin(MaxRetryTime, MaxRetryCount, MaxRetryDelay)),
         _ => throw new ArgumentOutOfRangeException(nameof(Provider), Provider, "Unknown database provider."),
     }).UseTurnLock(TurnLock);
 }

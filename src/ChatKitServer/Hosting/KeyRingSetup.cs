@@ -18,7 +18,7 @@ public static class KeyRingSetup
     /// <summary>Data Protection keys kept in the ChatKit database (<see cref="KeyRingDbContext"/>), shared by every instance.</summary>
     public static IServiceCollection AddSharedKeyRing(this IServiceCollection services, DatabaseOptions database)
     {
-        var connectionString = database.ConnectionString;
+        var connectionString = database.EffectiveConnectionString;
         switch (database.Provider)
         {
             case DatabaseProvider.Sqlite:
