@@ -92,6 +92,9 @@ public class AdminOverviewBrowserTests
         // From the overview to a thread, and its Markdown transcript downloaded from the thread page.
         await page.Locator("#nav-overview").ClickAsync();
         await AdminBrowserTests.ArrivedAtAsync(page, AdminBrowserTests.Exactly(site + "/admin/overview"));
+        // The charts are drawn by the page's script after the URL changes: wait for the rows before measuring them
+        // (CI once evaluated before the chart was drawn and found no rows).
+        await Expect(page.Locator("[data-chart=slowest] a")).ToHaveCountAsync(3);
         // Each row's link takes a click anywhere on its row: here, the gap between the label (ending at x 222 of the
         // chart's 720) and the bar (from x 230), where nothing is painted. Without the row's hit area the click fell
         // through to the chart, and Playwright's click (at the link's centre) did too whenever the bar was short.
