@@ -8,7 +8,8 @@ namespace ChatKit.EntityFrameworkCore;
 
 /// <summary>
 /// The store on a SQLite file: one writer at a time through the <see cref="ChatKitWriteGate"/>, each connection with
-/// <c>synchronous=NORMAL</c> (<see cref="SqliteConnectionSettings"/>), the database in WAL mode once migrated; for a file,
+/// <c>synchronous=NORMAL</c> (<see cref="SqliteConnectionSettings"/>), the database in WAL mode once migrated, its checkpoints
+/// run beside the writer (<see cref="SqliteWalCheckpointer"/>); for a file,
 /// the turn lock of every process on it (<see cref="SqliteFileTurnLock"/>, the system's byte-range locks, which a crashed
 /// process gives back), for an in-memory database the process's own. See docs/decisions/0007-sqlite-write-path.md and 0008.
 /// </summary>
@@ -25,7 +26,7 @@ internal sealed class SqliteChatKitProvider(string connectionString, Action<Sqli
     /// another database on every connection, so it reads through EF alone.
     /// </summary>
     protected override Func<DbConnection>? ReadConnections =>
-        _settings.Mode == SqliteOpenMode.Memory || _settings.DataSource is "" or ":memory:" ? null : () => SqliteConnectionSettings.ForReads(new SqliteConnection(connectionString));
+        !IsFile ? null : () => SqliteConnectionSettings.ForReads(new SqliteConnection(connectionString));
 
     /// <summary>Whether the file is still there (one stat); a URI file name is not looked at.</summary>
     protected override bool ReadConnectionsStillValid =>
@@ -45,6 +46,13 @@ internal sealed class SqliteChatKitProvider(string connectionString, Action<Sqli
         ?? base.PrepareRead(connection, sql, parameterNames);
 
     public override ChatKitWriteGate CreateWriteGate() => ChatKitWriteGate.SingleWriter();
+
+    /// <summary>For a file, a gate whose commits drive WAL checkpoints beside the writer (<see cref="SqliteWalCheckpointer"/>).</summary>
+    public override ChatKitWriteGate CreateWriteGate(ILoggerFactory logs) => IsFile
+        ? ChatKitWriteGate.SingleWriter(new SqliteWalCheckpointer(connectionString, logs.CreateLogger<SqliteWalCheckpointer>()).Committed)
+        : CreateWriteGate();
+
+    private bool IsFile => _settings.Mode != SqliteOpenMode.Memory && _settings.DataSource is not ("" or ":memory:");
 
     /// <summary>A plain file name (not in memory, not a <c>file:</c> URI) on a system with byte-range locks (not macOS).</summary>
     public override bool HasDatabaseTurnLock =>

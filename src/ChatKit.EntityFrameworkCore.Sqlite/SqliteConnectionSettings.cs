@@ -7,7 +7,8 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace ChatKit.EntityFrameworkCore;
 
 /// <summary>
-/// Sets <c>PRAGMA synchronous=NORMAL</c> on each SQLite connection the store uses. With the WAL
+/// Sets <c>PRAGMA synchronous=NORMAL</c> on each SQLite connection the store uses, and moves SQLite's automatic WAL checkpoint
+/// to <see cref="SqliteWalCheckpointer.SafetyNetPages"/> pages (checkpoints run beside the writer, <see cref="SqliteWalCheckpointer"/>). With the WAL
 /// journal this is SQLite's recommended setting: a commit no longer waits for an fsync (the WAL is
 /// synced at checkpoints), the database cannot be corrupted by a crash, and a power loss can at
 /// worst lose the last commits before it. See docs/decisions/0007-sqlite-write-path.md.
@@ -18,7 +19,7 @@ namespace ChatKit.EntityFrameworkCore;
 /// </summary>
 internal sealed class SqliteConnectionSettings : DbConnectionInterceptor
 {
-    private const string Pragmas = "PRAGMA synchronous=NORMAL;";
+    private static readonly string Pragmas = $"PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint={SqliteWalCheckpointer.SafetyNetPages};";
     private static readonly ConditionalWeakTable<object, object> Configured = [];
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)

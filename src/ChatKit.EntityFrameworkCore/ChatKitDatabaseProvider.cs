@@ -33,6 +33,9 @@ public abstract class ChatKitDatabaseProvider
     /// <summary>The gate the store's writes go through: <see cref="ChatKitWriteGate.None"/> unless the database takes one writer at a time.</summary>
     public virtual ChatKitWriteGate CreateWriteGate() => ChatKitWriteGate.None;
 
+    /// <summary>The gate the store's writes go through, for a host whose logs are <paramref name="logs"/>; by default <see cref="CreateWriteGate()"/>.</summary>
+    public virtual ChatKitWriteGate CreateWriteGate(ILoggerFactory logs) => CreateWriteGate();
+
     /// <summary>The turn lock held by the database, shared by every instance on it; asked only when <see cref="HasDatabaseTurnLock"/>.</summary>
     public virtual IChatKitTurnLock CreateDatabaseTurnLock(ILoggerFactory logs) =>
         throw new NotSupportedException($"{Name} has no turn lock held by the database.");
@@ -53,7 +56,7 @@ public abstract class ChatKitDatabaseProvider
     /// New connections (not yet open) for the store's hot reads, which keeps a few of them open with their statements
     /// prepared between reads (see docs/decisions/0019-write-path-per-turn.md); null, the default, when the store reads
     /// through EF alone. The connections must take <c>LIMIT</c>, <c>@name</c> parameters and <c>Prepare()</c> before values are set.
-    /// SQLite gives them for a database file. When there are, a single-writer gate (<see cref="CreateWriteGate"/>) also keeps its
+    /// SQLite gives them for a database file. When there are, a single-writer gate (<see cref="CreateWriteGate(ILoggerFactory)"/>) also keeps its
     /// writer's connection open between batches, checked with <see cref="ReadConnectionsStillValid"/> the same way.
     /// </summary>
     protected internal virtual Func<DbConnection>? ReadConnections => null;

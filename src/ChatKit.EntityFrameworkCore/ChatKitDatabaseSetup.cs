@@ -35,10 +35,10 @@ public static class ChatKitDatabaseSetup
             throw new ValidationException($"A turn lock held by the database (TurnLock=Database) needs SqlServer, PostgreSql or a SQLite file on Linux or Windows: this {database.Name} database has no lock that a crashed instance gives back. Use Auto or InProcess.");
         services.AddSingleton(database);
         database.AddContextFactory(services, ContextPoolSize);
-        services.AddSingleton(_ =>
+        services.AddSingleton(sp =>
         {
             // Created by the container so that it is disposed with the host (closing the connection its writer keeps).
-            var gate = database.CreateWriteGate();
+            var gate = database.CreateWriteGate(sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance);
             if (database.ReadConnections is not null && gate != ChatKitWriteGate.None)
                 gate.KeepConnectionOpen(() => database.ReadConnectionsStillValid);
             return gate;

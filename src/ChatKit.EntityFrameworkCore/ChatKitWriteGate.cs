@@ -46,9 +46,12 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
     private long _keptSince;
     private bool _disposed;
 
-    private ChatKitWriteGate(SemaphoreSlim? gate)
+    private readonly Action<int>? _committed;
+
+    private ChatKitWriteGate(SemaphoreSlim? gate, Action<int>? committed = null)
     {
         _gate = gate;
+        _committed = committed;
         if (gate is not null) _queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
     }
 
@@ -57,6 +60,17 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
 
     /// <summary>A gate that lets one write through at a time.</summary>
     public static ChatKitWriteGate SingleWriter() => new(new SemaphoreSlim(1, 1));
+
+    /// <summary>
+    /// A gate that lets one write through at a time and tells <paramref name="committed"/> the number of writes of each
+    /// transaction that committed, right after it committed, on the thread that committed it and still holding the writer:
+    /// it must return at once and not throw (SQLite: <c>SqliteWalCheckpointer</c> counts them to start a checkpoint).
+    /// </summary>
+    public static ChatKitWriteGate SingleWriter(Action<int> committed)
+    {
+        ArgumentNullException.ThrowIfNull(committed);
+        return new(new SemaphoreSlim(1, 1), committed);
+    }
 
     /// <summary>
     /// Lets the context that commits a batch keep its connection open for the next batches while
@@ -183,6 +197,7 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
             // or a transaction in a state of its own) and nothing is left tracked or open.
             try
             {
+                if (_committed is not null && Committed(batch) is > 0 and var written) _committed(written);
                 if (db is not null && !(clean && Keep(db))) await db.DisposeAsync().ConfigureAwait(false);
             }
             finally
@@ -192,6 +207,15 @@ public sealed class ChatKitWriteGate : IAsyncDisposable, IDisposable
                 if (ChatKitTelemetry.StoreCommitDuration.Enabled) ChatKitTelemetry.StoreCommitDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
         }
+    }
+
+    /// <summary>The writes of <paramref name="batch"/> that committed (answered with success; the others failed or were cancelled).</summary>
+    private static int Committed(List<Job> batch)
+    {
+        var written = 0;
+        foreach (var job in batch)
+            if (job.Done.Task.IsCompletedSuccessfully) written++;
+        return written;
     }
 
     /// <summary>The kept context when it is still good to write with, else a new one (its connection opened when it will be kept).</summary>

@@ -61,7 +61,8 @@ public static class ChatKitTelemetry
 
     /// <summary>
     /// <c>chatkit.store.commit.duration</c>: seconds one commit held a single-writer database's writer (SQLite), from
-    /// taking it to the commit's return; a commit that runs SQLite's automatic WAL checkpoint is among the long ones.
+    /// taking it to the commit's return. WAL checkpoints run beside the writer (<see cref="StoreCheckpointDuration"/>); a
+    /// commit runs one itself only when the WAL has outgrown them.
     /// </summary>
     public static Histogram<double> StoreCommitDuration { get; } = Meter.CreateHistogram("chatkit.store.commit.duration", "s",
         "Time one commit held the database's single writer.",
@@ -71,6 +72,14 @@ public static class ChatKitTelemetry
     public static Histogram<int> StoreCommitWrites { get; } = Meter.CreateHistogram("chatkit.store.commit.writes", "{write}",
         "Writes committed together in one transaction.",
         advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64] });
+
+    /// <summary>
+    /// <c>chatkit.store.checkpoint.duration</c>: seconds one WAL checkpoint of a SQLite file took, run in the background by
+    /// the store's own connection (not inside a commit), tagged <see cref="ErrorTag"/> when it failed.
+    /// </summary>
+    public static Histogram<double> StoreCheckpointDuration { get; } = Meter.CreateHistogram("chatkit.store.checkpoint.duration", "s",
+        "Time one background WAL checkpoint of a SQLite file took.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5] });
 
     /// <summary>Starts the span of a store write (<c>chatkit.store {operation}</c>), when anyone listens.</summary>
     public static Activity? StoreWrite(string operation, string? threadId = null)
