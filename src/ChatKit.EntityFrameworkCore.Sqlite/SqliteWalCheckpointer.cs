@@ -18,6 +18,9 @@ namespace ChatKit.EntityFrameworkCore;
 /// </summary>
 internal sealed class SqliteWalCheckpointer(string connectionString, ILogger<SqliteWalCheckpointer> logger)
 {
+    // Never creates the file: a database deleted under a running server is not replaced by an empty one.
+    private readonly string _connectionString = new SqliteConnectionStringBuilder(connectionString) { Mode = SqliteOpenMode.ReadWrite }.ToString();
+
     /// <summary>
     /// Writes between two background checkpoints, a few hundred pages at the store's 3 to 5 pages per write: small checkpoints
     /// often (about every 80 ms at 64 streams) held the tail of queued writes lower than SQLite's 1,000 pages (bench/README.md).
@@ -55,7 +58,7 @@ internal sealed class SqliteWalCheckpointer(string connectionString, ILogger<Sql
         string? failed = null;
         try
         {
-            using var connection = new SqliteConnection(connectionString);
+            using var connection = new SqliteConnection(_connectionString);
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";

@@ -90,12 +90,13 @@ public sealed class SqliteWalCheckpointTests
     [Test]
     public async Task A_checkpoint_that_fails_is_logged_and_measured_and_the_next_one_still_runs()
     {
-        // A checkpointer on a file in a folder that is not there: SQLite cannot open it.
+        // A checkpointer on a file that is not there (deleted under the server): it is not created, so SQLite cannot open it.
         var store = _services.GetRequiredService<IChatKitStore>();
         await store.SaveThreadAsync(new ThreadMetadata { Id = "thr_ro", CreatedAt = DateTimeOffset.UtcNow }, Alice);
         await store.AddThreadItemAsync("thr_ro", Message("thr_ro", 0), Alice);
         var log = new WarningLog();
-        var checkpointer = new SqliteWalCheckpointer($"Data Source={Path.Combine(_folder, "missing", "chatkit.db")};Pooling=False", log);
+        var gone = Path.Combine(_folder, "gone.db");
+        var checkpointer = new SqliteWalCheckpointer($"Data Source={gone};Pooling=False", log);
 
         checkpointer.Committed(SqliteWalCheckpointer.WritesPerCheckpoint - 1);
         checkpointer.Committed(1);
@@ -103,6 +104,7 @@ public sealed class SqliteWalCheckpointTests
         checkpointer.Committed(SqliteWalCheckpointer.WritesPerCheckpoint);
         await WaitForAsync(() => checkpointer.Checkpoints == 2 && log.Count == 2);
 
+        File.Exists(gone).Should().BeFalse("a checkpoint does not create the database");
         log.Entries.Should().OnlyContain(e => e.Exception is SqliteException && e.Message.Contains(SqliteWalCheckpointer.SafetyNetPages.ToString()));
         lock (_checkpoints) _checkpoints.Where(c => c.Error is not null).Should().HaveCount(2).And.OnlyContain(c => (string)c.Error! == nameof(SqliteException));
         (await store.LoadThreadItemsAsync("thr_ro", null, 10, SortOrder.Asc, Alice)).Data.Should().ContainSingle("the store goes on");
