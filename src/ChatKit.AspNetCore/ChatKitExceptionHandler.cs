@@ -20,9 +20,10 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
             _ when IsDatabaseFailure(exception) => (StatusCodes.Status503ServiceUnavailable, "Service unavailable",
                 "The database is not available right now; nothing was saved. Try again shortly."),
             ChatKitException e => (e.StatusCode, TitleFor(e.StatusCode), Bounded(e.Message)),
-            // The client went away before its body arrived (Kestrel: "Unexpected end of request content"): nobody is there to
-            // read a 400, and the request was not bad, only abandoned.
-            BadHttpRequestException when http.RequestAborted.IsCancellationRequested => (499, "Client closed request", "The client closed the request before its body arrived."),
+            // The client went away before its body arrived: nobody is there to read a 400, and the request was not bad, only
+            // abandoned. Kestrel may throw for the early end of the body before it signals RequestAborted, so the end of the
+            // body alone says so too.
+            BadHttpRequestException e when http.RequestAborted.IsCancellationRequested || BodyEndedEarly(e) => (499, "Client closed request", "The client closed the request before its body arrived."),
             BadHttpRequestException e => (e.StatusCode, TitleFor(e.StatusCode), Bounded(e.Message)),
             UnauthorizedAccessException e => (StatusCodes.Status401Unauthorized, "Unauthorized", Bounded(e.Message)),
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => (499, "Client closed request", "The client closed the request."),
@@ -69,6 +70,14 @@ public sealed class ChatKitExceptionHandler(IProblemDetailsService problems, ILo
         }
         return null;
     }
+
+    /// <summary>
+    /// Kestrel's "Unexpected end of request content": the connection ended before the bytes its Content-Length (or chunked
+    /// framing) announced. Only a client that closed its side causes it. Kestrel gives the reason in the message alone (its
+    /// RequestRejectionReason is internal; its strings are not translated).
+    /// </summary>
+    public static bool BodyEndedEarly(BadHttpRequestException exception) =>
+        exception.Message.StartsWith("Unexpected end of request content", StringComparison.Ordinal);
 
     /// <summary>The longest error detail sent whole: a message that repeats a value of the request is cut after it.</summary>
     public const int MaxDetailLength = 1000;
