@@ -223,7 +223,7 @@ public sealed partial class ChatKitEngine
     /// </summary>
     private async Task HandleStreamCancelledAsync(ThreadMetadata thread, PendingItems pending, ChatKitContext context, ThreadState lastState, TurnClock clock)
     {
-        _logger.LogInformation("Stream for {ThreadId} was cancelled with {PendingCount} pending items", thread.Id, pending.Items.Count);
+        _logger.LogInformation("Stream for {ThreadId} was cancelled with {PendingCount} pending items", thread.Id, pending.Count);
         try
         {
             foreach (var partial in pending.NonEmptyAssistantMessages().ToList())

@@ -8,30 +8,59 @@ namespace ChatKit;
 /// </summary>
 internal sealed class PendingItems
 {
-    private readonly Dictionary<string, ThreadItem> _items = new(StringComparer.Ordinal);
-    // Deltas are gathered per content part and joined when the text is read: appending to a string per
-    // delta would copy the whole answer each time (quadratic on long answers).
-    private readonly Dictionary<(string ItemId, int Part), System.Text.StringBuilder> _texts = [];
+    private readonly Dictionary<string, Pending> _items = new(StringComparer.Ordinal);
+    // The item the last event named: a message's deltas come in a row, so most events find it without hashing its id.
+    private Pending? _last;
 
-    public IReadOnlyCollection<ThreadItem> Items => _items.Values;
-
-    /// <summary>Every pending item, with the text gathered so far written into its content.</summary>
-    private void Materialize()
+    /// <summary>One pending item and, per content part, the deltas gathered since the part was last replaced.</summary>
+    private sealed class Pending(ThreadItem item)
     {
-        foreach (var ((itemId, part), text) in _texts)
+        public readonly ThreadItem Item = item;
+        // Deltas are gathered per content part and joined when the text is read: appending to a string per
+        // delta would copy the whole answer each time (quadratic on long answers).
+        public List<System.Text.StringBuilder?>? Texts;
+
+        /// <summary>The text gathered so far written into the item's content.</summary>
+        public void Materialize()
         {
-            if (_items.TryGetValue(itemId, out var item) && item is AssistantMessageItem message && part < message.Content.Count)
-                message.Content[part].Text = text.ToString();
+            if (Texts is null || Item is not AssistantMessageItem message) return;
+            for (var part = 0; part < Texts.Count && part < message.Content.Count; part++)
+            {
+                if (Texts[part] is { } text) message.Content[part].Text = text.ToString();
+            }
         }
     }
+
+    public int Count => _items.Count;
 
     public void Track(ThreadStreamEvent ev)
     {
         switch (ev)
         {
+            case ThreadItemUpdatedEvent updated:
+                if (Find(updated.ItemId) is not { } pending) break;
+                if (updated.Update is AssistantMessageContentPartTextDelta delta)
+                {
+                    if (pending.Item is AssistantMessageItem message) Gather(pending, message, delta);
+                    break;
+                }
+                var part = updated.Update switch
+                {
+                    AssistantMessageContentPartAdded a => a.ContentIndex,
+                    AssistantMessageContentPartDone d => d.ContentIndex,
+                    AssistantMessageContentPartAnnotationAdded n => n.ContentIndex,
+                    _ => -1,
+                };
+                if (part >= 0)
+                {
+                    pending.Materialize(); // the part's text so far, before it is replaced or annotated
+                    if (pending.Texts is { } texts && part < texts.Count) texts[part] = null;
+                }
+                Apply(pending.Item, updated.Update);
+                break;
             case ThreadItemAddedEvent added:
                 // An isolated copy: the responder keeps using (and may mutate) its own instance.
-                _items[added.Item.Id] = ChatKitJson.Clone(added.Item);
+                _items[added.Item.Id] = _last = new Pending(ChatKitJson.Clone(added.Item));
                 break;
             case ThreadItemDoneEvent done:
                 Forget(done.Item.Id);
@@ -42,48 +71,40 @@ internal sealed class PendingItems
             case ThreadItemRemovedEvent removed:
                 Forget(removed.ItemId);
                 break;
-            case ThreadItemUpdatedEvent { Update: AssistantMessageContentPartTextDelta delta } updated when _items.TryGetValue(updated.ItemId, out var item) && item is AssistantMessageItem message:
-                Pad(message, delta.ContentIndex);
-                if (!_texts.TryGetValue((updated.ItemId, delta.ContentIndex), out var text))
-                    _texts[(updated.ItemId, delta.ContentIndex)] = text = new System.Text.StringBuilder(message.Content[delta.ContentIndex].Text);
-                text.Append(delta.Delta);
-                break;
-            case ThreadItemUpdatedEvent updated when _items.TryGetValue(updated.ItemId, out var item):
-                var part = updated.Update switch
-                {
-                    AssistantMessageContentPartAdded a => a.ContentIndex,
-                    AssistantMessageContentPartDone d => d.ContentIndex,
-                    AssistantMessageContentPartAnnotationAdded n => n.ContentIndex,
-                    _ => -1,
-                };
-                if (part >= 0)
-                {
-                    Materialize(); // the part's text so far, before it is replaced or annotated
-                    _texts.Remove((updated.ItemId, part));
-                }
-                Apply(item, updated.Update);
-                break;
         }
+    }
+
+    private Pending? Find(string itemId)
+    {
+        if (_last is { } last && (ReferenceEquals(last.Item.Id, itemId) || last.Item.Id == itemId)) return last;
+        return _items.TryGetValue(itemId, out var pending) ? _last = pending : null;
+    }
+
+    private static void Gather(Pending pending, AssistantMessageItem message, AssistantMessageContentPartTextDelta delta)
+    {
+        Pad(message, delta.ContentIndex);
+        var texts = pending.Texts ??= [];
+        while (texts.Count <= delta.ContentIndex) texts.Add(null);
+        (texts[delta.ContentIndex] ??= new System.Text.StringBuilder(message.Content[delta.ContentIndex].Text)).Append(delta.Delta);
     }
 
     /// <summary>Pending assistant messages that carry some text.</summary>
     public IEnumerable<AssistantMessageItem> NonEmptyAssistantMessages()
     {
-        Materialize();
-        return _items.Values.OfType<AssistantMessageItem>().Where(m => m.Content.Any(c => !string.IsNullOrWhiteSpace(c.Text)));
+        foreach (var pending in _items.Values) pending.Materialize();
+        return _items.Values.Select(p => p.Item).OfType<AssistantMessageItem>().Where(m => m.Content.Any(c => !string.IsNullOrWhiteSpace(c.Text)));
     }
 
     public void Clear()
     {
         _items.Clear();
-        _texts.Clear();
+        _last = null;
     }
 
     private void Forget(string itemId)
     {
         _items.Remove(itemId);
-        foreach (var key in _texts.Keys.Where(k => k.ItemId == itemId).ToList())
-            _texts.Remove(key);
+        if (_last is { } last && last.Item.Id == itemId) _last = null;
     }
 
     internal static void Apply(ThreadItem item, ThreadItemUpdate update)
