@@ -158,6 +158,29 @@ public class WirePagesTests
     }
 
     [Test]
+    public void Answers_written_one_after_another_on_one_thread_hold_only_their_own_bytes()
+    {
+        // The answers share a buffer per thread: a small answer after a large one, after one larger than the kept buffer,
+        // and after one that failed midway must each be exactly the serializer's bytes.
+        var small = new Page<WireThread> { Data = [new WireThread(new ThreadMetadata { Id = "thr_s", CreatedAt = DateTimeOffset.UnixEpoch })] };
+        var smallBytes = ChatKitJson.Serialize(new Page<ChatKitThread> { Data = [ChatKitThread.ForClient(small.Data[0].Thread!)] });
+        ThreadMetadata Large(int i, int titleLength) => new() { Id = $"thr_{i}", Title = new string('t', titleLength), CreatedAt = DateTimeOffset.UnixEpoch };
+        foreach (var titleLength in new[] { 500, 5_000 }) // 20 threads of 500 or 5,000 characters: ~10 KB, then past KeptBufferBytes
+        {
+            var large = Enumerable.Range(0, 20).Select(i => Large(i, titleLength)).ToList();
+            var largeBytes = WirePages.SerializeThreads(new Page<WireThread> { Data = large.ConvertAll(t => new WireThread(WireThread.ClientJsonOf(t))) });
+            largeBytes.Length.Should().Be(Encoding.UTF8.GetByteCount(ChatKitJson.Serialize(new Page<ChatKitThread> { Data = large.ConvertAll(t => ChatKitThread.ForClient(t)) })));
+            Encoding.UTF8.GetString(WirePages.SerializeThreads(small)).Should().Be(smallBytes);
+            Encoding.UTF8.GetString(WirePages.Serialize(new Page<WireItem>())).Should().Be(ChatKitJson.Serialize(new Page<ThreadItem>()));
+        }
+        (20 * 5_000).Should().BeGreaterThan(WirePages.KeptBufferBytes, "the second large answer outgrows the kept buffer");
+
+        var broken = new Page<WireThread> { Data = [new WireThread(new ThreadMetadata { Id = "thr_b", CreatedAt = DateTimeOffset.UnixEpoch }), default] };
+        FluentActions.Invoking(() => WirePages.SerializeThreads(broken)).Should().Throw<Exception>("a thread that is neither JSON nor a thread cannot be written");
+        Encoding.UTF8.GetString(WirePages.SerializeThreads(small)).Should().Be(smallBytes);
+    }
+
+    [Test]
     public void An_empty_page_of_threads_is_written_as_the_serializer_writes_it() =>
         Encoding.UTF8.GetString(WirePages.SerializeThreads(new Page<WireThread>())).Should().Be(ChatKitJson.Serialize(new Page<ChatKitThread>()));
 
