@@ -34,7 +34,8 @@ public abstract class ChatKitDbContext(DbContextOptions options) : DbContext(opt
             t.Property(x => x.Id).HasMaxLength(64);
             t.Property(x => x.UserId).HasMaxLength(256);
             t.Property(x => x.Title).HasMaxLength(1000);
-            t.HasIndex(x => x.Id).IsUnique();
+            // Id is unique through the alternate key that items and feedback reference (HasPrincipalKey below): a unique
+            // index of its own as well would be a second copy, written on every new thread (dropped 2026-12-04).
             // A user's threads are listed by creation time, then arrival (see decision 0002).
             t.HasIndex(x => new { x.UserId, x.CreatedAt, x.Sequence });
         });

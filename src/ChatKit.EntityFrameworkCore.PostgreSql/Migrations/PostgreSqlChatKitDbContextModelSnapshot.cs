@@ -260,9 +260,6 @@ namespace ChatKit.EntityFrameworkCore.PostgreSql.Migrations
 
                     b.HasKey("Sequence");
 
-                    b.HasIndex("Id")
-                        .IsUnique();
-
                     b.HasIndex("UserId", "CreatedAt", "Sequence");
 
                     b.ToTable("chatkit_threads", (string)null);

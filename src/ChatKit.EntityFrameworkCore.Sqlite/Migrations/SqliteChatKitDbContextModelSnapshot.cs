@@ -246,9 +246,6 @@ namespace ChatKit.EntityFrameworkCore.Sqlite.Migrations
 
                     b.HasKey("Sequence");
 
-                    b.HasIndex("Id")
-                        .IsUnique();
-
                     b.HasIndex("UserId", "CreatedAt", "Sequence");
 
                     b.ToTable("chatkit_threads", (string)null);
