@@ -34,9 +34,7 @@ public sealed class SearchTextUpgradeTests
             var contexts = services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
             await using (var db = await contexts.CreateDbContextAsync())
             {
-                var migrations = db.Database.GetMigrations().ToList();
-                migrations[^1].Should().EndWith("_SearchText");
-                await db.GetService<IMigrator>().MigrateAsync(migrations[^2]); // the schema the version before wrote
+                await db.GetService<IMigrator>().MigrateAsync(BeforeSearchText(db)); // the schema the version before wrote
                 await InsertThreadAsync(db, "thr_old", "Dessert IDEAS");
                 await InsertItemAsync(db, "thr_old", new UserMessageItem { Id = "msg_1", ThreadId = "thr_old", CreatedAt = At, Content = [new UserMessageTextContent { Text = "Crème BRÛLÉE, please" }] });
                 await InsertItemAsync(db, "thr_old", new HiddenContextItem { Id = "hid_1", ThreadId = "thr_old", CreatedAt = At, Content = "secret words" });
@@ -90,7 +88,7 @@ public sealed class SearchTextUpgradeTests
             var contexts = services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>();
             await using (var db = await contexts.CreateDbContextAsync())
             {
-                await db.GetService<IMigrator>().MigrateAsync(db.Database.GetMigrations().ToList()[^2]);
+                await db.GetService<IMigrator>().MigrateAsync(BeforeSearchText(db));
                 await InsertThreadAsync(db, "thr_old", "Old");
                 await InsertItemAsync(db, "thr_old", new AssistantMessageItem { Id = "msg_1", ThreadId = "thr_old", CreatedAt = At, Content = [null!, new AssistantMessageContent { Text = "Half" }] });
                 await InsertItemAsync(db, "thr_old", new UserMessageItem { Id = "msg_2", ThreadId = "thr_old", CreatedAt = At, Content = [new UserMessageTextContent { Text = "Files" }], Attachments = [null!] });
@@ -108,6 +106,15 @@ public sealed class SearchTextUpgradeTests
             SqliteConnection.ClearAllPools();
             if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         }
+    }
+
+    /// <summary>The provider's migration just before the one that added the search text: the schema the version before wrote.</summary>
+    private static string BeforeSearchText(ChatKitDbContext db)
+    {
+        var migrations = db.Database.GetMigrations().ToList();
+        var searchText = migrations.FindIndex(m => m.EndsWith("_SearchText", StringComparison.Ordinal));
+        searchText.Should().BePositive("every provider has a SearchText migration after its first");
+        return migrations[searchText - 1];
     }
 
     private static Task InsertThreadAsync(ChatKitDbContext db, string id, string? title)
