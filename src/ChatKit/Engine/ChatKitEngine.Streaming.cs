@@ -68,22 +68,30 @@ public sealed partial class ChatKitEngine
     /// once the lock is held, so a turn that waited starts from what the turn before it left (title,
     /// status, items), and a thread locked or closed meanwhile refuses it. The lock is released after
     /// the turn's last item is saved, also when the client went away. The turn's times come after the thread's newest
-    /// item (<see cref="TurnClock"/>), whichever instance's clock wrote it.
+    /// item (<see cref="TurnClock"/>), whichever instance's clock wrote it. A thread this request has just created and saved
+    /// (<paramref name="created"/>, whose lock the caller took before its id went out) is not read back: no one else can
+    /// have changed it yet, and it has no items (the reference, too, goes on with the thread it saved).
     /// </summary>
     private async IAsyncEnumerable<ThreadStreamEvent> Turn(
         string threadId, ChatKitContext context, Func<ThreadMetadata, TurnClock, CancellationToken, IAsyncEnumerable<ThreadStreamEvent>> turn,
-        [EnumeratorCancellation] CancellationToken ct, bool newThread = false, bool lockHeld = false)
+        [EnumeratorCancellation] CancellationToken ct, ThreadMetadata? created = null)
     {
-        // lockHeld: the caller holds the thread's lock already (a new thread's, taken before its id went out).
-        await using var held = lockHeld ? null : await _turns.AcquireAsync(threadId, ct).ConfigureAwait(false);
+        await using var held = created is not null ? null : await _turns.AcquireAsync(threadId, ct).ConfigureAwait(false);
         ThreadMetadata? thread;
         TurnClock? clock = null;
         try
         {
-            thread = await _store.LoadThreadAsync(threadId, context, ct).ConfigureAwait(false);
-            // A thread this request just created has no items yet: its own creation time is the newest.
-            var newest = newThread ? null : await _store.LoadThreadItemsAsync(threadId, null, 1, SortOrder.Desc, context, ct).ConfigureAwait(false);
-            clock = new TurnClock(_time, newest is { Data.Count: > 0 } ? newest.Data[0].CreatedAt : thread.CreatedAt);
+            if (created is not null)
+            {
+                thread = created;
+                clock = new TurnClock(_time, created.CreatedAt);
+            }
+            else
+            {
+                thread = await _store.LoadThreadAsync(threadId, context, ct).ConfigureAwait(false);
+                var newest = await _store.LoadThreadItemsAsync(threadId, null, 1, SortOrder.Desc, context, ct).ConfigureAwait(false);
+                clock = new TurnClock(_time, newest is { Data.Count: > 0 } ? newest.Data[0].CreatedAt : thread.CreatedAt);
+            }
         }
         catch (ChatKitNotFoundException)
         {
@@ -204,7 +212,7 @@ public sealed partial class ChatKitEngine
         // tab, an API client, another instance) waits for this first turn instead of running before it.
         await using var held = await _turns.AcquireAsync(thread.Id, ct).ConfigureAwait(false);
         yield return new ThreadCreatedEvent { Thread = ChatKitThread.ForClient(thread) };
-        await foreach (var ev in Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, input, attachments, context, newThread: true, clock, c), ct, newThread: true, lockHeld: true).ConfigureAwait(false))
+        await foreach (var ev in Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, input, attachments, context, newThread: true, clock, c), ct, created: thread).ConfigureAwait(false))
             yield return ev;
     }
 
