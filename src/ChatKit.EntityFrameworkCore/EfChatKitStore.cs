@@ -36,12 +36,7 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
     /// <inheritdoc />
     public async Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        var status = ChatKitJson.Serialize(thread.Status);
-        var metadata = thread.Metadata.ToJsonString();
-        var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
-        var now = _time.GetUtcNow();
-        var (wire, stamp) = WireForm(thread, status, domains, now);
-        var search = ChatKitSearchText.OfTitle(thread.Title);
+        var (status, metadata, domains, wire, stamp, search, now) = RowValues(thread);
         if (await UpsertAsync((upserts, db) => upserts.SaveThreadAsync(db, thread, context.UserId, status, metadata, domains, wire, stamp, search, now, cancellationToken), cancellationToken) is { } saved)
         {
             if (!saved) throw ChatKitNotFoundException.Thread(thread.Id);
@@ -71,12 +66,7 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
     /// <inheritdoc />
     public async Task UpdateThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default)
     {
-        var status = ChatKitJson.Serialize(thread.Status);
-        var metadata = thread.Metadata.ToJsonString();
-        var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
-        var now = _time.GetUtcNow();
-        var (wire, stamp) = WireForm(thread, status, domains, now);
-        var search = ChatKitSearchText.OfTitle(thread.Title);
+        var (status, metadata, domains, wire, stamp, search, now) = RowValues(thread);
         // One statement that only finds the caller's existing row: a thread deleted meanwhile stays deleted.
         if (await UpsertAsync((upserts, db) => upserts.UpdateThreadAsync(db, thread, context.UserId, status, metadata, domains, wire, stamp, search, now, cancellationToken), cancellationToken) is { } changed)
         {
@@ -87,6 +77,42 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
         await WriteAsync(async db => updated = await UpdateRowsAsync(
             db.Threads.Where(t => t.Id == thread.Id && t.UserId == context.UserId), thread, status, metadata, domains, wire, stamp, search, now, cancellationToken), cancellationToken);
         if (updated == 0) throw ChatKitNotFoundException.Thread(thread.Id);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One write, so one commit (on SQLite one savepoint of a group commit): the thread's and the item's one-statement saves and
+    /// the attachments' rows, in one transaction; when any of them fails none is kept. A database without those statements
+    /// (SQL Server) saves them one call each, as the interface's default does.
+    /// </remarks>
+    public async Task SaveNewThreadAsync(ThreadMetadata thread, ThreadItem firstItem, IReadOnlyList<Attachment> attachments, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        if (_upserts is not { Value: null })
+        {
+            var (status, metadata, domains, wire, stamp, search, now) = RowValues(thread);
+            var item = RowValues(firstItem);
+            var saves = new List<AttachmentSave>(attachments.Count);
+            foreach (var attachment in attachments)
+                saves.Add(await AttachmentSaveAsync(attachment, context, cancellationToken));
+            var together = false;
+            await WriteAsync(db => InTransactionAsync(db, async () =>
+            {
+                if ((_upserts ??= new(StoreUpserts.For(db))).Value is not { } upserts) return false;
+                // A failure throws, so the transaction (or the group commit's savepoint) is rolled back: nothing of it is kept.
+                if (!await upserts.SaveThreadAsync(db, thread, context.UserId, status, metadata, domains, wire, stamp, search, now, cancellationToken))
+                    throw ChatKitNotFoundException.Thread(thread.Id);
+                foreach (var save in saves)
+                    await save.WriteAsync(db, cancellationToken);
+                if (!await upserts.SaveItemAsync(db, thread.Id, firstItem, context.UserId, item.Json, item.Stamp, item.Search, cancellationToken))
+                    throw ChatKitNotFoundException.Thread(thread.Id);
+                return together = true;
+            }, cancellationToken), cancellationToken);
+            if (together) return;
+        }
+        await SaveThreadAsync(thread, context, cancellationToken);
+        foreach (var attachment in attachments)
+            await SaveAttachmentAsync(attachment, context, cancellationToken);
+        await AddThreadItemAsync(thread.Id, firstItem, context, cancellationToken);
     }
 
     private static Task<int> UpdateRowsAsync(IQueryable<ThreadRecord> rows, ThreadMetadata thread, string status, string metadata, string? domains,
@@ -100,6 +126,17 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
             .SetProperty(t => t.WireStamp, stamp)
             .SetProperty(t => t.SearchText, search)
             .SetProperty(t => t.UpdatedAt, now), cancellationToken);
+
+    /// <summary>The values a thread's row is written with now: its columns as JSON, its client JSON and stamp, its search text.</summary>
+    private (string Status, string Metadata, string? Domains, string Wire, long Stamp, string Search, DateTimeOffset Now) RowValues(ThreadMetadata thread)
+    {
+        var status = ChatKitJson.Serialize(thread.Status);
+        var metadata = thread.Metadata.ToJsonString();
+        var domains = thread.AllowedImageDomains is null ? null : new JsonArray(thread.AllowedImageDomains.Select(d => (JsonNode)d!).ToArray()).ToJsonString();
+        var now = _time.GetUtcNow();
+        var (wire, stamp) = WireForm(thread, status, domains, now);
+        return (status, metadata, domains, wire, stamp, ChatKitSearchText.OfTitle(thread.Title), now);
+    }
 
     /// <summary>
     /// The client JSON a thread row is saved with at <paramref name="now"/> and its stamp (<see cref="ThreadRecord.WireJson"/>):
@@ -295,11 +332,16 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
         }
     }
 
-    private async Task SaveItemRowAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken)
+    /// <summary>The values an item's row is written with: its stored JSON, the stamp that vouches for it as the wire form, its search text.</summary>
+    private static (string Json, long? Stamp, string Search) RowValues(ThreadItem item)
     {
         var json = ChatKitStorageJson.Serialize(item);
-        var stamp = WireStamps.For(item, json);
-        var search = ChatKitSearchText.Of(item);
+        return (json, WireStamps.For(item, json), ChatKitSearchText.Of(item));
+    }
+
+    private async Task SaveItemRowAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken)
+    {
+        var (json, stamp, search) = RowValues(item);
         // Traced as the operation it serves (chatkit.store AddThreadItem).
         if (await UpsertAsync((upserts, db) => upserts.SaveItemAsync(db, threadId, item, context.UserId, json, stamp, search, cancellationToken), cancellationToken, nameof(AddThreadItemAsync)) is { } saved)
         {
@@ -354,27 +396,37 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
     /// <inheritdoc />
     public async Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default)
     {
+        var save = await AttachmentSaveAsync(attachment, context, cancellationToken);
+        await WriteAsync(db => save.WriteAsync(db, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>An attachment's save, once its owner is known (read before the write turn): another user's id is "not found".</summary>
+    private async Task<AttachmentSave> AttachmentSaveAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken)
+    {
         var owner = await ReadAsync(db => db.Attachments.Where(a => a.Id == attachment.Id).Select(a => a.UserId).FirstOrDefaultAsync(cancellationToken), cancellationToken);
         if (owner is not null && owner != context.UserId)
             throw ChatKitNotFoundException.Attachment(attachment.Id);
-        var json = ChatKitJson.Serialize(attachment);
-        var metadata = attachment.Metadata?.ToJsonString();
-        await WriteAsync(async db =>
+        return new AttachmentSave(attachment, context.UserId, Exists: owner is not null, ChatKitJson.Serialize(attachment), attachment.Metadata?.ToJsonString(), _time.GetUtcNow());
+    }
+
+    private sealed record AttachmentSave(Attachment Attachment, string UserId, bool Exists, string Json, string? Metadata, DateTimeOffset Now)
+    {
+        public async Task WriteAsync(ChatKitDbContext db, CancellationToken cancellationToken)
         {
-            if (owner is null)
+            if (!Exists)
             {
                 db.Attachments.Add(new AttachmentRecord
                 {
-                    Id = attachment.Id, UserId = context.UserId, CreatedAt = _time.GetUtcNow(), ThreadId = attachment.ThreadId, Json = json, MetadataJson = metadata,
+                    Id = Attachment.Id, UserId = UserId, CreatedAt = Now, ThreadId = Attachment.ThreadId, Json = Json, MetadataJson = Metadata,
                 });
                 await db.SaveChangesAsync(cancellationToken);
                 return;
             }
-            await db.Attachments.Where(a => a.Id == attachment.Id && a.UserId == context.UserId).ExecuteUpdateAsync(u => u
-                .SetProperty(a => a.ThreadId, attachment.ThreadId)
-                .SetProperty(a => a.Json, json)
-                .SetProperty(a => a.MetadataJson, metadata), cancellationToken);
-        }, cancellationToken);
+            await db.Attachments.Where(a => a.Id == Attachment.Id && a.UserId == UserId).ExecuteUpdateAsync(u => u
+                .SetProperty(a => a.ThreadId, Attachment.ThreadId)
+                .SetProperty(a => a.Json, Json)
+                .SetProperty(a => a.MetadataJson, Metadata), cancellationToken);
+        }
     }
 
     /// <inheritdoc />

@@ -276,6 +276,39 @@ public sealed class SqliteWritePathTests
     }
 
     [Test]
+    public async Task A_new_thread_and_its_first_message_are_one_commit_and_neither_is_kept_when_the_message_cannot_be_written()
+    {
+        var store = _services.GetRequiredService<IChatKitStore>();
+        var alice = new ChatKitContext { UserId = "alice" };
+        UserMessageItem First(string threadId) => new()
+        {
+            Id = ChatKitIds.Message(), ThreadId = threadId, CreatedAt = DateTimeOffset.UtcNow, Content = [new UserMessageTextContent { Text = "first" }],
+        };
+        var commitSizes = new List<int>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == ChatKitTelemetry.Name && instrument.Name == "chatkit.store.commit.writes") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<int>((_, value, _, _) => { lock (commitSizes) commitSizes.Add(value); });
+        listener.Start();
+
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow };
+        await store.SaveNewThreadAsync(thread, First(thread.Id), [], alice);
+        lock (commitSizes) commitSizes.Should().Equal([1], "the thread and its message are one write, so one commit");
+        await store.LoadThreadAsync(thread.Id, alice);
+        (await store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, alice)).Data.Should().ContainSingle();
+
+        // The database refuses the message (a trigger stands in for a full disk or a broken row): the thread is not kept either.
+        await using (var db = await _services.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync())
+            await db.Database.ExecuteSqlRawAsync("CREATE TRIGGER refuse_items BEFORE INSERT ON chatkit_items BEGIN SELECT RAISE(ABORT, 'no room'); END;");
+        var refused = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = DateTimeOffset.UtcNow };
+        await store.Invoking(s => s.SaveNewThreadAsync(refused, First(refused.Id), [], alice)).Should().ThrowAsync<SqliteException>().WithMessage("*no room*");
+        await store.Invoking(s => s.LoadThreadAsync(refused.Id, alice)).Should().ThrowAsync<ChatKitNotFoundException>();
+        (await store.LoadThreadsAsync(10, null, SortOrder.Desc, alice)).Data.Select(t => t.Id).Should().Equal([thread.Id]);
+    }
+
+    [Test]
     public async Task A_turns_saves_are_one_statement_each_and_a_first_page_of_items_one_read()
     {
         var commands = new CommandLog();

@@ -588,6 +588,44 @@ public abstract class StoreContractTests
         await again.Should().NotThrowAsync("deleting a thread that is gone does nothing, like the reference");
     }
 
+    private static UserMessageItem FirstMessage(string threadId, params Attachment[] attachments) => new()
+    {
+        Id = ChatKitIds.Message(), ThreadId = threadId, CreatedAt = Tick(), Content = [new UserMessageTextContent { Text = "hello" }],
+        Attachments = [.. attachments], InferenceOptions = new InferenceOptions(),
+    };
+
+    [Test]
+    public async Task A_new_thread_is_saved_with_its_first_message_and_the_attachments_that_message_carries()
+    {
+        var uploaded = new FileAttachment { Id = ChatKitIds.Attachment(), Name = "a.txt", MimeType = "text/plain", Metadata = new JsonObject { ["key"] = "k" } };
+        await Store.SaveAttachmentAsync(uploaded, Alice);
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Tick(), Title = "new" };
+        uploaded.ThreadId = thread.Id;
+        var message = FirstMessage(thread.Id, uploaded);
+
+        await Store.SaveNewThreadAsync(thread, message, message.Attachments, Alice);
+
+        (await Store.LoadThreadAsync(thread.Id, Alice)).Title.Should().Be("new");
+        var items = (await Store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice)).Data;
+        items.Should().ContainSingle().Which.Should().BeOfType<UserMessageItem>()
+            .Which.Attachments.Should().ContainSingle().Which.Id.Should().Be(uploaded.Id);
+        var attachment = await Store.LoadAttachmentAsync(uploaded.Id, Alice);
+        attachment.ThreadId.Should().Be(thread.Id);
+        attachment.Metadata!["key"]!.GetValue<string>().Should().Be("k");
+        (await Store.LoadThreadsAsync(10, null, SortOrder.Desc, Bob)).Data.Should().BeEmpty("the thread is Alice's");
+    }
+
+    [Test]
+    public async Task A_new_thread_whose_id_is_another_users_thread_is_not_found_and_adds_nothing_to_it()
+    {
+        var bobs = await NewThreadAsync(Bob, title: "Bob's");
+        var save = () => Store.SaveNewThreadAsync(new ThreadMetadata { Id = bobs.Id, CreatedAt = Tick(), Title = "Alice's" }, FirstMessage(bobs.Id), [], Alice);
+
+        await save.Should().ThrowAsync<ChatKitNotFoundException>();
+        (await Store.LoadThreadAsync(bobs.Id, Bob)).Title.Should().Be("Bob's");
+        (await Store.LoadThreadItemsAsync(bobs.Id, null, 10, SortOrder.Asc, Bob)).Data.Should().BeEmpty();
+    }
+
     [Test]
     public async Task Attachments_keep_their_metadata_and_can_be_deleted()
     {

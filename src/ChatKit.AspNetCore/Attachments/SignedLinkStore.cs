@@ -18,6 +18,9 @@ internal sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links
     public Task SaveThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default) =>
         inner.SaveThreadAsync(thread, context, cancellationToken);
 
+    public Task SaveNewThreadAsync(ThreadMetadata thread, ThreadItem firstItem, IReadOnlyList<Attachment> attachments, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.SaveNewThreadAsync(thread, Stable(firstItem), attachments.Select(StableAttachment).ToList(), context, cancellationToken);
+
     public Task UpdateThreadAsync(ThreadMetadata thread, ChatKitContext context, CancellationToken cancellationToken = default) =>
         inner.UpdateThreadAsync(thread, context, cancellationToken);
 
@@ -68,7 +71,10 @@ internal sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links
         inner.DeleteThreadItemAsync(threadId, itemId, context, cancellationToken);
 
     public Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default) =>
-        inner.SaveAttachmentAsync(attachment is ImageAttachment image && image.PreviewUrl != links.PreviewPath(image.Id) ? StableCopy(image) : attachment, context, cancellationToken);
+        inner.SaveAttachmentAsync(StableAttachment(attachment), context, cancellationToken);
+
+    private Attachment StableAttachment(Attachment attachment) =>
+        attachment is ImageAttachment image && image.PreviewUrl != links.PreviewPath(image.Id) ? StableCopy(image) : attachment;
 
     public async Task<Attachment> LoadAttachmentAsync(string attachmentId, ChatKitContext context, CancellationToken cancellationToken = default)
     {

@@ -24,7 +24,7 @@ public sealed partial class ChatKitEngine
             {
                 var thread = await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 var attachments = await LoadAttachmentsAsync(r.Params.Input, thread.Id, context, ct).ConfigureAwait(false);
-                return Stream(request, thread.Id, Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, r.Params.Input, attachments, context, newThread: false, clock, c), ct));
+                return Stream(request, thread.Id, Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, r.Params.Input, attachments, context, clock, c), ct));
             }
             case ThreadsAddClientToolOutputRequest r:
             {
@@ -69,22 +69,22 @@ public sealed partial class ChatKitEngine
     /// status, items), and a thread locked or closed meanwhile refuses it. The lock is released after
     /// the turn's last item is saved, also when the client went away. The turn's times come after the thread's newest
     /// item (<see cref="TurnClock"/>), whichever instance's clock wrote it. A thread this request has just created and saved
-    /// (<paramref name="created"/>, whose lock the caller took before its id went out) is not read back: no one else can
-    /// have changed it yet, and it has no items (the reference, too, goes on with the thread it saved).
+    /// (<paramref name="created"/>, with the clock its first message was stamped by; the caller took its lock before its id went
+    /// out) is not read back: no one else can have changed it yet, and its only item is the one just saved with it (the reference,
+    /// too, goes on with the thread it saved).
     /// </summary>
     private async IAsyncEnumerable<ThreadStreamEvent> Turn(
         string threadId, ChatKitContext context, Func<ThreadMetadata, TurnClock, CancellationToken, IAsyncEnumerable<ThreadStreamEvent>> turn,
-        [EnumeratorCancellation] CancellationToken ct, ThreadMetadata? created = null)
+        [EnumeratorCancellation] CancellationToken ct, (ThreadMetadata Thread, TurnClock Clock)? created = null)
     {
         await using var held = created is not null ? null : await _turns.AcquireAsync(threadId, ct).ConfigureAwait(false);
         ThreadMetadata? thread;
         TurnClock? clock = null;
         try
         {
-            if (created is not null)
+            if (created is { } saved)
             {
-                thread = created;
-                clock = new TurnClock(_time, created.CreatedAt);
+                (thread, clock) = saved;
             }
             else
             {
@@ -206,23 +206,35 @@ public sealed partial class ChatKitEngine
         ThreadMetadata thread, UserMessageInput input, List<Attachment> attachments, ChatKitContext context,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        // Nothing is written before the client is listening; the thread and its first message are written together.
-        await _store.SaveThreadAsync(thread, context, CancellationToken.None).ConfigureAwait(false);
+        // Nothing is written before the client is listening; the thread and its first message (and the attachments it carries) are
+        // written together, in one transaction where the store can (IChatKitStore.SaveNewThreadAsync): both before thread.created.
+        var clock = new TurnClock(_time, thread.CreatedAt);
+        var message = BuildUserMessage(thread, input, attachments, clock);
+        await _store.SaveNewThreadAsync(thread, message, message.Attachments, context, CancellationToken.None).ConfigureAwait(false);
         // The turn's lock is taken before the thread's id goes out: a message a client sends as soon as it learns the id (another
         // tab, an API client, another instance) waits for this first turn instead of running before it.
         await using var held = await _turns.AcquireAsync(thread.Id, ct).ConfigureAwait(false);
         yield return new ThreadCreatedEvent { Thread = ChatKitThread.ForClient(thread) };
-        await foreach (var ev in Turn(thread.Id, context, (t, clock, c) => UserMessageTurn(t, input, attachments, context, newThread: true, clock, c), ct, created: thread).ConfigureAwait(false))
+        await foreach (var ev in Turn(thread.Id, context, (t, c, token) => FirstMessageTurn(t, message, context, c, token), ct, created: (thread, clock)).ConfigureAwait(false))
+            yield return ev;
+    }
+
+    /// <summary>A new thread's first turn: its message is already stored with the thread (<see cref="CreateThreadStream"/>).</summary>
+    private async IAsyncEnumerable<ThreadStreamEvent> FirstMessageTurn(
+        ThreadMetadata thread, UserMessageItem message, ChatKitContext context, TurnClock clock, [EnumeratorCancellation] CancellationToken ct)
+    {
+        yield return new ThreadItemDoneEvent { Item = message };
+        await foreach (var ev in ProcessEventsAsync(thread, context, clock, c => _responder.RespondAsync(thread, message, context, c), ct).ConfigureAwait(false))
             yield return ev;
     }
 
     private async IAsyncEnumerable<ThreadStreamEvent> UserMessageTurn(
-        ThreadMetadata thread, UserMessageInput input, List<Attachment> attachments, ChatKitContext context, bool newThread, TurnClock clock,
+        ThreadMetadata thread, UserMessageInput input, List<Attachment> attachments, ChatKitContext context, TurnClock clock,
         [EnumeratorCancellation] CancellationToken ct)
     {
         // A protocol rule, for every responder: while the thread waits for the client (a tool call's
         // output, a structured input), a new message is not taken; the user is told to answer first.
-        if (!newThread && await WaitsForTheClientAsync(thread.Id, context, ct).ConfigureAwait(false))
+        if (await WaitsForTheClientAsync(thread.Id, context, ct).ConfigureAwait(false))
         {
             _logger.LogInformation("New message on {ThreadId} refused: a client tool call or structured input is pending", thread.Id);
             await foreach (var ev in ProcessEventsAsync(thread, context, clock, _ => Single(new NoticeEvent { Level = NoticeLevel.Info, Message = _notices.PendingInteraction(context) }), ct).ConfigureAwait(false))

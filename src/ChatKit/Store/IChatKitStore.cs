@@ -26,6 +26,21 @@ public interface IChatKitStore
         await SaveThreadAsync(thread, context, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Saves a thread that <c>threads.create</c> has just made together with its first item and the attachments that item
+    /// carries (their <see cref="Attachment.ThreadId"/> already set to the thread): what the engine stores before it sends
+    /// <c>thread.created</c>. The default saves the thread, then each attachment, then the item, one call each; a store that
+    /// can should write them in one transaction, so that a thread is never stored without the message it was created for
+    /// and a new thread costs one commit instead of two or more.
+    /// </summary>
+    async Task SaveNewThreadAsync(ThreadMetadata thread, ThreadItem firstItem, IReadOnlyList<Attachment> attachments, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        await SaveThreadAsync(thread, context, cancellationToken).ConfigureAwait(false);
+        foreach (var attachment in attachments)
+            await SaveAttachmentAsync(attachment, context, cancellationToken).ConfigureAwait(false);
+        await AddThreadItemAsync(thread.Id, firstItem, context, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A page of the caller's threads ordered by creation time.</summary>
     Task<Page<ThreadMetadata>> LoadThreadsAsync(int limit, string? after, SortOrder order, ChatKitContext context, CancellationToken cancellationToken = default);
 
