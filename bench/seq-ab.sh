@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Before/after of one change on two warm servers side by side, for changes to the cost of one turn:
-#   bench/seq-ab.sh BEFORE.dll AFTER.dll [rounds]     (default 4 rounds; TURNS per round, default 2000; TEXT the reply, default seed)
+#   bench/seq-ab.sh BEFORE.dll AFTER.dll [rounds]     (default 4 rounds; TURNS per round, default 2000; TEXT the reply, default seed;
+#   NEW_EVERY=1 makes every turn a new thread, see bench/sequential-turns.py)
 # A runtime setting is compared on one build with BEFORE_ENV / AFTER_ENV (as in warm-ab.sh).
 # Both servers start at once (each on a fresh SQLite file) and are warmed with 3,000 sequential turns each. Then, round by
 # round, TURNS sequential turns on one keep-alive connection (a new thread every fifth) go to one server while the other
