@@ -47,6 +47,31 @@ public class FaultTests(TestDatabase database)
     }
 
     [Test]
+    public async Task A_new_thread_whose_first_message_the_database_refuses_is_not_created_at_all()
+    {
+        using var factory = ServerFactory.WithResponder(new TestResponder(), database: database);
+        var client = factory.ClientFor("alice");
+        var kept = (await client.CreateThreadAsync(ChatKitClient.Text("before")).CollectAsync()).ThreadId!;
+        // The database refuses every new item (a trigger stands in for a full disk or a broken row).
+        string[] refuse = database == TestDatabase.Sqlite
+            ? ["CREATE TRIGGER refuse_items BEFORE INSERT ON chatkit_items BEGIN SELECT RAISE(ABORT, 'no room'); END;"]
+            : ["CREATE FUNCTION refuse_items() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no room'; END $$ LANGUAGE plpgsql;",
+               "CREATE TRIGGER refuse_items BEFORE INSERT ON chatkit_items FOR EACH ROW EXECUTE FUNCTION refuse_items();"];
+        using (var scope = factory.Services.CreateScope())
+        {
+            await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<ChatKitDbContext>>().CreateDbContextAsync();
+            foreach (var sql in refuse) await db.Database.ExecuteSqlRawAsync(sql);
+        }
+
+        using var response = await client.Http.PostAsync("/chatkit", Wire.Body(new ThreadsCreateRequest { Params = new() { Input = ChatKitClient.Text("refused") } }));
+
+        // Refused before thread.created: an HTTP error with a JSON body, and no thread without its message.
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>().Should().Contain("nothing was saved");
+        (await client.ListThreadsAsync()).Data.Select(t => t.Id).Should().Equal([kept]);
+    }
+
+    [Test]
     public async Task A_malformed_chunk_from_the_model_ends_the_turn_with_a_retryable_error_and_keeps_the_text()
     {
         await using var upstream = await ScriptedUpstream.StartAsync();
