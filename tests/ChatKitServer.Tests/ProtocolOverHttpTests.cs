@@ -38,6 +38,23 @@ public class ProtocolOverHttpTests(TestDatabase database)
     }
 
     [Test]
+    public async Task Thread_and_item_ids_begin_with_the_time_they_were_made_so_later_ones_sort_after()
+    {
+        static long Millis(string id) => long.Parse(id[(id.IndexOf('_') + 1)..][..12], System.Globalization.NumberStyles.HexNumber);
+        var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var first = await _client.CreateThreadAsync(ChatKitClient.Text("first")).CollectAsync();
+        await Task.Delay(5);
+        var second = await _client.CreateThreadAsync(ChatKitClient.Text("second")).CollectAsync();
+        var after = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        string[] ids = [first.ThreadId!, .. first.Events.OfType<ThreadItemDoneEvent>().Select(e => e.Item.Id), second.ThreadId!];
+        ids.Should().AllSatisfy(id => Millis(id).Should().BeInRange(before, after));
+        string.CompareOrdinal(second.ThreadId, first.ThreadId).Should().BePositive();
+        var listed = await _client.ListThreadsAsync();
+        listed.Data.Select(t => t.Id).Should().Equal(second.ThreadId, first.ThreadId);
+    }
+
+    [Test]
     public async Task Threads_create_streams_valid_events_with_sse_headers()
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, "/chatkit") { Content = Wire.Body(Create("hello")) };
