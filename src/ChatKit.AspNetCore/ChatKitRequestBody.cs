@@ -83,11 +83,18 @@ public sealed class NotJsonException(string contentType)
     /// <inheritdoc />
     public override int StatusCode => StatusCodes.Status415UnsupportedMediaType;
 
-    /// <summary>Refuses a form body (urlencoded or multipart); any other type is read as JSON, as clients of the protocol send it.</summary>
+    /// <summary>
+    /// Refuses a form body: urlencoded, multipart, or <c>text/plain</c>, the three encodings an HTML form can send, and so the
+    /// three a page on another site can post without a CORS preflight (with a cookie or a development identity, that page
+    /// would otherwise start turns as the user). Any other type, or none, is read as JSON, as clients of the protocol send it.
+    /// </summary>
     public static void ThrowIfForm(HttpRequest request)
     {
         if (request.HasFormContentType)
             throw new NotJsonException(request.ContentType!.Split(';')[0].Trim());
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+            && type.MediaType.Equals("text/plain", StringComparison.OrdinalIgnoreCase))
+            throw new NotJsonException(type.MediaType.Value!);
     }
 }
 

@@ -367,6 +367,46 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A message without attachments is <see cref="AddThreadItemAsync"/>. With attachments: one write (one savepoint of a group
+    /// commit on SQLite), the attachments' claims and the item's row in one transaction, so a refused attachment keeps nothing.
+    /// A database without the one-statement saves (SQL Server) saves them one call each, as the interface's default does.
+    /// </remarks>
+    public async Task AddUserMessageAsync(string threadId, ThreadItem message, IReadOnlyList<Attachment> attachments, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        if (attachments.Count > 0 && _upserts is not { Value: null })
+        {
+            var (json, stamp, search) = RowValues(message);
+            var saves = new List<AttachmentSave>(attachments.Count);
+            foreach (var attachment in attachments)
+                saves.Add(await AttachmentSaveAsync(attachment, context, cancellationToken));
+            var together = false;
+            try
+            {
+                await WriteAsync(db => InTransactionAsync(db, async () =>
+                {
+                    if ((_upserts ??= new(StoreUpserts.For(db))).Value is not { } upserts) return false;
+                    foreach (var save in saves)
+                        await save.WriteAsync(db, cancellationToken);
+                    if (!await upserts.SaveItemAsync(db, threadId, message, context.UserId, json, stamp, search, cancellationToken))
+                        throw ChatKitNotFoundException.Thread(threadId);
+                    return together = true;
+                }, cancellationToken), cancellationToken, nameof(AddThreadItemAsync));
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or DbUpdateException)
+            {
+                // As in AddThreadItemAsync: the thread deleted while the row went in is "not found".
+                if (!await ThreadIsTheCallersAsync(threadId, context)) throw ChatKitNotFoundException.Thread(threadId);
+                throw;
+            }
+            if (together) return;
+        }
+        foreach (var attachment in attachments)
+            await SaveAttachmentAsync(attachment, context, cancellationToken);
+        await AddThreadItemAsync(threadId, message, context, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public Task SaveItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default) =>
         AddThreadItemAsync(threadId, item, context, cancellationToken);
 
@@ -422,10 +462,18 @@ public sealed partial class EfChatKitStore(IDbContextFactory<ChatKitDbContext> c
                 await db.SaveChangesAsync(cancellationToken);
                 return;
             }
-            await db.Attachments.Where(a => a.Id == Attachment.Id && a.UserId == UserId).ExecuteUpdateAsync(u => u
-                .SetProperty(a => a.ThreadId, Attachment.ThreadId)
-                .SetProperty(a => a.Json, Json)
-                .SetProperty(a => a.MetadataJson, Metadata), cancellationToken);
+            // Only where the record is in no thread or in this one: of two sends of one attachment in different threads that
+            // both passed the engine's check, the second finds the first's thread here (under the single writer on SQLite,
+            // after the first's row lock on PostgreSQL and SQL Server) and fails, with its transaction.
+            var threadId = Attachment.ThreadId;
+            var updated = await db.Attachments.Where(a => a.Id == Attachment.Id && a.UserId == UserId && (a.ThreadId == null || a.ThreadId == threadId))
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(a => a.ThreadId, threadId)
+                    .SetProperty(a => a.Json, Json)
+                    .SetProperty(a => a.MetadataJson, Metadata), cancellationToken);
+            if (updated == 1) return;
+            var stillThere = await db.Attachments.AnyAsync(a => a.Id == Attachment.Id && a.UserId == UserId, cancellationToken);
+            throw stillThere ? ChatKitConflictException.AttachmentInAnotherThread(Attachment.Id) : ChatKitNotFoundException.Attachment(Attachment.Id);
         }
     }
 

@@ -615,6 +615,105 @@ public abstract class StoreContractTests
         (await Store.LoadThreadsAsync(10, null, SortOrder.Desc, Bob)).Data.Should().BeEmpty("the thread is Alice's");
     }
 
+    private async Task<FileAttachment> AttachmentInNewThreadAsync()
+    {
+        var attachment = new FileAttachment { Id = ChatKitIds.Attachment(), Name = "a.txt", MimeType = "text/plain", Metadata = new JsonObject { ["uploaded"] = true } };
+        await Store.SaveAttachmentAsync(attachment, Alice);
+        var thread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Tick() };
+        var sent = InThread(attachment, thread.Id);
+        await Store.SaveNewThreadAsync(thread, FirstMessage(thread.Id, sent), [sent], Alice);
+        return sent;
+    }
+
+    private static FileAttachment InThread(FileAttachment attachment, string threadId) => new()
+    {
+        Id = attachment.Id, Name = attachment.Name, MimeType = attachment.MimeType, ThreadId = threadId, Metadata = attachment.Metadata?.DeepClone().AsObject(),
+    };
+
+    /// <summary>
+    /// An attachment belongs to the thread it was first sent in (deleting that thread deletes its bytes). Found by a hostile
+    /// audit (2026-12): two sends that both passed the engine's check each saved it with their own thread.
+    /// </summary>
+    [Test]
+    public async Task An_attachment_in_a_thread_is_not_moved_to_another_or_out_of_it_by_a_save()
+    {
+        var sent = await AttachmentInNewThreadAsync();
+        var threadId = sent.ThreadId!;
+
+        foreach (var elsewhere in new[] { ChatKitIds.Thread(), null })
+        {
+            var save = () => Store.SaveAttachmentAsync(InThread(sent, elsewhere!), Alice);
+            (await save.Should().ThrowAsync<ChatKitConflictException>()).Which.Message.Should().Contain("already sent in another thread");
+        }
+        (await Store.LoadAttachmentAsync(sent.Id, Alice)).ThreadId.Should().Be(threadId);
+        await Store.SaveAttachmentAsync(InThread(sent, threadId), Alice); // its own thread may save it again
+    }
+
+    [Test]
+    public async Task A_new_thread_or_a_message_carrying_an_attachment_of_another_thread_is_not_saved_at_all()
+    {
+        var sent = await AttachmentInNewThreadAsync();
+        var newThread = new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Tick() };
+        var other = await NewThreadAsync();
+
+        var create = () => Store.SaveNewThreadAsync(newThread, FirstMessage(newThread.Id, InThread(sent, newThread.Id)), [InThread(sent, newThread.Id)], Alice);
+        var add = () => Store.AddUserMessageAsync(other.Id, FirstMessage(other.Id, InThread(sent, other.Id)), [InThread(sent, other.Id)], Alice);
+
+        await create.Should().ThrowAsync<ChatKitConflictException>();
+        await add.Should().ThrowAsync<ChatKitConflictException>();
+        var load = () => Store.LoadThreadAsync(newThread.Id, Alice);
+        await load.Should().ThrowAsync<ChatKitNotFoundException>("the refused thread was not kept without its message");
+        (await Store.LoadThreadItemsAsync(other.Id, null, 10, SortOrder.Asc, Alice)).Data.Should().BeEmpty("the refused message was not kept");
+        (await Store.LoadAttachmentAsync(sent.Id, Alice)).ThreadId.Should().Be(sent.ThreadId);
+    }
+
+    [Test]
+    public async Task A_message_with_attachments_is_added_with_them_claimed_for_its_thread()
+    {
+        var thread = await NewThreadAsync();
+        var uploaded = new FileAttachment { Id = ChatKitIds.Attachment(), Name = "b.txt", MimeType = "text/plain", Metadata = new JsonObject { ["key"] = "k" } };
+        await Store.SaveAttachmentAsync(uploaded, Alice);
+        var sent = InThread(uploaded, thread.Id);
+
+        await Store.AddUserMessageAsync(thread.Id, FirstMessage(thread.Id, sent), [sent], Alice);
+
+        (await Store.LoadThreadItemsAsync(thread.Id, null, 10, SortOrder.Asc, Alice)).Data.Should().ContainSingle()
+            .Which.Should().BeOfType<UserMessageItem>().Which.Attachments.Should().ContainSingle().Which.Id.Should().Be(uploaded.Id);
+        var stored = await Store.LoadAttachmentAsync(uploaded.Id, Alice);
+        stored.ThreadId.Should().Be(thread.Id);
+        stored.Metadata!["key"]!.GetValue<string>().Should().Be("k");
+        var missing = () => Store.AddUserMessageAsync(ChatKitIds.Thread(), FirstMessage("thr_none", sent), [sent], Alice);
+        await missing.Should().ThrowAsync<ChatKitException>("no such thread (or the attachment is in another)");
+    }
+
+    [Test]
+    public async Task Of_sends_of_one_attachment_in_new_threads_at_the_same_moment_exactly_one_keeps_it()
+    {
+        var uploaded = new FileAttachment { Id = ChatKitIds.Attachment(), Name = "c.txt", MimeType = "text/plain", Metadata = new JsonObject { ["uploaded"] = true } };
+        await Store.SaveAttachmentAsync(uploaded, Alice);
+        var threads = Enumerable.Range(0, 8).Select(_ => new ThreadMetadata { Id = ChatKitIds.Thread(), CreatedAt = Tick() }).ToList();
+
+        var outcomes = await Task.WhenAll(threads.Select(async thread =>
+        {
+            await Task.Yield();
+            try
+            {
+                var sent = InThread(uploaded, thread.Id);
+                await Store.SaveNewThreadAsync(thread, FirstMessage(thread.Id, sent), [sent], Alice);
+                return thread.Id;
+            }
+            catch (ChatKitConflictException)
+            {
+                return null;
+            }
+        }));
+
+        var winner = outcomes.Should().ContainSingle(id => id != null).Which;
+        (await Store.LoadAttachmentAsync(uploaded.Id, Alice)).ThreadId.Should().Be(winner);
+        (await Store.LoadThreadsAsync(100, null, SortOrder.Desc, Alice)).Data.Select(t => t.Id).Intersect(threads.Select(t => t.Id))
+            .Should().Equal([winner], "the others kept no thread");
+    }
+
     [Test]
     public async Task A_new_thread_whose_id_is_another_users_thread_is_not_found_and_adds_nothing_to_it()
     {

@@ -33,6 +33,27 @@ public class BadInputTests
     [OneTimeTearDown]
     public void TearDown() => _factory.Dispose();
 
+    /// <summary>
+    /// Found by a hostile audit (2026-12): text/plain, the third encoding an HTML form can send (and so one a page on another
+    /// site can post without a CORS preflight), was read as JSON; on a Development server any site could start turns.
+    /// </summary>
+    [TestCase("text/plain")]
+    [TestCase("text/plain; charset=utf-8")]
+    [TestCase("TEXT/PLAIN")]
+    public async Task A_plain_text_post_is_told_to_send_json_and_starts_nothing(string contentType)
+    {
+        var before = (await _alice.ListThreadsAsync()).Data.Count;
+        using var body = new StringContent("{\"type\":\"threads.create\",\"params\":{\"input\":{\"content\":[{\"type\":\"input_text\",\"text\":\"hi\"}],\"attachments\":[],\"inference_options\":{}}}}");
+        body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await _alice.Http.PostAsync("/chatkit", body);
+
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.UnsupportedMediaType);
+        var detail = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>();
+        detail.Should().Contain("application/json");
+        (await _alice.ListThreadsAsync()).Data.Should().HaveCount(before, "no thread was created");
+    }
+
     [Test]
     public async Task A_form_post_is_told_to_send_json()
     {

@@ -108,6 +108,10 @@ public static class ChatKitAttachmentEndpoints
         {
             throw AttachmentRejectedException.TooLarge(ex.Limit);
         }
+        catch (AttachmentAlreadyStoredException ex)
+        {
+            throw new ChatKitConflictException(ex.Message);
+        }
     }
 
     private static async Task WriteAsync(HttpContext http, Attachment attachment, CancellationToken ct)

@@ -7,7 +7,11 @@ namespace ChatKit.AspNetCore;
 /// </summary>
 public interface IAttachmentStorage
 {
-    /// <summary>Stores the bytes of <paramref name="attachmentId"/>, refusing more than <paramref name="maxBytes"/>; returns the length.</summary>
+    /// <summary>
+    /// Stores the bytes of <paramref name="attachmentId"/>, refusing more than <paramref name="maxBytes"/>; returns the length.
+    /// Bytes are stored once per id: when the id already has bytes (two uploads on one upload link at the same moment),
+    /// throws <see cref="AttachmentAlreadyStoredException"/> and leaves the stored bytes as they are.
+    /// </summary>
     Task<long> SaveAsync(string attachmentId, Stream content, long maxBytes, CancellationToken cancellationToken);
 
     /// <summary>The bytes, or null when none are stored.</summary>
@@ -22,4 +26,11 @@ public sealed class AttachmentTooLargeException(long limit) : Exception($"The fi
 {
     /// <summary>The limit, in bytes.</summary>
     public long Limit { get; } = limit;
+}
+
+/// <summary>The attachment's bytes were already stored: the first upload keeps them.</summary>
+public sealed class AttachmentAlreadyStoredException(string attachmentId) : Exception($"Attachment '{attachmentId}' was already uploaded.")
+{
+    /// <summary>The attachment's id.</summary>
+    public string AttachmentId { get; } = attachmentId;
 }

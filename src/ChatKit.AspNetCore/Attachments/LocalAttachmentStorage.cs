@@ -35,8 +35,16 @@ public sealed class LocalAttachmentStorage(Microsoft.Extensions.Options.IOptions
                     await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
             }
-            // Only a complete file ever carries the attachment's name.
-            File.Move(temporary, final, overwrite: true);
+            // Only a complete file ever carries the attachment's name, and only the first one: the move fails, atomically,
+            // when a concurrent upload got there first.
+            try
+            {
+                File.Move(temporary, final, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(final))
+            {
+                throw new AttachmentAlreadyStoredException(attachmentId);
+            }
             return total;
         }
         finally

@@ -61,6 +61,9 @@ internal sealed class SignedLinkStore(IChatKitStore inner, AttachmentLinks links
     public Task AddThreadItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default) =>
         inner.AddThreadItemAsync(threadId, Stable(item), context, cancellationToken);
 
+    public Task AddUserMessageAsync(string threadId, ThreadItem message, IReadOnlyList<Attachment> attachments, ChatKitContext context, CancellationToken cancellationToken = default) =>
+        inner.AddUserMessageAsync(threadId, Stable(message), attachments.Select(StableAttachment).ToList(), context, cancellationToken);
+
     public Task SaveItemAsync(string threadId, ThreadItem item, ChatKitContext context, CancellationToken cancellationToken = default) =>
         inner.SaveItemAsync(threadId, Stable(item), context, cancellationToken);
 

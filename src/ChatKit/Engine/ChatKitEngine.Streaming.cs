@@ -180,7 +180,7 @@ public sealed partial class ChatKitEngine
             if (attachment.UploadDescriptor is not null)
                 throw new ChatKitConflictException($"Attachment '{id}' has not been uploaded yet.");
             if (attachment.ThreadId is { } sentIn && sentIn != threadId)
-                throw new ChatKitConflictException($"Attachment '{id}' was already sent in another thread; upload the file again to send it in this one.");
+                throw ChatKitConflictException.AttachmentInAnotherThread(id);
             list.Add(attachment);
         }
         return list;
@@ -242,9 +242,9 @@ public sealed partial class ChatKitEngine
             yield break;
         }
         var message = BuildUserMessage(thread, input, attachments, clock);
-        foreach (var attachment in message.Attachments)
-            await _store.SaveAttachmentAsync(attachment, context, CancellationToken.None).ConfigureAwait(false);
-        await _store.AddThreadItemAsync(thread.Id, message, context, CancellationToken.None).ConfigureAwait(false);
+        // The check above ran before the turn's lock; the store claims the attachments for this thread again as it writes
+        // the message (a concurrent send of the same attachment in another thread loses there, with nothing written).
+        await _store.AddUserMessageAsync(thread.Id, message, message.Attachments, context, CancellationToken.None).ConfigureAwait(false);
         yield return new ThreadItemDoneEvent { Item = message };
         await foreach (var ev in ProcessEventsAsync(thread, context, clock, c => _responder.RespondAsync(thread, message, context, c), ct).ConfigureAwait(false))
             yield return ev;

@@ -110,7 +110,11 @@ public sealed partial class ChatKitEngine
                 await _store.LoadThreadAsync(r.Params.ThreadId, context, ct).ConfigureAwait(false);
                 if (r.Params.ItemIds.Count == 0) return EmptyObject; // nothing to keep; the reference answers {} as well
                 foreach (var itemId in r.Params.ItemIds.Distinct())
-                    await _store.LoadItemAsync(r.Params.ThreadId, itemId, context, ct).ConfigureAwait(false);
+                {
+                    // A hidden item (context for the model) never reached the client: nothing it could rate.
+                    if ((await _store.LoadItemAsync(r.Params.ThreadId, itemId, context, ct).ConfigureAwait(false)).IsHidden)
+                        throw ChatKitNotFoundException.Item(r.Params.ThreadId, itemId);
+                }
                 await _store.SaveFeedbackAsync(r.Params.ThreadId, r.Params.ItemIds.Distinct().ToList(), r.Params.Kind, context, ct).ConfigureAwait(false);
                 return EmptyObject;
             }
@@ -189,9 +193,10 @@ public sealed partial class ChatKitEngine
             _logger.LogDebug("threads.delete of {ThreadId}: no such thread for {UserId}", threadId, context.UserId);
             return;
         }
+        var owned = _attachments is null ? [] : await AttachmentsOfThreadAsync(threadId, attachments, context, ct).ConfigureAwait(false);
         await _store.DeleteThreadAsync(threadId, context, ct).ConfigureAwait(false);
         if (_attachments is null) return;
-        foreach (var attachment in attachments.DistinctBy(a => a.Id))
+        foreach (var attachment in owned)
         {
             // The records are gone with the thread; the bytes follow. One failure must not keep the others.
             try
@@ -203,6 +208,34 @@ public sealed partial class ChatKitEngine
                 _logger.LogError(ex, "Could not delete the bytes of attachment {AttachmentId} of deleted thread {ThreadId}", attachment.Id, threadId);
             }
         }
+    }
+
+    /// <summary>
+    /// The attachments of a thread's messages whose bytes go with it: not one whose record names another thread (a store
+    /// without the claim of <see cref="IChatKitStore.SaveAttachmentAsync"/>, or records from before it), whose message there
+    /// still shows it.
+    /// </summary>
+    private async Task<List<Attachment>> AttachmentsOfThreadAsync(string threadId, List<Attachment> named, ChatKitContext context, CancellationToken ct)
+    {
+        var owned = new List<Attachment>(named.Count);
+        foreach (var attachment in named.DistinctBy(a => a.Id))
+        {
+            try
+            {
+                var record = await _store.LoadAttachmentAsync(attachment.Id, context, ct).ConfigureAwait(false);
+                if (record.ThreadId is { } other && other != threadId)
+                {
+                    _logger.LogWarning("Deleting {ThreadId} keeps the bytes of {AttachmentId}: its record is in thread {OtherThreadId}", threadId, attachment.Id, other);
+                    continue;
+                }
+            }
+            catch (ChatKitNotFoundException)
+            {
+                // No record left: nothing else can show the bytes, which go with the thread.
+            }
+            owned.Add(attachment);
+        }
+        return owned;
     }
 
     /// <summary>Every item of a thread, oldest first, page by page.</summary>

@@ -39,6 +39,13 @@ public sealed class ChatKitConflictException(string message) : ChatKitException(
 {
     /// <inheritdoc />
     public override int StatusCode => 409;
+
+    /// <summary>
+    /// "Attachment X was already sent in another thread": an attachment belongs to the one thread it was first sent in
+    /// (deleting that thread deletes its bytes).
+    /// </summary>
+    public static ChatKitConflictException AttachmentInAnotherThread(string id) =>
+        new($"Attachment '{ChatKitNotFoundException.Shown(id)}' was already sent in another thread; upload the file again to send it in this one.");
 }
 
 /// <summary>

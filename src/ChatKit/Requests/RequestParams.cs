@@ -40,8 +40,8 @@ public sealed class ThreadAddClientToolOutputParams
 {
     /// <summary>The thread id.</summary>
     public required string ThreadId { get; set; }
-    /// <summary>The tool's result (any JSON).</summary>
-    public JsonNode? Result { get; set; }
+    /// <summary>The tool's result (any JSON, null included; required, as in the reference).</summary>
+    public required JsonNode? Result { get; set; }
 }
 
 /// <summary>Parameters of <c>threads.add_structured_input</c>.</summary>

@@ -129,7 +129,24 @@ public interface IChatKitStore
     /// <summary>Deletes one item (and its feedback); nothing happens when it is already gone.</summary>
     Task DeleteThreadItemAsync(string threadId, string itemId, ChatKitContext context, CancellationToken cancellationToken = default);
 
-    /// <summary>Creates or updates an attachment's record.</summary>
+    /// <summary>
+    /// Adds a user's message with the attachments it carries (their <see cref="Attachment.ThreadId"/> already set to the
+    /// thread), as <c>threads.add_user_message</c> stores it before its <c>thread.item.done</c>. The default saves each
+    /// attachment, then the item, one call each; a store that can should write them in one transaction, so that an
+    /// attachment refused by <see cref="SaveAttachmentAsync"/> (already in another thread) leaves no message behind.
+    /// </summary>
+    async Task AddUserMessageAsync(string threadId, ThreadItem message, IReadOnlyList<Attachment> attachments, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        foreach (var attachment in attachments)
+            await SaveAttachmentAsync(attachment, context, cancellationToken).ConfigureAwait(false);
+        await AddThreadItemAsync(threadId, message, context, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Creates or updates an attachment's record. An attachment belongs to the first thread it is saved with: a save that
+    /// names another thread (or none) while the record names one throws <see cref="ChatKitConflictException"/>
+    /// (<see cref="ChatKitConflictException.AttachmentInAnotherThread"/>) and changes nothing, even when two sends race.
+    /// </summary>
     Task SaveAttachmentAsync(Attachment attachment, ChatKitContext context, CancellationToken cancellationToken = default);
 
     /// <summary>An attachment's record; throws <see cref="ChatKitNotFoundException"/> when absent.</summary>

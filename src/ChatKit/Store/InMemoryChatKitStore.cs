@@ -153,11 +153,50 @@ public sealed class InMemoryChatKitStore : IChatKitStore
         var copy = ChatKitStorageJson.Clone(attachment);
         lock (_gate)
         {
-            if (_attachments.TryGetValue(attachment.Id, out var existing) && existing.UserId != context.UserId)
-                throw ChatKitNotFoundException.Attachment(attachment.Id);
+            CheckAttachmentSave(attachment, context);
             _attachments[attachment.Id] = (context.UserId, copy, attachment.Metadata?.DeepClone().AsObject());
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>Another user's attachment is not found; one already in another thread stays there (409).</summary>
+    private void CheckAttachmentSave(Attachment attachment, ChatKitContext context)
+    {
+        if (!_attachments.TryGetValue(attachment.Id, out var existing)) return;
+        if (existing.UserId != context.UserId)
+            throw ChatKitNotFoundException.Attachment(attachment.Id);
+        if (existing.Attachment.ThreadId is { } threadId && threadId != attachment.ThreadId)
+            throw ChatKitConflictException.AttachmentInAnotherThread(attachment.Id);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Under one lock: every attachment is checked before anything is kept.</remarks>
+    public Task SaveNewThreadAsync(ThreadMetadata thread, ThreadItem firstItem, IReadOnlyList<Attachment> attachments, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_threads.FirstOrDefault(t => t.Thread.Id == thread.Id) is { } existing && existing.UserId != context.UserId)
+                throw ChatKitNotFoundException.Thread(thread.Id);
+            foreach (var attachment in attachments)
+                CheckAttachmentSave(attachment, context);
+            SaveThreadAsync(thread, context, cancellationToken);
+            return AddUserMessageAsync(thread.Id, firstItem, attachments, context, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Under one lock: every attachment is checked before anything is kept.</remarks>
+    public Task AddUserMessageAsync(string threadId, ThreadItem message, IReadOnlyList<Attachment> attachments, ChatKitContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            Find(threadId, context);
+            foreach (var attachment in attachments)
+                CheckAttachmentSave(attachment, context);
+            foreach (var attachment in attachments)
+                SaveAttachmentAsync(attachment, context, cancellationToken);
+            return AddThreadItemAsync(threadId, message, context, cancellationToken);
+        }
     }
 
     /// <inheritdoc />

@@ -73,33 +73,38 @@ public sealed partial class AdminThreadExport(AdminQueries queries, TimeProvider
                 foreach (var a in u.Attachments) md.AppendLine().Append("Attachment: ").Append(Literal(a.Name)).Append(" (").Append(Literal(a.MimeType)).AppendLine(")");
                 break;
             case AssistantMessageItem a:
-                md.Append("## Assistant · ").AppendLine(at).AppendLine().AppendLine(a.Text);
+                // Fenced as well: a model can be led to write what looks like another turn, feedback or HTML.
+                md.Append("## Assistant · ").AppendLine(at);
+                Block(md, null, a.Text, "markdown");
                 break;
             case ClientToolCallItem c:
-                md.Append("### Client tool call `").Append(c.Name).Append("` (").Append(c.Status.ToString().ToLowerInvariant()).Append(") · ").AppendLine(at);
+                md.Append("### Client tool call ").Append(Code(c.Name)).Append(" (").Append(c.Status.ToString().ToLowerInvariant()).Append(") · ").AppendLine(at);
                 Block(md, "Arguments", c.Arguments.ToJsonString(ChatKitJson.Options), "json");
                 if (c.Output is not null) Block(md, "Output", c.Output.ToJsonString(ChatKitJson.Options), "json");
                 break;
             case WidgetItem w:
-                md.Append("### Widget (").Append(w.Widget.Type).Append(") · ").AppendLine(at).AppendLine()
-                    .AppendLine(string.IsNullOrWhiteSpace(w.CopyText) ? "_(no copy text)_" : w.CopyText);
+                md.Append("### Widget (").Append(Literal(w.Widget.Type)).Append(") · ").AppendLine(at);
+                if (string.IsNullOrWhiteSpace(w.CopyText)) md.AppendLine().AppendLine("_(no copy text)_");
+                else Block(md, null, w.CopyText, "text");
                 break;
             case WorkflowItem wf:
                 md.Append("### Workflow · ").AppendLine(at).AppendLine();
-                foreach (var task in wf.Workflow.Tasks) md.Append("- ").AppendLine(OneLine(task.Title ?? task.GetType().Name));
+                foreach (var task in wf.Workflow.Tasks) md.Append("- ").AppendLine(Literal(task.Title ?? task.GetType().Name));
                 break;
             case HiddenContextItem h when h.Content is JsonObject content && HiddenRecords.KindOf(h) is { } kind && kind != HiddenRecords.ToolCallKind:
                 if (kind == HiddenRecords.UsageKind)
                     md.Append(CultureInfo.InvariantCulture, $"_Usage: {(string?)content["model"]} · {(long?)content["prompt_tokens"]} prompt + {(long?)content["completion_tokens"]} completion tokens_").AppendLine();
                 else if (kind == HiddenRecords.ErrorKind)
-                    md.Append("### Error `").Append((string?)content["code"]).Append("` · ").AppendLine(at).AppendLine()
-                        .AppendLine((string?)content["message"] ?? (string?)content["exception"] ?? "");
+                {
+                    md.Append("### Error ").Append(Code((string?)content["code"] ?? "")).Append(" · ").AppendLine(at);
+                    Block(md, null, (string?)content["message"] ?? (string?)content["exception"] ?? "", "text");
+                }
                 else
                     Hidden(md, at, content);
                 break;
             case HiddenContextItem h when HiddenRecords.KindOf(h) == HiddenRecords.ToolCallKind:
                 var call = (JsonObject)h.Content!;
-                md.Append("### Tool call `").Append((string?)call["name"]).Append("` · ").AppendLine(at);
+                md.Append("### Tool call ").Append(Code((string?)call["name"] ?? "")).Append(" · ").AppendLine(at);
                 Block(md, "Arguments", (string?)call["arguments"] ?? "", "json");
                 Block(md, "Result", (string?)call["result"] ?? "", "");
                 break;
@@ -107,7 +112,8 @@ public sealed partial class AdminThreadExport(AdminQueries queries, TimeProvider
                 Hidden(md, at, h.Content);
                 break;
             case SdkHiddenContextItem s:
-                md.Append("### Hidden note · ").AppendLine(at).AppendLine().AppendLine(s.Content);
+                md.Append("### Hidden note · ").AppendLine(at);
+                Block(md, null, s.Content, "text");
                 break;
             default:
                 md.Append("### ").Append(item.Kind.Replace('_', ' ')).Append(" · ").AppendLine(at);
@@ -129,6 +135,15 @@ public sealed partial class AdminThreadExport(AdminQueries queries, TimeProvider
         md.AppendLine();
         if (label is not null) md.Append(label).AppendLine(":").AppendLine();
         md.Append(fence).AppendLine(language).AppendLine(text).AppendLine(fence);
+    }
+
+    /// <summary>A code span on one line whose backticks outnumber any run in the text, so the text cannot end it.</summary>
+    private static string Code(string text)
+    {
+        text = OneLine(text);
+        var ticks = new string('`', Backticks().Matches(text).Select(m => m.Length + 1).DefaultIfEmpty(1).Max());
+        var pad = text.StartsWith('`') || text.EndsWith('`') ? " " : "";
+        return ticks + pad + text + pad + ticks;
     }
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);

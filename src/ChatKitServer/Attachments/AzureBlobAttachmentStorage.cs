@@ -25,6 +25,9 @@ public sealed class AzureBlobAttachmentStorage : IAttachmentStorage
 
     private static readonly StorageTransferOptions Transfer = new() { InitialTransferSize = BlockBytes, MaximumTransferSize = BlockBytes, MaximumConcurrency = 1 };
 
+    /// <summary>Bytes are stored once per id (<see cref="IAttachmentStorage.SaveAsync"/>): the commit fails where a blob exists.</summary>
+    private static readonly BlobRequestConditions OnlyIfAbsent = new() { IfNoneMatch = ETag.All };
+
     private static readonly TimeSpan CleanupDeadline = TimeSpan.FromSeconds(30);
 
     private readonly ILogger<AzureBlobAttachmentStorage> _logger;
@@ -45,8 +48,14 @@ public sealed class AzureBlobAttachmentStorage : IAttachmentStorage
         var counted = CheckedUploadStream.AtMost(content, maxBytes, _ => new AttachmentTooLargeException(maxBytes));
         try
         {
-            await blob.UploadAsync(counted, new BlobUploadOptions { TransferOptions = Transfer }, cancellationToken);
+            await blob.UploadAsync(counted, new BlobUploadOptions { TransferOptions = Transfer, Conditions = OnlyIfAbsent }, cancellationToken);
             return counted.Count;
+        }
+        catch (RequestFailedException ex) when (ex.Status is StatusCodes.Status409Conflict or StatusCodes.Status412PreconditionFailed)
+        {
+            // Another upload committed this id's blob first and keeps it. Blocks this one staged stay uncommitted beside it
+            // until the service drops them (discarding them would need a commit, which the blob's condition refuses).
+            throw new AttachmentAlreadyStoredException(attachmentId);
         }
         catch when (counted.Count > BlockBytes)
         {

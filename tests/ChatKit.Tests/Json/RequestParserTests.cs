@@ -40,6 +40,7 @@ public class RequestParserTests
     [TestCase("{\"type\":\"threads.create\",\"params\":{\"input\":{\"content\":[{\"type\":\"input_image\"}]}}}", "'params.input.content[0].type' must be one of \"input_text\", \"input_tag\", not the string \"input_image\"")]
     [TestCase("{\"type\":\"threads.create\",\"params\":{\"input\":{\"content\":[{\"text\":\"no type\"}]}}}", "'params.input.content[0].type' is required")]
     [TestCase("{\"type\":\"threads.list\",\"params\":{},\"metadata\":5}", "'metadata' must be an object, not the number 5")]
+    [TestCase("{\"type\":\"threads.add_client_tool_output\",\"params\":{\"thread_id\":\"t\"}}", "'params.result' is required")]
     public void Errors_name_the_json_path_and_the_expected_kind_never_a_dotnet_type(string json, string message)
     {
         var act = () => ChatKitRequestParser.Parse(json);
@@ -47,6 +48,22 @@ public class RequestParserTests
         var error = act.Should().Throw<ChatKitValidationException>().Which.Message;
         error.Should().Contain(message);
         error.Should().NotContainAny("System.", "ChatKit.", "Nullable", "`1", "Params", "LineNumber");
+    }
+
+    /// <summary>
+    /// <c>result</c> is required, as in the reference (pydantic's <c>result: Any</c>), and any JSON, null included. Found by a
+    /// hostile audit (2026-12): a request without it completed the pending call with no output.
+    /// </summary>
+    [TestCase("null")]
+    [TestCase("{\"city\":\"Lyon\"}")]
+    [TestCase("[1,2]")]
+    [TestCase("\"text\"")]
+    public void A_client_tool_output_takes_any_json_result_null_included(string result)
+    {
+        var request = ChatKitRequestParser.Parse($"{{\"type\":\"threads.add_client_tool_output\",\"params\":{{\"thread_id\":\"t\",\"result\":{result}}}}}");
+
+        var parsed = request.Should().BeOfType<ThreadsAddClientToolOutputRequest>().Which.Params.Result;
+        (parsed?.ToJsonString() ?? "null").Should().Be(result);
     }
 
     [TestCase("20", 20)]
