@@ -280,6 +280,41 @@ public class AttachmentTests(AttachmentStorageKind storage)
         }).CollectAsync()).EnsureSuccess(); // its own thread may send it again
     }
 
+    /// <summary>
+    /// Found by a hostile audit (2026-12): two uploads on one upload link at the same moment both answered 200, and the file
+    /// kept the second one's bytes, so a file could change after it had been accepted (and sent). Bytes are stored once.
+    /// </summary>
+    [Test]
+    public async Task The_storage_keeps_the_first_bytes_stored_under_an_id()
+    {
+        var storage = _factory.Services.GetRequiredService<IAttachmentStorage>();
+        var id = ChatKitIds.Attachment();
+        await storage.SaveAsync(id, new MemoryStream("first"u8.ToArray()), 100, CancellationToken.None);
+
+        var again = () => storage.SaveAsync(id, new MemoryStream("second"u8.ToArray()), 100, CancellationToken.None);
+
+        (await again.Should().ThrowAsync<AttachmentAlreadyStoredException>()).Which.AttachmentId.Should().Be(id);
+        (await AttachmentStorages.BytesAsync(_factory, id)).Should().Equal("first"u8.ToArray());
+    }
+
+    [Test]
+    public async Task Of_two_uploads_on_one_link_at_the_same_moment_one_is_kept_and_the_other_is_a_conflict()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            var created = await CreateAsync("notes.txt", 100, "text/plain");
+            var bodies = new[] { Enumerable.Repeat((byte)'A', 100).ToArray(), Enumerable.Repeat((byte)'B', 100).ToArray() };
+
+            var responses = await Task.WhenAll(bodies.Select(body => UploadAsync(created, body, "notes.txt", "text/plain")));
+
+            var statuses = responses.Select(r => r.StatusCode).ToList();
+            statuses.Should().BeEquivalentTo([HttpStatusCode.OK, HttpStatusCode.Conflict], $"round {round}");
+            var kept = bodies[statuses.IndexOf(HttpStatusCode.OK)];
+            (await AttachmentStorages.BytesAsync(_factory, created["id"]!.GetValue<string>())).Should().Equal(kept, "the accepted upload's bytes are the ones stored");
+            foreach (var response in responses) response.Dispose();
+        }
+    }
+
     [Test]
     public async Task Deleting_an_attachment_whose_bytes_never_arrived_answers_an_empty_object_on_a_new_server()
     {
