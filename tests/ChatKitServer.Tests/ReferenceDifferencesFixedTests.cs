@@ -39,6 +39,35 @@ public class ReferenceDifferencesFixedTests
         }
     }
 
+    /// <summary>
+    /// Found by a differential check against the reference (2026-12): the model's widget was done while its answer was
+    /// still open (the answer's content_part.done and thread.item.done came after the widget's). The reference finishes an
+    /// item before the next begins (chatkit/agents.py, stream_agent_response): the answer ends, then the widget follows.
+    /// </summary>
+    [Test]
+    public async Task A_widget_the_model_sends_after_its_text_follows_the_finished_answer_in_the_stream_and_on_reload()
+    {
+        using var factory = new ServerFactory(NoTitles, inlineScript: """
+            {"turns":[{"match":"*","reply":["Here ","it is."],"widget":{"type":"Card","children":[{"type":"Text","value":"chart"}]}}]}
+            """);
+        var client = factory.ClientFor("alice");
+
+        var stream = await client.StreamFramesAsync(Create("show me")).CollectAsync();
+
+        var events = stream.Frames.Select(f => JsonNode.Parse(f)!).Select(e => (string)e["type"]! switch
+        {
+            "thread.item.added" or "thread.item.done" => $"{(string)e["type"]!} {(string)e["item"]!["type"]!}",
+            "thread.item.updated" => "update " + (string)e["update"]!["type"]!,
+            var other => other,
+        }).Where(e => !e.StartsWith("thread.created") && !e.StartsWith("stream_options") && e != "progress_update" && !e.Contains("user_message")).ToList();
+        events.Should().Equal(
+            "thread.item.added assistant_message", "update assistant_message.content_part.added", "update assistant_message.content_part.text_delta",
+            "update assistant_message.content_part.text_delta", "update assistant_message.content_part.done", "thread.item.done assistant_message",
+            "thread.item.done widget");
+        var listed = (await Wire.ItemsPageAsync(client, stream.ThreadId!))["data"]!.AsArray().Select(i => (string)i!["type"]!);
+        listed.Should().Equal("user_message", "assistant_message", "widget");
+    }
+
     /// <summary>The scripted model answers only the turns of its script (no title requests in between).</summary>
     private static Dictionary<string, string?> NoTitles => new() { ["Assistant:AutoTitles"] = "false" };
 

@@ -13,8 +13,14 @@ namespace ChatKitServer.Responders;
 /// </summary>
 internal sealed class ModelRound(string threadId, TimeProvider time)
 {
-    /// <summary>The answer streamed in this round, if the model wrote any text.</summary>
+    /// <summary>The (last) answer streamed in this round, if the model wrote any text.</summary>
     public AssistantMessageStream? Answer { get; private set; }
+
+    /// <summary>Every answer of the round in order: text after a widget is a message of its own.</summary>
+    private readonly List<AssistantMessageStream> _answers = [];
+
+    /// <summary>The answer still streaming, if any.</summary>
+    private AssistantMessageStream? _open;
 
     /// <summary>The tools the model called, in order.</summary>
     public List<FunctionCallContent> Calls { get; } = [];
@@ -48,33 +54,42 @@ internal sealed class ModelRound(string threadId, TimeProvider time)
                         usage.Add(update.ModelId, used.Details);
                         break;
                     case WidgetContent shown:
+                        // As in the reference, an item is done before the next one begins: the answer streaming now ends
+                        // (its thread.item.done) before the widget's, in the order a reload shows them.
+                        foreach (var ev in Close()) yield return ev;
                         yield return WidgetStreaming.Static(threadId, shown.Widget, shown.CopyText, time);
                         break;
                 }
             }
         }
-        if (Answer is not null)
-        {
-            foreach (var ev in Answer.Complete()) yield return ev;
-        }
+        foreach (var ev in Close()) yield return ev;
+    }
+
+    private IEnumerable<ThreadStreamEvent> Close()
+    {
+        if (_open is null) return [];
+        var open = _open;
+        _open = null;
+        return open.Complete();
     }
 
     /// <summary>Streams text as the round's answer, begun at its first piece.</summary>
     private IEnumerable<ThreadStreamEvent> Say(string text)
     {
-        if (Answer is null)
+        if (_open is null)
         {
-            Answer = new AssistantMessageStream(threadId, time);
-            foreach (var ev in Answer.Begin()) yield return ev;
+            Answer = _open = new AssistantMessageStream(threadId, time);
+            _answers.Add(_open);
+            foreach (var ev in _open.Begin()) yield return ev;
         }
-        yield return Answer.Append(text);
+        yield return _open.Append(text);
     }
 
     /// <summary>What the model said in this round, as the next round's history carries it: its text and its calls.</summary>
     public ChatMessage ToMessage()
     {
         var contents = new List<AIContent>();
-        if (Answer is { Text.Length: > 0 } answer) contents.Add(new TextContent(answer.Text));
+        if (string.Concat(_answers.Select(a => a.Text)) is { Length: > 0 } text) contents.Add(new TextContent(text));
         contents.AddRange(Calls);
         return new ChatMessage(ChatRole.Assistant, contents);
     }
