@@ -10,6 +10,13 @@ namespace ChatKit;
 /// <summary>Reads a request body into a typed <see cref="ChatKitRequest"/>, or explains what is wrong with it.</summary>
 public static class ChatKitRequestParser
 {
+    /// <summary>
+    /// The protocol's contracts with one more rule for requests: a property named twice in one object is refused, not
+    /// read as its last value, so that a proxy or gateway that reads the first one cannot see another request than this
+    /// server runs. (Stored JSON, written by the server, is read without the check.)
+    /// </summary>
+    private static readonly ChatKitJsonContext Strict = new(new JsonSerializerOptions(ChatKitJson.Options) { AllowDuplicateProperties = false, TypeInfoResolver = null });
+
     /// <summary>The request types of the protocol, in wire names (<see cref="RequestTypes.All"/>).</summary>
     public static IReadOnlyList<string> KnownTypes => RequestTypes.All;
 
@@ -28,7 +35,7 @@ public static class ChatKitRequestParser
         ChatKitRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize(utf8Json, ChatKitJson.Context.ChatKitRequest);
+            request = JsonSerializer.Deserialize(utf8Json, Strict.ChatKitRequest);
         }
         catch (JsonException ex)
         {
@@ -42,6 +49,11 @@ public static class ChatKitRequestParser
         catch (InvalidOperationException ex)
         {
             throw new ChatKitValidationException("Invalid ChatKit request: " + ex.Message, ex);
+        }
+        catch (ArgumentException ex) when (DuplicateKey(ex) is { } key)
+        {
+            // A free-form object (metadata, a tag's data) read as a JsonObject, which refuses a key twice this way.
+            throw new ChatKitValidationException($"The request names '{Truncate(key, 80)}' twice in one object; send each property once.", ex);
         }
         if (request is null)
             throw new ChatKitValidationException("The request body is null, not a JSON object; expected a ChatKit request like {\"type\": \"threads.list\", \"params\": {}}.");
@@ -91,6 +103,17 @@ public static class ChatKitRequestParser
         return null;
     }
 
+    /// <summary>The key of JsonObject's "An item with the same key has already been added. Key: k"; null for another ArgumentException.</summary>
+    private static string? DuplicateKey(ArgumentException ex)
+    {
+        const string Marker = "An item with the same key has already been added. Key: ";
+        var at = ex.Message.IndexOf(Marker, StringComparison.Ordinal);
+        if (at < 0) return null;
+        var key = ex.Message[(at + Marker.Length)..];
+        var end = key.IndexOf(" (Parameter", StringComparison.Ordinal);
+        return end >= 0 ? key[..end] : key;
+    }
+
     private static string Describe(Exception ex, ReadOnlySpan<byte> body)
     {
         if (JsonProblem(body) is { } syntax)
@@ -136,6 +159,8 @@ public static class ChatKitRequestParser
         var at = Display(path);
         if (exception.GetType() != typeof(JsonException) || exception.InnerException is JsonException inner && inner.GetType() != typeof(JsonException))
             return "The body is not valid JSON: " + Trim((exception.InnerException ?? exception).Message); // the reader's own exception: a syntax error
+        if (IsDuplicate(exception))
+            return $"{at} appears twice in one object; send each property once.";
         if (IsInvalidText(exception))
             return "The body holds text that is not valid Unicode (an unpaired surrogate escape such as \\ud800)" + (path == "$" ? "." : $" at {at}.");
         if (!IsFrameworkMessage(exception.Message))
@@ -421,6 +446,11 @@ public static class ChatKitRequestParser
     /// </summary>
     private static bool IsInvalidText(JsonException exception) =>
         exception.InnerException is InvalidOperationException { Message: var message } && message.Contains("UTF-16", StringComparison.Ordinal);
+
+    /// <summary>System.Text.Json's refusal of a property named twice (a property, or the <c>type</c> discriminator).</summary>
+    private static bool IsDuplicate(JsonException exception) =>
+        (exception.InnerException?.Message ?? exception.Message) is var message
+        && (message.StartsWith("Duplicate property '", StringComparison.Ordinal) || message.Contains("contains a duplicate '", StringComparison.Ordinal));
 
     private static bool IsFrameworkMessage(string message) =>
         message.Contains(" | LineNumber: ", StringComparison.Ordinal)

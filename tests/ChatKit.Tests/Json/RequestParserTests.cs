@@ -51,6 +51,24 @@ public class RequestParserTests
     }
 
     /// <summary>
+    /// Found by a hostile audit (2026-12): a property named twice was read as its last value (a proxy reading the first
+    /// one would see another request than the server runs), and a twice-named 'type' was "not valid here". Now one clear
+    /// 400 naming it, wherever it is, spelled plainly or escaped.
+    /// </summary>
+    [TestCase("{\"type\":\"threads.update\",\"params\":{\"thread_id\":\"a\",\"thread_id\":\"b\",\"title\":\"x\"}}", "'params.thread_id' appears twice")]
+    [TestCase("{\"type\":\"threads.update\",\"params\":{\"thread_id\":\"a\",\"thread\\u005fid\":\"b\",\"title\":\"x\"}}", "'params.thread_id' appears twice")]
+    [TestCase("{\"type\":\"threads.list\",\"type\":\"threads.list\",\"params\":{}}", "'type' appears twice")]
+    [TestCase("{\"type\":\"threads.list\",\"params\":{},\"params\":{}}", "'params' appears twice")]
+    [TestCase("{\"type\":\"threads.create\",\"params\":{\"input\":{\"content\":[{\"type\":\"input_text\",\"text\":\"a\",\"text\":\"b\"}],\"attachments\":[],\"inference_options\":{}}}}", "'params.input.content[0].text' appears twice")]
+    [TestCase("{\"type\":\"threads.create\",\"metadata\":{\"k\":1,\"k\":2},\"params\":{\"input\":{\"content\":[{\"type\":\"input_text\",\"text\":\"a\"}],\"attachments\":[],\"inference_options\":{}}}}", "'k' twice in one object")]
+    public void A_property_named_twice_in_one_object_is_refused_naming_it(string json, string message)
+    {
+        var act = () => ChatKitRequestParser.Parse(json);
+
+        act.Should().Throw<ChatKitValidationException>().Which.Message.Should().Contain(message).And.Contain("send each property once");
+    }
+
+    /// <summary>
     /// <c>result</c> is required, as in the reference (pydantic's <c>result: Any</c>), and any JSON, null included. Found by a
     /// hostile audit (2026-12): a request without it completed the pending call with no output.
     /// </summary>
