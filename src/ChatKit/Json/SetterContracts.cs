@@ -67,12 +67,18 @@ internal sealed class SetterContracts(IJsonTypeInfoResolver generated) : IJsonTy
             _ => false,
         };
 
+    private static bool WrittenWhenNull(JsonPropertyInfo member) =>
+        member.AttributeProvider?.GetCustomAttributes(typeof(System.Text.Json.Serialization.JsonIgnoreAttribute), inherit: true)
+            is [System.Text.Json.Serialization.JsonIgnoreAttribute { Condition: System.Text.Json.Serialization.JsonIgnoreCondition.Never }, ..];
+
     private static JsonPropertyInfo Copy(JsonTypeInfo contract, JsonPropertyInfo member)
     {
         var copy = contract.CreateJsonPropertyInfo(member.PropertyType, member.Name);
         copy.Get = member.Get;
         copy.Set = member.Set;
-        copy.ShouldSerialize = member.ShouldSerialize;
+        // A new member takes the options' ignore condition (nulls left out); one the type marks [JsonIgnore(Condition = Never)]
+        // keeps being written when null.
+        copy.ShouldSerialize = member.ShouldSerialize ?? (WrittenWhenNull(member) ? static (_, _) => true : null);
         copy.CustomConverter = member.CustomConverter;
         copy.IsRequired = member.IsRequired;
         copy.IsExtensionData = member.IsExtensionData;

@@ -40,7 +40,8 @@ public sealed class ThreadAddClientToolOutputParams
 {
     /// <summary>The thread id.</summary>
     public required string ThreadId { get; set; }
-    /// <summary>The tool's result (any JSON, null included; required, as in the reference).</summary>
+    /// <summary>The tool's result (any JSON, null included; required, as in the reference, so a null is written too).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public required JsonNode? Result { get; set; }
 }
 

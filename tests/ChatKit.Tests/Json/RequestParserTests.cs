@@ -84,6 +84,15 @@ public class RequestParserTests
         (parsed?.ToJsonString() ?? "null").Should().Be(result);
     }
 
+    [Test]
+    public void A_client_tool_output_with_a_null_result_is_written_with_it_and_read_back()
+    {
+        var json = ChatKit.Json.ChatKitJson.Serialize<ChatKitRequest>(new ThreadsAddClientToolOutputRequest { Params = new() { ThreadId = "t", Result = null } });
+
+        json.Should().Contain("\"result\":null", "nulls are left out elsewhere, but the reference requires this one");
+        ChatKitRequestParser.Parse(json).Should().BeOfType<ThreadsAddClientToolOutputRequest>().Which.Params.Result.Should().BeNull();
+    }
+
     [TestCase("20", 20)]
     [TestCase("\"20\"", 20)]
     [TestCase("\" 1_0 \"", 10)]
