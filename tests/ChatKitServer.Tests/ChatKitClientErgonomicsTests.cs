@@ -36,7 +36,7 @@ public class ChatKitClientErgonomicsTests
     {
         var responder = new TestResponder
         {
-            Script = (thread, _, _) => Events(new ThreadItemDoneEvent
+            Script = (thread, _, _) => TestResponder.Events(new ThreadItemDoneEvent
             {
                 Item = new AssistantMessageItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = DateTime.UtcNow, Content = [new AssistantMessageContent { Text = "Sent whole." }] },
             }),
@@ -239,15 +239,6 @@ public class ChatKitClientErgonomicsTests
 
         await read.Should().ThrowAsync<OperationCanceledException>();
         afterCancel.Select(e => e.GetType().Name).Should().BeEmpty("nothing is yielded once the token is cancelled");
-    }
-
-    private static async IAsyncEnumerable<ThreadStreamEvent> Events(params ThreadStreamEvent[] events)
-    {
-        foreach (var ev in events)
-        {
-            await Task.Yield();
-            yield return ev;
-        }
     }
 
     private static async IAsyncEnumerable<ThreadStreamEvent> PartialThenFail(ThreadMetadata thread)

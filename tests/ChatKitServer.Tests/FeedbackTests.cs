@@ -9,15 +9,6 @@ namespace ChatKitServer.Tests;
 /// <summary><c>items.feedback</c> over HTTP, on the server's SQLite file: what can be rated, and what is kept.</summary>
 public class FeedbackTests
 {
-    private static async IAsyncEnumerable<ThreadStreamEvent> Events(params ThreadStreamEvent[] events)
-    {
-        foreach (var ev in events)
-        {
-            await Task.Yield();
-            yield return ev;
-        }
-    }
-
     private static long FeedbackRows(ServerFactory factory)
     {
         using var db = new SqliteConnection($"Data Source={factory.DatabasePath}");
@@ -37,7 +28,7 @@ public class FeedbackTests
         string hidden = ChatKitIds.Message(), answer = ChatKitIds.Message();
         var responder = new TestResponder
         {
-            Script = (thread, _, _) => Events(
+            Script = (thread, _, _) => TestResponder.Events(
                 new ThreadItemDoneEvent { Item = new HiddenContextItem { Id = hidden, ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(), Content = new JsonObject { ["note"] = "for the model" } } },
                 new ThreadItemDoneEvent { Item = new AssistantMessageItem { Id = answer, ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(), Content = [new AssistantMessageContent { Text = "Hi." }] } }),
         };

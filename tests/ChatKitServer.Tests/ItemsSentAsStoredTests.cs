@@ -13,15 +13,6 @@ namespace ChatKitServer.Tests;
 /// </summary>
 public class ItemsSentAsStoredTests
 {
-    private static async IAsyncEnumerable<ThreadStreamEvent> Events(params ThreadStreamEvent[] events)
-    {
-        foreach (var ev in events)
-        {
-            await Task.Yield();
-            yield return ev;
-        }
-    }
-
     /// <summary>Runs <paramref name="sql"/> on the server's database file; the first column of the first row.</summary>
     private static object? Execute(ServerFactory factory, string sql)
     {
@@ -37,7 +28,7 @@ public class ItemsSentAsStoredTests
     {
         var responder = new TestResponder
         {
-            Script = (thread, _, _) => Events(
+            Script = (thread, _, _) => TestResponder.Events(
                 new ThreadItemDoneEvent { Item = new AssistantMessageItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(),
                     Content = [new AssistantMessageContent { Text = "Grüße \"quoted\" \\ 🎉\n<b>", Annotations = [new Annotation { Source = new UrlSource { Url = "https://example.com/a?b=1&c=2", Title = "A" } }] }] } },
                 new ThreadItemDoneEvent { Item = new HiddenContextItem { Id = ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(), Content = new JsonObject { ["n"] = 1 } } },

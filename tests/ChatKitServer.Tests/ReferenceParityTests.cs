@@ -45,15 +45,6 @@ public class ReferenceParityTests
         yield break;
     }
 
-    private static async IAsyncEnumerable<ThreadStreamEvent> Events(params ThreadStreamEvent[] events)
-    {
-        foreach (var ev in events)
-        {
-            await Task.Yield();
-            yield return ev;
-        }
-    }
-
     private static AssistantMessageItem Answer(ThreadMetadata thread, string text, string? id = null) => new()
     {
         Id = id ?? ChatKitIds.Message(), ThreadId = thread.Id, CreatedAt = ChatKitClock.Now(), Content = [new AssistantMessageContent { Text = text }],
@@ -133,7 +124,7 @@ public class ReferenceParityTests
         {
             var items = Enumerable.Range(0, 25).Select(i => Answer(t, $"Message {i}")).ToList();
             answers.AddRange(items.Select(i => i.Id));
-            return Events([.. items.Select(Done)]);
+            return TestResponder.Events([.. items.Select(Done)]);
         };
         var stream = await CreateAsync("Thread 1");
         var user = DoneItems<UserMessageItem>(stream).Single().Id;
@@ -151,7 +142,7 @@ public class ReferenceParityTests
     [Test]
     public async Task Get_by_id_shows_the_thread_with_its_first_twenty_visible_items_oldest_first()
     {
-        _responder.Script = (t, _, _) => Events([.. Enumerable.Range(0, 25).SelectMany(i => new ThreadStreamEvent[]
+        _responder.Script = (t, _, _) => TestResponder.Events([.. Enumerable.Range(0, 25).SelectMany(i => new ThreadStreamEvent[]
         {
             Done(new HiddenContextItem { Id = ChatKitIds.Message(), ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Content = new JsonObject { ["n"] = i } }),
             Done(Answer(t, $"a{i}")),
@@ -180,7 +171,7 @@ public class ReferenceParityTests
         _responder.Script = (t, _, _) =>
         {
             var early = new HiddenContextItem { Id = ChatKitIds.Message(), ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Content = new JsonObject { ["note"] = "for the model" } };
-            return Events(
+            return TestResponder.Events(
                 new ThreadItemAddedEvent { Item = early },
                 Done(early),
                 Done(Answer(t, "visible")),
@@ -207,7 +198,7 @@ public class ReferenceParityTests
         _responder.Script = (t, input, _) =>
         {
             inputs.Add(input);
-            return Events(
+            return TestResponder.Events(
                 Done(new HiddenContextItem { Id = ChatKitIds.Message(), ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Content = new JsonObject { ["turn"] = inputs.Count } }),
                 Done(Answer(t, $"Response to: {input!.Text} (#{inputs.Count})")));
         };
@@ -232,7 +223,7 @@ public class ReferenceParityTests
     [Test]
     public async Task Retry_after_an_item_that_is_not_a_user_message_is_refused_and_changes_nothing()
     {
-        _responder.Script = (t, _, _) => Events(Done(Answer(t, "Response")));
+        _responder.Script = (t, _, _) => TestResponder.Events(Done(Answer(t, "Response")));
         var stream = await CreateAsync("Hello");
         var answer = DoneItems<AssistantMessageItem>(stream).Single().Id;
 
@@ -250,7 +241,7 @@ public class ReferenceParityTests
     [Test]
     public async Task Feedback_on_an_answer_or_a_widget_answers_an_empty_object_and_is_kept()
     {
-        _responder.Script = (t, _, _) => Events(
+        _responder.Script = (t, _, _) => TestResponder.Events(
             Done(Answer(t, "Feedback received!", "assistant_msg_1")),
             Done(new WidgetItem { Id = "widget_1", ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Widget = new Card { Children = [new Text { Key = "text", Value = "Widget content" }] } }));
         var thread = (await CreateAsync("Test feedback")).ThreadId!;
@@ -265,7 +256,7 @@ public class ReferenceParityTests
     [Test]
     public async Task Feedback_without_item_ids_answers_an_empty_object_and_keeps_nothing()
     {
-        _responder.Script = (t, _, _) => Events(Done(Answer(t, "Hi", "assistant_msg_1")));
+        _responder.Script = (t, _, _) => TestResponder.Events(Done(Answer(t, "Hi", "assistant_msg_1")));
         var thread = (await CreateAsync("Empty feedback")).ThreadId!;
 
         (await _client.SendRawAsync(new ItemsFeedbackRequest { Params = new() { ThreadId = thread, ItemIds = [], Kind = FeedbackKind.Positive } })).Should().Be("{}");
@@ -278,7 +269,7 @@ public class ReferenceParityTests
     [Test]
     public async Task An_empty_after_cursor_is_no_cursor()
     {
-        _responder.Script = (t, _, _) => Events(Done(Answer(t, "one")), Done(Answer(t, "two")));
+        _responder.Script = (t, _, _) => TestResponder.Events(Done(Answer(t, "one")), Done(Answer(t, "two")));
         var thread = (await CreateAsync("First")).ThreadId!;
         await CreateAsync("Second");
 
@@ -292,7 +283,7 @@ public class ReferenceParityTests
     [Test]
     public async Task A_limit_written_as_a_string_or_a_whole_float_is_read_as_the_reference_reads_it()
     {
-        _responder.Script = (t, _, _) => Events(Done(Answer(t, "one")));
+        _responder.Script = (t, _, _) => TestResponder.Events(Done(Answer(t, "one")));
         for (var i = 0; i < 3; i++) await CreateAsync("Thread " + i);
 
         foreach (var limit in new JsonNode?[] { "2", " 2 ", "+2", "2.0", 2.0, JsonNode.Parse("2e0") })
@@ -513,7 +504,7 @@ public class ReferenceParityTests
     [Test]
     public async Task Removed_and_replaced_items_are_saved_as_the_stream_says_and_a_replacement_keeps_its_place()
     {
-        _responder.Script = (t, _, _) => Events(
+        _responder.Script = (t, _, _) => TestResponder.Events(
             Done(new UserMessageItem { Id = "msg_to_remove", ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Content = [new UserMessageTextContent { Text = "To be removed" }] }),
             new ThreadItemRemovedEvent { ItemId = "msg_to_remove" },
             Done(new UserMessageItem { Id = "msg_to_replace", ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Content = [new UserMessageTextContent { Text = "Original content" }] }),
@@ -538,7 +529,7 @@ public class ReferenceParityTests
         {
             var task = new CustomTask { Title = "foo", Content = "bar" };
             var workflow = new WorkflowItem { Id = "workflow-item", ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Workflow = new Workflow() };
-            return Events(
+            return TestResponder.Events(
                 new ThreadItemAddedEvent { Item = workflow },
                 new ThreadItemUpdatedEvent { ItemId = workflow.Id, Update = new WorkflowTaskAdded { TaskIndex = 0, Task = task } },
                 Done(new WorkflowItem { Id = workflow.Id, ThreadId = t.Id, CreatedAt = workflow.CreatedAt, Workflow = new Workflow { Tasks = [task] } }));
@@ -609,7 +600,7 @@ public class ReferenceParityTests
     public async Task A_new_thread_streams_the_thread_then_the_message_with_its_quoted_text_and_the_responder_gets_the_tool_choice()
     {
         var inputs = new List<UserMessageItem?>();
-        _responder.Script = (t, input, _) => { inputs.Add(input); return Events(Done(Answer(t, "ok"))); };
+        _responder.Script = (t, input, _) => { inputs.Add(input); return TestResponder.Events(Done(Answer(t, "ok"))); };
         var input = ChatKitClient.Text("Hello, world!");
         input.QuotedText = "Quoted text";
         input.InferenceOptions = new() { ToolChoice = new() { Id = "web_search" } };
@@ -662,7 +653,7 @@ public class ReferenceParityTests
     [TestCaseSource(nameof(KeptOnPurpose))]
     public async Task Kept_on_purpose_a_clear_status_and_nothing_changed(Func<string, string, ChatKitRequest> request, HttpStatusCode status)
     {
-        _responder.Script = (t, _, _) => Events(Done(new WidgetItem { Id = ChatKitIds.Message(), ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Widget = Chart }));
+        _responder.Script = (t, _, _) => TestResponder.Events(Done(new WidgetItem { Id = ChatKitIds.Message(), ThreadId = t.Id, CreatedAt = ChatKitClock.Now(), Widget = Chart }));
         var stream = await CreateAsync("Hello");
         var widget = DoneItems<WidgetItem>(stream).Single().Id;
         var before = await _client.SendRawAsync(new ThreadsListRequest()) + (await ItemsAsync(stream.ThreadId!)).Count;

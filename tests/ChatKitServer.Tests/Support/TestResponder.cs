@@ -21,6 +21,16 @@ public sealed class TestResponder : IChatKitResponder
         return Script(thread, input, cancellationToken);
     }
 
+    /// <summary>Streams <paramref name="events"/> one at a time, each after a yield, as a responder would.</summary>
+    public static async IAsyncEnumerable<ThreadStreamEvent> Events(params ThreadStreamEvent[] events)
+    {
+        foreach (var ev in events)
+        {
+            await Task.Yield();
+            yield return ev;
+        }
+    }
+
     public static IAsyncEnumerable<ThreadStreamEvent> Text(ThreadMetadata thread, string text) =>
         AssistantMessageStream.FromChunksAsync(thread.Id, Chunks(text));
 
