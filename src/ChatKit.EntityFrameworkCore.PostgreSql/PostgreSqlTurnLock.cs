@@ -16,9 +16,12 @@ namespace ChatKit.EntityFrameworkCore;
 /// thousands of turns in flight uses one (a lock per connection exhausted the pool at a few hundred turns,
 /// bench/README.md). PostgreSQL releases a session's locks when the session ends, whatever ended it: a
 /// crashed instance frees every thread it held. When the session breaks under a running instance (a
-/// server restart, a failover), the next command opens a new session and takes the locks of the turns
-/// still running again; one that another instance took meanwhile is logged, and that turn finishes
-/// unprotected (decision 0008).
+/// server restart, a failover, a terminated backend), the next command opens a new session and takes the
+/// locks of the turns still running again; one that another instance took meanwhile is logged, and that
+/// turn finishes unprotected (decision 0008). While turns hold locks, the session is checked every
+/// probe interval (1 s by default) when no command is using it, so a broken session is replaced within
+/// about that time even when no other turn starts or ends; a turn that ends without holding its lock any
+/// more is logged too.
 /// </summary>
 public sealed class PostgreSqlTurnLock : IChatKitTurnLock, IAsyncDisposable, IDisposable
 {
@@ -35,11 +38,21 @@ public sealed class PostgreSqlTurnLock : IChatKitTurnLock, IAsyncDisposable, IDi
     private readonly SemaphoreSlim _session = new(1, 1);
     private readonly HashSet<long> _held = [];
     private NpgsqlConnection? _connection;
+    private readonly Timer _probe;
+    private volatile bool _disposed;
+
+    /// <summary>How often the session is checked while turns hold locks, unless given.</summary>
+    public static readonly TimeSpan DefaultProbeInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Creates the lock for the database of <paramref name="connectionString"/>.</summary>
-    public PostgreSqlTurnLock(string connectionString, ILogger<PostgreSqlTurnLock> logger)
+    /// <param name="connectionString">The database's connection string.</param>
+    /// <param name="logger">Where a lost lock is reported.</param>
+    /// <param name="probeInterval">How often the session is checked while turns hold locks (<see cref="DefaultProbeInterval"/>).</param>
+    public PostgreSqlTurnLock(string connectionString, ILogger<PostgreSqlTurnLock> logger, TimeSpan? probeInterval = null)
     {
         _logger = logger;
+        var every = probeInterval ?? DefaultProbeInterval;
+        _probe = new Timer(static state => _ = ((PostgreSqlTurnLock)state!).ProbeAsync(), this, every, every);
         var settings = new NpgsqlConnectionStringBuilder(connectionString)
         {
             ApplicationName = DatabaseTurnLock.ApplicationName,
@@ -98,13 +111,38 @@ public sealed class PostgreSqlTurnLock : IChatKitTurnLock, IAsyncDisposable, IDi
         await _session.WaitAsync().ConfigureAwait(false);
         try
         {
-            _held.Remove(key);
-            await OnSessionAsync(connection => ScalarAsync(connection, "SELECT pg_advisory_unlock($1)", key)).ConfigureAwait(false);
+            // Still counted as held while the unlock runs: a session that this command finds broken and replaces takes the
+            // lock again first (or logs that another instance has it), so the unlock below says whether the turn held it.
+            if (!await OnSessionAsync(connection => ScalarAsync(connection, "SELECT pg_advisory_unlock($1)", key)).ConfigureAwait(false))
+                _logger.LogWarning("The turn on {ThreadId} ended without holding its lock: the lock's session broke while it ran and another instance took the thread meanwhile", threadId);
         }
         catch (Exception ex) when (ex is DbException or InvalidOperationException)
         {
             // The session is gone: PostgreSQL let go of its locks with it.
             _logger.LogWarning(ex, "Could not release the turn lock of {ThreadId}; its session is gone, and the lock with it", threadId);
+        }
+        finally
+        {
+            _held.Remove(key);
+            _session.Release();
+        }
+    }
+
+    /// <summary>
+    /// Checks the session while turns hold locks and no command is using it (one that is would find it broken itself):
+    /// a broken session is replaced, and the running turns' locks taken again, without waiting for the next turn.
+    /// </summary>
+    private async Task ProbeAsync()
+    {
+        if (_disposed || !await _session.WaitAsync(0).ConfigureAwait(false)) return;
+        try
+        {
+            if (_held.Count > 0 && !_disposed)
+                await OnSessionAsync(connection => ScalarAsync(connection, "SELECT true", null)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException)
+        {
+            _logger.LogWarning(ex, "The turn lock session could not be checked or replaced; the next check tries again");
         }
         finally
         {
@@ -144,23 +182,36 @@ public sealed class PostgreSqlTurnLock : IChatKitTurnLock, IAsyncDisposable, IDi
         return connection;
     }
 
-    private static async Task<bool> ScalarAsync(NpgsqlConnection connection, string sql, long key)
+    private static async Task<bool> ScalarAsync(NpgsqlConnection connection, string sql, long? key)
     {
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 30 };
-        command.Parameters.Add(new NpgsqlParameter { Value = key });
+        if (key is { } value) command.Parameters.Add(new NpgsqlParameter { Value = value });
         return (bool)(await command.ExecuteScalarAsync().ConfigureAwait(false))!;
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
-        await _connections.DisposeAsync().ConfigureAwait(false);
+        _disposed = true;
+        await _probe.DisposeAsync().ConfigureAwait(false);
+        // A check in progress finishes before its session goes (bounded: its command has a timeout of its own).
+        var entered = await _session.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        try
+        {
+            if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
+            await _connections.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (entered) _session.Release();
+        }
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
+        _disposed = true;
+        _probe.Dispose();
         _connection?.Dispose();
         _connections.Dispose();
     }

@@ -1,4 +1,5 @@
 using ChatKit.Tests.Support;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -112,6 +113,62 @@ public sealed class PostgreSqlTurnLockTests
         other.IsCompleted.Should().BeFalse("the running turn holds thr_a again");
         await held.DisposeAsync();
         await (await other.WaitAsync(Patience)).DisposeAsync();
+    }
+
+    /// <summary>
+    /// Found by a multi-instance audit (2026-12): a session that broke while one turn ran (a terminated backend, a server
+    /// restart) went unnoticed until that turn's own release, so another instance took the thread and answered in it
+    /// meanwhile. The session is now checked while locks are held, and replaced with the locks taken again, with no
+    /// other command needed.
+    /// </summary>
+    [Test]
+    public async Task A_session_broken_while_a_lone_turn_runs_is_replaced_and_its_lock_taken_again_without_another_command()
+    {
+        await using var probing = new PostgreSqlTurnLock(_database, NullLogger<PostgreSqlTurnLock>.Instance, probeInterval: TimeSpan.FromMilliseconds(200));
+        var held = await probing.AcquireAsync("thr_a", CancellationToken.None);
+        var session = (await HoldersAsync("thr_a")).Single();
+
+        await _server.ExecuteAsync($"SELECT pg_terminate_backend({session}, 10000)");
+
+        var deadline = DateTime.UtcNow + Patience;
+        while ((await HoldersAsync("thr_a")) is not [var again] || again == session)
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the running turn's lock is taken again by a new session");
+            await Task.Delay(50);
+        }
+        var other = _second.AcquireAsync("thr_a", CancellationToken.None);
+        await Task.Delay(300);
+        other.IsCompleted.Should().BeFalse("the running turn holds thr_a again");
+        await held.DisposeAsync();
+        await (await other.WaitAsync(Patience)).DisposeAsync();
+    }
+
+    [Test]
+    public async Task A_turn_whose_lock_another_instance_took_while_its_session_was_replaced_is_logged_when_it_ends()
+    {
+        var log = new WarningLog();
+        await using var first = new PostgreSqlTurnLock(_database, log, probeInterval: TimeSpan.FromHours(1));
+        var held = await first.AcquireAsync("thr_a", CancellationToken.None);
+        await _server.ExecuteAsync($"SELECT pg_terminate_backend({(await HoldersAsync("thr_a")).Single()}, 10000)");
+        var taken = await _second.AcquireAsync("thr_a", CancellationToken.None).WaitAsync(Patience); // in the gap, before any check
+
+        await held.DisposeAsync();
+
+        log.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("taken by another instance"), "the new session could not take it again");
+        log.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("thr_a") && e.Message.Contains("ended without holding its lock"));
+        (await HoldersAsync("thr_a")).Should().ContainSingle("the other instance's lock was not released by this one");
+        await taken.DisposeAsync();
+    }
+
+    private sealed class WarningLog : ILogger<PostgreSqlTurnLock>
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Entries) Entries.Add((logLevel, formatter(state, exception)));
+        }
     }
 
     /// <summary>How many sessions the lock instances have open on the database.</summary>
