@@ -22,6 +22,7 @@ public class AttachmentTests(AttachmentStorageKind storage)
     private ScriptedUpstream _upstream = null!;
     private ServerFactory _factory = null!;
     private ChatKitClient _alice = null!;
+    private Dictionary<string, string?> _settings = null!;
 
     [SetUp]
     public async Task SetUp()
@@ -32,6 +33,7 @@ public class AttachmentTests(AttachmentStorageKind storage)
         foreach (var (key, value) in storageSettings) settings[key] = value;
         settings["Attachments:MaxBytes"] = "1000";
         settings["Attachments:TextBudgetChars"] = "20";
+        _settings = settings;
         _factory = new ServerFactory(settings);
         _alice = _factory.ClientFor("alice");
     }
@@ -313,6 +315,36 @@ public class AttachmentTests(AttachmentStorageKind storage)
             (await AttachmentStorages.BytesAsync(_factory, created["id"]!.GetValue<string>())).Should().Equal(kept, "the accepted upload's bytes are the ones stored");
             foreach (var response in responses) response.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Found by a multi-instance audit (2026-12): an attachments.delete while the upload's bytes were arriving answered {},
+    /// then the upload finished, saved the record again and kept the bytes: the deleted attachment was back.
+    /// </summary>
+    [Test]
+    public async Task An_attachment_deleted_while_its_bytes_arrive_stays_deleted_and_the_upload_is_not_found()
+    {
+        using var factory = new ServerFactory(_settings);
+        var server = factory.StartKestrel(); // a real socket: the upload below stops half way, as a slow client's does
+        var alice = factory.ClientFor("alice");
+        var created = JsonNode.Parse(await alice.SendRawAsync(new AttachmentsCreateRequest { Params = new() { Name = "notes.txt", Size = 100, MimeType = "text/plain" } }))!;
+        var id = created["id"]!.GetValue<string>();
+        var head = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"notes.txt\"\r\nContent-Type: text/plain\r\n\r\n";
+        const string Tail = "\r\n--XyZ--\r\n";
+        using var raw = await RawHttp.ConnectAsync(server);
+        await raw.SendHeadAsync("POST", PathOf(created["upload_descriptor"]!["url"]!), "Content-Type: multipart/form-data; boundary=XyZ", $"Content-Length: {head.Length + 100 + Tail.Length}");
+        await raw.SendAsync(head + new string('A', 50));
+
+        await Task.Delay(500); // the server has checked the link and the record, and waits for the rest of the bytes
+        (await alice.SendRawAsync(new AttachmentsDeleteRequest { Params = new() { AttachmentId = id } })).Should().Be("{}");
+        await raw.SendAsync(new string('A', 50) + Tail);
+        var answer = await raw.ReadResponseAsync(TimeSpan.FromSeconds(20));
+
+        answer.Should().NotBeNull();
+        answer!.Status.Should().Be(404, answer.Body);
+        (await AttachmentStorages.BytesAsync(factory, id)).Should().BeNull("the bytes went with the delete");
+        using var again = await alice.Http.PostAsync("/chatkit", Wire.Body(new AttachmentsDeleteRequest { Params = new() { AttachmentId = id } }));
+        again.StatusCode.Should().Be(HttpStatusCode.NotFound, "the record did not come back");
     }
 
     [Test]

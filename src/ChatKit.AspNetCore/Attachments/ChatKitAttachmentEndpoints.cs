@@ -43,6 +43,7 @@ public static class ChatKitAttachmentEndpoints
             count => new ChatKitValidationException($"Attachment '{id}' was declared as {declared} bytes but {count} or more bytes arrived."),
             count => new ChatKitValidationException($"Attachment '{id}' was declared as {declared} bytes but {count} bytes arrived."));
         await SaveBytesAsync(services, id, bytes, declared, ct);
+        await EnsureNotDeletedWhileUploadingAsync(services, store, id, context);
 
         attachment.UploadDescriptor = null;
         attachment.Metadata!["uploaded"] = true;
@@ -111,6 +112,23 @@ public static class ChatKitAttachmentEndpoints
         catch (AttachmentAlreadyStoredException ex)
         {
             throw new ChatKitConflictException(ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// An <c>attachments.delete</c> (on any instance) while the bytes arrived wins: the bytes go and the upload is a 404, where
+    /// saving the record would have brought the attachment back (found by a multi-instance audit, 2026-12).
+    /// </summary>
+    private static async Task EnsureNotDeletedWhileUploadingAsync(IServiceProvider services, IChatKitStore store, string id, ChatKitContext context)
+    {
+        try
+        {
+            await store.LoadAttachmentAsync(id, context, CancellationToken.None);
+        }
+        catch (ChatKitNotFoundException)
+        {
+            await services.GetRequiredService<IAttachmentStorage>().DeleteAsync(id, CancellationToken.None);
+            throw;
         }
     }
 
