@@ -14,13 +14,16 @@ public static class HealthSetup
 
     /// <summary>
     /// The database, Redis when <c>Redis:ConnectionString</c> is set, and the attachment container with
-    /// <c>Attachments:Storage=AzureBlob</c>, as readiness checks.
+    /// <c>Attachments:Storage=AzureBlob</c>, as readiness checks. Redis unreachable is <c>Degraded</c>, not
+    /// <c>Unhealthy</c>: conversations do not need it (limits count per instance meanwhile, decision 0021; only widget
+    /// streams wait), and a Redis outage must not take every instance out of rotation at once (found by a
+    /// multi-instance audit, 2026-12). A degraded check still answers 200, with the body <c>Degraded</c>.
     /// </summary>
     public static IServiceCollection AddChatKitHealth(this IServiceCollection services, IConfiguration configuration)
     {
         var checks = services.AddHealthChecks().AddChatKitStore("database", tags: [Ready], timeout: CheckTimeout);
         if (!string.IsNullOrWhiteSpace(configuration["Redis:ConnectionString"]))
-            checks.AddCheck<RedisHealthCheck>("redis", tags: [Ready], timeout: CheckTimeout);
+            checks.AddCheck<RedisHealthCheck>("redis", failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, tags: [Ready], timeout: CheckTimeout);
         if (configuration.GetValue("Attachments:Storage", AttachmentStorageKind.Local) == AttachmentStorageKind.AzureBlob)
             checks.AddCheck<BlobStorageHealthCheck>("attachments", tags: [Ready], timeout: CheckTimeout);
         return services;
