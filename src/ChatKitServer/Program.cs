@@ -24,6 +24,7 @@ return await StartupFailure.RunAsync(async () =>
     var app = builder.Build();
 
     await app.PrepareDatabaseAsync();
+    app.LogPerInstanceState();
     app.UseChatKitWeb();
     app.MapApiDescription();
     app.MapChatKitTelemetry();
