@@ -108,11 +108,7 @@ public sealed class PostgreSqlTurnLockTests
         await (await _first.AcquireAsync("thr_b", CancellationToken.None).WaitAsync(Patience)).DisposeAsync();
 
         (await HoldersAsync("thr_a")).Should().ContainSingle().Which.Should().NotBe(session);
-        var other = _second.AcquireAsync("thr_a", CancellationToken.None);
-        await Task.Delay(300);
-        other.IsCompleted.Should().BeFalse("the running turn holds thr_a again");
-        await held.DisposeAsync();
-        await (await other.WaitAsync(Patience)).DisposeAsync();
+        await HeldAgainstTheOtherInstanceUntilReleasedAsync(held);
     }
 
     /// <summary>
@@ -136,11 +132,7 @@ public sealed class PostgreSqlTurnLockTests
             DateTime.UtcNow.Should().BeBefore(deadline, "the running turn's lock is taken again by a new session");
             await Task.Delay(50);
         }
-        var other = _second.AcquireAsync("thr_a", CancellationToken.None);
-        await Task.Delay(300);
-        other.IsCompleted.Should().BeFalse("the running turn holds thr_a again");
-        await held.DisposeAsync();
-        await (await other.WaitAsync(Patience)).DisposeAsync();
+        await HeldAgainstTheOtherInstanceUntilReleasedAsync(held);
     }
 
     [Test]
@@ -158,6 +150,16 @@ public sealed class PostgreSqlTurnLockTests
         log.Entries.Should().Contain(e => e.Level == LogLevel.Warning && e.Message.Contains("thr_a") && e.Message.Contains("ended without holding its lock"));
         (await HoldersAsync("thr_a")).Should().ContainSingle("the other instance's lock was not released by this one");
         await taken.DisposeAsync();
+    }
+
+    /// <summary>The second instance waits for thr_a while <paramref name="held"/> holds it, and gets it once it is released.</summary>
+    private async Task HeldAgainstTheOtherInstanceUntilReleasedAsync(IAsyncDisposable held)
+    {
+        var other = _second.AcquireAsync("thr_a", CancellationToken.None);
+        await Task.Delay(300);
+        other.IsCompleted.Should().BeFalse("the running turn holds thr_a again");
+        await held.DisposeAsync();
+        await (await other.WaitAsync(Patience)).DisposeAsync();
     }
 
     private sealed class WarningLog : ILogger<PostgreSqlTurnLock>
