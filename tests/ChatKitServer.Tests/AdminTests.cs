@@ -76,6 +76,10 @@ public class AdminTests
 
         (await _admin.GetAsync("/admin/api/threads?from=yesterday")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await _admin.GetAsync("/admin/api/threads?limit=0")).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        // A range that ends before it begins is refused as the overview refuses it (it was an empty list: found by an audit, 2026-12).
+        using var backwards = await _admin.GetAsync("/admin/api/threads?from=2026-12-02&to=2026-12-01");
+        backwards.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await backwards.Content.ReadAsStringAsync()).Should().Contain("'to' (2026-12-01T00:00:00.0000000+00:00) must be after 'from'");
     }
 
     [Test]
@@ -103,6 +107,7 @@ public class AdminTests
 
     [TestCase("/admin?after=thr_gone", 400, "does not name a thread")]
     [TestCase("/admin?from=yesterday", 400, "from")]
+    [TestCase("/admin?from=2026-12-02&to=2026-12-01", 400, "must be after")]
     [TestCase("/admin/threads/thr_gone", 404, "thr_gone")]
     [TestCase("/admin/threads/thr_gone/export.md", 404, "thr_gone")]
     public async Task A_refused_admin_page_is_a_page_that_says_why(string path, int status, string said)

@@ -42,6 +42,9 @@ public sealed class AdminQueries(IDbContextFactory<ChatKitDbContext> contexts, I
             throw new ChatKitValidationException($"'limit' must be between 1 and {MaxLimit}.");
         if (filter.Text?.Trim().Length > MaxTextLength)
             throw new ChatKitValidationException($"'q' is longer than {MaxTextLength} characters.");
+        // As the overview says it (an empty list looked like "no threads then").
+        if (filter is { From: { } start, To: { } end } && end <= start)
+            throw new ChatKitValidationException($"'to' ({end.ToUniversalTime():O}) must be after 'from' ({start.ToUniversalTime():O}).");
         await using var db = await contexts.CreateDbContextAsync(ct);
         var query = db.Threads.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(filter.User)) query = query.Where(t => t.UserId == filter.User);
