@@ -86,6 +86,55 @@ public class StreamLifecycleTests(TestDatabase database)
         }
     }
 
+    /// <summary>
+    /// Found by two audits (2026-12): a thread deleted while its answer streamed kept the model generating until the turn's
+    /// next save (for a long answer, its end): paid tokens for an answer nobody keeps. The engine now looks between events.
+    /// </summary>
+    [Test]
+    public async Task A_thread_deleted_while_a_long_answer_streams_stops_the_answer_soon_after()
+    {
+        var responder = new TestResponder();
+        using var factory = ServerFactory.WithResponder(responder, new() { ["Assistant:AutoTitles"] = "false", ["ChatKit:DeletedThreadCheckInterval"] = "00:00:00.1" }, database: database);
+        var client = factory.ClientFor("alice");
+        var threadId = (await client.CreateThreadAsync(ChatKitClient.Text("first")).CollectAsync()).ThreadId!;
+        var produced = 0;
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        responder.Script = (t, _, ct) => LongAnswer(t, ct);
+        var events = new List<ThreadStreamEvent>();
+
+        await foreach (var ev in client.AddUserMessageAsync(threadId, ChatKitClient.Text("second")))
+        {
+            events.Add(ev);
+            if (ev is ThreadItemUpdatedEvent { Update: AssistantMessageContentPartTextDelta } && events.Count(e => e is ThreadItemUpdatedEvent { Update: AssistantMessageContentPartTextDelta }) == 1)
+                await client.DeleteThreadAsync(threadId);
+        }
+
+        await stopped.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Volatile.Read(ref produced).Should().BeLessThan(100, "the answer (400 pieces, 20 ms apart) stopped soon after the delete, not at its end");
+        events.OfType<ErrorEvent>().Should().ContainSingle().Which.Message.Should().Contain("deleted");
+        (await client.ListThreadsAsync()).Data.Should().BeEmpty("the deleted thread did not come back");
+
+        async IAsyncEnumerable<ThreadStreamEvent> LongAnswer(ThreadMetadata t, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            var message = new AssistantMessageStream(t.Id);
+            try
+            {
+                foreach (var ev in message.Begin()) yield return ev;
+                for (var i = 0; i < 400; i++)
+                {
+                    await Task.Delay(20, ct);
+                    Interlocked.Increment(ref produced);
+                    yield return message.Append("word ");
+                }
+                foreach (var ev in message.Complete()) yield return ev;
+            }
+            finally
+            {
+                stopped.TrySetResult();
+            }
+        }
+    }
+
     [Test]
     public async Task A_quiet_responder_gets_keep_alive_comments()
     {

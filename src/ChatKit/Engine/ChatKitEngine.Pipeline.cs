@@ -27,6 +27,7 @@ public sealed partial class ChatKitEngine
         var order = new FirstAppearanceOrder(clock.Now());
         var ended = false;
         var deleted = false;
+        var lookedForDeletion = _time.GetTimestamp();
         try
         {
             // Made inside the loop's catch: a responder that throws when called (not an iterator) fails like any other.
@@ -78,6 +79,20 @@ public sealed partial class ChatKitEngine
                         break;
                     }
                     if (ev is null) break;
+
+                    // A delete saves nothing of this turn from then on, but the model would answer on until the next save
+                    // found the thread gone (paid tokens for an answer nobody keeps): look now and then, and stop it.
+                    if (_time.GetElapsedTime(lookedForDeletion) >= _options.DeletedThreadCheckInterval)
+                    {
+                        lookedForDeletion = _time.GetTimestamp();
+                        if (await IsGoneAsync(thread, context).ConfigureAwait(false))
+                        {
+                            pending.Clear();
+                            deleted = true;
+                            yield return ThreadDeleted(thread.Id, context);
+                            break;
+                        }
+                    }
 
                     if (!IsHiddenItemEvent(ev))
                         yield return ev;

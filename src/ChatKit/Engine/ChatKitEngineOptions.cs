@@ -29,9 +29,18 @@ public sealed class ChatKitEngineOptions : IValidatableObject
     /// </summary>
     public string ShutdownNote { get; set; } = "The server restarted while answering; the answer above may be incomplete. Answer the prior request again if the user asks.";
 
+    /// <summary>
+    /// While an answer streams, how often the engine looks (one read, between two events) whether its thread was deleted
+    /// meanwhile, on any instance; a deleted thread's answer then stops (the model call with it) instead of running on to
+    /// the next save. Zero looks after every event. The default is 2 s: a turn shorter than that reads nothing more.
+    /// </summary>
+    public TimeSpan DeletedThreadCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (DeletedThreadCheckInterval < TimeSpan.Zero)
+            yield return new ValidationResult($"DeletedThreadCheckInterval ({DeletedThreadCheckInterval}) must not be negative.", [nameof(DeletedThreadCheckInterval)]);
         if (DefaultPageSize > MaxPageSize)
             yield return new ValidationResult($"DefaultPageSize ({DefaultPageSize}) must not be larger than MaxPageSize ({MaxPageSize}).", [nameof(DefaultPageSize), nameof(MaxPageSize)]);
     }
